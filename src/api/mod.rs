@@ -1,0 +1,92 @@
+//! The HTTP API: one module per resource, each exposing `router()`, merged here with the
+//! layers every request passes through.
+
+pub mod extract;
+mod health;
+mod institutions;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, Method, StatusCode};
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::index::IndexHandle;
+use crate::model::Credential;
+
+/// Everything a handler may need, cloned cheaply into each request.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// The serving index; every map read goes through it.
+    pub index: IndexHandle,
+    /// The system of record, when the server runs with `DATABASE_URL`.
+    pub db: Option<PgPool>,
+    /// The embedded default's fictitious credentials (empty with a database).
+    pub bundled_credentials: Arc<Vec<Credential>>,
+}
+
+impl AppState {
+    /// "bundled" or "postgis": which source the index was built from.
+    pub fn source_name(&self) -> &'static str {
+        if self.db.is_some() { "postgis" } else { "bundled" }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application; tests call it too.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let static_files = ServeDir::new(&config.web_dir);
+    Router::new()
+        .merge(health::router())
+        .merge(institutions::router())
+        .fallback_service(static_files)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    // Spans name the matched route, never the full URI: query strings and
+                    // paths may carry what a person typed.
+                    TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                        let route = req
+                            .extensions()
+                            .get::<MatchedPath>()
+                            .map(|m| m.as_str().to_owned())
+                            .unwrap_or_else(|| "(static)".into());
+                        let id = req
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-")
+                            .to_owned();
+                        tracing::info_span!("request", method = %req.method(), %route, request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(
+                    CorsLayer::new()
+                        .allow_origin(Any)
+                        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                        .expose_headers([REQUEST_ID]),
+                )
+                .layer(CompressionLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    config.request_timeout(),
+                ))
+                .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+        )
+}

@@ -1,0 +1,129 @@
+//! Building and running the server: load the data from the configured source, build the
+//! serving index, bind, serve until a shutdown signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::TcpListener;
+
+use crate::api::{AppState, router};
+use crate::config::Config;
+use crate::index::{IndexHandle, ServingIndex};
+use crate::store::{StoreError, bundled, pg};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("could not load the data: {0}")]
+    Load(#[from] StoreError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Loads the data and binds. When this returns, the index is built: the server is
+    /// ready as soon as it runs.
+    pub async fn build(config: Config) -> Result<Self, AppError> {
+        let started = Instant::now();
+        let (index, db, bundled_credentials) = match &config.database_url {
+            Some(url) => {
+                let pool = pg::connect(url, config.db_max_connections).await?;
+                let dataset = pg::load_dataset(&pool).await?;
+                (ServingIndex::build(dataset), Some(pool), Vec::new())
+            }
+            None => {
+                let b = bundled::load_dir(&config.data_dir)?;
+                (ServingIndex::build(b.dataset), None, b.credentials)
+            }
+        };
+        tracing::info!(
+            institutions = index.institutions().len(),
+            version = index.version(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "serving index built"
+        );
+        let index = IndexHandle::new(index);
+        if let Some(pool) = &db {
+            tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
+        }
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        Ok(Self {
+            listener,
+            state: AppState {
+                config: Arc::new(config),
+                index,
+                db,
+                bundled_credentials: Arc::new(bundled_credentials),
+            },
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        let app = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(AppError::Serve)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> Result<(), AppError> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

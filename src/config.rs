@@ -1,0 +1,64 @@
+//! Configuration: flags with environment fallbacks, read once at start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How `vetmap serve` runs. Every flag can also be set by the environment variable named
+/// in its help.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "VETMAP_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// PostgreSQL/PostGIS connection URL. Without it the bundled dataset is served from
+    /// --data-dir and anything that needs a database answers 503.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory of the bundled dataset (the embedded default).
+    #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Directory of the web map's static files.
+    #[arg(long, env = "VETMAP_WEB_DIR", default_value = "web")]
+    pub web_dir: PathBuf,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "VETMAP_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(long, env = "VETMAP_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Most database connections this server opens.
+    #[arg(long, env = "VETMAP_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+
+    /// Public base URL (e.g. https://map.example.vn) for absolute links; defaults to the
+    /// request's Host.
+    #[arg(long, env = "VETMAP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// A configuration for tests and embedding: the bundled data, a free port.
+    pub fn for_bundled(data_dir: PathBuf, web_dir: PathBuf) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: None,
+            data_dir,
+            web_dir,
+            request_timeout_secs: 30,
+            max_body_bytes: 10 * 1024 * 1024,
+            db_max_connections: 10,
+            public_url: None,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The HTTP layer's error: every failure a handler can meet, turned into a response in
+//! one place. Clients get a JSON body in the OGC API exception shape
+//! (`{"code", "description"}`, plus the offending `parameter` where there is one) for
+//! their mistakes, and a plain 500 for ours, whose cause is logged, never shown.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::model::FieldError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{description}")]
+    BadRequest {
+        parameter: Option<String>,
+        description: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    #[error("{0}")]
+    TooManyRequests(String, u64),
+    /// The embedded default has no database; the message says what needs one.
+    #[error("{0} needs a database: start the server with DATABASE_URL set")]
+    NeedsDatabase(&'static str),
+    #[error("not ready: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_parameter(parameter: impl Into<String>, description: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            parameter: Some(parameter.into()),
+            description: description.into(),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::BadRequest {
+            description: format!("{}: {}", e.field, e.message),
+            parameter: Some(e.field),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "InvalidParameterValue"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFound"),
+            ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "NotAcceptable"),
+            ApiError::TooManyRequests(..) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests"),
+            ApiError::NeedsDatabase(_) => (StatusCode::SERVICE_UNAVAILABLE, "NeedsDatabase"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "NotReady"),
+            ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "InvalidData"),
+            ApiError::Store(_) | ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "ServerError")
+            }
+        };
+        let mut body = match &self {
+            ApiError::Store(StoreError::Invalid(errors)) => json!({
+                "code": code,
+                "description": format!("{} problem(s) in the input; nothing was written", errors.len()),
+                "errors": errors,
+            }),
+            _ if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::error!(error = %self, "request failed");
+                json!({
+                    "code": code,
+                    "description": "internal error; quote the x-request-id response header when reporting it",
+                })
+            }
+            _ => json!({"code": code, "description": self.to_string()}),
+        };
+        if let ApiError::BadRequest {
+            parameter: Some(p), ..
+        } = &self
+        {
+            body["parameter"] = json!(p);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests(_, retry_after) = self
+            && let Ok(v) = retry_after.to_string().parse()
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
+    }
+}

@@ -1,0 +1,202 @@
+//! The in-memory serving index: an immutable snapshot of everything the map reads,
+//! built in one bulk load from either source and shared behind an `Arc`. A change to the
+//! data builds a new snapshot and swaps it in whole ([`IndexHandle::replace`]); readers
+//! holding the old one finish with it undisturbed, and never wait on a writer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use crate::model::{
+    AdminArea, Bbox, CommuneMapping, Dataset, Institution, LonLat, Occupation, OccupationCode,
+    Scheme,
+};
+
+/// A point in the R-tree, carrying the position of its institution in the list.
+pub type PointEntry = GeomWithData<[f64; 2], u32>;
+type AreaEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+pub struct ServingIndex {
+    version: String,
+    built_at: DateTime<Utc>,
+    institutions: Vec<Institution>,
+    by_id: HashMap<String, u32>,
+    points: RTree<PointEntry>,
+    areas: Vec<AdminArea>,
+    area_by_key: HashMap<(Scheme, String), u32>,
+    area_boxes: RTree<AreaEntry>,
+    occupations: BTreeMap<OccupationCode, Occupation>,
+    mapping: Vec<CommuneMapping>,
+}
+
+impl ServingIndex {
+    /// Builds the snapshot. Institutions keep the dataset's order sorted by id, so that
+    /// listings and paging are stable for a given version.
+    pub fn build(dataset: Dataset) -> Self {
+        let Dataset {
+            occupations,
+            areas,
+            mapping,
+            mut institutions,
+            version,
+        } = dataset;
+        institutions.sort_by(|a, b| a.id.cmp(&b.id));
+        let by_id = institutions
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.id.as_str().to_owned(), n as u32))
+            .collect();
+        let points = RTree::bulk_load(
+            institutions
+                .iter()
+                .enumerate()
+                .map(|(n, i)| GeomWithData::new([i.location.lon(), i.location.lat()], n as u32))
+                .collect(),
+        );
+        let area_by_key = areas
+            .iter()
+            .enumerate()
+            .map(|(n, a)| ((a.scheme, a.code.clone()), n as u32))
+            .collect();
+        let area_boxes = RTree::bulk_load(
+            areas
+                .iter()
+                .enumerate()
+                .filter_map(|(n, a)| {
+                    use geo::BoundingRect;
+                    let r = a.geometry.as_ref()?.bounding_rect()?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        n as u32,
+                    ))
+                })
+                .collect(),
+        );
+        Self {
+            version,
+            built_at: Utc::now(),
+            institutions,
+            by_id,
+            points,
+            areas,
+            area_by_key,
+            area_boxes,
+            occupations: occupations
+                .into_iter()
+                .map(|o| (o.code.clone(), o))
+                .collect(),
+            mapping,
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn built_at(&self) -> DateTime<Utc> {
+        self.built_at
+    }
+
+    /// All institutions, sorted by id.
+    pub fn institutions(&self) -> &[Institution] {
+        &self.institutions
+    }
+
+    pub fn institution(&self, id: &str) -> Option<&Institution> {
+        self.by_id
+            .get(id)
+            .map(|&n| &self.institutions[n as usize])
+    }
+
+    /// The R-tree of institution positions; entries carry indexes into
+    /// [`ServingIndex::institutions`].
+    pub fn points(&self) -> &RTree<PointEntry> {
+        &self.points
+    }
+
+    /// Positions (in `institutions()`) of the institutions inside or on the edge of `bbox`,
+    /// ascending, so results come in id order.
+    pub fn in_bbox(&self, bbox: &Bbox) -> Vec<usize> {
+        let env = AABB::from_corners(
+            [bbox.min.lon(), bbox.min.lat()],
+            [bbox.max.lon(), bbox.max.lat()],
+        );
+        let mut out: Vec<usize> = self
+            .points
+            .locate_in_envelope(env)
+            .map(|e| e.data as usize)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    pub fn areas(&self) -> &[AdminArea] {
+        &self.areas
+    }
+
+    pub fn area(&self, scheme: Scheme, code: &str) -> Option<&AdminArea> {
+        self.area_by_key
+            .get(&(scheme, code.to_owned()))
+            .map(|&n| &self.areas[n as usize])
+    }
+
+    /// Areas whose geometry contains the point (boundary included).
+    pub fn areas_containing(&self, p: LonLat) -> Vec<&AdminArea> {
+        use geo::Intersects;
+        let pt = p.to_point();
+        self.area_boxes
+            .locate_all_at_point([p.lon(), p.lat()])
+            .map(|e| &self.areas[e.data as usize])
+            .filter(|a| a.geometry.as_ref().is_some_and(|g| g.intersects(&pt)))
+            .collect()
+    }
+
+    pub fn occupations(&self) -> impl Iterator<Item = &Occupation> {
+        self.occupations.values()
+    }
+
+    pub fn occupation(&self, code: &OccupationCode) -> Option<&Occupation> {
+        self.occupations.get(code)
+    }
+
+    pub fn commune_mapping(&self) -> &[CommuneMapping] {
+        &self.mapping
+    }
+
+    /// The dataset back, for export (clones: export is rare and off the serving path).
+    pub fn to_dataset(&self) -> Dataset {
+        Dataset {
+            occupations: self.occupations.values().cloned().collect(),
+            areas: self.areas.clone(),
+            mapping: self.mapping.clone(),
+            institutions: self.institutions.clone(),
+            version: self.version.clone(),
+        }
+    }
+}
+
+/// The current snapshot, swappable. Cloning the handle shares the same slot.
+#[derive(Clone)]
+pub struct IndexHandle(Arc<ArcSwap<ServingIndex>>);
+
+impl IndexHandle {
+    pub fn new(index: ServingIndex) -> Self {
+        Self(Arc::new(ArcSwap::from_pointee(index)))
+    }
+
+    /// The snapshot to answer one request from.
+    pub fn current(&self) -> Arc<ServingIndex> {
+        self.0.load_full()
+    }
+
+    pub fn replace(&self, index: ServingIndex) {
+        self.0.store(Arc::new(index));
+    }
+}
+
+#[cfg(test)]
+mod tests;

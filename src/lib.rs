@@ -1,0 +1,29 @@
+//! vetmap: the digital map of a province's vocational education (GDNN) network.
+//!
+//! # Layout
+//!
+//! - [`config`]: flags and environment, read once.
+//! - [`model`]: domain types (institutions, programmes, areas, credentials), validated
+//!   at construction.
+//! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
+//!   dataset, import and export).
+//! - [`index`]: the in-memory serving index every read goes through.
+//! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
+//! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
+//!
+//! Data flows one way: a source (files or PostGIS) → [`model::Dataset`] →
+//! [`index::ServingIndex`] → handlers. Writes go to PostGIS, whose triggers notify every
+//! server to rebuild and swap its index.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod index;
+pub mod model;
+pub mod store;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,0 +1,144 @@
+//! The `vetmap` command line. Everything it does lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use vetmap::store::files::{self, ExportFormat, FileKind};
+use vetmap::store::{bundled, pg};
+use vetmap::{Application, Config};
+
+#[derive(Parser)]
+#[command(name = "vetmap", version, about = "The digital map of a province's vocational education (GDNN) network")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the map, the API and the web page (the bundled dataset without DATABASE_URL).
+    Serve(Config),
+    /// Create or update the PostGIS schema (needs DATABASE_URL).
+    Migrate {
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
+    /// Import files or dataset directories into PostGIS, all or nothing.
+    ///
+    /// A directory is read like `data/`: occupations.csv, admin-areas.geojson|csv,
+    /// commune-mapping.csv, institutions.geojson|csv, programmes.csv, credentials.csv.
+    /// Every error is reported with its file, line or feature, and field.
+    Import {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// What the files hold, when neither their names nor their columns tell.
+        #[arg(long, value_enum)]
+        kind: Option<FileKind>,
+        /// Only validate (no database needed); nothing is written.
+        #[arg(long)]
+        check: bool,
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+    },
+    /// Export the served dataset (from PostGIS with DATABASE_URL, else from --data-dir)
+    /// into a directory that `vetmap import` reads back without loss. Credentials are
+    /// personal data and are never exported in bulk.
+    Export {
+        /// Directory to write into (created if missing).
+        #[arg(long, short)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "geojson")]
+        format: ExportFormat,
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+        #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(config) => {
+            let app = Application::build(config).await?;
+            tracing::info!("listening on http://{}", app.local_addr());
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate { database_url } => {
+            let pool = pg::connect(&database_url, 2).await?;
+            pg::migrate(&pool).await?;
+            println!("database schema is up to date");
+        }
+        Command::Import {
+            paths,
+            kind,
+            check,
+            database_url,
+        } => {
+            let mut batches = Vec::new();
+            let mut errors = Vec::new();
+            for p in &paths {
+                let read = if p.is_dir() {
+                    files::read_dir(p)
+                } else {
+                    files::read_file(p, kind).map(|b| vec![b])
+                };
+                match read {
+                    Ok(b) => batches.extend(b),
+                    Err(vetmap::store::StoreError::Invalid(e)) => errors.extend(e),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(vetmap::store::StoreError::Invalid(errors).into());
+            }
+            let records: usize = batches.iter().map(|b| b.len()).sum();
+            if check {
+                println!("{records} records are valid; nothing was written (--check)");
+                return Ok(());
+            }
+            let Some(url) = database_url else {
+                anyhow::bail!(
+                    "import writes to PostGIS: set DATABASE_URL (or pass --check to only validate)"
+                );
+            };
+            let pool = pg::connect(&url, 2).await?;
+            let summary = pg::import_batches(&pool, batches).await?;
+            println!("imported {}", serde_json::to_string(&summary)?);
+        }
+        Command::Export {
+            out,
+            format,
+            database_url,
+            data_dir,
+        } => {
+            let dataset = match database_url {
+                Some(url) => pg::load_dataset(&pg::connect(&url, 2).await?).await?,
+                None => bundled::load_dir(&data_dir)?.dataset,
+            };
+            for f in files::write_dataset(&dataset, &out, format)? {
+                println!("wrote {f}");
+            }
+        }
+    }
+    Ok(())
+}

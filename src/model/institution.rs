@@ -1,0 +1,495 @@
+//! A GDNN institution: identity, place, programmes and the Plan's readiness indicators.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::occupation::rename;
+use super::{
+    FieldError, InstitutionKind, Level, LonLat, OccupationCode, Ownership, PositionAccuracy,
+    Record, RecordErrors,
+};
+
+/// A stable, URL-safe identifier (a slug such as `cd-nghe-tra-vinh`): lower-case ASCII
+/// letters and digits in groups joined by single hyphens, 2 to 80 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct InstitutionId(String);
+
+impl InstitutionId {
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let ok = (2..=80).contains(&s.len())
+            && s.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "id",
+                format!(
+                    "{s:?} is not a slug (2-80 lower-case letters or digits, groups joined by '-')"
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for InstitutionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for InstitutionId {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<InstitutionId> for String {
+    fn from(id: InstitutionId) -> Self {
+        id.0
+    }
+}
+
+/// Administrative codes in both schemes. Before the 2025 reform an institution sat in a
+/// province, district and commune; after it, in a province and a commune. Codes are GSO
+/// codes and only mean something together with their scheme.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCodes {
+    pub province_pre2025: Option<String>,
+    pub district_pre2025: Option<String>,
+    pub commune_pre2025: Option<String>,
+    pub province_2025: Option<String>,
+    pub commune_2025: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contacts {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+}
+
+/// One licensed training programme. The licensed name may add a qualifier to the
+/// catalogue name, so code and name are kept apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Programme {
+    pub occupation_code: OccupationCode,
+    pub occupation_name: String,
+    pub level: Level,
+    pub annual_quota: Option<u32>,
+}
+
+/// The digital-readiness indicators of the Plan (Decision 2104/QĐ-UBND). `None` means
+/// unknown, which indicators report as such rather than as "no".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub digital_infrastructure: Option<bool>,
+    pub connected_national_platform: Option<bool>,
+    pub digitised_learning_records: Option<bool>,
+    pub digitised_diplomas: Option<bool>,
+    /// Share of teachers and managers trained in digital competence, 0 to 100.
+    pub teachers_digital_trained_pct: Option<f64>,
+    pub high_quality_school: Option<bool>,
+    pub digital_school: Option<bool>,
+    /// Where these figures come from (and whether they are illustrative).
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Institution {
+    pub id: InstitutionId,
+    /// Official code (mã cơ sở GDNN) where one is known.
+    pub code: Option<String>,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub kind: InstitutionKind,
+    pub ownership: Ownership,
+    pub location: LonLat,
+    pub position_accuracy: PositionAccuracy,
+    pub address: Option<String>,
+    pub admin: AdminCodes,
+    pub contacts: Contacts,
+    pub programmes: Vec<Programme>,
+    pub readiness: Readiness,
+    /// Where the record comes from, in words a reader can check.
+    pub source: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The flat field names of an institution, in file order (CSV columns and GeoJSON
+/// properties; GeoJSON carries `lon`/`lat` in its geometry and adds `programmes`).
+pub const INSTITUTION_FIELDS: &[&str] = &[
+    "id",
+    "code",
+    "name_vi",
+    "name_en",
+    "kind",
+    "ownership",
+    "lon",
+    "lat",
+    "position_accuracy",
+    "address",
+    "province_pre2025",
+    "district_pre2025",
+    "commune_pre2025",
+    "province_2025",
+    "commune_2025",
+    "phone",
+    "email",
+    "website",
+    "digital_infrastructure",
+    "connected_national_platform",
+    "digitised_learning_records",
+    "digitised_diplomas",
+    "teachers_digital_trained_pct",
+    "high_quality_school",
+    "digital_school",
+    "readiness_source",
+    "source",
+    "updated_at",
+];
+
+pub const PROGRAMME_FIELDS: &[&str] = &[
+    "institution_id",
+    "occupation_code",
+    "occupation_name",
+    "level",
+    "annual_quota",
+];
+
+impl Institution {
+    /// Parses a flat record. Programmes come from a `programmes` list when the record
+    /// has one (GeoJSON); CSV files carry them in a separate file.
+    pub fn from_record(r: &Record) -> Result<Self, RecordErrors> {
+        let mut e = RecordErrors::default();
+        let id = e.take(
+            r.req_str("id")
+                .and_then(|s| InstitutionId::parse(&s).map_err(|x| rename(x, "id"))),
+        );
+        let code = e.take(r.opt_str("code")).flatten();
+        let name_vi = e.take(r.req_str("name_vi"));
+        let name_en = e.take(r.opt_str("name_en")).flatten();
+        let kind = e.take(r.req_parse("kind", InstitutionKind::ALLOWED));
+        let ownership = e.take(r.req_parse("ownership", Ownership::ALLOWED));
+        let location = match (e.take(r.req_f64("lon")), e.take(r.req_f64("lat"))) {
+            (Some(lon), Some(lat)) => e.take(LonLat::new(lon, lat)),
+            _ => None,
+        };
+        let position_accuracy =
+            e.take(r.req_parse("position_accuracy", PositionAccuracy::ALLOWED));
+        let address = e.take(r.opt_str("address")).flatten();
+        let admin = AdminCodes {
+            province_pre2025: admin_code(r, &mut e, "province_pre2025", 2),
+            district_pre2025: admin_code(r, &mut e, "district_pre2025", 3),
+            commune_pre2025: admin_code(r, &mut e, "commune_pre2025", 5),
+            province_2025: admin_code(r, &mut e, "province_2025", 2),
+            commune_2025: admin_code(r, &mut e, "commune_2025", 5),
+        };
+        let contacts = Contacts {
+            phone: e.take(r.opt_str("phone")).flatten(),
+            email: e.take(r.opt_str("email").and_then(check_email)).flatten(),
+            website: e.take(r.opt_str("website").and_then(check_website)).flatten(),
+        };
+        let readiness = Readiness {
+            digital_infrastructure: e.take(r.opt_bool("digital_infrastructure")).flatten(),
+            connected_national_platform: e
+                .take(r.opt_bool("connected_national_platform"))
+                .flatten(),
+            digitised_learning_records: e.take(r.opt_bool("digitised_learning_records")).flatten(),
+            digitised_diplomas: e.take(r.opt_bool("digitised_diplomas")).flatten(),
+            teachers_digital_trained_pct: e.take(r.opt_f64("teachers_digital_trained_pct").and_then(
+                |v| match v {
+                    Some(p) if !(0.0..=100.0).contains(&p) => Err(FieldError::new(
+                        "teachers_digital_trained_pct",
+                        format!("must be a percentage from 0 to 100, got {p}"),
+                    )),
+                    other => Ok(other),
+                },
+            )).flatten(),
+            high_quality_school: e.take(r.opt_bool("high_quality_school")).flatten(),
+            digital_school: e.take(r.opt_bool("digital_school")).flatten(),
+            source: e.take(r.opt_str("readiness_source")).flatten(),
+        };
+        let source = e.take(r.req_str("source"));
+        let updated_at = e.take(r.req_str("updated_at").and_then(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| {
+                    FieldError::new("updated_at", format!("{s:?} is not an RFC 3339 timestamp"))
+                })
+        }));
+        let programmes = match r.value("programmes") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| match item {
+                    Value::Object(m) => {
+                        match Programme::from_record(&Record::new(m.clone()), false) {
+                            Ok(p) => Some(p),
+                            Err(errs) => {
+                                for fe in errs.0 {
+                                    e.push(format!("programmes[{i}].{}", fe.field), fe.message);
+                                }
+                                None
+                            }
+                        }
+                    }
+                    _ => {
+                        e.push(format!("programmes[{i}]"), "expected an object");
+                        None
+                    }
+                })
+                .collect(),
+            Some(_) => {
+                e.push("programmes", "expected a list of programmes");
+                Vec::new()
+            }
+        };
+        r.check_unknown(&mut e);
+        match (
+            id,
+            name_vi,
+            kind,
+            ownership,
+            location,
+            position_accuracy,
+            source,
+            updated_at,
+        ) {
+            (
+                Some(id),
+                Some(name_vi),
+                Some(kind),
+                Some(ownership),
+                Some(location),
+                Some(position_accuracy),
+                Some(source),
+                Some(updated_at),
+            ) if e.is_empty() => Ok(Institution {
+                id,
+                code,
+                name_vi,
+                name_en,
+                kind,
+                ownership,
+                location,
+                position_accuracy,
+                address,
+                admin,
+                contacts,
+                programmes,
+                readiness,
+                source,
+                updated_at,
+            }),
+            _ => Err(e),
+        }
+    }
+
+    /// The flat record (without `programmes`), typed as JSON: GeoJSON properties and,
+    /// turned to text, a CSV row.
+    pub fn to_flat(&self) -> Map<String, Value> {
+        let a = &self.admin;
+        let c = &self.contacts;
+        let rd = &self.readiness;
+        let v = json!({
+            "id": self.id,
+            "code": self.code,
+            "name_vi": self.name_vi,
+            "name_en": self.name_en,
+            "kind": self.kind,
+            "ownership": self.ownership,
+            "lon": self.location.lon(),
+            "lat": self.location.lat(),
+            "position_accuracy": self.position_accuracy,
+            "address": self.address,
+            "province_pre2025": a.province_pre2025,
+            "district_pre2025": a.district_pre2025,
+            "commune_pre2025": a.commune_pre2025,
+            "province_2025": a.province_2025,
+            "commune_2025": a.commune_2025,
+            "phone": c.phone,
+            "email": c.email,
+            "website": c.website,
+            "digital_infrastructure": rd.digital_infrastructure,
+            "connected_national_platform": rd.connected_national_platform,
+            "digitised_learning_records": rd.digitised_learning_records,
+            "digitised_diplomas": rd.digitised_diplomas,
+            "teachers_digital_trained_pct": rd.teachers_digital_trained_pct,
+            "high_quality_school": rd.high_quality_school,
+            "digital_school": rd.digital_school,
+            "readiness_source": rd.source,
+            "source": self.source,
+            "updated_at": self.updated_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        });
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("json! of an object literal is an object"),
+        }
+    }
+
+    /// Levels at which the institution has at least one programme, lowest first.
+    pub fn levels(&self) -> Vec<Level> {
+        let mut v: Vec<Level> = self.programmes.iter().map(|p| p.level).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+impl Programme {
+    /// `with_institution` asks for the `institution_id` column of a programmes CSV.
+    pub fn from_record(r: &Record, with_institution: bool) -> Result<Self, RecordErrors> {
+        let mut e = RecordErrors::default();
+        if with_institution {
+            // Read so it is not flagged unknown; the caller groups rows by it.
+            let _ = r.opt_str("institution_id");
+        }
+        let code = e.take(
+            r.req_str("occupation_code")
+                .and_then(|s| OccupationCode::parse(&s)),
+        );
+        let name = e.take(r.req_str("occupation_name"));
+        let level: Option<Level> = e.take(r.req_parse("level", Level::ALLOWED));
+        let annual_quota = e.take(r.opt_u32("annual_quota")).flatten();
+        if let (Some(c), Some(l)) = (&code, level)
+            && !c.fits_level(l)
+        {
+            e.push(
+                "occupation_code",
+                format!(
+                    "{c} starts with {} but a {l} programme's code starts with {}",
+                    c.level_digit(),
+                    l.catalogue_digit().unwrap_or('?')
+                ),
+            );
+        }
+        r.check_unknown(&mut e);
+        match (code, name, level) {
+            (Some(occupation_code), Some(occupation_name), Some(level)) if e.is_empty() => {
+                Ok(Programme {
+                    occupation_code,
+                    occupation_name,
+                    level,
+                    annual_quota,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "occupation_code": self.occupation_code,
+            "occupation_name": self.occupation_name,
+            "level": self.level,
+            "annual_quota": self.annual_quota,
+        })
+    }
+}
+
+fn admin_code(r: &Record, e: &mut RecordErrors, field: &str, digits: usize) -> Option<String> {
+    let v = e.take(r.opt_str(field)).flatten()?;
+    if v.len() == digits && v.bytes().all(|b| b.is_ascii_digit()) {
+        Some(v)
+    } else {
+        e.push(field, format!("{v:?} is not a {digits}-digit GSO code"));
+        None
+    }
+}
+
+fn check_email(v: Option<String>) -> Result<Option<String>, FieldError> {
+    match v {
+        Some(s) if !s.contains('@') || s.contains(char::is_whitespace) => Err(
+            FieldError::new("email", format!("{s:?} is not an e-mail address")),
+        ),
+        other => Ok(other),
+    }
+}
+
+fn check_website(v: Option<String>) -> Result<Option<String>, FieldError> {
+    match v {
+        Some(s) if !(s.starts_with("https://") || s.starts_with("http://")) => Err(
+            FieldError::new("website", format!("{s:?} must start with http:// or https://")),
+        ),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Map<String, Value> {
+        match json!({
+            "id": "cd-nghe-tra-vinh", "name_vi": "Trường Cao đẳng Nghề Trà Vinh",
+            "kind": "college", "ownership": "public", "lon": 106.34, "lat": 9.93,
+            "position_accuracy": "approximate", "district_pre2025": "842",
+            "source": "test", "updated_at": "2026-01-01T00:00:00Z",
+            "programmes": [{"occupation_code": "6520123", "occupation_name": "Hàn",
+                            "level": "college", "annual_quota": 35}]
+        }) {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn parses_a_valid_record_and_flattens_it_back() {
+        let i = Institution::from_record(&Record::new(sample())).unwrap();
+        assert_eq!(i.name_vi, "Trường Cao đẳng Nghề Trà Vinh");
+        assert_eq!(i.programmes.len(), 1);
+        let mut flat = i.to_flat();
+        flat.insert(
+            "programmes".into(),
+            Value::Array(i.programmes.iter().map(Programme::to_json).collect()),
+        );
+        assert_eq!(Institution::from_record(&Record::new(flat)).unwrap(), i);
+    }
+
+    #[test]
+    fn reports_every_bad_field_by_name() {
+        let mut m = sample();
+        m.insert("kind".into(), json!("castle"));
+        m.insert("lat".into(), json!(95));
+        m.insert("district_pre2025".into(), json!("84"));
+        m.insert("colour".into(), json!("red"));
+        m["programmes"][0]["level"] = json!("intermediate");
+        let err = Institution::from_record(&Record::new(m)).unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "kind",
+                "lat",
+                "district_pre2025",
+                "programmes[0].occupation_code",
+                "colour"
+            ],
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn slugs_are_strict() {
+        assert!(InstitutionId::parse("cd-nghe-tra-vinh").is_ok());
+        assert!(InstitutionId::parse("CD-Nghe").is_err());
+        assert!(InstitutionId::parse("a--b").is_err());
+        assert!(InstitutionId::parse("-ab").is_err());
+        assert!(InstitutionId::parse("trường").is_err());
+    }
+}

@@ -1,0 +1,28 @@
+//! Domain types. Everything here is validated at construction: code that holds an
+//! `Institution` or an `OccupationCode` never needs to check it again.
+//!
+//! Input arrives as a loose [`Record`] (a CSV row or GeoJSON properties, both seen as
+//! a JSON object) and is parsed field by field so that every mistake is reported with
+//! its field name, not just the first.
+
+pub mod admin;
+pub mod bbox;
+pub mod credential;
+pub mod dataset;
+pub mod enums;
+pub mod error;
+pub mod institution;
+pub mod lonlat;
+pub mod occupation;
+pub mod record;
+
+pub use admin::{AdminArea, AdminLevel, CommuneMapping, Scheme};
+pub use bbox::Bbox;
+pub use dataset::{BrokenReference, Dataset};
+pub use credential::{Credential, CredentialKind, CredentialStatus};
+pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy};
+pub use error::{FieldError, RecordErrors};
+pub use institution::{AdminCodes, Contacts, Institution, InstitutionId, Programme, Readiness};
+pub use lonlat::LonLat;
+pub use occupation::{Occupation, OccupationCode};
+pub use record::Record;

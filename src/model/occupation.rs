@@ -1,0 +1,126 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldError, Level, Record, RecordErrors};
+
+/// A code of the national catalogue of training occupations: seven digits, the first
+/// giving the level (5 intermediate, 6 college), the other six naming the occupation the
+/// same way at every level (6480201 and 5480201 are both Công nghệ thông tin).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OccupationCode(String);
+
+impl OccupationCode {
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        if s.len() == 7 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "occupation_code",
+                format!("{s:?} is not a 7-digit national catalogue code"),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The six digits shared by the same occupation across levels.
+    pub fn family(&self) -> &str {
+        &self.0[1..]
+    }
+
+    pub fn level_digit(&self) -> char {
+        self.0.as_bytes()[0] as char
+    }
+
+    /// Whether this code may name a programme at `level`.
+    pub fn fits_level(&self, level: Level) -> bool {
+        level
+            .catalogue_digit()
+            .is_none_or(|d| d == self.level_digit())
+    }
+}
+
+impl fmt::Display for OccupationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for OccupationCode {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<OccupationCode> for String {
+    fn from(c: OccupationCode) -> Self {
+        c.0
+    }
+}
+
+/// An entry of the national catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Occupation {
+    pub code: OccupationCode,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+}
+
+impl Occupation {
+    pub const FIELDS: &'static [&'static str] = &["code", "name_vi", "name_en"];
+
+    pub fn from_record(r: &Record) -> Result<Self, RecordErrors> {
+        let mut e = RecordErrors::default();
+        let code = e.take(
+            r.req_str("code")
+                .and_then(|s| OccupationCode::parse(&s).map_err(|x| rename(x, "code"))),
+        );
+        let name_vi = e.take(r.req_str("name_vi"));
+        let name_en = e.take(r.opt_str("name_en")).flatten();
+        r.check_unknown(&mut e);
+        match (code, name_vi) {
+            (Some(code), Some(name_vi)) if e.is_empty() => Ok(Occupation {
+                code,
+                name_vi,
+                name_en,
+            }),
+            _ => Err(e),
+        }
+    }
+
+    pub fn to_row(&self) -> Vec<String> {
+        vec![
+            self.code.to_string(),
+            self.name_vi.clone(),
+            self.name_en.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// Reports a newtype's error under the field name the record uses.
+pub(crate) fn rename(mut e: FieldError, field: &str) -> FieldError {
+    e.field = field.to_owned();
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_has_seven_digits_and_a_level() {
+        let c = OccupationCode::parse("6480201").unwrap();
+        assert_eq!(c.family(), "480201");
+        assert!(c.fits_level(Level::College));
+        assert!(!c.fits_level(Level::Intermediate));
+        assert!(c.fits_level(Level::ShortCourse));
+        assert!(OccupationCode::parse("648020").is_err());
+        assert!(OccupationCode::parse("64802O1").is_err());
+    }
+}

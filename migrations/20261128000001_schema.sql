@@ -55,8 +55,8 @@ CREATE TABLE commune_mapping (
     old_scheme text NOT NULL DEFAULT 'pre2025' CHECK (old_scheme = 'pre2025'),
     new_scheme text NOT NULL DEFAULT '2025' CHECK (new_scheme = '2025'),
     PRIMARY KEY (old_code, new_code),
-    FOREIGN KEY (old_scheme, old_code) REFERENCES admin_areas (scheme, code),
-    FOREIGN KEY (new_scheme, new_code) REFERENCES admin_areas (scheme, code)
+    CONSTRAINT commune_mapping_old_code_fkey FOREIGN KEY (old_scheme, old_code) REFERENCES admin_areas (scheme, code),
+    CONSTRAINT commune_mapping_new_code_fkey FOREIGN KEY (new_scheme, new_code) REFERENCES admin_areas (scheme, code)
 );
 
 CREATE TABLE institutions (
@@ -94,11 +94,11 @@ CREATE TABLE institutions (
     readiness_source text,
     source text NOT NULL CHECK (source <> ''),
     updated_at timestamptz NOT NULL,
-    FOREIGN KEY (pre2025_scheme, province_pre2025) REFERENCES admin_areas (scheme, code),
-    FOREIGN KEY (pre2025_scheme, district_pre2025) REFERENCES admin_areas (scheme, code),
-    FOREIGN KEY (pre2025_scheme, commune_pre2025) REFERENCES admin_areas (scheme, code),
-    FOREIGN KEY (y2025_scheme, province_2025) REFERENCES admin_areas (scheme, code),
-    FOREIGN KEY (y2025_scheme, commune_2025) REFERENCES admin_areas (scheme, code)
+    CONSTRAINT institutions_province_pre2025_fkey FOREIGN KEY (pre2025_scheme, province_pre2025) REFERENCES admin_areas (scheme, code),
+    CONSTRAINT institutions_district_pre2025_fkey FOREIGN KEY (pre2025_scheme, district_pre2025) REFERENCES admin_areas (scheme, code),
+    CONSTRAINT institutions_commune_pre2025_fkey FOREIGN KEY (pre2025_scheme, commune_pre2025) REFERENCES admin_areas (scheme, code),
+    CONSTRAINT institutions_province_2025_fkey FOREIGN KEY (y2025_scheme, province_2025) REFERENCES admin_areas (scheme, code),
+    CONSTRAINT institutions_commune_2025_fkey FOREIGN KEY (y2025_scheme, commune_2025) REFERENCES admin_areas (scheme, code)
 );
 CREATE INDEX institutions_geom_idx ON institutions USING gist (geom);
 

@@ -92,7 +92,9 @@ impl IntoResponse for ApiError {
         if let ApiError::TooManyRequests(_, retry_after) = self
             && let Ok(v) = retry_after.to_string().parse()
         {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
         response
     }

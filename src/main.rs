@@ -9,7 +9,11 @@ use vetmap::store::{bundled, pg};
 use vetmap::{Application, Config};
 
 #[derive(Parser)]
-#[command(name = "vetmap", version, about = "The digital map of a province's vocational education (GDNN) network")]
+#[command(
+    name = "vetmap",
+    version,
+    about = "The digital map of a province's vocational education (GDNN) network"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

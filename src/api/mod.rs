@@ -39,7 +39,11 @@ pub struct AppState {
 impl AppState {
     /// "bundled" or "postgis": which source the index was built from.
     pub fn source_name(&self) -> &'static str {
-        if self.db.is_some() { "postgis" } else { "bundled" }
+        if self.db.is_some() {
+            "postgis"
+        } else {
+            "bundled"
+        }
     }
 }
 

@@ -34,17 +34,18 @@ pub struct ServingIndex {
 }
 
 impl ServingIndex {
-    /// Builds the snapshot. Institutions keep the dataset's order sorted by id, so that
-    /// listings and paging are stable for a given version.
+    /// Builds the snapshot. Institutions are sorted by id and areas by scheme and code,
+    /// whatever the source's order, so listings and paging are stable for a version.
     pub fn build(dataset: Dataset) -> Self {
         let Dataset {
             occupations,
-            areas,
+            mut areas,
             mapping,
             mut institutions,
             version,
         } = dataset;
         institutions.sort_by(|a, b| a.id.cmp(&b.id));
+        areas.sort_by(|a, b| (a.scheme, &a.code).cmp(&(b.scheme, &b.code)));
         let by_id = institutions
             .iter()
             .enumerate()
@@ -107,9 +108,7 @@ impl ServingIndex {
     }
 
     pub fn institution(&self, id: &str) -> Option<&Institution> {
-        self.by_id
-            .get(id)
-            .map(|&n| &self.institutions[n as usize])
+        self.by_id.get(id).map(|&n| &self.institutions[n as usize])
     }
 
     /// The R-tree of institution positions; entries carry indexes into

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use super::{FieldError, Record, RecordErrors};
 
-
 /// Which coding a code belongs to.
 #[derive(
     Debug,
@@ -176,9 +175,9 @@ impl AdminArea {
 
     /// The geometry as a GeoJSON value, if any.
     pub fn geometry_geojson(&self) -> Option<Value> {
-        self.geometry.as_ref().map(|g| {
-            serde_json::to_value(geojson::Geometry::from(g)).unwrap_or(Value::Null)
-        })
+        self.geometry
+            .as_ref()
+            .map(|g| serde_json::to_value(geojson::Geometry::from(g)).unwrap_or(Value::Null))
     }
 }
 
@@ -243,7 +242,11 @@ fn parse_multipolygon(g: &Value) -> Result<MultiPolygon<f64>, FieldError> {
     {
         geo::Geometry::Polygon(p) => MultiPolygon::new(vec![p]),
         geo::Geometry::MultiPolygon(mp) => mp,
-        _ => return Err(bad("an area's geometry must be a Polygon or MultiPolygon".into())),
+        _ => {
+            return Err(bad(
+                "an area's geometry must be a Polygon or MultiPolygon".into()
+            ));
+        }
     };
     use geo::CoordsIter;
     if mp

@@ -35,7 +35,10 @@ impl Bbox {
             [a, b, c, d] => Self::new(a, b, c, d),
             _ => Err(FieldError::new(
                 "bbox",
-                format!("expected 4 numbers (minLon,minLat,maxLon,maxLat), got {}", nums.len()),
+                format!(
+                    "expected 4 numbers (minLon,minLat,maxLon,maxLat), got {}",
+                    nums.len()
+                ),
             )),
         }
     }

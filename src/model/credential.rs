@@ -92,10 +92,13 @@ pub const CREDENTIAL_FIELDS: &[&str] = &[
 /// Normalises a serial as printed (`"cd  001234"` → `"CD 001234"`) and checks its form:
 /// 3 to 32 characters of letters, digits, spaces, `-` and `/`.
 pub fn normalise_serial(s: &str) -> Result<String, FieldError> {
-    let n = s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+    let n = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase();
     let ok = (3..=32).contains(&n.chars().count())
-        && n
-            .chars()
+        && n.chars()
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '/'));
     if ok {
         Ok(n)
@@ -128,7 +131,10 @@ impl Credential {
             if y.fract() == 0.0 && (1950.0..=2100.0).contains(&y) {
                 Ok(y as i32)
             } else {
-                Err(FieldError::new("graduation_year", format!("{y} is not a year")))
+                Err(FieldError::new(
+                    "graduation_year",
+                    format!("{y} is not a year"),
+                ))
             }
         }));
         let issue_date = e.take(req_date(r, "issue_date"));

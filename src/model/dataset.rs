@@ -55,7 +55,11 @@ impl Dataset {
         for m in &self.mapping {
             let rec = format!("mapping {} -> {}", m.old_code, m.new_code);
             if !areas.contains(&(Scheme::Pre2025, m.old_code.as_str())) {
-                broken(rec.clone(), "old_code", format!("no pre2025 area {}", m.old_code));
+                broken(
+                    rec.clone(),
+                    "old_code",
+                    format!("no pre2025 area {}", m.old_code),
+                );
             }
             if !areas.contains(&(Scheme::Y2025, m.new_code.as_str())) {
                 broken(rec, "new_code", format!("no 2025 area {}", m.new_code));
@@ -78,7 +82,11 @@ impl Dataset {
                 if let Some(c) = code
                     && !areas.contains(&(scheme, c.as_str()))
                 {
-                    broken(rec.clone(), field, format!("no {scheme} area with code {c}"));
+                    broken(
+                        rec.clone(),
+                        field,
+                        format!("no {scheme} area with code {c}"),
+                    );
                 }
             }
             for (n, p) in i.programmes.iter().enumerate() {

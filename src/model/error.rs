@@ -56,3 +56,5 @@ impl fmt::Display for RecordErrors {
 }
 
 impl std::error::Error for RecordErrors {}
+
+impl std::error::Error for FieldError {}

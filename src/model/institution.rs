@@ -188,8 +188,7 @@ impl Institution {
             (Some(lon), Some(lat)) => e.take(LonLat::new(lon, lat)),
             _ => None,
         };
-        let position_accuracy =
-            e.take(r.req_parse("position_accuracy", PositionAccuracy::ALLOWED));
+        let position_accuracy = e.take(r.req_parse("position_accuracy", PositionAccuracy::ALLOWED));
         let address = e.take(r.opt_str("address")).flatten();
         let admin = AdminCodes {
             province_pre2025: admin_code(r, &mut e, "province_pre2025", 2),
@@ -201,7 +200,9 @@ impl Institution {
         let contacts = Contacts {
             phone: e.take(r.opt_str("phone")).flatten(),
             email: e.take(r.opt_str("email").and_then(check_email)).flatten(),
-            website: e.take(r.opt_str("website").and_then(check_website)).flatten(),
+            website: e
+                .take(r.opt_str("website").and_then(check_website))
+                .flatten(),
         };
         let readiness = Readiness {
             digital_infrastructure: e.take(r.opt_bool("digital_infrastructure")).flatten(),
@@ -210,15 +211,18 @@ impl Institution {
                 .flatten(),
             digitised_learning_records: e.take(r.opt_bool("digitised_learning_records")).flatten(),
             digitised_diplomas: e.take(r.opt_bool("digitised_diplomas")).flatten(),
-            teachers_digital_trained_pct: e.take(r.opt_f64("teachers_digital_trained_pct").and_then(
-                |v| match v {
-                    Some(p) if !(0.0..=100.0).contains(&p) => Err(FieldError::new(
-                        "teachers_digital_trained_pct",
-                        format!("must be a percentage from 0 to 100, got {p}"),
-                    )),
-                    other => Ok(other),
-                },
-            )).flatten(),
+            teachers_digital_trained_pct: e
+                .take(
+                    r.opt_f64("teachers_digital_trained_pct")
+                        .and_then(|v| match v {
+                            Some(p) if !(0.0..=100.0).contains(&p) => Err(FieldError::new(
+                                "teachers_digital_trained_pct",
+                                format!("must be a percentage from 0 to 100, got {p}"),
+                            )),
+                            other => Ok(other),
+                        }),
+                )
+                .flatten(),
             high_quality_school: e.take(r.opt_bool("high_quality_school")).flatten(),
             digital_school: e.take(r.opt_bool("digital_school")).flatten(),
             source: e.take(r.opt_str("readiness_source")).flatten(),
@@ -414,18 +418,22 @@ fn admin_code(r: &Record, e: &mut RecordErrors, field: &str, digits: usize) -> O
 
 fn check_email(v: Option<String>) -> Result<Option<String>, FieldError> {
     match v {
-        Some(s) if !s.contains('@') || s.contains(char::is_whitespace) => Err(
-            FieldError::new("email", format!("{s:?} is not an e-mail address")),
-        ),
+        Some(s) if !s.contains('@') || s.contains(char::is_whitespace) => Err(FieldError::new(
+            "email",
+            format!("{s:?} is not an e-mail address"),
+        )),
         other => Ok(other),
     }
 }
 
 fn check_website(v: Option<String>) -> Result<Option<String>, FieldError> {
     match v {
-        Some(s) if !(s.starts_with("https://") || s.starts_with("http://")) => Err(
-            FieldError::new("website", format!("{s:?} must start with http:// or https://")),
-        ),
+        Some(s) if !(s.starts_with("https://") || s.starts_with("http://")) => {
+            Err(FieldError::new(
+                "website",
+                format!("{s:?} must start with http:// or https://"),
+            ))
+        }
         other => Ok(other),
     }
 }

@@ -18,8 +18,8 @@ pub mod record;
 
 pub use admin::{AdminArea, AdminLevel, CommuneMapping, Scheme};
 pub use bbox::Bbox;
-pub use dataset::{BrokenReference, Dataset};
 pub use credential::{Credential, CredentialKind, CredentialStatus};
+pub use dataset::{BrokenReference, Dataset};
 pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy};
 pub use error::{FieldError, RecordErrors};
 pub use institution::{AdminCodes, Contacts, Institution, InstitutionId, Programme, Readiness};

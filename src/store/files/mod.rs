@@ -5,10 +5,12 @@
 mod read;
 mod write;
 
-pub use read::{read_dir, read_file, read_bytes};
-pub use write::{write_dataset, ExportFormat};
+pub use read::{read_bytes, read_dir, read_file};
+pub use write::{ExportFormat, write_dataset};
 
-use crate::model::{AdminArea, CommuneMapping, Credential, Institution, InstitutionId, Occupation, Programme};
+use crate::model::{
+    AdminArea, CommuneMapping, Credential, Institution, InstitutionId, Occupation, Programme,
+};
 
 use super::Location;
 

@@ -97,6 +97,8 @@ struct Row {
     location: Location,
     fields: Map<String, Value>,
     geometry: Option<Value>,
+    /// A GeoJSON feature's `id` member.
+    feature_id: Option<String>,
 }
 
 fn csv_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
@@ -107,7 +109,14 @@ fn csv_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
     let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
     let headers = rdr
         .headers()
-        .map_err(|e| vec![error_at(at(1), None, None, format!("unreadable header: {e}"))])?
+        .map_err(|e| {
+            vec![error_at(
+                at(1),
+                None,
+                None,
+                format!("unreadable header: {e}"),
+            )]
+        })?
         .clone();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -122,11 +131,17 @@ fn csv_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
                     location: at(line),
                     fields,
                     geometry: None,
+                    feature_id: None,
                 });
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                errors.push(error_at(at(line), None, None, format!("unreadable row: {e}")));
+                errors.push(error_at(
+                    at(line),
+                    None,
+                    None,
+                    format!("unreadable row: {e}"),
+                ));
             }
         }
     }
@@ -159,7 +174,9 @@ fn geojson_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> 
         return Err(whole("expected a GeoJSON FeatureCollection".into()));
     }
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
-        return Err(whole("a FeatureCollection needs a \"features\" list".into()));
+        return Err(whole(
+            "a FeatureCollection needs a \"features\" list".into(),
+        ));
     };
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -168,39 +185,28 @@ fn geojson_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> 
             file: file.to_owned(),
             position: format!("feature {}", n + 1),
         };
-        let mut fields = match f.get("properties") {
+        let fields = match f.get("properties") {
             Some(Value::Object(m)) => m.clone(),
             Some(Value::Null) | None => Map::new(),
             Some(_) => {
-                errors.push(error_at(location, None, Some("properties"), "expected an object".into()));
+                errors.push(error_at(
+                    location,
+                    None,
+                    Some("properties"),
+                    "expected an object".into(),
+                ));
                 continue;
             }
         };
-        if let Some(id) = f.get("id") {
-            let id = match id {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            match fields.get("id") {
-                None | Some(Value::Null) => {
-                    fields.insert("id".into(), Value::String(id));
-                }
-                Some(Value::String(p)) if *p == id => {}
-                Some(p) => {
-                    errors.push(error_at(
-                        location,
-                        Some(id.clone()),
-                        Some("id"),
-                        format!("the feature id {id:?} differs from properties.id {p}"),
-                    ));
-                    continue;
-                }
-            }
-        }
+        let feature_id = f.get("id").map(|id| match id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
         rows.push(Row {
             location,
             fields,
             geometry: f.get("geometry").filter(|g| !g.is_null()).cloned(),
+            feature_id,
         });
     }
     if errors.is_empty() {
@@ -251,7 +257,14 @@ fn error_at(
 
 fn record_errors(location: &Location, record: Option<String>, e: RecordErrors) -> Vec<ImportError> {
     e.0.into_iter()
-        .map(|fe| error_at(location.clone(), record.clone(), Some(&fe.field), fe.message))
+        .map(|fe| {
+            error_at(
+                location.clone(),
+                record.clone(),
+                Some(&fe.field),
+                fe.message,
+            )
+        })
         .collect()
 }
 
@@ -263,7 +276,28 @@ fn parse_rows(kind: FileKind, rows: Vec<Row>, is_csv: bool) -> Result<Batch, Vec
         ($key:expr, $parse:expr) => {{
             let mut out = Vec::new();
             for row in rows {
-                let record = Record::new(row.fields);
+                let mut fields = row.fields;
+                // An institution's feature id is its id; other kinds name features freely.
+                if kind == FileKind::Institutions
+                    && let Some(fid) = &row.feature_id
+                {
+                    match fields.get("id") {
+                        None | Some(Value::Null) => {
+                            fields.insert("id".into(), Value::String(fid.clone()));
+                        }
+                        Some(Value::String(p)) if p == fid => {}
+                        Some(p) => {
+                            errors.push(error_at(
+                                row.location.clone(),
+                                Some(fid.clone()),
+                                Some("id"),
+                                format!("the feature id {fid:?} differs from properties.id {p}"),
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                let record = Record::new(fields);
                 let key: Option<String> = $key(&record);
                 match $parse(&record, row.geometry.as_ref()) {
                     Ok(v) => {
@@ -315,10 +349,9 @@ fn parse_rows(kind: FileKind, rows: Vec<Row>, is_csv: bool) -> Result<Batch, Vec
             carries_programmes: !is_csv,
         },
         FileKind::Programmes => {
-            let out = collect!(
-                |_r: &Record| None,
-                |r: &Record, _g: Option<&Value>| programme_from_row(r)
-            );
+            let out = collect!(|_r: &Record| None, |r: &Record, _g: Option<&Value>| {
+                programme_from_row(r)
+            });
             Batch::Programmes(out.into_iter().map(|(l, (i, p))| (l, i, p)).collect())
         }
         FileKind::Credentials => Batch::Credentials(collect!(
@@ -370,12 +403,19 @@ fn institution_from_row(
     let mut errs = RecordErrors::default();
     for f in ["lon", "lat"] {
         if fields.contains_key(f) {
-            errs.push(f, "positions belong in the feature's geometry, not its properties");
+            errs.push(
+                f,
+                "positions belong in the feature's geometry, not its properties",
+            );
         }
     }
     match g {
         Some(g) if g.get("type").and_then(Value::as_str) == Some("Point") => {
-            match g.get("coordinates").and_then(Value::as_array).map(Vec::as_slice) {
+            match g
+                .get("coordinates")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
                 Some([lon, lat]) | Some([lon, lat, _]) => {
                     fields.insert("lon".into(), lon.clone());
                     fields.insert("lat".into(), lat.clone());
@@ -389,20 +429,25 @@ fn institution_from_row(
     match Institution::from_record(&Record::new(fields)) {
         Ok(i) if errs.is_empty() => Ok(i),
         Ok(_) => Err(errs),
-        Err(mut e) => {
-            errs.0.append(&mut e.0);
+        Err(e) => {
+            // A missing geometry is one mistake, not three: drop the derived lon/lat ones.
+            let geometry_bad = !errs.is_empty();
+            errs.0.extend(
+                e.0.into_iter()
+                    .filter(|fe| !(geometry_bad && (fe.field == "lon" || fe.field == "lat"))),
+            );
             Err(errs)
         }
     }
 }
 
 fn programme_from_row(r: &Record) -> Result<(InstitutionId, Programme), RecordErrors> {
-    let id = r
-        .req_str("institution_id")
-        .and_then(|s| InstitutionId::parse(&s).map_err(|mut e| {
+    let id = r.req_str("institution_id").and_then(|s| {
+        InstitutionId::parse(&s).map_err(|mut e| {
             e.field = "institution_id".into();
             e
-        }));
+        })
+    });
     let p = Programme::from_record(r, true);
     match (id, p) {
         (Ok(id), Ok(p)) => Ok((id, p)),

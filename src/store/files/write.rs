@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::model::institution::{INSTITUTION_FIELDS, PROGRAMME_FIELDS};
 use crate::model::admin::AREA_FIELDS;
+use crate::model::institution::{INSTITUTION_FIELDS, PROGRAMME_FIELDS};
 use crate::model::{CommuneMapping, Dataset, Occupation, Programme};
 use crate::store::StoreError;
 
@@ -42,11 +42,17 @@ pub fn write_dataset(
     let mut files: Vec<(&str, Vec<u8>)> = vec![
         (
             "occupations.csv",
-            csv_bytes(Occupation::FIELDS, occupations.iter().map(Occupation::to_row))?,
+            csv_bytes(
+                Occupation::FIELDS,
+                occupations.iter().map(Occupation::to_row),
+            )?,
         ),
         (
             "commune-mapping.csv",
-            csv_bytes(CommuneMapping::FIELDS, mapping.iter().map(CommuneMapping::to_row))?,
+            csv_bytes(
+                CommuneMapping::FIELDS,
+                mapping.iter().map(CommuneMapping::to_row),
+            )?,
         ),
     ];
     match format {

@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
-use crate::model::{AdminArea, CommuneMapping, Credential, CredentialStatus, Institution, Occupation};
+use crate::model::{
+    AdminArea, CommuneMapping, Credential, CredentialStatus, Institution, Occupation,
+};
 use crate::store::files::Batch;
 use crate::store::{ImportError, Location, StoreError};
 
@@ -24,9 +26,16 @@ pub struct ImportSummary {
 }
 
 /// Writes the batches in dependency order within one transaction.
-pub async fn import_batches(pool: &PgPool, mut batches: Vec<Batch>) -> Result<ImportSummary, StoreError> {
+pub async fn import_batches(
+    pool: &PgPool,
+    mut batches: Vec<Batch>,
+) -> Result<ImportSummary, StoreError> {
     let db = StoreError::db;
-    batches.sort_by_key(|b| crate::store::files::FileKind::ORDER.iter().position(|k| *k == b.kind()));
+    batches.sort_by_key(|b| {
+        crate::store::files::FileKind::ORDER
+            .iter()
+            .position(|k| *k == b.kind())
+    });
     let mut tx = pool.begin().await.map_err(db("starting the import"))?;
     let mut errors = Vec::new();
     let mut summary = ImportSummary::default();
@@ -44,11 +53,15 @@ pub async fn import_batches(pool: &PgPool, mut batches: Vec<Batch>) -> Result<Im
                 summary.mapping += rows.len();
                 write_rows(&mut tx, rows, &mut errors, upsert_mapping).await?;
             }
-            Batch::Institutions { records, carries_programmes } => {
+            Batch::Institutions {
+                records,
+                carries_programmes,
+            } => {
                 summary.institutions += records.len();
                 write_rows(&mut tx, records, &mut errors, upsert_institutions).await?;
                 if *carries_programmes {
-                    summary.programmes += records.iter().map(|r| r.1.programmes.len()).sum::<usize>();
+                    summary.programmes +=
+                        records.iter().map(|r| r.1.programmes.len()).sum::<usize>();
                     write_rows(&mut tx, records, &mut errors, replace_programmes).await?;
                 }
             }
@@ -180,7 +193,14 @@ fn refusal(location: &Location, e: &sqlx::Error) -> ImportError {
 
 /// PostgreSQL names constraints `table_column_fkey`/`_check`; the column is the field.
 fn field_of_constraint(c: &str) -> String {
-    for table in ["institutions_", "programmes_", "admin_areas_", "credentials_", "commune_mapping_", "occupations_"] {
+    for table in [
+        "institutions_",
+        "programmes_",
+        "admin_areas_",
+        "credentials_",
+        "commune_mapping_",
+        "occupations_",
+    ] {
         if let Some(rest) = c.strip_prefix(table) {
             let rest = rest
                 .trim_end_matches("_fkey")
@@ -192,7 +212,10 @@ fn field_of_constraint(c: &str) -> String {
     c.to_owned()
 }
 
-async fn upsert_occupations(conn: &mut PgConnection, items: &[&Occupation]) -> Result<(), sqlx::Error> {
+async fn upsert_occupations(
+    conn: &mut PgConnection,
+    items: &[&Occupation],
+) -> Result<(), sqlx::Error> {
     let code: Vec<String> = items.iter().map(|o| o.code.to_string()).collect();
     let name_vi: Vec<String> = items.iter().map(|o| o.name_vi.clone()).collect();
     let name_en: Vec<Option<String>> = items.iter().map(|o| o.name_en.clone()).collect();
@@ -238,8 +261,13 @@ async fn upsert_areas(conn: &mut PgConnection, items: &[&AdminArea]) -> Result<(
     .map(|_| ())
 }
 
-async fn upsert_mapping(conn: &mut PgConnection, items: &[&CommuneMapping]) -> Result<(), sqlx::Error> {
-    let col = |f: fn(&CommuneMapping) -> &String| -> Vec<String> { items.iter().map(|m| f(m).clone()).collect() };
+async fn upsert_mapping(
+    conn: &mut PgConnection,
+    items: &[&CommuneMapping],
+) -> Result<(), sqlx::Error> {
+    let col = |f: fn(&CommuneMapping) -> &String| -> Vec<String> {
+        items.iter().map(|m| f(m).clone()).collect()
+    };
     sqlx::query(
         "INSERT INTO commune_mapping (old_code, old_name, new_code, new_name)
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
@@ -255,7 +283,10 @@ async fn upsert_mapping(conn: &mut PgConnection, items: &[&CommuneMapping]) -> R
     .map(|_| ())
 }
 
-async fn upsert_institutions(conn: &mut PgConnection, items: &[&Institution]) -> Result<(), sqlx::Error> {
+async fn upsert_institutions(
+    conn: &mut PgConnection,
+    items: &[&Institution],
+) -> Result<(), sqlx::Error> {
     let text = |f: &dyn Fn(&Institution) -> Option<String>| -> Vec<Option<String>> {
         items.iter().map(|i| f(i)).collect()
     };
@@ -342,7 +373,10 @@ struct ProgrammeRow {
     annual_quota: Option<i32>,
 }
 
-async fn replace_programmes(conn: &mut PgConnection, items: &[&Institution]) -> Result<(), sqlx::Error> {
+async fn replace_programmes(
+    conn: &mut PgConnection,
+    items: &[&Institution],
+) -> Result<(), sqlx::Error> {
     let ids: Vec<String> = items.iter().map(|i| i.id.to_string()).collect();
     sqlx::query("DELETE FROM programmes WHERE institution_id = ANY($1)")
         .bind(&ids)
@@ -365,7 +399,10 @@ async fn replace_programmes(conn: &mut PgConnection, items: &[&Institution]) -> 
     insert_programmes(conn, &refs).await
 }
 
-async fn insert_programmes(conn: &mut PgConnection, items: &[&ProgrammeRow]) -> Result<(), sqlx::Error> {
+async fn insert_programmes(
+    conn: &mut PgConnection,
+    items: &[&ProgrammeRow],
+) -> Result<(), sqlx::Error> {
     if items.is_empty() {
         return Ok(());
     }
@@ -385,8 +422,12 @@ async fn insert_programmes(conn: &mut PgConnection, items: &[&ProgrammeRow]) -> 
     .map(|_| ())
 }
 
-async fn upsert_credentials(conn: &mut PgConnection, items: &[&Credential]) -> Result<(), sqlx::Error> {
-    let text = |f: &dyn Fn(&Credential) -> String| -> Vec<String> { items.iter().map(|c| f(c)).collect() };
+async fn upsert_credentials(
+    conn: &mut PgConnection,
+    items: &[&Credential],
+) -> Result<(), sqlx::Error> {
+    let text =
+        |f: &dyn Fn(&Credential) -> String| -> Vec<String> { items.iter().map(|c| f(c)).collect() };
     let (revoked_on, reason): (Vec<_>, Vec<_>) = items
         .iter()
         .map(|c| match &c.status {
@@ -413,7 +454,12 @@ async fn upsert_credentials(conn: &mut PgConnection, items: &[&Credential]) -> R
     .bind(text(&|c| c.serial.clone()))
     .bind(text(&|c| c.register_no.clone()))
     .bind(text(&|c| c.holder_name.clone()))
-    .bind(items.iter().map(|c| c.holder_birth_date).collect::<Vec<_>>())
+    .bind(
+        items
+            .iter()
+            .map(|c| c.holder_birth_date)
+            .collect::<Vec<_>>(),
+    )
     .bind(text(&|c| c.occupation_code.to_string()))
     .bind(text(&|c| c.occupation_name.clone()))
     .bind(items.iter().map(|c| c.graduation_year).collect::<Vec<_>>())

@@ -57,6 +57,8 @@ async fn reload(pool: &PgPool, index: &IndexHandle) {
             tracing::info!(%version, elapsed_ms = started.elapsed().as_millis() as u64, "serving index reloaded");
         }
         Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "could not reload the dataset; still serving the previous one"),
+        Err(e) => {
+            tracing::error!(error = %e, "could not reload the dataset; still serving the previous one")
+        }
     }
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::model::{
-    AdminArea, AdminCodes, CommuneMapping, Contacts, Dataset, Institution, InstitutionId,
-    LonLat, Occupation, OccupationCode, Programme, Readiness,
+    AdminArea, AdminCodes, CommuneMapping, Contacts, Dataset, Institution, InstitutionId, LonLat,
+    Occupation, OccupationCode, Programme, Readiness,
 };
 use crate::store::StoreError;
 
@@ -138,7 +138,10 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
             .push(Programme {
                 occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
                 occupation_name: p.occupation_name,
-                level: p.level.parse().map_err(|_| corrupt_text("level", &p.level))?,
+                level: p
+                    .level
+                    .parse()
+                    .map_err(|_| corrupt_text("level", &p.level))?,
                 annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
             });
     }
@@ -172,7 +175,10 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     })
 }
 
-fn institution_from_row(r: InstitutionRow, programmes: Vec<Programme>) -> Result<Institution, StoreError> {
+fn institution_from_row(
+    r: InstitutionRow,
+    programmes: Vec<Programme>,
+) -> Result<Institution, StoreError> {
     Ok(Institution {
         id: InstitutionId::parse(&r.id).map_err(corrupt)?,
         code: r.code,
@@ -231,10 +237,16 @@ fn area_from_row(r: AreaRow) -> Result<AdminArea, StoreError> {
         }
     };
     Ok(AdminArea {
-        scheme: r.scheme.parse().map_err(|_| corrupt_text("scheme", &r.scheme))?,
+        scheme: r
+            .scheme
+            .parse()
+            .map_err(|_| corrupt_text("scheme", &r.scheme))?,
         code: r.code,
         name: r.name,
-        level: r.level.parse().map_err(|_| corrupt_text("level", &r.level))?,
+        level: r
+            .level
+            .parse()
+            .map_err(|_| corrupt_text("level", &r.level))?,
         parent_code: r.parent_code,
         valid_from: r.valid_from,
         valid_to: r.valid_to,

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, the server against the bundled files and against a
+# real PostGIS, and the browser tests. Run as root on Debian (as CI does), it installs
+# and starts what the tests need; otherwise it says what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+pg_version=${pg_version:-15}
+missing=()
+[ -f "/usr/share/postgresql/$pg_version/extension/postgis.control" ] || missing+=("postgresql-$pg_version-postgis-3")
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "the tests need: ${missing[*]} (sudo apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+
+if [ -f web/package.json ]; then
+  npm ci --prefix web --no-audit --no-fund --loglevel=error
+fi
+
+cargo test --locked --all-targets

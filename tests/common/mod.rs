@@ -1,0 +1,193 @@
+//! Shared test helpers: start the real server on a free port (bundled data or a fresh
+//! PostGIS database) and talk HTTP to it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use vetmap::store::{files, pg};
+use vetmap::{Application, Config};
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A server running in this process on 127.0.0.1 with a free port; stopped on drop.
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub state: vetmap::api::AppState,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let r = self.get(path).await;
+        let status = r.status();
+        let body = r.json().await.expect("a JSON body");
+        (status, body)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn bundled_config() -> Config {
+    Config::for_bundled(repo_path("data"), repo_path("web"))
+}
+
+pub async fn spawn(config: Config) -> TestServer {
+    let app = Application::build(config).await.expect("server builds");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestServer {
+        base,
+        client: reqwest::Client::new(),
+        shutdown: Some(tx),
+        state,
+    }
+}
+
+/// The server on the bundled dataset, as `vetmap serve` runs it without DATABASE_URL.
+pub async fn spawn_bundled() -> TestServer {
+    spawn(bundled_config()).await
+}
+
+/// A fresh, migrated database, dropped when this value is dropped.
+pub struct TestDb {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+/// The server on a fresh PostGIS database into which `data/` was imported.
+pub async fn spawn_with_db() -> (TestServer, TestDb) {
+    let db = TestDb::create().await;
+    db.import_dir(&repo_path("data")).await;
+    let mut config = bundled_config();
+    config.database_url = Some(db.url.clone());
+    (spawn(config).await, db)
+}
+
+/// Where the tests find a PostgreSQL server they may create databases on.
+fn admin_url() -> String {
+    std::env::var("VETMAP_TEST_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    /// Creates `vetmap_test_<random>` and migrates it. Panics with instructions when
+    /// PostgreSQL or PostGIS is missing: PostGIS tests never skip silently.
+    pub async fn create() -> TestDb {
+        let admin_url = admin_url();
+        let admin = pg::connect(&admin_url, 1).await.unwrap_or_else(|e| {
+            panic!(
+                "PostGIS tests need PostgreSQL at {admin_url} (set VETMAP_TEST_ADMIN_URL); \
+                 `bash scripts/test.sh` installs and starts it: {e}"
+            )
+        });
+        let name = format!("vetmap_test_{}", uuid_like());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("VETMAP_TEST_ADMIN_URL must end in /database"),
+        };
+        let pool = pg::connect(&url, 2).await.expect("connect test database");
+        pg::migrate(&pool).await.unwrap_or_else(|e| {
+            panic!("migrations failed (is PostGIS installed? apt-get install postgresql-15-postgis-3): {e}")
+        });
+        pool.close().await;
+        TestDb {
+            url,
+            name,
+            admin_url,
+        }
+    }
+
+    pub async fn pool(&self) -> sqlx::PgPool {
+        pg::connect(&self.url, 2)
+            .await
+            .expect("connect test database")
+    }
+
+    pub async fn import_dir(&self, dir: &std::path::Path) {
+        let batches = files::read_dir(dir).expect("dataset directory reads");
+        let pool = self.pool().await;
+        pg::import_batches(&pool, batches)
+            .await
+            .expect("import succeeds");
+        pool.close().await;
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async context; a short-lived runtime on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    if let Ok(admin) = pg::connect(&admin_url, 1).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&admin)
+                        .await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// A unique-enough suffix for database and directory names.
+pub fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh scratch directory under the target dir.
+pub fn scratch_dir(label: &str) -> PathBuf {
+    let d = repo_path("target/test-scratch").join(format!("{label}-{}", uuid_like()));
+    std::fs::create_dir_all(&d).expect("create scratch dir");
+    d
+}

@@ -1,0 +1,135 @@
+//! The service end to end on both sources: the bundled files and PostGIS.
+
+mod common;
+
+use common::{spawn_bundled, spawn_with_db};
+use serde_json::Value;
+
+#[tokio::test]
+async fn bundled_server_is_live_and_ready_with_the_whole_network() {
+    let server = spawn_bundled().await;
+    let (status, health) = server.get_json("/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "ok");
+
+    let (status, ready) = server.get_json("/ready").await;
+    assert_eq!(status, 200);
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["source"], "bundled");
+
+    let (status, list) = server.get_json("/api/v1/institutions").await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = list["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name_vi"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len() as u64, list["count"].as_u64().unwrap());
+    assert_eq!(ready["institutions"], list["count"]);
+    for expected in [
+        "Trường Đại học Trà Vinh",
+        "Trường Cao đẳng Y tế Trà Vinh",
+        "Trường Cao đẳng Nghề Trà Vinh",
+        "Trung tâm GDNN-GDTX huyện Cầu Kè",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    // One GDNN-GDTX centre for each of the nine pre-2025 district-level units.
+    let centres: std::collections::BTreeSet<&str> = list["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "gdnn_gdtx_centre")
+        .map(|i| i["admin"]["district_pre2025"].as_str().unwrap())
+        .collect();
+    assert_eq!(centres.len(), 9, "{centres:?}");
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id_and_are_compressed_when_asked() {
+    let server = spawn_bundled().await;
+    let r = server
+        .client
+        .get(server.url("/api/v1/institutions"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("x-request-id"));
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let r = server
+        .client
+        .get(server.url("/api/v1/institutions"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+}
+
+#[tokio::test]
+async fn postgis_server_serves_the_same_network_as_the_bundled_files() {
+    let bundled = spawn_bundled().await;
+    let (db_server, _db) = spawn_with_db().await;
+
+    let (_, ready) = db_server.get_json("/ready").await;
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["source"], "postgis");
+
+    let (_, from_files) = bundled.get_json("/api/v1/institutions").await;
+    let (_, from_db) = db_server.get_json("/api/v1/institutions").await;
+    assert!(from_files["count"].as_u64().unwrap() > 0);
+    assert_eq!(from_files["institutions"], from_db["institutions"]);
+
+    let files_index = bundled.state.index.current();
+    let db_index = db_server.state.index.current();
+    assert!(files_index.areas() == db_index.areas(), "areas differ");
+    assert_eq!(files_index.commune_mapping(), db_index.commune_mapping());
+    assert_eq!(
+        files_index.occupations().collect::<Vec<_>>(),
+        db_index.occupations().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_change_in_the_database_reaches_a_running_server() {
+    let (server, db) = spawn_with_db().await;
+    let (_, before) = server.get_json("/ready").await;
+    let pool = db.pool().await;
+    // As a GIS user would: plain SQL, not through vetmap.
+    sqlx::query("UPDATE institutions SET name_en = 'Renamed by SQL' WHERE id = 'cd-nghe-tra-vinh'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let after = loop {
+        let (_, ready) = server.get_json("/ready").await;
+        if ready["data_version"] != before["data_version"] {
+            break ready;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never reloaded"
+        );
+        tokio::task::yield_now().await;
+    };
+    assert_ne!(after["data_version"], Value::Null);
+    let (_, list) = server.get_json("/api/v1/institutions").await;
+    let renamed = list["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "cd-nghe-tra-vinh")
+        .unwrap();
+    assert_eq!(renamed["name_en"], "Renamed by SQL");
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404() {
+    let server = spawn_bundled().await;
+    assert_eq!(server.get("/no/such/thing").await.status(), 404);
+}

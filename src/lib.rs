@@ -22,8 +22,10 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod error;
+pub mod features;
 pub mod index;
 pub mod model;
+pub mod search;
 pub mod store;
 pub mod synth;
 

@@ -1,9 +1,12 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
+pub mod caching;
 pub mod extract;
+mod features;
 mod health;
 mod institutions;
+pub mod openapi;
 
 use std::sync::Arc;
 
@@ -56,6 +59,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(features::router())
+        .merge(openapi::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

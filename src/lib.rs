@@ -8,6 +8,7 @@
 //! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
+//! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
@@ -24,6 +25,7 @@ pub mod error;
 pub mod index;
 pub mod model;
 pub mod store;
+pub mod tiles;
 
 pub use app::Application;
 pub use config::Config;

@@ -4,6 +4,7 @@
 pub mod extract;
 mod health;
 mod institutions;
+mod tiles;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::index::IndexHandle;
 use crate::model::Credential;
+use crate::tiles::TileService;
 
 /// Everything a handler may need, cloned cheaply into each request.
 #[derive(Clone)]
@@ -34,6 +36,8 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Vector tiles: per-version preparation and the tile cache.
+    pub tiles: Arc<TileService>,
 }
 
 impl AppState {
@@ -56,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(tiles::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

@@ -1,14 +1,19 @@
 //! Placing geometry in one tile: projection to tile units, simplification for a zoom,
 //! clipping to the tile plus its buffer.
 //!
-//! Clipping uses `geo`'s boolean operations (i_overlay), whose output is valid (no
-//! self-intersections, holes inside their shells) whatever the simplification did to
-//! the input; the encoder then only has to drop what rounding collapses.
+//! Polygons are snapped to integer tile units first and then clipped with i_overlay's
+//! integer overlay (OGC-valid output), so they are valid as encoded, whatever
+//! simplification and snapping did to the input. Lines are clipped with `geo`.
 
 use geo::{
-    BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon, Rect,
-    Simplify,
+    BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon, Polygon,
+    Rect, Simplify,
 };
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::{IntOverlayOptions, Overlay};
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::core::solver::Solver;
+use i_overlay::i_float::int::point::IntPoint;
 
 use super::coord::{BUFFER, EXTENT, TileCoord, lonlat_to_world};
 
@@ -54,20 +59,72 @@ impl TileFrame {
         self.polygons_world(&world)
     }
 
-    /// Polygons in world units (already simplified for this zoom), clipped to the tile
-    /// plus buffer, in tile units. `None` when nothing is left.
+    /// Polygons in world units (already simplified for this zoom), snapped to the
+    /// integer grid of tile units and clipped to the tile plus buffer. The clip is an
+    /// integer overlay with OGC-valid output, so what comes out is valid *after*
+    /// rounding (no self-intersections or overlaps that snapping created), and the
+    /// encoder has nothing left to round. `None` when nothing is left.
     pub fn polygons_world(&self, world: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
         if !self.touches(world.bounding_rect()?) {
             return None;
         }
-        let local = world.map_coords(|c| self.tile_units(c));
-        let bounds = local.bounding_rect()?;
-        let clipped = if self.contains(bounds) {
-            local
-        } else {
-            local.intersection(&self.clip.to_polygon())
-        };
-        (!clipped.0.is_empty()).then_some(clipped)
+        let subject: Vec<Vec<IntPoint>> = world
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .filter_map(|ring| self.int_ring(ring))
+            .collect();
+        if subject.is_empty() {
+            return None;
+        }
+        let (lo, hi) = (-(BUFFER as i32), (EXTENT + BUFFER) as i32);
+        let clip = vec![vec![
+            IntPoint::new(lo, lo),
+            IntPoint::new(hi, lo),
+            IntPoint::new(hi, hi),
+            IntPoint::new(lo, hi),
+        ]];
+        let shapes = Overlay::with_contours_custom(
+            &subject,
+            &clip,
+            IntOverlayOptions::ogc(),
+            Solver::default(),
+        )
+        .overlay(OverlayRule::Intersect, FillRule::EvenOdd);
+        let polys: Vec<Polygon<f64>> = shapes
+            .into_iter()
+            .filter_map(|shape| {
+                let mut rings = shape.into_iter().map(|c| {
+                    LineString::from(
+                        c.into_iter()
+                            .map(|p| (f64::from(p.x), f64::from(p.y)))
+                            .collect::<Vec<_>>(),
+                    )
+                });
+                let exterior = rings.next()?;
+                Some(Polygon::new(exterior, rings.collect()))
+            })
+            .collect();
+        (!polys.is_empty()).then_some(MultiPolygon(polys))
+    }
+
+    /// A ring in integer tile units, without repeats; `None` if fewer than 3 points stay.
+    fn int_ring(&self, ring: &LineString<f64>) -> Option<Vec<IntPoint>> {
+        const LIMIT: f64 = (1 << 29) as f64;
+        let mut out: Vec<IntPoint> = Vec::with_capacity(ring.0.len());
+        for c in &ring.0 {
+            let t = self.tile_units(*c);
+            let p = IntPoint::new(
+                t.x.round().clamp(-LIMIT, LIMIT) as i32,
+                t.y.round().clamp(-LIMIT, LIMIT) as i32,
+            );
+            if out.last() != Some(&p) {
+                out.push(p);
+            }
+        }
+        while out.len() > 1 && out.first() == out.last() {
+            out.pop();
+        }
+        (out.len() >= 3).then_some(out)
     }
 
     /// Lines in world units, clipped, in tile units.

@@ -10,6 +10,7 @@
 //! - [`index`]: the in-memory serving index every read goes through.
 //! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
+//! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
 //! Data flows one way: a source (files or PostGIS) → [`model::Dataset`] →
@@ -25,6 +26,7 @@ pub mod error;
 pub mod index;
 pub mod model;
 pub mod store;
+pub mod synth;
 pub mod tiles;
 
 pub use app::Application;

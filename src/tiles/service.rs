@@ -99,20 +99,34 @@ impl TileService {
             tileset,
             coord,
             filter: filter.clone(),
-            version: version.clone(),
+            version,
         };
-        Ok(self.tiles.get_with(key, || {
-            let bytes = match tileset {
-                Tileset::Institutions => {
-                    let clusters = (coord.z <= CLUSTER_MAX_ZOOM)
-                        .then(|| self.clusters(prepared, &version, filter));
-                    render::institutions(prepared, coord, filter, clusters.as_deref())
-                }
-                Tileset::AdminAreas => render::admin_areas(prepared, coord),
-                Tileset::Base => render::base(prepared, &self.land, coord),
-            };
-            bytes.map(Arc::from)
-        }))
+        Ok(self
+            .tiles
+            .get_with(key, || self.render(prepared, tileset, coord, filter)))
+    }
+
+    /// Renders a tile without the cache (benchmarks measure this; requests use
+    /// [`TileService::tile`]). The filter must suit the tileset (`tile` checks it).
+    pub fn render(
+        &self,
+        prepared: &Arc<Prepared>,
+        tileset: Tileset,
+        coord: TileCoord,
+        filter: &InstitutionFilter,
+    ) -> TileBytes {
+        let bytes = match tileset {
+            Tileset::Institutions => {
+                let clusters = (coord.z <= CLUSTER_MAX_ZOOM).then(|| {
+                    let version: Arc<str> = prepared.institutions_version.as_str().into();
+                    self.clusters(prepared, &version, filter)
+                });
+                render::institutions(prepared, coord, filter, clusters.as_deref())
+            }
+            Tileset::AdminAreas => render::admin_areas(prepared, coord),
+            Tileset::Base => render::base(prepared, &self.land, coord),
+        };
+        bytes.map(Arc::from)
     }
 
     fn clusters(

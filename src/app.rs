@@ -11,6 +11,7 @@ use crate::api::{AppState, router};
 use crate::config::Config;
 use crate::index::{IndexHandle, ServingIndex};
 use crate::store::{StoreError, bundled, pg};
+use crate::tiles::{Land, TileError, TileService};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -21,6 +22,8 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Tiles(#[from] TileError),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -53,6 +56,12 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "serving index built"
         );
+        let land = if config.basemap.exists() {
+            Land::load(&config.basemap)?
+        } else {
+            tracing::warn!(path = %config.basemap.display(), "no base map file: the base tileset has no land");
+            Land::none()
+        };
         let index = IndexHandle::new(index);
         if let Some(pool) = &db {
             tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
@@ -70,6 +79,7 @@ impl Application {
                 index,
                 db,
                 bundled_credentials: Arc::new(bundled_credentials),
+                tiles: Arc::new(TileService::new(land)),
             },
         })
     }

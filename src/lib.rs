@@ -8,6 +8,7 @@
 //! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
+//! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
@@ -28,6 +29,7 @@ pub mod model;
 pub mod search;
 pub mod store;
 pub mod synth;
+pub mod tiles;
 
 pub use app::Application;
 pub use config::Config;

@@ -7,6 +7,7 @@ mod features;
 mod health;
 mod institutions;
 pub mod openapi;
+mod tiles;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::index::IndexHandle;
 use crate::model::Credential;
+use crate::tiles::TileService;
 
 /// Everything a handler may need, cloned cheaply into each request.
 #[derive(Clone)]
@@ -37,6 +39,8 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Vector tiles: per-version preparation and the tile cache.
+    pub tiles: Arc<TileService>,
 }
 
 impl AppState {
@@ -61,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(institutions::router())
         .merge(features::router())
         .merge(openapi::router())
+        .merge(tiles::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

@@ -8,6 +8,7 @@
 //! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
+//! - [`search`]: Vietnamese folding, text search and nearest institutions.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
@@ -23,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod index;
 pub mod model;
+pub mod search;
 pub mod store;
 
 pub use app::Application;

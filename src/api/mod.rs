@@ -3,7 +3,13 @@
 
 pub mod extract;
 mod health;
+mod html;
 mod institutions;
+mod locate;
+mod nearby;
+mod profile;
+mod query_params;
+mod search;
 
 use std::sync::Arc;
 
@@ -56,6 +62,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(nearby::router())
+        .merge(search::router())
+        .merge(locate::router())
+        .merge(profile::router())
+        .merge(html::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

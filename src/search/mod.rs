@@ -19,6 +19,18 @@ pub use query::{SearchHit, SearchRequest, search};
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
 use text::{Field, TextIndex, TextIndexBuilder};
 
+/// Abbreviations in names, indexed with their long form too, so "giáo dục nghề nghiệp"
+/// finds a "Trung tâm GDNN-GDTX" and "thành phố Trà Vinh" finds "TP. Trà Vinh".
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("gdnn", "giao duc nghe nghiep"),
+    ("gdtx", "giao duc thuong xuyen"),
+    ("tp", "thanh pho"),
+    ("tx", "thi xa"),
+    ("tt", "thi tran"),
+    ("cd", "cao dang"),
+    ("dh", "dai hoc"),
+];
+
 pub struct SearchIndex {
     /// Document `n` is institution `n` of the serving index.
     institutions: TextIndex,
@@ -121,7 +133,17 @@ impl SearchIndex {
                         .or_default() += 1;
                 }
             }
-            ib.add(texts.iter().flat_map(|(f, t)| words(t, *f)));
+            let expansions: Vec<(Field, &str)> = texts
+                .iter()
+                .flat_map(|(f, t)| words(t, *f))
+                .filter_map(|(f, w)| ABBREVIATIONS.iter().find(|a| a.0 == w).map(|a| (f, a.1)))
+                .collect();
+            ib.add(
+                texts
+                    .iter()
+                    .flat_map(|(f, t)| words(t, *f))
+                    .chain(expansions.into_iter().flat_map(|(f, t)| words(t, f))),
+            );
         }
         Self {
             institutions: ib.finish(),

@@ -36,6 +36,8 @@ const FIELD_WEIGHT: [f32; FIELDS] = [1.0, 0.85, 0.6];
 /// whole vocabulary.
 const MAX_PREFIX_TERMS: usize = 64;
 const MAX_FUZZY_TERMS: usize = 32;
+/// Below this a match is mostly typos and unknown words: noise, not a result.
+const MIN_SCORE: f32 = 0.3;
 
 pub struct TextIndex {
     terms: fst::Map<Vec<u8>>,
@@ -219,7 +221,8 @@ impl TextIndex {
     }
 
     /// Calls `hit(doc, score)` for every document matching all of `words` that match
-    /// anything; `score` is in (0, 1], the mean word score, where unmatched words count 0.
+    /// anything, provided at least half the words match something; `score` is in (0, 1],
+    /// the mean word score, where unmatched words count 0.
     /// The last word may be a prefix when `prefix_last` is set (autocomplete).
     pub fn for_each_match(
         &self,
@@ -232,7 +235,9 @@ impl TextIndex {
             .enumerate()
             .filter_map(|(i, w)| self.word_scores(w, prefix_last && i + 1 == words.len()))
             .collect();
-        if scores.is_empty() {
+        // Most of the query must be recognised: one word matching by a typo in a long
+        // query ("xuong moc" ~ "duong") is not a result.
+        if scores.is_empty() || scores.len() * 2 < words.len() {
             return;
         }
         let size = |s: &WordScores| match s {
@@ -250,7 +255,10 @@ impl TextIndex {
                     b => sum += b as u32,
                 }
             }
-            hit(doc, sum as f32 * norm);
+            let score = sum as f32 * norm;
+            if score >= MIN_SCORE {
+                hit(doc, score);
+            }
         };
         match &scores[0] {
             WordScores::Sparse(v) => v.iter().for_each(|&(d, b)| visit(d, b)),

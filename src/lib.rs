@@ -10,6 +10,7 @@
 //! - [`index`]: the in-memory serving index every read goes through.
 //! - [`search`]: Vietnamese folding, text search and nearest institutions.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
+//! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
 //! Data flows one way: a source (files or PostGIS) → [`model::Dataset`] →
@@ -26,6 +27,7 @@ pub mod index;
 pub mod model;
 pub mod search;
 pub mod store;
+pub mod synth;
 
 pub use app::Application;
 pub use config::Config;

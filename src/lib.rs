@@ -9,6 +9,7 @@
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
 //! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
+//! - [`search`]: Vietnamese folding, text search and nearest institutions.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.

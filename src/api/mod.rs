@@ -5,9 +5,15 @@ pub mod caching;
 pub mod extract;
 mod features;
 mod health;
+mod html;
 mod institutions;
 pub mod openapi;
 mod tiles;
+mod locate;
+mod nearby;
+mod profile;
+mod query_params;
+mod search;
 
 use std::sync::Arc;
 
@@ -66,6 +72,11 @@ pub fn router(state: AppState) -> Router {
         .merge(features::router())
         .merge(openapi::router())
         .merge(tiles::router())
+        .merge(nearby::router())
+        .merge(search::router())
+        .merge(locate::router())
+        .merge(profile::router())
+        .merge(html::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

@@ -8,6 +8,9 @@
 //! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
+//! - [`credentials`]: diploma and certificate verification, signed statements, status
+//!   lists (holder data never leaves it).
+//! - [`search`]: Vietnamese folding.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
@@ -20,9 +23,11 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod index;
 pub mod model;
+pub mod search;
 pub mod store;
 
 pub use app::Application;

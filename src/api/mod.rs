@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
+mod credentials;
 pub mod extract;
 mod health;
 mod institutions;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Credential verification: records' source, signing keys, rate limiter.
+    pub credentials: Arc<crate::credentials::CredentialService>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(credentials::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

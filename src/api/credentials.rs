@@ -339,3 +339,61 @@ async fn upload_batch(
         Json(json!({"imported": summary.credentials})),
     ))
 }
+
+/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
+pub fn openapi_paths() -> Value {
+    let jwt = json!({"application/vc+jwt": {"schema": {"type": "string"}}});
+    let token = json!({"name": "token", "in": "path", "required": true,
+        "schema": {"type": "string"}, "description": "opaque token from a `valid` answer"});
+    let too_many = json!({"description": "rate limit reached; see Retry-After"});
+    json!({
+        "/api/v1/credentials/verify": {"post": {
+            "summary": "Check a diploma or certificate by serial and the holder's date of birth",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["serial", "birth_date"],
+                "additionalProperties": false,
+                "properties": {
+                    "serial": {"type": "string", "maxLength": 32},
+                    "birth_date": {"type": "string", "format": "date"},
+                    "holder_name": {"type": "string", "maxLength": 100,
+                        "description": "compared without diacritics"}}}}}},
+            "responses": {
+                "200": {"description": "`result` is valid, revoked or not_found (an unknown serial and a wrong second factor answer alike)"},
+                "400": {"description": "malformed request"},
+                "413": {"description": "body over 2 KiB"},
+                "429": too_many}}},
+        "/api/v1/credentials/{token}/statement": {"get": {
+            "summary": "Signed statement (W3C VC 2.0 as vc+jwt, EdDSA/Ed25519) of a valid record",
+            "parameters": [token],
+            "responses": {"200": {"description": "compact JWS", "content": jwt},
+                "404": {"description": "unknown token or record not valid"}, "429": too_many}}},
+        "/api/v1/credentials/{token}/qr.svg": {"get": {"summary": "QR code of the check-page link",
+            "parameters": [token], "responses": {"200": {"description": "SVG",
+                "content": {"image/svg+xml": {}}}, "429": too_many}}},
+        "/api/v1/credentials/{token}/qr.png": {"get": {"summary": "QR code of the check-page link",
+            "parameters": [token], "responses": {"200": {"description": "PNG",
+                "content": {"image/png": {}}}, "429": too_many}}},
+        "/api/v1/credentials/status/{list}": {"get": {
+            "summary": "Revocation status list (W3C Bitstring Status List credential as vc+jwt)",
+            "parameters": [{"name": "list", "in": "path", "required": true,
+                "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": {"description": "compact JWS", "content": jwt},
+                "404": {"description": "no such list"}}}},
+        "/.well-known/jwks.json": {"get": {"summary": "Public keys (JWK Set) of statements",
+            "responses": {"200": {"description": "JWK Set",
+                "content": {"application/jwk-set+json": {}}}}}},
+        "/api/v1/institutions/{id}/credential-counts": {"get": {
+            "summary": "Credentials issued per graduation year and level (aggregates only)",
+            "parameters": [{"name": "id", "in": "path", "required": true,
+                "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "counts"}, "404": {"description": "no such institution"}}}},
+        "/api/v1/credentials/batches": {"post": {
+            "summary": "Officials upload a credentials.csv batch, all or nothing",
+            "security": [{"uploadToken": []}],
+            "requestBody": {"required": true, "content": {"text/csv": {}}},
+            "responses": {"201": {"description": "imported"},
+                "400": {"description": "errors by line and field; nothing written"},
+                "401": {"description": "missing or wrong token"},
+                "503": {"description": "no database"}}}},
+    })
+}

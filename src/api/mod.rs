@@ -1,7 +1,7 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
-mod credentials;
+pub mod credentials;
 pub mod extract;
 mod health;
 mod institutions;

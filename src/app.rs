@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::api::{AppState, router};
 use crate::config::Config;
+use crate::credentials::{ClientLimiter, CredentialError, CredentialService, Keys, Source};
 use crate::index::{IndexHandle, ServingIndex};
 use crate::store::{StoreError, bundled, pg};
 use crate::tiles::{Land, TileError, TileService};
@@ -24,6 +25,8 @@ pub enum AppError {
     },
     #[error(transparent)]
     Tiles(#[from] TileError),
+    #[error("{0}")]
+    Credentials(#[from] CredentialError),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -66,6 +69,25 @@ impl Application {
         if let Some(pool) = &db {
             tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
         }
+        let bundled_credentials = Arc::new(bundled_credentials);
+        let keys = match &config.signing_key {
+            Some(path) => Keys::load(path)?,
+            None => {
+                tracing::warn!(
+                    "no VETMAP_SIGNING_KEY: signing credential statements with a key made \
+                     for this run; they will not verify after a restart"
+                );
+                Keys::ephemeral()?
+            }
+        };
+        let credentials = Arc::new(CredentialService {
+            source: match &db {
+                Some(pool) => Source::Db(pool.clone()),
+                None => Source::Bundled(bundled_credentials.clone()),
+            },
+            keys,
+            limiter: ClientLimiter::per_minute(config.verify_rate_per_minute),
+        });
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| AppError::Bind {
@@ -78,7 +100,8 @@ impl Application {
                 config: Arc::new(config),
                 index,
                 db,
-                bundled_credentials: Arc::new(bundled_credentials),
+                bundled_credentials,
+                credentials,
                 tiles: Arc::new(TileService::new(land)),
             },
         })
@@ -104,10 +127,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         let app = router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(AppError::Serve)
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(AppError::Serve)
     }
 
     /// Serves until SIGTERM or Ctrl-C.

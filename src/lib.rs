@@ -10,6 +10,8 @@
 //! - [`index`]: the in-memory serving index every read goes through.
 //! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
 //! - [`search`]: Vietnamese folding, text search and nearest institutions.
+//! - [`credentials`]: diploma and certificate verification, signed statements, status
+//!   lists (holder data never leaves it).
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
@@ -23,6 +25,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod features;
 pub mod index;

@@ -2,6 +2,7 @@
 //! layers every request passes through.
 
 pub mod caching;
+pub mod credentials;
 pub mod extract;
 mod features;
 mod health;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub bundled_credentials: Arc<Vec<Credential>>,
     /// Vector tiles: per-version preparation and the tile cache.
     pub tiles: Arc<TileService>,
+    /// Credential verification: records' source, signing keys, rate limiter.
+    pub credentials: Arc<crate::credentials::CredentialService>,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(locate::router())
         .merge(profile::router())
         .merge(html::router())
+        .merge(credentials::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

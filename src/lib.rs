@@ -20,6 +20,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod coverage;
 pub mod error;
 pub mod index;
 pub mod model;

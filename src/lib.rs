@@ -23,6 +23,7 @@ pub mod config;
 pub mod coverage;
 pub mod error;
 pub mod index;
+pub mod indicators;
 pub mod model;
 pub mod store;
 

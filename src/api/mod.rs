@@ -1,9 +1,12 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
+mod coverage;
 pub mod extract;
 mod health;
+mod indicators;
 mod institutions;
+mod report;
 
 use std::sync::Arc;
 
@@ -34,6 +37,8 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// The population layer and cached coverage analyses.
+    pub coverage: Arc<crate::coverage::CoverageState>,
 }
 
 impl AppState {
@@ -56,6 +61,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(coverage::router())
+        .merge(indicators::router())
+        .merge(report::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

@@ -9,6 +9,7 @@
 //!   when a population layer is loaded) and the worst-served areas.
 //! - [`cache`]: results kept per data version, population version and parameters.
 //! - [`export`]: CSV and GeoJSON of the results.
+//! - [`state`]: the population layer in use and the cache, shared by requests.
 //!
 //! Everything here reads the serving index and knows nothing about HTTP.
 
@@ -17,11 +18,13 @@ pub mod cache;
 pub mod export;
 pub mod hexgrid;
 pub mod nearest;
+pub mod state;
 
 use std::ops::RangeInclusive;
 
 pub use analysis::{Analysis, AreaCoverage, CoverageReport, WorstServed, analyse};
 pub use cache::CoverageCache;
+pub use state::CoverageState;
 
 use crate::model::{AdminLevel, Institution, Level, OccupationCode, Programme, Scheme};
 

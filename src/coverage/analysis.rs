@@ -312,8 +312,8 @@ pub fn analyse(
 }
 
 /// Areas with a sampled geometry, least covered first: by the share of people within
-/// the radius where population is known, else by the share of the area; ties broken by
-/// the longest distance.
+/// the radius where the area has people in the population layer, else (after those) by
+/// the share of the area; ties broken by the longest distance.
 pub fn worst_served(areas: &[AreaCoverage]) -> Vec<WorstServed> {
     let mut out: Vec<WorstServed> = areas
         .iter()
@@ -333,9 +333,12 @@ pub fn worst_served(areas: &[AreaCoverage]) -> Vec<WorstServed> {
             })
         })
         .collect();
+    // Ranked by people first: an area whose population layer counts nobody comes after
+    // every area with people, ranked by area among its kind.
     out.sort_by(|a, b| {
-        a.share_within_radius
-            .total_cmp(&b.share_within_radius)
+        (a.basis != "population")
+            .cmp(&(b.basis != "population"))
+            .then_with(|| a.share_within_radius.total_cmp(&b.share_within_radius))
             .then_with(|| {
                 b.max_distance_m
                     .unwrap_or(f64::INFINITY)

@@ -42,15 +42,26 @@ impl Application {
     /// ready as soon as it runs.
     pub async fn build(config: Config) -> Result<Self, AppError> {
         let started = Instant::now();
-        let (index, db, bundled_credentials) = match &config.database_url {
+        let (index, db, bundled_credentials, population) = match &config.database_url {
             Some(url) => {
                 let pool = pg::connect(url, config.db_max_connections).await?;
                 let dataset = pg::load_dataset(&pool).await?;
-                (ServingIndex::build(dataset), Some(pool), Vec::new())
+                let population = pg::load_population(&pool).await?;
+                (
+                    ServingIndex::build(dataset),
+                    Some(pool),
+                    Vec::new(),
+                    population,
+                )
             }
             None => {
                 let b = bundled::load_dir(&config.data_dir)?;
-                (ServingIndex::build(b.dataset), None, b.credentials)
+                (
+                    ServingIndex::build(b.dataset),
+                    None,
+                    b.credentials,
+                    b.population,
+                )
             }
         };
         tracing::info!(
@@ -103,6 +114,7 @@ impl Application {
                 bundled_credentials,
                 credentials,
                 tiles: Arc::new(TileService::new(land)),
+                coverage: Arc::new(crate::coverage::CoverageState::new(population)),
             },
         })
     }

@@ -25,10 +25,12 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod coverage;
 pub mod credentials;
 pub mod error;
 pub mod features;
 pub mod index;
+pub mod indicators;
 pub mod model;
 pub mod search;
 pub mod store;

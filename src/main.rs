@@ -94,6 +94,24 @@ enum Command {
         #[arg(long)]
         status_list: Option<PathBuf>,
     },
+    /// The Plan's indicators (Decision 2104/QĐ-UBND).
+    Indicators {
+        #[command(subcommand)]
+        command: IndicatorsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// Compute the indicators from PostGIS and store them as the snapshot of a date
+    /// (today by default; a second snapshot the same day replaces the first).
+    Snapshot {
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
 }
 
 #[tokio::main]
@@ -207,6 +225,25 @@ async fn run(command: Command) -> anyhow::Result<()> {
             jwks,
             status_list,
         } => verify_statement(&file, &jwks, status_list.as_deref())?,
+        Command::Indicators {
+            command: IndicatorsCommand::Snapshot { date, database_url },
+        } => {
+            use vetmap::indicators;
+            use vetmap::model::{AdminLevel, Scheme};
+            let pool = pg::connect(&database_url, 2).await?;
+            let index = vetmap::index::ServingIndex::build(pg::load_dataset(&pool).await?);
+            let report = indicators::compute(&index, Scheme::Pre2025, AdminLevel::District);
+            let date = date.unwrap_or_else(|| report.computed_at.date_naive());
+            let snapshot = indicators::Snapshot::of(&report, date);
+            pg::save_snapshot(&pool, &snapshot).await?;
+            for r in &snapshot.rows {
+                let v = r.value_pct.map_or("unknown".into(), |v| format!("{v:.1}%"));
+                println!(
+                    "{date} {}: {v} ({} in scope, {} unknown)",
+                    r.indicator, r.in_scope, r.unknown
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -2,19 +2,22 @@
 //! layers every request passes through.
 
 pub mod caching;
+mod coverage;
 pub mod credentials;
 pub mod extract;
 mod features;
 mod health;
 mod html;
+mod indicators;
 mod institutions;
-pub mod openapi;
-mod tiles;
 mod locate;
 mod nearby;
+pub mod openapi;
 mod profile;
 mod query_params;
+mod report;
 mod search;
+mod tiles;
 
 use std::sync::Arc;
 
@@ -50,6 +53,8 @@ pub struct AppState {
     pub tiles: Arc<TileService>,
     /// Credential verification: records' source, signing keys, rate limiter.
     pub credentials: Arc<crate::credentials::CredentialService>,
+    /// The population layer and cached coverage analyses.
+    pub coverage: Arc<crate::coverage::CoverageState>,
 }
 
 impl AppState {
@@ -81,6 +86,9 @@ pub fn router(state: AppState) -> Router {
         .merge(profile::router())
         .merge(html::router())
         .merge(credentials::router())
+        .merge(coverage::router())
+        .merge(indicators::router())
+        .merge(report::router())
         .fallback_service(static_files)
         .with_state(state)
         .layer(

@@ -14,6 +14,7 @@ pub mod error;
 pub mod institution;
 pub mod lonlat;
 pub mod occupation;
+pub mod population;
 pub mod record;
 
 pub use admin::{AdminArea, AdminLevel, CommuneMapping, Scheme};
@@ -25,4 +26,5 @@ pub use error::{FieldError, RecordErrors};
 pub use institution::{AdminCodes, Contacts, Institution, InstitutionId, Programme, Readiness};
 pub use lonlat::LonLat;
 pub use occupation::{Occupation, OccupationCode};
+pub use population::{PopulationCell, PopulationLayer};
 pub use record::Record;

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::files::{self, Batch, FileKind};
 use super::{ImportError, StoreError};
-use crate::model::{BrokenReference, Credential, Dataset};
+use crate::model::{BrokenReference, Credential, Dataset, PopulationLayer};
 
 /// What the bundled directory holds: the served dataset, and the (fictitious) credentials
 /// that the embedded default answers verification requests from.
@@ -17,6 +17,8 @@ use crate::model::{BrokenReference, Credential, Dataset};
 pub struct Bundled {
     pub dataset: Dataset,
     pub credentials: Vec<Credential>,
+    /// `population.geojson|csv` when present (empty otherwise); versioned like the rest.
+    pub population: PopulationLayer,
 }
 
 pub fn load_dir(dir: &Path) -> Result<Bundled, StoreError> {
@@ -38,6 +40,7 @@ pub fn load_dir(dir: &Path) -> Result<Bundled, StoreError> {
     }
     let version = format!("files-{}", &hex::encode(hasher.finalize())[..16]);
     let mut bundled = assemble(batches);
+    bundled.population.version = version.clone();
     bundled.dataset.version = version;
     let mut broken = bundled.dataset.broken_references();
     broken.extend(credential_references(&bundled));
@@ -72,6 +75,7 @@ pub fn assemble(batches: Vec<Batch>) -> Bundled {
                 .extend(records.into_iter().map(|r| r.1)),
             Batch::Programmes(v) => programmes.extend(v),
             Batch::Credentials(v) => out.credentials.extend(v.into_iter().map(|r| r.1)),
+            Batch::Population(v) => out.population.cells.extend(v.into_iter().map(|r| r.1)),
         }
     }
     if !programmes.is_empty() {

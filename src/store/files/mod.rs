@@ -9,7 +9,8 @@ pub use read::{read_bytes, read_dir, read_file};
 pub use write::{ExportFormat, write_dataset};
 
 use crate::model::{
-    AdminArea, CommuneMapping, Credential, Institution, InstitutionId, Occupation, Programme,
+    AdminArea, CommuneMapping, Credential, Institution, InstitutionId, Occupation, PopulationCell,
+    Programme,
 };
 
 use super::Location;
@@ -23,17 +24,20 @@ pub enum FileKind {
     Institutions,
     Programmes,
     Credentials,
+    /// A population layer (points or grid cells with head counts), for coverage.
+    Population,
 }
 
 impl FileKind {
     /// The order in which a directory's files are read and written: referenced data first.
-    pub const ORDER: [FileKind; 6] = [
+    pub const ORDER: [FileKind; 7] = [
         FileKind::Occupations,
         FileKind::Areas,
         FileKind::Mapping,
         FileKind::Institutions,
         FileKind::Programmes,
         FileKind::Credentials,
+        FileKind::Population,
     ];
 
     /// The file names a dataset directory uses for this kind, GeoJSON first.
@@ -45,6 +49,7 @@ impl FileKind {
             FileKind::Institutions => &["institutions.geojson", "institutions.csv"],
             FileKind::Programmes => &["programmes.csv"],
             FileKind::Credentials => &["credentials.csv"],
+            FileKind::Population => &["population.geojson", "population.csv"],
         }
     }
 }
@@ -63,6 +68,8 @@ pub enum Batch {
     },
     Programmes(Vec<(Location, InstitutionId, Programme)>),
     Credentials(Vec<(Location, Credential)>),
+    /// A whole population layer: importing it replaces the stored one.
+    Population(Vec<(Location, PopulationCell)>),
 }
 
 impl Batch {
@@ -74,6 +81,7 @@ impl Batch {
             Batch::Institutions { .. } => FileKind::Institutions,
             Batch::Programmes(_) => FileKind::Programmes,
             Batch::Credentials(_) => FileKind::Credentials,
+            Batch::Population(_) => FileKind::Population,
         }
     }
 
@@ -85,6 +93,7 @@ impl Batch {
             Batch::Institutions { records, .. } => records.len(),
             Batch::Programmes(v) => v.len(),
             Batch::Credentials(v) => v.len(),
+            Batch::Population(v) => v.len(),
         }
     }
 

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::{Batch, FileKind};
 use crate::model::{
-    AdminArea, CommuneMapping, Credential, Institution, InstitutionId, Occupation, Programme,
-    Record, RecordErrors,
+    AdminArea, CommuneMapping, Credential, Institution, InstitutionId, Occupation, PopulationCell,
+    Programme, Record, RecordErrors,
 };
 use crate::store::{ImportError, Location, StoreError};
 
@@ -224,7 +224,9 @@ fn kind_from_name(lower: &str) -> Option<FileKind> {
 
 fn kind_from_fields(fields: &Map<String, Value>) -> Option<FileKind> {
     let has = |k: &str| fields.contains_key(k);
-    Some(if has("serial") {
+    Some(if has("population") {
+        FileKind::Population
+    } else if has("serial") {
         FileKind::Credentials
     } else if has("old_code") && has("new_code") {
         FileKind::Mapping
@@ -321,50 +323,55 @@ fn parse_rows(kind: FileKind, rows: Vec<Row>, is_csv: bool) -> Result<Batch, Vec
         }};
     }
     let id_key = |r: &Record| r.opt_str("id").ok().flatten();
-    let batch = match kind {
-        FileKind::Occupations => Batch::Occupations(collect!(
-            |r: &Record| r.opt_str("code").ok().flatten(),
-            |r: &Record, _g: Option<&Value>| Occupation::from_record(r)
-        )),
-        FileKind::Areas => Batch::Areas(collect!(
-            |r: &Record| {
-                let s = r.opt_str("scheme").ok().flatten()?;
-                let c = r.opt_str("code").ok().flatten()?;
-                Some(format!("{s} {c}"))
+    let batch =
+        match kind {
+            FileKind::Occupations => Batch::Occupations(collect!(
+                |r: &Record| r.opt_str("code").ok().flatten(),
+                |r: &Record, _g: Option<&Value>| Occupation::from_record(r)
+            )),
+            FileKind::Areas => Batch::Areas(collect!(
+                |r: &Record| {
+                    let s = r.opt_str("scheme").ok().flatten()?;
+                    let c = r.opt_str("code").ok().flatten()?;
+                    Some(format!("{s} {c}"))
+                },
+                |r: &Record, g: Option<&Value>| area_from_row(r, g, is_csv)
+            )),
+            FileKind::Mapping => Batch::Mapping(collect!(
+                |r: &Record| {
+                    let o = r.opt_str("old_code").ok().flatten()?;
+                    let n = r.opt_str("new_code").ok().flatten()?;
+                    Some(format!("{o} -> {n}"))
+                },
+                |r: &Record, _g: Option<&Value>| CommuneMapping::from_record(r)
+            )),
+            FileKind::Institutions => Batch::Institutions {
+                records: collect!(id_key, |r: &Record, g: Option<&Value>| {
+                    institution_from_row(r, g, is_csv)
+                }),
+                carries_programmes: !is_csv,
             },
-            |r: &Record, g: Option<&Value>| area_from_row(r, g, is_csv)
-        )),
-        FileKind::Mapping => Batch::Mapping(collect!(
-            |r: &Record| {
-                let o = r.opt_str("old_code").ok().flatten()?;
-                let n = r.opt_str("new_code").ok().flatten()?;
-                Some(format!("{o} -> {n}"))
-            },
-            |r: &Record, _g: Option<&Value>| CommuneMapping::from_record(r)
-        )),
-        FileKind::Institutions => Batch::Institutions {
-            records: collect!(id_key, |r: &Record, g: Option<&Value>| {
-                institution_from_row(r, g, is_csv)
-            }),
-            carries_programmes: !is_csv,
-        },
-        FileKind::Programmes => {
-            let out = collect!(|_r: &Record| None, |r: &Record, _g: Option<&Value>| {
-                programme_from_row(r)
-            });
-            Batch::Programmes(out.into_iter().map(|(l, (i, p))| (l, i, p)).collect())
-        }
-        FileKind::Credentials => Batch::Credentials(collect!(
-            |r: &Record| {
-                let i = r.opt_str("institution_id").ok().flatten()?;
-                let k = r.opt_str("kind").ok().flatten()?;
-                let s = r.opt_str("serial").ok().flatten()?;
-                let s = crate::model::credential::normalise_serial(&s).ok()?;
-                Some(format!("{i} {k} {s}"))
-            },
-            |r: &Record, _g: Option<&Value>| Credential::from_record(r)
-        )),
-    };
+            FileKind::Programmes => {
+                let out = collect!(|_r: &Record| None, |r: &Record, _g: Option<&Value>| {
+                    programme_from_row(r)
+                });
+                Batch::Programmes(out.into_iter().map(|(l, (i, p))| (l, i, p)).collect())
+            }
+            FileKind::Credentials => Batch::Credentials(collect!(
+                |r: &Record| {
+                    let i = r.opt_str("institution_id").ok().flatten()?;
+                    let k = r.opt_str("kind").ok().flatten()?;
+                    let s = r.opt_str("serial").ok().flatten()?;
+                    let s = crate::model::credential::normalise_serial(&s).ok()?;
+                    Some(format!("{i} {k} {s}"))
+                },
+                |r: &Record, _g: Option<&Value>| Credential::from_record(r)
+            )),
+            FileKind::Population => Batch::Population(collect!(
+                |_r: &Record| None,
+                |r: &Record, g: Option<&Value>| population_from_row(r, g, is_csv)
+            )),
+        };
     if errors.is_empty() {
         Ok(batch)
     } else {
@@ -460,6 +467,65 @@ fn programme_from_row(r: &Record) -> Result<(InstitutionId, Programme), RecordEr
             if let Err(mut e) = p {
                 errs.0.append(&mut e.0);
             }
+            Err(errs)
+        }
+    }
+}
+
+/// A population record: CSV `lon,lat,population,source`; GeoJSON a Point, or a grid
+/// cell (Polygon/MultiPolygon) counted at its centroid, with `population` and `source`.
+fn population_from_row(
+    r: &Record,
+    g: Option<&Value>,
+    is_csv: bool,
+) -> Result<PopulationCell, RecordErrors> {
+    if is_csv {
+        return PopulationCell::from_record(r);
+    }
+    let mut fields = r.clone_fields();
+    let mut errs = RecordErrors::default();
+    for f in ["lon", "lat"] {
+        if fields.contains_key(f) {
+            errs.push(
+                f,
+                "positions belong in the feature's geometry, not its properties",
+            );
+        }
+    }
+    let point = match g {
+        None => {
+            errs.push("geometry", "is required (a Point, Polygon or MultiPolygon)");
+            None
+        }
+        Some(g) => match serde_json::from_value::<geojson::Geometry>(g.clone())
+            .ok()
+            .and_then(|g| geo::Geometry::<f64>::try_from(g).ok())
+        {
+            Some(geo::Geometry::Point(p)) => Some(p),
+            Some(geo::Geometry::Polygon(p)) => geo::Centroid::centroid(&p),
+            Some(geo::Geometry::MultiPolygon(p)) => geo::Centroid::centroid(&p),
+            _ => {
+                errs.push(
+                    "geometry",
+                    "a population record's geometry must be a Point, Polygon or MultiPolygon",
+                );
+                None
+            }
+        },
+    };
+    if let Some(p) = point {
+        fields.insert("lon".into(), Value::from(p.x()));
+        fields.insert("lat".into(), Value::from(p.y()));
+    }
+    match PopulationCell::from_record(&Record::new(fields)) {
+        Ok(c) if errs.is_empty() => Ok(c),
+        Ok(_) => Err(errs),
+        Err(e) => {
+            let geometry_bad = point.is_none();
+            errs.0.extend(
+                e.0.into_iter()
+                    .filter(|fe| !(geometry_bad && (fe.field == "lon" || fe.field == "lat"))),
+            );
             Err(errs)
         }
     }

@@ -23,6 +23,7 @@ pub struct ImportSummary {
     pub institutions: usize,
     pub programmes: usize,
     pub credentials: usize,
+    pub population: usize,
 }
 
 /// Writes the batches in dependency order within one transaction.
@@ -103,6 +104,18 @@ pub async fn import_batches(
             Batch::Credentials(rows) => {
                 summary.credentials += rows.len();
                 write_rows(&mut tx, rows, &mut errors, upsert_credentials).await?;
+            }
+            Batch::Population(rows) => {
+                // A layer is a whole: the file replaces the stored one.
+                summary.population += rows.len();
+                super::coverage::clear_population(&mut tx).await?;
+                write_rows(
+                    &mut tx,
+                    rows,
+                    &mut errors,
+                    super::coverage::insert_population,
+                )
+                .await?;
             }
         }
     }
@@ -200,6 +213,7 @@ fn field_of_constraint(c: &str) -> String {
         "credentials_",
         "commune_mapping_",
         "occupations_",
+        "population_cells_",
     ] {
         if let Some(rest) = c.strip_prefix(table) {
             let rest = rest

@@ -1,11 +1,13 @@
 //! PostGIS, the system of record. Every statement binds its parameters; none is built
 //! from input text.
 
+mod coverage;
 pub mod credentials;
 mod import;
 mod listen;
 mod load;
 
+pub use coverage::{load_population, load_snapshots, save_snapshot};
 pub use import::{ImportSummary, import_batches};
 pub use listen::listen_for_changes;
 pub use load::load_dataset;

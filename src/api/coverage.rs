@@ -1,0 +1,222 @@
+//! `/api/v1/coverage` (per-area coverage, worst served first) and
+//! `/api/v1/coverage/grid` (hexagonal cells with the distance to the nearest matching
+//! institution), as JSON, CSV or GeoJSON. Results are cached per data version, population
+//! version and parameters.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::extract::Query;
+use crate::coverage::{self, Analysis, CoverageError, Filter, Params, export};
+use crate::error::ApiError;
+use crate::model::{AdminLevel, Level, OccupationCode, PopulationLayer, Scheme};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/coverage", get(areas))
+        .route("/api/v1/coverage/grid", get(grid))
+}
+
+/// The question, as the query string asks it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageQuery {
+    /// 7-digit national catalogue code.
+    pub occupation: Option<String>,
+    pub level: Option<String>,
+    /// Default 10 km.
+    pub radius_km: Option<f64>,
+    /// Default 2 km.
+    pub cell_km: Option<f64>,
+    /// `pre2025` (default) or `2025`.
+    pub scheme: Option<String>,
+    /// `district` (default for pre2025), `commune` (default for 2025) or `province`.
+    pub area_level: Option<String>,
+    /// `json` (default), `csv` or `geojson`.
+    pub f: Option<String>,
+    /// For the report: `vi` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+impl From<CoverageError> for ApiError {
+    fn from(e: CoverageError) -> Self {
+        ApiError::bad_parameter(e.parameter(), e.to_string())
+    }
+}
+
+fn parse_enum<T: std::str::FromStr>(
+    name: &str,
+    value: Option<&str>,
+    allowed: &str,
+) -> Result<Option<T>, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            ApiError::bad_parameter(name, format!("{name} {v:?} is not one of: {allowed}"))
+        }),
+    }
+}
+
+/// Validates the query into [`Params`] against the current index.
+pub fn params(state: &AppState, q: &CoverageQuery) -> Result<Params, ApiError> {
+    let index = state.index.current();
+    let occupation = match q
+        .occupation
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => Some(
+            OccupationCode::parse(s)
+                .map_err(|e| ApiError::bad_parameter("occupation", e.message))?,
+        ),
+    };
+    let level = parse_enum::<Level>("level", q.level.as_deref(), Level::ALLOWED)?;
+    let scheme = parse_enum::<Scheme>("scheme", q.scheme.as_deref(), Scheme::ALLOWED)?
+        .unwrap_or(Scheme::Pre2025);
+    let area_level =
+        parse_enum::<AdminLevel>("area_level", q.area_level.as_deref(), AdminLevel::ALLOWED)?
+            .unwrap_or(match scheme {
+                Scheme::Pre2025 => AdminLevel::District,
+                Scheme::Y2025 => AdminLevel::Commune,
+            });
+    Ok(Params::new(
+        &index,
+        Filter { occupation, level },
+        q.radius_km.unwrap_or(10.0),
+        q.cell_km.unwrap_or(2.0),
+        scheme,
+        area_level,
+    )?)
+}
+
+/// The population layer matching the index: with a database, reloaded when the data
+/// version moved (a population import bumps it); from files, loaded at start.
+async fn population(state: &AppState) -> Result<Arc<PopulationLayer>, ApiError> {
+    let current = state.coverage.population();
+    let Some(pool) = &state.db else {
+        return Ok(current);
+    };
+    let version = state.index.current().version().to_owned();
+    if current.version == version {
+        return Ok(current);
+    }
+    let _guard = state.coverage.reloading.lock().await;
+    let again = state.coverage.population();
+    if again.version == version {
+        return Ok(again);
+    }
+    let layer = crate::store::pg::load_population(pool).await?;
+    state.coverage.set_population(layer);
+    Ok(state.coverage.population())
+}
+
+/// The analysis for `params`, from the cache or computed off the async threads.
+pub async fn analysis(state: &AppState, params: Params) -> Result<Arc<Analysis>, ApiError> {
+    let index = state.index.current();
+    let population = population(state).await?;
+    let key = format!(
+        "{}|{}|{}",
+        index.version(),
+        population.version,
+        params.key()
+    );
+    let st = state.coverage.clone();
+    tokio::task::spawn_blocking(move || {
+        st.cache
+            .get_or_compute(&key, || coverage::analyse(&index, &population, &params))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("coverage task failed: {e}")))?
+    .map_err(ApiError::from)
+}
+
+enum Format {
+    Json,
+    Csv,
+    GeoJson,
+}
+
+fn format(f: Option<&str>) -> Result<Format, ApiError> {
+    match f.unwrap_or("json") {
+        "json" => Ok(Format::Json),
+        "csv" => Ok(Format::Csv),
+        "geojson" => Ok(Format::GeoJson),
+        other => Err(ApiError::bad_parameter(
+            "f",
+            format!("f {other:?} is not one of: json csv geojson"),
+        )),
+    }
+}
+
+pub(crate) fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(crate) fn geojson_response(value: serde_json::Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        Json(value),
+    )
+        .into_response()
+}
+
+async fn areas(
+    State(state): State<AppState>,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Response, ApiError> {
+    let fmt = format(q.f.as_deref())?;
+    let a = analysis(&state, params(&state, &q)?).await?;
+    Ok(match fmt {
+        Format::Json => {
+            let mut body =
+                serde_json::to_value(&a.report).map_err(|e| ApiError::Internal(e.to_string()))?;
+            body["links"] = json!({
+                "csv": "?f=csv", "geojson": "?f=geojson",
+                "grid": "/api/v1/coverage/grid", "report": "/reports/periodic",
+            });
+            Json(body).into_response()
+        }
+        Format::Csv => download(
+            "text/csv; charset=utf-8",
+            "coverage-areas.csv",
+            export::areas_csv(&a),
+        ),
+        Format::GeoJson => geojson_response(export::areas_geojson(&a, &state.index.current())),
+    })
+}
+
+async fn grid(
+    State(state): State<AppState>,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Response, ApiError> {
+    let fmt = format(q.f.as_deref().or(Some("geojson")))?;
+    let a = analysis(&state, params(&state, &q)?).await?;
+    Ok(match fmt {
+        Format::Csv => download(
+            "text/csv; charset=utf-8",
+            "coverage-grid.csv",
+            export::grid_csv(&a),
+        ),
+        Format::Json | Format::GeoJson => geojson_response(export::grid_geojson(&a)),
+    })
+}

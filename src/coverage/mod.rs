@@ -1,0 +1,192 @@
+//! Network coverage for officials: where the institutions offering an occupation (at a
+//! level) are within reach and where they are not.
+//!
+//! - [`nearest`]: the nearest matching institution to any point, by exact geodesic
+//!   distance (equal to a brute-force minimum).
+//! - [`hexgrid`]: a hexagonal grid over the province (or country).
+//! - [`analysis`]: per-area figures (counts by administrative code; distances and shares
+//!   sampled on the grid's cell centres inside each area's geometry; population shares
+//!   when a population layer is loaded) and the worst-served areas.
+//! - [`cache`]: results kept per data version, population version and parameters.
+//! - [`export`]: CSV and GeoJSON of the results.
+//! - [`state`]: the population layer in use and the cache, shared by requests.
+//!
+//! Everything here reads the serving index and knows nothing about HTTP.
+
+pub mod analysis;
+pub mod cache;
+pub mod export;
+pub mod hexgrid;
+pub mod nearest;
+pub mod state;
+
+use std::ops::RangeInclusive;
+
+pub use analysis::{Analysis, AreaCoverage, CoverageReport, WorstServed, analyse};
+pub use cache::CoverageCache;
+pub use state::CoverageState;
+
+use crate::model::{AdminLevel, Institution, Level, OccupationCode, Programme, Scheme};
+
+/// Radii an official may ask about, in kilometres.
+pub const RADIUS_KM: RangeInclusive<f64> = 0.5..=200.0;
+/// Grid cell widths (centre to neighbouring centre), in kilometres.
+pub const CELL_KM: RangeInclusive<f64> = 0.25..=50.0;
+/// The most cells one grid may have.
+pub const MAX_CELLS: usize = 250_000;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CoverageError {
+    #[error("occupation {0} is not in the catalogue (see /api/v1/occupations)")]
+    UnknownOccupation(String),
+    #[error("occupation {code} is a {code_level} code, not a {level} one")]
+    LevelMismatch {
+        code: String,
+        code_level: &'static str,
+        level: Level,
+    },
+    #[error("radius_km must be from 0.5 to 200 km, got {0}")]
+    Radius(f64),
+    #[error("cell_km must be from 0.25 to 50 km, got {0}")]
+    Cell(f64),
+    #[error("the {scheme} scheme has no {level} areas")]
+    AreaLevel { scheme: Scheme, level: AdminLevel },
+    #[error(transparent)]
+    Grid(#[from] hexgrid::GridError),
+}
+
+impl CoverageError {
+    /// The request parameter the error is about.
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            CoverageError::UnknownOccupation(_) | CoverageError::LevelMismatch { .. } => {
+                "occupation"
+            }
+            CoverageError::Radius(_) => "radius_km",
+            CoverageError::Cell(_) | CoverageError::Grid(_) => "cell_km",
+            CoverageError::AreaLevel { .. } => "area_level",
+        }
+    }
+}
+
+/// Which programmes count: an occupation (exact catalogue code) and/or a level. With
+/// neither, every institution counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Filter {
+    pub occupation: Option<OccupationCode>,
+    pub level: Option<Level>,
+}
+
+impl Filter {
+    pub fn matches(&self, p: &Programme) -> bool {
+        self.occupation
+            .as_ref()
+            .is_none_or(|c| *c == p.occupation_code)
+            && self.level.is_none_or(|l| l == p.level)
+    }
+
+    pub fn is_everything(&self) -> bool {
+        self.occupation.is_none() && self.level.is_none()
+    }
+
+    /// How many of the institution's programmes match.
+    pub fn matching_programmes(&self, i: &Institution) -> usize {
+        i.programmes.iter().filter(|p| self.matches(p)).count()
+    }
+
+    /// Whether the institution offers what the filter asks for.
+    pub fn offers(&self, i: &Institution) -> bool {
+        self.is_everything() || self.matching_programmes(i) > 0
+    }
+}
+
+/// A validated coverage question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub filter: Filter,
+    pub radius_m: f64,
+    pub cell_m: f64,
+    pub scheme: Scheme,
+    pub area_level: AdminLevel,
+}
+
+impl Params {
+    /// Checks everything against the catalogue and the allowed ranges.
+    pub fn new(
+        index: &crate::index::ServingIndex,
+        filter: Filter,
+        radius_km: f64,
+        cell_km: f64,
+        scheme: Scheme,
+        area_level: AdminLevel,
+    ) -> Result<Self, CoverageError> {
+        if let Some(code) = &filter.occupation {
+            if index.occupation(code).is_none() {
+                return Err(CoverageError::UnknownOccupation(code.to_string()));
+            }
+            if let Some(level) = filter.level
+                && !code.fits_level(level)
+            {
+                let code_level = match code.level_digit() {
+                    '6' => "college",
+                    '5' => "intermediate",
+                    _ => "other-level",
+                };
+                return Err(CoverageError::LevelMismatch {
+                    code: code.to_string(),
+                    code_level,
+                    level,
+                });
+            }
+        }
+        if !radius_km.is_finite() || !RADIUS_KM.contains(&radius_km) {
+            return Err(CoverageError::Radius(radius_km));
+        }
+        if !cell_km.is_finite() || !CELL_KM.contains(&cell_km) {
+            return Err(CoverageError::Cell(cell_km));
+        }
+        if scheme == Scheme::Y2025 && area_level == AdminLevel::District {
+            return Err(CoverageError::AreaLevel {
+                scheme,
+                level: area_level,
+            });
+        }
+        Ok(Self {
+            filter,
+            radius_m: radius_km * 1000.0,
+            cell_m: cell_km * 1000.0,
+            scheme,
+            area_level,
+        })
+    }
+
+    /// A stable text form, for cache keys.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.filter
+                .occupation
+                .as_ref()
+                .map(|c| c.as_str())
+                .unwrap_or("*"),
+            self.filter.level.map(|l| l.as_str()).unwrap_or("*"),
+            self.radius_m,
+            self.cell_m,
+            self.scheme,
+            self.area_level
+        )
+    }
+}
+
+/// The code an institution has for an area of this scheme and level.
+pub fn area_code_of(i: &Institution, scheme: Scheme, level: AdminLevel) -> Option<&str> {
+    let a = &i.admin;
+    match (scheme, level) {
+        (Scheme::Pre2025, AdminLevel::Province) => a.province_pre2025.as_deref(),
+        (Scheme::Pre2025, AdminLevel::District) => a.district_pre2025.as_deref(),
+        (Scheme::Pre2025, AdminLevel::Commune) => a.commune_pre2025.as_deref(),
+        (Scheme::Y2025, AdminLevel::Province) => a.province_2025.as_deref(),
+        (Scheme::Y2025, AdminLevel::Commune) => a.commune_2025.as_deref(),
+        (Scheme::Y2025, AdminLevel::District) => None,
+    }
+}

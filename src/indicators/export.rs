@@ -1,0 +1,120 @@
+//! Indicators as files: CSV (one row per indicator and area, the province first) and
+//! GeoJSON (one feature per area with each indicator's value as properties).
+
+use serde_json::{Map, Value, json};
+
+use super::{Counts, IndicatorsReport};
+use crate::index::ServingIndex;
+
+pub const COLUMNS: &[&str] = &[
+    "indicator",
+    "area_code",
+    "area_name",
+    "in_scope",
+    "yes",
+    "no",
+    "unknown",
+    "numerator",
+    "denominator",
+    "value_pct",
+    "lower_bound_pct",
+    "upper_bound_pct",
+    "targets",
+];
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn row(indicator: &str, code: &str, name: &str, c: &Counts, targets: &str) -> Vec<String> {
+    vec![
+        indicator.to_owned(),
+        code.to_owned(),
+        name.to_owned(),
+        c.in_scope.to_string(),
+        opt(c.yes),
+        opt(c.no),
+        c.unknown.to_string(),
+        c.numerator.to_string(),
+        c.denominator.to_string(),
+        opt(c.value_pct),
+        opt(c.lower_bound_pct),
+        opt(c.upper_bound_pct),
+        targets.to_owned(),
+    ]
+}
+
+/// `area_code` is "province" for the whole, empty for institutions without a code.
+pub fn csv(report: &IndicatorsReport) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(COLUMNS);
+    for i in &report.indicators {
+        let targets = i
+            .targets
+            .iter()
+            .map(|t| match t.year {
+                Some(y) => format!("{}%@{y}", t.target_pct),
+                None => format!("{}%", t.target_pct),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = w.write_record(row(i.id, "province", "", &i.counts, &targets));
+        for a in &i.breakdown {
+            let _ = w.write_record(row(
+                i.id,
+                a.code.as_deref().unwrap_or(""),
+                a.name.as_deref().unwrap_or(""),
+                &a.counts,
+                &targets,
+            ));
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// One feature per area that has institutions in some indicator's scope; properties
+/// `<indicator>_value_pct`, `_in_scope`, `_unknown`. Areas without geometry have
+/// `"geometry": null`.
+pub fn geojson(report: &IndicatorsReport, index: &ServingIndex) -> Value {
+    let mut areas: std::collections::BTreeMap<Option<String>, Map<String, Value>> =
+        Default::default();
+    for i in &report.indicators {
+        for a in &i.breakdown {
+            let props = areas.entry(a.code.clone()).or_insert_with(|| {
+                let mut m = Map::new();
+                m.insert("code".into(), json!(a.code));
+                m.insert("name".into(), json!(a.name));
+                m
+            });
+            props.insert(format!("{}_value_pct", i.id), json!(a.counts.value_pct));
+            props.insert(format!("{}_in_scope", i.id), json!(a.counts.in_scope));
+            props.insert(format!("{}_unknown", i.id), json!(a.counts.unknown));
+        }
+    }
+    let features: Vec<Value> = areas
+        .into_iter()
+        .map(|(code, props)| {
+            let geometry = code
+                .as_deref()
+                .and_then(|c| index.area(report.scheme, c))
+                .and_then(|a| a.geometry_geojson())
+                .unwrap_or(Value::Null);
+            json!({
+                "type": "Feature",
+                "id": code.clone().unwrap_or_else(|| "unassigned".into()),
+                "geometry": geometry,
+                "properties": Value::Object(props),
+            })
+        })
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "indicators": {
+            "data_version": report.data_version,
+            "scheme": report.scheme,
+            "area_level": report.area_level,
+            "data_caveats": report.data_caveats,
+        },
+        "features": features,
+    })
+}

@@ -233,8 +233,9 @@ pub fn select(index: &ServingIndex, query: &InstitutionQuery) -> Vec<usize> {
 /// plus the programmes and what they add up to.
 pub fn properties(i: &Institution) -> Map<String, Value> {
     let mut m = i.to_flat();
-    m.remove("lon");
-    m.remove("lat");
+    // shift_remove keeps the file order of the other properties.
+    m.shift_remove("lon");
+    m.shift_remove("lat");
     m.insert("programme_count".into(), json!(i.programmes.len()));
     m.insert(
         "levels".into(),

@@ -38,6 +38,7 @@ pub async fn items(
     let params = Params::new(pairs, &[COMMON, coll.extra_params()])?;
     let format = negotiate(params.get("f"), &headers, OFFERED)?;
     let page = params.page()?;
+    params.crs("crs")?;
     let index = state.index.current();
     // Everything is parsed before the 304 check, so a bad request is a 400 either way.
     let selection = match coll {

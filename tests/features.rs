@@ -1034,3 +1034,47 @@ async fn responses_revalidate_with_304_and_carry_caching_and_cors_headers() {
         .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn a_data_change_in_postgis_invalidates_the_etag_and_the_new_feature_is_served() {
+    let (s, db) = common::spawn_with_db().await;
+    let path = "/collections/institutions/items/cd-nghe-tra-vinh";
+    let first = s.get(path).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let r = s
+        .client
+        .get(s.url(path))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+
+    let pool = db.pool().await;
+    sqlx::query("UPDATE institutions SET name_en = 'Renamed for the ETag test' WHERE id = 'cd-nghe-tra-vinh'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = s
+            .client
+            .get(s.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            assert_ne!(r.headers()["etag"].to_str().unwrap(), etag);
+            let f: Value = r.json().await.unwrap();
+            assert_eq!(f["properties"]["name_en"], "Renamed for the ETag test");
+            break;
+        }
+        assert_eq!(r.status(), 304);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ETag never changed"
+        );
+        tokio::task::yield_now().await;
+    }
+}

@@ -65,9 +65,10 @@ pub async fn items(
     let l = Links::new(state.config.public_url.as_deref(), &headers);
     let start = page.offset.min(matched.len());
     let end = (start + page.limit).min(matched.len());
-    let features: Vec<Value> = matched[start..end]
-        .iter()
-        .map(|&n| feature_at(coll, &index, n, &l, wanted.as_deref()))
+    let features: Vec<Value> = matched
+        .page(start, end)
+        .into_iter()
+        .map(|n| feature_at(coll, &index, n, &l, wanted.as_deref()))
         .collect();
 
     let path = format!("/collections/{}/items", coll.id());

@@ -10,6 +10,8 @@ pg_version=${pg_version:-15}
 missing=()
 [ -f "/usr/share/postgresql/$pg_version/extension/postgis.control" ] || missing+=("postgresql-$pg_version-postgis-3")
 command -v chromium >/dev/null || missing+=(chromium)
+# GDAL's ogrinfo is the real OGC API – Features client of tests/ogc_client.rs.
+command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${missing[*]}"

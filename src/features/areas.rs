@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::Matches;
 use super::cql::Filter;
 use super::value::{
     Field, FieldKind, Queryable, Scalar, SortKey, TimeRange, date_millis, sort_by_keys,
@@ -98,11 +99,11 @@ impl AreaQuery {
 }
 
 /// Positions in `index.areas()` of the matches, in (scheme, code) or `sortby` order.
-pub fn select(index: &ServingIndex, query: &AreaQuery) -> Vec<usize> {
+pub fn select(index: &ServingIndex, query: &AreaQuery) -> Matches {
     let all = index.areas();
     let mut out: Vec<usize> = (0..all.len()).filter(|&n| query.matches(&all[n])).collect();
     sort_by_keys(&mut out, &query.sortby, |n| &all[n]);
-    out
+    Matches::Only(out)
 }
 
 pub fn properties(a: &AdminArea) -> Map<String, Value> {

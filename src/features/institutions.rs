@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::Matches;
 use super::cql::Filter;
 use super::value::{Field, FieldKind, Queryable, Scalar, SortKey, TimeRange, sort_by_keys};
 use crate::index::ServingIndex;
@@ -214,9 +215,31 @@ pub fn query_words(q: &str) -> Vec<String> {
     fold(q).split_whitespace().map(str::to_owned).collect()
 }
 
-/// Positions in `index.institutions()` of the matches, in id order or `sortby` order.
-pub fn select(index: &ServingIndex, query: &InstitutionQuery) -> Vec<usize> {
+impl InstitutionQuery {
+    /// Whether the query selects everything in id order.
+    fn is_everything(&self) -> bool {
+        self.bbox.is_none()
+            && self.kinds.is_empty()
+            && self.ownerships.is_empty()
+            && self.district.is_none()
+            && self.commune.is_none()
+            && self.commune_pre2025.is_none()
+            && self.occupation.is_none()
+            && self.levels.is_empty()
+            && self.flags.is_empty()
+            && self.q.is_empty()
+            && self.datetime.is_none()
+            && self.filter.is_none()
+            && self.sortby.is_empty()
+    }
+}
+
+/// The matches, in id order or `sortby` order.
+pub fn select(index: &ServingIndex, query: &InstitutionQuery) -> Matches {
     let all = index.institutions();
+    if query.is_everything() {
+        return Matches::All(all.len());
+    }
     let mut out: Vec<usize> = match &query.bbox {
         Some(b) => index
             .in_bbox(b)
@@ -226,15 +249,16 @@ pub fn select(index: &ServingIndex, query: &InstitutionQuery) -> Vec<usize> {
         None => (0..all.len()).filter(|&n| query.matches(&all[n])).collect(),
     };
     sort_by_keys(&mut out, &query.sortby, |n| &all[n]);
-    out
+    Matches::Only(out)
 }
 
 /// The GeoJSON properties: the flat record without `lon`/`lat` (they are the geometry)
 /// plus the programmes and what they add up to.
 pub fn properties(i: &Institution) -> Map<String, Value> {
     let mut m = i.to_flat();
-    m.remove("lon");
-    m.remove("lat");
+    // shift_remove keeps the file order of the other properties.
+    m.shift_remove("lon");
+    m.shift_remove("lat");
     m.insert("programme_count".into(), json!(i.programmes.len()));
     m.insert(
         "levels".into(),

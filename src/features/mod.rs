@@ -11,4 +11,35 @@ pub mod institutions;
 pub mod value;
 
 pub use cql::{Filter, FilterError, FilterLang};
+
+/// What a query selected: positions in the collection's list in the index, in output
+/// order. `All` spares listing two million positions when nothing is filtered.
+#[derive(Debug, PartialEq)]
+pub enum Matches {
+    All(usize),
+    Only(Vec<usize>),
+}
+
+impl Matches {
+    pub fn len(&self) -> usize {
+        match self {
+            Matches::All(n) => *n,
+            Matches::Only(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The positions from `start` (inclusive) to `end` (exclusive), clamped.
+    pub fn page(&self, start: usize, end: usize) -> Vec<usize> {
+        let end = end.min(self.len());
+        let start = start.min(end);
+        match self {
+            Matches::All(_) => (start..end).collect(),
+            Matches::Only(v) => v[start..end].to_vec(),
+        }
+    }
+}
 pub use value::{Field, FieldKind, Queryable, Scalar, SortKey, TimeRange};

@@ -38,6 +38,7 @@ pub async fn items(
     let params = Params::new(pairs, &[COMMON, coll.extra_params()])?;
     let format = negotiate(params.get("f"), &headers, OFFERED)?;
     let page = params.page()?;
+    params.crs("crs")?;
     let index = state.index.current();
     // Everything is parsed before the 304 check, so a bad request is a 400 either way.
     let selection = match coll {
@@ -64,9 +65,10 @@ pub async fn items(
     let l = Links::new(state.config.public_url.as_deref(), &headers);
     let start = page.offset.min(matched.len());
     let end = (start + page.limit).min(matched.len());
-    let features: Vec<Value> = matched[start..end]
-        .iter()
-        .map(|&n| feature_at(coll, &index, n, &l, wanted.as_deref()))
+    let features: Vec<Value> = matched
+        .page(start, end)
+        .into_iter()
+        .map(|n| feature_at(coll, &index, n, &l, wanted.as_deref()))
         .collect();
 
     let path = format!("/collections/{}/items", coll.id());

@@ -180,6 +180,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_zoom_counts_every_institution_once_and_clusters_expand_deeper() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let index = ServingIndex::build(crate::store::bundled::load_dir(&dir).unwrap().dataset);
+        let n = index.institutions().len() as u64;
+        let pyramid = ClusterPyramid::build(&index, &InstitutionFilter::default());
+        for z in 0..=CLUSTER_MAX_ZOOM {
+            assert_eq!(pyramid.total(z), n, "zoom {z}");
+            for c in &pyramid.levels[usize::from(z)] {
+                assert!(c.expansion_zoom > z);
+                assert_eq!(c.by_kind.iter().sum::<u32>(), c.count);
+                let (wx, wy) = c.world_position();
+                let cells = f64::from(1u32 << (z + CELLS_LOG2));
+                assert_eq!(
+                    ((wx * cells) as u32, (wy * cells) as u32),
+                    (c.cx, c.cy),
+                    "mean inside its cell"
+                );
+            }
+        }
+        // The whole province is one cluster at zoom 0; every institution is alone at 11
+        // or shares its cell with one it cannot be told apart from at that zoom.
+        assert_eq!(pyramid.levels[0].len(), 1);
+        assert_eq!(pyramid.levels[0][0].count as u64, n);
+    }
+
+    #[test]
     fn kinds_constant_matches_the_vocabulary() {
         assert_eq!(InstitutionKind::iter().count(), KINDS);
     }

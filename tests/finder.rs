@@ -556,3 +556,21 @@ async fn bad_input_gets_a_4xx_naming_the_parameter() {
         assert!(!body["description"].as_str().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_finder_endpoints() {
+    let server = spawn_bundled().await;
+    let (status, doc) = server.get_json("/api?f=json").await;
+    assert_eq!(status, 200);
+    for path in [
+        "/api/v1/nearby",
+        "/api/v1/search",
+        "/api/v1/search/autocomplete",
+        "/api/v1/locate",
+        "/api/v1/institutions/{id}",
+        "/api/v1/occupations",
+        "/institutions/{id}",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
+    }
+}

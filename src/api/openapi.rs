@@ -56,7 +56,7 @@ async fn api(
 /// The whole document. `server` is the public base URL ("" for relative).
 pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
-    for group in [service_paths(), features_paths()] {
+    for group in [service_paths(), features_paths(), finder_paths()] {
         paths.extend(group);
     }
     json!({
@@ -309,4 +309,78 @@ fn components() -> Value {
         },
         "x-conformance": CONFORMANCE,
     })
+}
+
+/// Finding a training centre: nearby, search, locate, profiles, the catalogue, pages.
+fn finder_paths() -> Map<String, Value> {
+    let json_ok = |d: &str| {
+        ok(
+            d,
+            json!({"application/json": {"schema": {"type": "object"}}}),
+        )
+    };
+    let required = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": true, "description": description, "schema": schema});
+    let lon = |req: bool| {
+        json!({"name": "lon", "in": "query", "required": req, "description": "Longitude, WGS84, -180 to 180",
+               "schema": {"type": "number", "minimum": -180, "maximum": 180}})
+    };
+    let lat = |req: bool| {
+        json!({"name": "lat", "in": "query", "required": req, "description": "Latitude, WGS84, -90 to 90",
+               "schema": {"type": "number", "minimum": -90, "maximum": 90}})
+    };
+    let limit = |default: u32, max: u32| {
+        query(
+            "limit",
+            "How many results",
+            json!({"type": "integer", "minimum": 1, "maximum": max, "default": default}),
+        )
+    };
+    let one_of = |allowed: &str| json!({"type": "string", "enum": allowed.split_whitespace().collect::<Vec<_>>()});
+    let id = json!({"name": "id", "in": "path", "required": true, "description": "Institution id (slug)", "schema": {"type": "string"}});
+    let mut m = Map::new();
+    m.insert("/api/v1/nearby".into(), json!({"get": {
+        "summary": "Institutions nearest a point by geodesic distance, filtered", "operationId": "nearby", "tags": ["finder"],
+        "parameters": [lon(true), lat(true), limit(10, 100),
+            query("radius_km", "Only institutions within this many kilometres", json!({"type": "number", "exclusiveMinimum": 0})),
+            query("occupation", "A 7-digit catalogue code, or an occupation or programme name (diacritics ignored)", json!({"type": "string"})),
+            query("level", "Programme level", one_of(Level::ALLOWED)),
+            query("kind", "Institution kind", one_of(InstitutionKind::ALLOWED)),
+            query("ownership", "Ownership", one_of(Ownership::ALLOWED))],
+        "responses": {"200": json_ok("results nearest first, each with distance_m, matched_programmes and links"), "400": err("400")}}}));
+    let search_params = |default: u32, max: u32| {
+        json!([
+            required(
+                "q",
+                "Text: names, occupation names or codes, addresses; diacritics and small typos ignored",
+                json!({"type": "string", "maxLength": 200})
+            ),
+            lon(false),
+            lat(false),
+            limit(default, max)
+        ])
+    };
+    m.insert("/api/v1/search".into(), json!({"get": {
+        "summary": "Institutions and occupations by text, ranked; lon/lat prefer nearby results", "operationId": "search", "tags": ["finder"],
+        "parameters": search_params(10, 50),
+        "responses": {"200": json_ok("ranked results of type institution or occupation"), "400": err("400")}}}));
+    m.insert("/api/v1/search/autocomplete".into(), json!({"get": {
+        "summary": "Search as you type: the last word is completed; short results", "operationId": "autocomplete", "tags": ["finder"],
+        "parameters": search_params(5, 10),
+        "responses": {"200": json_ok("ranked results, short form"), "400": err("400")}}}));
+    m.insert("/api/v1/locate".into(), json!({"get": {
+        "summary": "The administrative areas (pre-2025 and 2025) containing a point", "operationId": "locate", "tags": ["finder"],
+        "parameters": [lon(true), lat(true)],
+        "responses": {"200": json_ok("inside (bool) and the areas"), "400": err("400")}}}));
+    m.insert("/api/v1/institutions/{id}".into(), json!({"get": {
+        "summary": "An institution's full profile", "operationId": "institutionProfile", "tags": ["institutions"],
+        "parameters": [id.clone()],
+        "responses": {"200": json_ok("every stored field, programmes by level, area names of both codings, links"), "400": err("400"), "404": err("404")}}}));
+    m.insert("/api/v1/occupations".into(), json!({"get": {
+        "summary": "The occupation catalogue with how many institutions teach each occupation at each level", "operationId": "occupations", "tags": ["finder"],
+        "responses": {"200": json_ok("the catalogue")}}}));
+    m.insert("/institutions/{id}".into(), json!({"get": {
+        "summary": "An institution's page: HTML with schema.org JSON-LD and Open Graph", "operationId": "institutionPage", "tags": ["institutions"],
+        "parameters": [id, query("lang", "Page language (Vietnamese by default)", json!({"type": "string", "enum": ["vi", "en"]}))],
+        "responses": {"200": ok("the page", json!({"text/html": {"schema": {"type": "string"}}})), "400": err("400"), "404": err("404")}}}));
+    m
 }

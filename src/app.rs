@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::credentials::{ClientLimiter, CredentialError, CredentialService, Keys, Source};
 use crate::index::{IndexHandle, ServingIndex};
 use crate::store::{StoreError, bundled, pg};
+use crate::tiles::{Land, TileError, TileService};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -22,6 +23,8 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Tiles(#[from] TileError),
     #[error("{0}")]
     Credentials(#[from] CredentialError),
     #[error("server error: {0}")]
@@ -56,6 +59,12 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "serving index built"
         );
+        let land = if config.basemap.exists() {
+            Land::load(&config.basemap)?
+        } else {
+            tracing::warn!(path = %config.basemap.display(), "no base map file: the base tileset has no land");
+            Land::none()
+        };
         let index = IndexHandle::new(index);
         if let Some(pool) = &db {
             tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
@@ -93,6 +102,7 @@ impl Application {
                 db,
                 bundled_credentials,
                 credentials,
+                tiles: Arc::new(TileService::new(land)),
             },
         })
     }

@@ -21,6 +21,15 @@ pub struct Config {
     #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// The base map's land polygons (GeoJSON). When the file is missing the base
+    /// tileset carries area outlines only.
+    #[arg(
+        long,
+        env = "VETMAP_BASEMAP",
+        default_value = "data/basemap/vietnam-land-ne10m.geojson"
+    )]
+    pub basemap: PathBuf,
+
     /// Directory of the web map's static files.
     #[arg(long, env = "VETMAP_WEB_DIR", default_value = "web")]
     pub web_dir: PathBuf,
@@ -73,6 +82,7 @@ impl Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: None,
+            basemap: data_dir.join("basemap/vietnam-land-ne10m.geojson"),
             data_dir,
             web_dir,
             request_timeout_secs: 30,

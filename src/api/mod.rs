@@ -1,10 +1,20 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
+pub mod caching;
 pub mod credentials;
 pub mod extract;
+mod features;
 mod health;
+mod html;
 mod institutions;
+pub mod openapi;
+mod tiles;
+mod locate;
+mod nearby;
+mod profile;
+mod query_params;
+mod search;
 
 use std::sync::Arc;
 
@@ -24,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::index::IndexHandle;
 use crate::model::Credential;
+use crate::tiles::TileService;
 
 /// Everything a handler may need, cloned cheaply into each request.
 #[derive(Clone)]
@@ -35,6 +46,8 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Vector tiles: per-version preparation and the tile cache.
+    pub tiles: Arc<TileService>,
     /// Credential verification: records' source, signing keys, rate limiter.
     pub credentials: Arc<crate::credentials::CredentialService>,
 }
@@ -59,6 +72,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(features::router())
+        .merge(openapi::router())
+        .merge(tiles::router())
+        .merge(nearby::router())
+        .merge(search::router())
+        .merge(locate::router())
+        .merge(profile::router())
+        .merge(html::router())
         .merge(credentials::router())
         .fallback_service(static_files)
         .with_state(state)

@@ -8,13 +8,13 @@ mod features;
 mod health;
 mod html;
 mod institutions;
-pub mod openapi;
-mod tiles;
 mod locate;
 mod nearby;
+pub mod openapi;
 mod profile;
 mod query_params;
 mod search;
+mod tiles;
 
 use std::sync::Arc;
 

@@ -56,7 +56,11 @@ async fn api(
 /// The whole document. `server` is the public base URL ("" for relative).
 pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
-    for group in [service_paths(), features_paths()] {
+    for group in [
+        service_paths(),
+        features_paths(),
+        super::credentials::openapi_paths(),
+    ] {
         paths.extend(group);
     }
     json!({

@@ -7,3 +7,5 @@ ALTER TABLE credentials
 CREATE UNIQUE INDEX credentials_status_index_idx ON credentials (status_index);
 -- Building a status list reads only the revoked rows.
 CREATE INDEX credentials_revoked_idx ON credentials (status_index) WHERE revoked_on IS NOT NULL;
+-- An institution's counts per year and kind (its profile) read this index alone.
+CREATE INDEX credentials_counts_idx ON credentials (institution_id, graduation_year, kind);

@@ -527,3 +527,45 @@ async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_f
     let (_, v) = verify_json(&s, json!({"serial": "GOOD 1", "birth_date": "2000-01-01"})).await;
     assert_eq!(v["result"], "not_found");
 }
+
+#[test]
+fn vetmap_import_check_reports_every_bad_credential_row_by_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("vetmap-cred-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "{HEADER}\
+             OK 1,R1,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+             bad;serial,R2,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+             OK 3,R3,college_diploma,An,2000-01-01,5480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+             OK 4,R4,college_diploma,An,2030-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+             OK 5,R5,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2023-07-01,valid,,\n\
+             ok  1,R6,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"))
+        .args(["import", "--check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = |n: &str| {
+        err.lines()
+            .find(|l| l.contains(&format!("line {n}:")))
+            .unwrap_or_else(|| panic!("no error on line {n}:\n{err}"))
+    };
+    assert!(line("3").contains("field serial"));
+    assert!(line("4").contains("field occupation_code"));
+    assert!(line("5").contains("field issue_date"));
+    assert!(line("6").contains("before the graduation year"));
+    assert!(line("7").contains("more than once"));
+    assert!(
+        !err.contains("line 2:"),
+        "the good row is not blamed:\n{err}"
+    );
+}

@@ -57,6 +57,11 @@ async fn api(
 pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
     for group in [service_paths(), features_paths(), finder_paths()] {
+    for group in [
+        service_paths(),
+        features_paths(),
+        super::credentials::openapi_paths(),
+    ] {
         paths.extend(group);
     }
     json!({

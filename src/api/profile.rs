@@ -45,7 +45,11 @@ async fn profile(
 ) -> Result<Json<Value>, ApiError> {
     let index = state.index.current();
     let inst = find(&index, &id)?;
-    Ok(Json(profile_json(&index, inst)))
+    let mut v = profile_json(&index, inst);
+    // Aggregates only (per graduation year and level), never individual records.
+    let counts = crate::credentials::credential_counts(&state.credentials.source, &id).await?;
+    v["credential_counts"] = json!(counts);
+    Ok(Json(v))
 }
 
 /// Programmes grouped by level, highest first (college, intermediate, ...), each
@@ -105,8 +109,8 @@ pub fn admin_areas<'a>(
 /// Everything the store holds about the institution (the same fields, so the profile
 /// deserialises back into an [`Institution`]), plus views that save clients work.
 ///
-/// Credential counts per year and level belong here once the credentials module offers
-/// them (`credential_counts(institution_id)`, database only); they are not shown yet.
+/// The HTTP handler adds `credential_counts` (per graduation year and level) from the
+/// credentials module.
 pub fn profile_json(index: &ServingIndex, inst: &Institution) -> Value {
     let mut v = serde_json::to_value(inst).unwrap_or(Value::Null);
     let mut by_level = serde_json::Map::new();

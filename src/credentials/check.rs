@@ -9,7 +9,7 @@ use subtle::{Choice, ConstantTimeEq};
 
 use crate::model::credential::normalise_serial;
 use crate::model::{Credential, CredentialKind, CredentialStatus, FieldError, OccupationCode};
-use crate::search::fold;
+use crate::search::fold::words;
 
 /// A record as stored, with the bit it owns in the revocation status lists.
 #[derive(Debug, Clone)]
@@ -93,8 +93,10 @@ pub fn find_match<'a>(
     found.and_then(|i| candidates.get(i))
 }
 
+/// The name's folded words, single-spaced: "NGUYỄN  Văn-Thử" and "nguyen van thu" agree.
 fn name_digest(name: &str) -> [u8; 32] {
-    Sha256::digest(fold(name).as_bytes()).into()
+    let words: Vec<String> = words(name).collect();
+    Sha256::digest(words.join(" ").as_bytes()).into()
 }
 
 /// Compared against when no record has the serial, so an unknown serial costs the same.

@@ -1,6 +1,7 @@
 //! Reading the whole served dataset in one consistent snapshot, for the serving index.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -124,6 +125,7 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     .collect();
 
     let mut programmes: HashMap<String, Vec<Programme>> = HashMap::new();
+    let started = Instant::now();
     let rows = sqlx::query_as::<_, ProgrammeRow>(
         "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
          FROM programmes ORDER BY institution_id, ordinal",
@@ -131,6 +133,8 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     .fetch_all(&mut *tx)
     .await
     .map_err(db("reading programmes"))?;
+    let fetched_ms = started.elapsed().as_millis() as u64;
+    let count = rows.len();
     for p in rows {
         programmes
             .entry(p.institution_id)
@@ -146,6 +150,14 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
             });
     }
 
+    // Start-up time at national scale is mostly these two reads: say where it goes.
+    tracing::info!(
+        rows = count,
+        fetch_ms = fetched_ms,
+        total_ms = started.elapsed().as_millis() as u64,
+        "loaded programmes"
+    );
+    let started = Instant::now();
     let institutions = sqlx::query_as::<_, InstitutionRow>(
         "SELECT id, code, name_vi, name_en, kind, ownership, ST_X(geom) AS lon, ST_Y(geom) AS lat,
                 position_accuracy, address, province_pre2025, district_pre2025, commune_pre2025,
@@ -164,6 +176,11 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
         institution_from_row(r, progs)
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
+    tracing::info!(
+        rows = institutions.len(),
+        total_ms = started.elapsed().as_millis() as u64,
+        "loaded institutions"
+    );
     tx.commit().await.map_err(db("finishing a read"))?;
 
     Ok(Dataset {

@@ -127,6 +127,10 @@ def main():
     for r in rows:
         if r[0] == "startup":
             L.append("| %s | %s | %d | %d |" % (r[1], r[2], int(r[3]) // 1024, int(r[4]) // 1024))
+    for r in rows:
+        if r[0] == "note":
+            L.append("")
+            L.append("- %s: %s" % (r[1], r[2]))
     L.append("")
     logs = [r for r in rows if r[0] == "startlog"]
     if logs:

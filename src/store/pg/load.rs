@@ -66,6 +66,15 @@ struct AreaRow {
     geojson: Option<String>,
 }
 
+/// The data version alone: a cheap check of whether a reload would change anything.
+pub async fn data_version(pool: &PgPool) -> Result<String, StoreError> {
+    let version: i64 = sqlx::query_scalar("SELECT version FROM dataset_version")
+        .fetch_one(pool)
+        .await
+        .map_err(StoreError::db("reading the data version"))?;
+    Ok(format!("db-{version}"))
+}
+
 /// Loads everything the serving index needs, in one repeatable-read transaction so that
 /// the version and the rows belong together.
 pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {

@@ -1,13 +1,15 @@
 //! PostGIS, the system of record. Every statement binds its parameters; none is built
 //! from input text.
 
+mod copy;
 mod import;
 mod listen;
 mod load;
 
+pub use copy::copy_dataset;
 pub use import::{ImportSummary, import_batches};
 pub use listen::listen_for_changes;
-pub use load::load_dataset;
+pub use load::{data_version, load_dataset};
 
 use std::time::Duration;
 

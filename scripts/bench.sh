@@ -58,17 +58,17 @@ for n in $SMALL $BIG; do
   if [ "$n" = "$SMALL" ] || [ "${BENCH_FILES_BIG:-0}" = 1 ]; then
     log "synth $n institutions into files"
     t0=$(now)
-    "$BIN" synth --count "$n" --seed $SEED --out "$WORK/n$n" >/dev/null
+    "$BIN" synth --count "$n" --seed $SEED --out "$WORK/n$n" >>"$WORK/synth.log" 2>&1
     record synth files "$n" "$(elapsed "$t0" "$(now)")" "$(du -sm "$WORK/n$n" | cut -f1)"
   fi
   db="vetmap_bench_$$_$n"
   DBS+=("$db")
   createdb "$db"
   url="postgres://$PGUSER@$PGHOST:$PGPORT/$db"
-  "$BIN" migrate --database-url "$url" >/dev/null
+  "$BIN" migrate --database-url "$url" >>"$WORK/synth.log" 2>&1
   log "synth $n institutions into PostGIS"
   t0=$(now)
-  "$BIN" synth --count "$n" --seed $SEED --database-url "$url" >/dev/null
+  "$BIN" synth --count "$n" --seed $SEED --database-url "$url" >>"$WORK/synth.log" 2>&1
   record synth postgis "$n" "$(elapsed "$t0" "$(now)")" \
     "$(psql -d "$db" -Atc "SELECT pg_database_size(current_database()) / 1048576")"
 done

@@ -114,7 +114,7 @@ def main():
     L.append("| ---: | --- | ---: | ---: |")
     for r in rows:
         if r[0] == "synth":
-            L.append("| %s | %s | %s | %s |" % (r[2], "files (GeoJSON)" if r[1] == "files" else "PostGIS (import)", r[3], r[4]))
+            L.append("| %s | %s | %s | %s |" % (r[2], "files (GeoJSON)" if r[1] == "files" else "PostGIS (`synth --database-url`, COPY)", r[3], r[4]))
     L.append("")
 
     L.append("### Start-up: `vetmap serve` to `/ready`")

@@ -211,9 +211,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
                 (None, Some(url)) => {
                     let pool = pg::connect(&url, 2).await?;
-                    let batches = vetmap::synth::into_batches(dataset);
-                    let summary = pg::import_batches(&pool, batches).await?;
-                    println!("imported {}", serde_json::to_string(&summary)?);
+                    pg::copy_dataset(&pool, &dataset).await?;
+                    println!(
+                        "copied {} synthetic institutions into the database",
+                        dataset.institutions.len()
+                    );
                 }
                 (None, None) => {
                     anyhow::bail!("synth writes to --out DIR or to PostGIS (set DATABASE_URL)")

@@ -28,7 +28,13 @@ pub fn load_dir(dir: &Path) -> Result<Bundled, StoreError> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
         });
     }
+    let started = std::time::Instant::now();
     let batches = files::read_dir(dir)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded files from {}",
+        dir.display()
+    );
     let mut hasher = Sha256::new();
     for kind in FileKind::ORDER {
         for name in kind.file_names() {

@@ -14,11 +14,8 @@
 //! area's name and `geometry_source`, say "synthetic". Synthetic data is generated on
 //! demand and never committed.
 
-mod batches;
 pub mod catalogue;
 pub mod places;
-
-pub use batches::into_batches;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use geo::{MultiPolygon, Polygon, Rect};

@@ -226,7 +226,7 @@ fn field_of_constraint(c: &str) -> String {
     c.to_owned()
 }
 
-async fn upsert_occupations(
+pub(super) async fn upsert_occupations(
     conn: &mut PgConnection,
     items: &[&Occupation],
 ) -> Result<(), sqlx::Error> {
@@ -246,7 +246,10 @@ async fn upsert_occupations(
     .map(|_| ())
 }
 
-async fn upsert_areas(conn: &mut PgConnection, items: &[&AdminArea]) -> Result<(), sqlx::Error> {
+pub(super) async fn upsert_areas(
+    conn: &mut PgConnection,
+    items: &[&AdminArea],
+) -> Result<(), sqlx::Error> {
     let col = |f: &dyn Fn(&AdminArea) -> Option<String>| -> Vec<Option<String>> {
         items.iter().map(|a| f(a)).collect()
     };
@@ -275,7 +278,7 @@ async fn upsert_areas(conn: &mut PgConnection, items: &[&AdminArea]) -> Result<(
     .map(|_| ())
 }
 
-async fn upsert_mapping(
+pub(super) async fn upsert_mapping(
     conn: &mut PgConnection,
     items: &[&CommuneMapping],
 ) -> Result<(), sqlx::Error> {

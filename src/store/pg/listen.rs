@@ -49,6 +49,15 @@ pub async fn listen_for_changes(pool: PgPool, index: IndexHandle) {
 }
 
 async fn reload(pool: &PgPool, index: &IndexHandle) {
+    // At national scale a load takes seconds and a second copy of the data in memory:
+    // skip it when the version says nothing changed (as on start-up, when this runs
+    // right after the first load).
+    if super::data_version(pool)
+        .await
+        .is_ok_and(|v| v == index.current().version())
+    {
+        return;
+    }
     match super::load_dataset(pool).await {
         Ok(ds) if ds.version != index.current().version() => {
             let version = ds.version.clone();

@@ -1,8 +1,9 @@
 //! Reading the whole served dataset in one consistent snapshot, for the serving index.
 
-use std::collections::HashMap;
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use sqlx::PgPool;
 
 use crate::model::{
@@ -65,6 +66,15 @@ struct AreaRow {
     geojson: Option<String>,
 }
 
+/// The data version alone: a cheap check of whether a reload would change anything.
+pub async fn data_version(pool: &PgPool) -> Result<String, StoreError> {
+    let version: i64 = sqlx::query_scalar("SELECT version FROM dataset_version")
+        .fetch_one(pool)
+        .await
+        .map_err(StoreError::db("reading the data version"))?;
+    Ok(format!("db-{version}"))
+}
+
 /// Loads everything the serving index needs, in one repeatable-read transaction so that
 /// the version and the rows belong together.
 pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
@@ -123,30 +133,45 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     })
     .collect();
 
-    let mut programmes: HashMap<String, Vec<Programme>> = HashMap::new();
-    let rows = sqlx::query_as::<_, ProgrammeRow>(
+    // Programmes grouped by institution, in the order both queries share (by id), so
+    // each institution takes its group by merging: no map of millions of keys, and rows
+    // are streamed rather than held twice.
+    let started = Instant::now();
+    let mut grouped: Vec<(String, Vec<Programme>)> = Vec::new();
+    let mut count = 0usize;
+    let mut rows = sqlx::query_as::<_, ProgrammeRow>(
         "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
          FROM programmes ORDER BY institution_id, ordinal",
     )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db("reading programmes"))?;
-    for p in rows {
-        programmes
-            .entry(p.institution_id)
-            .or_default()
-            .push(Programme {
-                occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
-                occupation_name: p.occupation_name,
-                level: p
-                    .level
-                    .parse()
-                    .map_err(|_| corrupt_text("level", &p.level))?,
-                annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
-            });
+    .fetch(&mut *tx);
+    while let Some(p) = rows.try_next().await.map_err(db("reading programmes"))? {
+        count += 1;
+        let programme = Programme {
+            occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
+            occupation_name: p.occupation_name,
+            level: p
+                .level
+                .parse()
+                .map_err(|_| corrupt_text("level", &p.level))?,
+            annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
+        };
+        match grouped.last_mut() {
+            Some((id, list)) if *id == p.institution_id => list.push(programme),
+            _ => grouped.push((p.institution_id, vec![programme])),
+        }
     }
+    drop(rows);
+    // Start-up time at national scale is mostly these two reads: say where it goes.
+    tracing::info!(
+        rows = count,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded programmes"
+    );
 
-    let institutions = sqlx::query_as::<_, InstitutionRow>(
+    let started = Instant::now();
+    let mut groups = grouped.into_iter().peekable();
+    let mut institutions = Vec::new();
+    let mut rows = sqlx::query_as::<_, InstitutionRow>(
         "SELECT id, code, name_vi, name_en, kind, ownership, ST_X(geom) AS lon, ST_Y(geom) AS lat,
                 position_accuracy, address, province_pre2025, district_pre2025, commune_pre2025,
                 province_2025, commune_2025, phone, email, website, digital_infrastructure,
@@ -155,15 +180,27 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
                 readiness_source, source, updated_at
          FROM institutions ORDER BY id",
     )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db("reading institutions"))?
-    .into_iter()
-    .map(|r| {
-        let progs = programmes.remove(&r.id).unwrap_or_default();
-        institution_from_row(r, progs)
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
+    .fetch(&mut *tx);
+    while let Some(r) = rows.try_next().await.map_err(db("reading institutions"))? {
+        let progs = match groups.peek() {
+            Some((id, _)) if *id == r.id => groups.next().map(|g| g.1).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        institutions.push(institution_from_row(r, progs)?);
+    }
+    drop(rows);
+    if let Some((id, _)) = groups.next() {
+        // Every programme references an institution (foreign key), so only a mismatch of
+        // the two orders could leave a group unclaimed: refuse rather than drop it.
+        return Err(StoreError::Corrupt(format!(
+            "programmes of institution {id:?} were not matched to it while loading"
+        )));
+    }
+    tracing::info!(
+        rows = institutions.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded institutions"
+    );
     tx.commit().await.map_err(db("finishing a read"))?;
 
     Ok(Dataset {

@@ -3,14 +3,16 @@
 
 mod coverage;
 pub mod credentials;
+mod copy;
 mod import;
 mod listen;
 mod load;
 
 pub use coverage::{load_population, load_snapshots, save_snapshot};
+pub use copy::copy_dataset;
 pub use import::{ImportSummary, import_batches};
 pub use listen::listen_for_changes;
-pub use load::load_dataset;
+pub use load::{data_version, load_dataset};
 
 use std::time::Duration;
 

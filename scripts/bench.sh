@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Every figure in docs/BENCHMARKS.md, from one command:
+#   bash scripts/bench.sh
+# Builds the release binary, generates synthetic networks (2,000 institutions, the national
+# network today, and $BENCH_BIG, default 2,000,000), measures start-up (time from
+# `vetmap serve` to /ready, resident memory) from files and from PostGIS, drives the real
+# server on 127.0.0.1 with wrk over realistic request mixes, runs the criterion benches, and
+# rewrites the generated section of docs/BENCHMARKS.md. Bounded in time; loopback only;
+# removes its servers, temporary databases and files on exit.
+#
+# Knobs: BENCH_BIG (institutions in the big network), BENCH_DURATION (seconds of load per
+# endpoint, default 10), BENCH_FILES_BIG=1 also writes the big network to files and starts
+# from them (slow: see docs/BENCHMARKS.md), BENCH_CONNECTIONS (wrk connections, default 8), BENCH_CRITERION=0
+# skips the criterion benches, PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+BIG=${BENCH_BIG:-2000000}
+SMALL=2000
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-8}
+SEED=1
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$CARGO_TARGET_DIR/release/vetmap
+STARTED=$(date +%s)
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else
+    echo "the load test needs wrk (sudo apt-get install -y wrk)" >&2; exit 1
+  fi
+fi
+
+WORK=$(mktemp -d /tmp/vetmap-bench.XXXXXX)
+RESULTS=$WORK/results.tsv
+DBS=()
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  for db in "${DBS[@]}"; do dropdb --if-exists "$db" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+record() { printf '%s\n' "$(IFS=$'\t'; echo "$*")" >>"$RESULTS"; }
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+log() { echo "[bench $(( $(date +%s) - STARTED ))s] $*" >&2; }
+
+log "building the release binary"
+cargo build --release --locked --quiet
+
+# --- data ------------------------------------------------------------------------------
+for n in $SMALL $BIG; do
+  if [ "$n" = "$SMALL" ] || [ "${BENCH_FILES_BIG:-0}" = 1 ]; then
+    log "synth $n institutions into files"
+    t0=$(now)
+    "$BIN" synth --count "$n" --seed $SEED --out "$WORK/n$n" >>"$WORK/synth.log" 2>&1
+    record synth files "$n" "$(elapsed "$t0" "$(now)")" "$(du -sm "$WORK/n$n" | cut -f1)"
+  fi
+  db="vetmap_bench_$$_$n"
+  DBS+=("$db")
+  createdb "$db"
+  url="postgres://$PGUSER@$PGHOST:$PGPORT/$db"
+  "$BIN" migrate --database-url "$url" >>"$WORK/synth.log" 2>&1
+  log "synth $n institutions into PostGIS"
+  t0=$(now)
+  "$BIN" synth --count "$n" --seed $SEED --database-url "$url" >>"$WORK/synth.log" 2>&1
+  record synth postgis "$n" "$(elapsed "$t0" "$(now)")" \
+    "$(psql -d "$db" -Atc "SELECT pg_database_size(current_database()) / 1048576")"
+done
+mkdir -p "$WORK/paths"
+python3 scripts/bench/paths.py "$WORK/n$SMALL/institutions.geojson" "$WORK/paths"
+
+# --- servers ---------------------------------------------------------------------------
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_server NAME [ENV=VALUE...]: starts `vetmap serve`, waits for /ready, records
+# the time it took and the resident memory.
+start_server() {
+  local name=$1; shift
+  PORT=$(free_port)
+  BASE="http://127.0.0.1:$PORT"
+  local t0; t0=$(now)
+  env -u DATABASE_URL RUST_LOG=info VETMAP_BIND="127.0.0.1:$PORT" "$@" \
+    "$BIN" serve >"$WORK/server-$name.log" 2>&1 &
+  SERVER_PID=$!
+  local deadline=$(( $(date +%s) + 300 ))
+  until curl -fs -o /dev/null "$BASE/ready"; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then
+      echo "server $name did not become ready; its log:" >&2; tail -20 "$WORK/server-$name.log" >&2
+      exit 1
+    fi
+    sleep 0.02
+  done
+  local ready; ready=$(elapsed "$t0" "$(now)")
+  local rss hwm
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+  hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+  record startup "$name" "$ready" "$rss" "$hwm"
+  # Where start-up time went, from the server's own log (load vs index build).
+  grep -o 'serving index built.*\|loaded .*' "$WORK/server-$name.log" | sed 's/\x1b\[[0-9;]*m//g' |
+    while read -r line; do record startlog "$name" "$line"; done
+  log "$name ready in ${ready}s, RSS $((rss / 1024)) MiB"
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+
+# load NAME: drives every endpoint of the mix against the running server.
+load() {
+  local name=$1 mix path code
+  for mix in health nearby items_bbox tiles_z6 tiles_z10 tiles_z14 search; do
+    path=$(head -n 1 "$WORK/paths/$mix.txt")
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$path")
+    if [ "$code" = 404 ]; then
+      record load "$name" "$mix" skipped "404 at $path"
+      continue
+    fi
+    wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s scripts/bench/mix.lua "$BASE" \
+      -- "$WORK/paths/$mix.txt" >"$WORK/wrk-$name-$mix.txt" 2>&1 || true
+    record load "$name" "$mix" "$WORK/wrk-$name-$mix.txt" "$code"
+  done
+  local rss; rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+  record after_load "$name" "$rss"
+}
+
+start_server "files-$SMALL" VETMAP_DATA_DIR="$WORK/n$SMALL"
+load "files-$SMALL"
+stop_server
+start_server "postgis-$SMALL" DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/vetmap_bench_$$_$SMALL"
+stop_server
+if [ "${BENCH_FILES_BIG:-0}" = 1 ]; then
+  start_server "files-$BIG" VETMAP_DATA_DIR="$WORK/n$BIG"
+  stop_server
+else
+  record note "files-$BIG" "skipped by default (BENCH_FILES_BIG=1 runs it): writing 2,000,000 institutions as GeoJSON took 6 min 36 s and 15.4 GiB peak RSS with the in-memory writer, see the analysis"
+fi
+start_server "postgis-$BIG" DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/vetmap_bench_$$_$BIG"
+load "postgis-$BIG"
+stop_server
+
+# --- criterion -------------------------------------------------------------------------
+if [ "${BENCH_CRITERION:-1}" != 0 ]; then
+  log "criterion benches"
+  rm -rf "$CARGO_TARGET_DIR/criterion"
+  cargo bench --locked --quiet --benches -- --warm-up-time 1 --measurement-time 3 --noplot \
+    >"$WORK/criterion.txt" 2>&1 || { tail -30 "$WORK/criterion.txt" >&2; exit 1; }
+fi
+
+# --- report ----------------------------------------------------------------------------
+python3 scripts/bench/report.py "$RESULTS" "$CARGO_TARGET_DIR/criterion" docs/BENCHMARKS.md \
+  --command "bash scripts/bench.sh" --duration "$DURATION" --connections "$CONNS" \
+  --total-seconds "$(( $(date +%s) - STARTED ))"
+log "wrote docs/BENCHMARKS.md"

@@ -1,12 +1,23 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
+pub mod caching;
 mod coverage;
+pub mod credentials;
 pub mod extract;
+mod features;
 mod health;
+mod html;
 mod indicators;
 mod institutions;
+mod locate;
+mod nearby;
+pub mod openapi;
+mod profile;
+mod query_params;
 mod report;
+mod search;
+mod tiles;
 
 use std::sync::Arc;
 
@@ -26,6 +37,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::index::IndexHandle;
 use crate::model::Credential;
+use crate::tiles::TileService;
 
 /// Everything a handler may need, cloned cheaply into each request.
 #[derive(Clone)]
@@ -37,6 +49,10 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Vector tiles: per-version preparation and the tile cache.
+    pub tiles: Arc<TileService>,
+    /// Credential verification: records' source, signing keys, rate limiter.
+    pub credentials: Arc<crate::credentials::CredentialService>,
     /// The population layer and cached coverage analyses.
     pub coverage: Arc<crate::coverage::CoverageState>,
 }
@@ -61,6 +77,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
+        .merge(features::router())
+        .merge(openapi::router())
+        .merge(tiles::router())
+        .merge(nearby::router())
+        .merge(search::router())
+        .merge(locate::router())
+        .merge(profile::router())
+        .merge(html::router())
+        .merge(credentials::router())
         .merge(coverage::router())
         .merge(indicators::router())
         .merge(report::router())

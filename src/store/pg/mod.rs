@@ -2,6 +2,7 @@
 //! from input text.
 
 mod coverage;
+pub mod credentials;
 mod import;
 mod listen;
 mod load;

@@ -56,7 +56,7 @@ async fn api(
 /// The whole document. `server` is the public base URL ("" for relative).
 pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
-    for group in [service_paths(), features_paths()] {
+    for group in [service_paths(), features_paths(), coverage_paths()] {
         paths.extend(group);
     }
     json!({
@@ -309,4 +309,99 @@ fn components() -> Value {
         },
         "x-conformance": CONFORMANCE,
     })
+}
+
+/// Coverage, indicators and the periodic report (issue 9).
+fn coverage_paths() -> Map<String, Value> {
+    let question = || {
+        json!([
+            query(
+                "occupation",
+                "7-digit national catalogue code",
+                json!({"type": "string", "pattern": "^[0-9]{7}$"})
+            ),
+            query(
+                "level",
+                "programme level",
+                json!({"type": "string", "enum": ["college", "intermediate", "elementary", "short_course"]})
+            ),
+            query(
+                "radius_km",
+                "radius, 0.5 to 200 km (default 10)",
+                json!({"type": "number", "minimum": 0.5, "maximum": 200})
+            ),
+            query(
+                "cell_km",
+                "grid cell width, 0.25 to 50 km (default 2)",
+                json!({"type": "number", "minimum": 0.25, "maximum": 50})
+            ),
+            query(
+                "scheme",
+                "administrative scheme (default pre2025)",
+                json!({"type": "string", "enum": ["pre2025", "2025"]})
+            ),
+            query(
+                "area_level",
+                "areas to report on (default district, or commune for 2025)",
+                json!({"type": "string", "enum": ["province", "district", "commune"]})
+            ),
+        ])
+    };
+    let with_f = |mut params: Value, formats: &[&str]| {
+        if let Value::Array(a) = &mut params {
+            a.push(query(
+                "f",
+                "output format",
+                json!({"type": "string", "enum": formats}),
+            ));
+        }
+        params
+    };
+    let obj = |d: &str| {
+        ok(
+            d,
+            json!({"application/json": {"schema": {"type": "object"}}}),
+        )
+    };
+    let mut m = Map::new();
+    m.insert("/api/v1/coverage".into(), json!({"get": {
+        "summary": "Coverage per administrative area, worst served first, with caveats", "operationId": "coverage", "tags": ["coverage"],
+        "parameters": with_f(question(), &["json", "csv", "geojson"]),
+        "responses": {"200": obj("per-area coverage (CSV and GeoJSON with f=)"), "400": err("400")}}}));
+    m.insert("/api/v1/coverage/grid".into(), json!({"get": {
+        "summary": "Hexagonal grid with the distance to the nearest matching institution", "operationId": "coverageGrid", "tags": ["coverage"],
+        "parameters": with_f(question(), &["geojson", "csv"]),
+        "responses": {"200": ok("GeoJSON FeatureCollection of cells", json!({"application/geo+json": {"schema": {"type": "object"}}})), "400": err("400")}}}));
+    m.insert("/tiles/coverage.json".into(), json!({"get": {
+        "summary": "TileJSON 3.0 of the coverage tileset for a question", "operationId": "coverageTileJson", "tags": ["coverage"],
+        "parameters": question(), "responses": {"200": obj("TileJSON"), "400": err("400")}}}));
+    m.insert("/tiles/coverage/{z}/{x}/{y}.mvt".into(), json!({"get": {
+        "summary": "A coverage vector tile (layers coverage_cells, coverage_areas)", "operationId": "coverageTile", "tags": ["coverage"],
+        "parameters": question(),
+        "responses": {"200": ok("MVT 2.1", json!({"application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}})),
+                      "204": {"description": "empty tile"}, "400": err("400")}}}));
+    m.insert("/api/v1/indicators".into(), json!({"get": {
+        "summary": "The Plan's indicators: definitions, values, unknowns, targets, per-area breakdown, caveats", "operationId": "indicators", "tags": ["indicators"],
+        "parameters": [
+            query("scheme", "breakdown scheme (default pre2025)", json!({"type": "string", "enum": ["pre2025", "2025"]})),
+            query("area_level", "breakdown level (default district)", json!({"type": "string", "enum": ["province", "district", "commune"]})),
+            query("f", "output format", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
+        ],
+        "responses": {"200": obj("indicators"), "400": err("400")}}}));
+    m.insert("/api/v1/indicators/snapshots".into(), json!({"get": {
+        "summary": "Dated indicator snapshots, oldest first (needs the database)", "operationId": "indicatorSnapshots", "tags": ["indicators"],
+        "responses": {"200": obj("snapshots and the values now"), "503": err("503")}}}));
+    let mut report_params = question();
+    if let Value::Array(a) = &mut report_params {
+        a.push(query(
+            "lang",
+            "vi (default) or en",
+            json!({"type": "string", "enum": ["vi", "en"]}),
+        ));
+    }
+    m.insert("/reports/periodic".into(), json!({"get": {
+        "summary": "The printable periodic report (HTML)", "operationId": "periodicReport", "tags": ["indicators"],
+        "parameters": report_params,
+        "responses": {"200": ok("HTML", json!({"text/html": {"schema": {"type": "string"}}})), "400": err("400")}}}));
+    m
 }

@@ -401,3 +401,70 @@ async fn the_periodic_report_is_printable_html_with_map_tables_indicators_and_ca
     let (status, _, _) = text(&s, "/reports/periodic?lang=fr").await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn the_coverage_tileset_carries_every_grid_cell_with_its_band() {
+    let s = spawn_bundled().await;
+    let q = "occupation=6480201&radius_km=10&cell_km=3";
+    let (status, tj) = s.get_json(&format!("/tiles/coverage.json?{q}")).await;
+    assert_eq!(status, 200, "{tj}");
+    assert_eq!(tj["tilejson"], "3.0.0");
+    let url = tj["tiles"][0].as_str().unwrap();
+    assert!(url.contains("/tiles/coverage/{z}/{x}/{y}.mvt?") && url.contains("occupation=6480201"));
+    let b: Vec<f64> = serde_json::from_value(tj["bounds"].clone()).unwrap();
+
+    let (_, _, grid) = text(&s, &format!("/api/v1/coverage/grid?{q}")).await;
+    let grid: geojson::FeatureCollection = grid.parse().unwrap();
+    let radius = 10_000.0;
+    let mut seen = std::collections::BTreeMap::new();
+    for c in vetmap::tiles::TileCoord::covering(9, [b[0], b[1], b[2], b[3]]) {
+        let r = s
+            .get(&format!("/tiles/coverage/{}/{}/{}.mvt?{q}", c.z, c.x, c.y))
+            .await;
+        if r.status() == 204 {
+            continue;
+        }
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/vnd.mapbox-vector-tile"
+        );
+        let reader =
+            mvt_reader::Reader::new(r.bytes().await.unwrap().to_vec()).expect("a valid MVT");
+        for l in reader.get_layer_metadata().unwrap() {
+            if l.name != "coverage_cells" {
+                continue;
+            }
+            for f in reader.get_features_as::<f64>(l.layer_index).unwrap() {
+                let id = f.id.expect("cells carry their number") as usize;
+                let band = match f.properties.as_ref().and_then(|p| p.get("band")) {
+                    Some(mvt_reader::feature::Value::Int(n))
+                    | Some(mvt_reader::feature::Value::SInt(n)) => *n,
+                    Some(mvt_reader::feature::Value::UInt(n)) => *n as i64,
+                    other => panic!("band: {other:?}"),
+                };
+                seen.insert(id, band);
+            }
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        grid.features.len(),
+        "every cell is in some tile"
+    );
+    for (id, band) in seen {
+        let d = grid.features[id]
+            .property("distance_m")
+            .and_then(Value::as_f64);
+        let expected = match d {
+            None => 4,
+            Some(d) if d <= radius / 2.0 => 0,
+            Some(d) if d <= radius => 1,
+            Some(d) if d <= 2.0 * radius => 2,
+            Some(_) => 3,
+        };
+        assert_eq!(band, expected, "cell {id} at {d:?} m");
+    }
+    let (status, body) = s.get_json("/tiles/coverage/20/1/1.mvt").await;
+    assert_eq!(status, 400, "{body}");
+}

@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/coverage", get(areas))
         .route("/api/v1/coverage/grid", get(grid))
+        .route("/tiles/coverage.json", get(tilejson))
+        .route("/tiles/coverage/{z}/{x}/{file}", get(tile))
 }
 
 /// The question, as the query string asks it.
@@ -218,5 +220,119 @@ async fn grid(
             export::grid_csv(&a),
         ),
         Format::Json | Format::GeoJson => geojson_response(export::grid_geojson(&a)),
+    })
+}
+
+/// TileJSON 3.0 of the `coverage` tileset for this question (the query string is
+/// repeated in the tile URLs).
+async fn tilejson(
+    State(state): State<AppState>,
+    Query(q): Query<CoverageQuery>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if q.f.is_some() || q.lang.is_some() {
+        return Err(ApiError::bad_parameter(
+            "f",
+            "tiles take only the coverage question",
+        ));
+    }
+    let p = params(&state, &q)?;
+    let query = tile_query(&p);
+    let a = analysis(&state, p).await?;
+    let base = match &state.config.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!(
+            "http://{}",
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1")
+        ),
+    };
+    let (mut x0, mut y0, mut x1, mut y1) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+    for c in a.grid.cells() {
+        x0 = x0.min(c.centre.lon());
+        x1 = x1.max(c.centre.lon());
+        y0 = y0.min(c.centre.lat());
+        y1 = y1.max(c.centre.lat());
+    }
+    let fields = |f: &[(&str, &str)]| -> serde_json::Map<String, serde_json::Value> {
+        f.iter().map(|(k, d)| ((*k).to_owned(), json!(d))).collect()
+    };
+    let (min, max) = (
+        *coverage::tiles::ZOOMS.start(),
+        *coverage::tiles::ZOOMS.end(),
+    );
+    Ok(Json(json!({
+        "tilejson": "3.0.0",
+        "name": "Độ phủ mạng lưới / Network coverage",
+        "description": "Hexagonal grid with the distance to the nearest matching institution, and area shares within the radius. Same parameters as /api/v1/coverage.",
+        "version": "1.0.0",
+        "attribution": a.report.caveats.join(" "),
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?{query}")],
+        "minzoom": min,
+        "maxzoom": max,
+        "bounds": if a.grid.cells().is_empty() { json!(null) } else { json!([x0, y0, x1, y1]) },
+        "vector_layers": [
+            {"id": "coverage_cells", "description": "grid cells", "minzoom": min, "maxzoom": max,
+             "fields": fields(coverage::tiles::CELL_FIELDS)},
+            {"id": "coverage_areas", "description": "administrative areas with geometry", "minzoom": min, "maxzoom": max,
+             "fields": fields(coverage::tiles::AREA_FIELDS)},
+        ],
+        "data_version": a.report.data_version,
+    })))
+}
+
+/// The canonical query string of a question, for tile URLs.
+fn tile_query(p: &Params) -> String {
+    let mut q = format!(
+        "radius_km={}&cell_km={}&scheme={}&area_level={}",
+        p.radius_m / 1000.0,
+        p.cell_m / 1000.0,
+        p.scheme,
+        p.area_level
+    );
+    if let Some(o) = &p.filter.occupation {
+        q.push_str(&format!("&occupation={o}"));
+    }
+    if let Some(l) = p.filter.level {
+        q.push_str(&format!("&level={l}"));
+    }
+    q
+}
+
+/// One tile of the `coverage` tileset: 204 when empty.
+async fn tile(
+    State(state): State<AppState>,
+    crate::api::extract::Path((z, x, file)): crate::api::extract::Path<(u32, u32, String)>,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Response, ApiError> {
+    if q.f.is_some() || q.lang.is_some() {
+        return Err(ApiError::bad_parameter(
+            "f",
+            "tiles take only the coverage question",
+        ));
+    }
+    let y = file
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse::<u32>().ok())
+        .ok_or_else(|| ApiError::bad_parameter("y", format!("{file:?}: expected {{y}}.mvt")))?;
+    let coord = crate::tiles::TileCoord::new(z, x, y, coverage::tiles::ZOOMS)?;
+    let a = analysis(&state, params(&state, &q)?).await?;
+    let index = state.index.current();
+    let bytes = tokio::task::spawn_blocking(move || coverage::tiles::render(&a, &index, coord))
+        .await
+        .map_err(|e| ApiError::Internal(format!("coverage tile task: {e}")))?;
+    Ok(match bytes {
+        None => axum::http::StatusCode::NO_CONTENT.into_response(),
+        Some(b) => (
+            [
+                (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            b,
+        )
+            .into_response(),
     })
 }

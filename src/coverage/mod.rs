@@ -10,6 +10,7 @@
 //! - [`cache`]: results kept per data version, population version and parameters.
 //! - [`export`]: CSV and GeoJSON of the results.
 //! - [`state`]: the population layer in use and the cache, shared by requests.
+//! - [`tiles`]: the `coverage` vector tileset.
 //!
 //! Everything here reads the serving index and knows nothing about HTTP.
 
@@ -19,6 +20,7 @@ pub mod export;
 pub mod hexgrid;
 pub mod nearest;
 pub mod state;
+pub mod tiles;
 
 use std::ops::RangeInclusive;
 

@@ -41,6 +41,29 @@ pub struct Config {
     /// request's Host.
     #[arg(long, env = "VETMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Which sites may show `/embed` in a frame: the sources of the Content-Security-Policy
+    /// `frame-ancestors` directive, e.g. "https://travinh.gov.vn https://*.edu.vn", or
+    /// "*" for any site, or "'none'".
+    #[arg(long, env = "VETMAP_FRAME_ANCESTORS", default_value = "*", value_parser = parse_frame_ancestors)]
+    pub frame_ancestors: String,
+}
+
+/// A `frame-ancestors` source list: non-empty, printable ASCII, no directive separator.
+fn parse_frame_ancestors(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("give at least one source, \"*\" or \"'none'\"".into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' ') || *c == ';' || *c == ',')
+    {
+        return Err(format!(
+            "{c:?} is not allowed in a frame-ancestors source list"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 impl Config {
@@ -59,6 +82,7 @@ impl Config {
             max_body_bytes: 10 * 1024 * 1024,
             db_max_connections: 10,
             public_url: None,
+            frame_ancestors: "*".into(),
         }
     }
 }

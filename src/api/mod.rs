@@ -4,6 +4,7 @@
 pub mod extract;
 mod health;
 mod institutions;
+mod web;
 
 use std::sync::Arc;
 
@@ -16,7 +17,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -52,11 +52,11 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application; tests call it too.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
-    let static_files = ServeDir::new(&config.web_dir);
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
-        .fallback_service(static_files)
+        .merge(web::router())
+        .fallback_service(web::static_files(&config.web_dir))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

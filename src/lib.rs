@@ -9,6 +9,7 @@
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
+//! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
 //! Data flows one way: a source (files or PostGIS) → [`model::Dataset`] →
@@ -24,6 +25,7 @@ pub mod error;
 pub mod index;
 pub mod model;
 pub mod store;
+pub mod synth;
 
 pub use app::Application;
 pub use config::Config;

@@ -133,3 +133,65 @@ async fn unknown_paths_are_404() {
     let server = spawn_bundled().await;
     assert_eq!(server.get("/no/such/thing").await.status(), 404);
 }
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_413() {
+    let mut config = common::bundled_config();
+    config.max_body_bytes = 1024;
+    let server = common::spawn(config).await;
+    let r = server
+        .client
+        .post(server.url("/api/v1/institutions"))
+        .body(vec![b'x'; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+#[test]
+fn the_binary_serves_until_sigterm_and_then_exits_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vetmap"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("VETMAP_DATA_DIR", common::repo_path("data"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vetmap starts");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("listening on http://")
+                .nth(1)
+                .map(|a| a.trim().to_owned())
+        })
+        .expect("the server says where it listens");
+
+    let body = blocking_get(&format!("http://{addr}/ready"));
+    assert!(body.contains("\"ready\""), "{body}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
+
+/// A GET from a test that runs outside an async runtime.
+fn blocking_get(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}

@@ -1,0 +1,87 @@
+//! Town centres the synthetic network clusters around: the 63 provincial capitals of
+//! Viet Nam before the 2025 reform, at **approximate** positions (recalled to about a
+//! kilometre or two, not surveyed), with a weight that gives the big cities more
+//! institutions. Only synthetic data is placed with them.
+
+/// A town centre: name, longitude, latitude, relative weight.
+pub struct Town {
+    pub name: &'static str,
+    pub lon: f64,
+    pub lat: f64,
+    pub weight: u32,
+}
+
+const fn t(name: &'static str, lon: f64, lat: f64, weight: u32) -> Town {
+    Town {
+        name,
+        lon,
+        lat,
+        weight,
+    }
+}
+
+pub const TOWNS: &[Town] = &[
+    t("Hà Nội", 105.85, 21.03, 12),
+    t("Thành phố Hồ Chí Minh", 106.70, 10.78, 12),
+    t("Hải Phòng", 106.68, 20.86, 4),
+    t("Đà Nẵng", 108.21, 16.05, 4),
+    t("Cần Thơ", 105.78, 10.03, 3),
+    t("Hà Giang", 104.98, 22.82, 1),
+    t("Cao Bằng", 106.26, 22.67, 1),
+    t("Bắc Kạn", 105.83, 22.15, 1),
+    t("Tuyên Quang", 105.22, 21.82, 1),
+    t("Lào Cai", 103.97, 22.48, 1),
+    t("Điện Biên Phủ", 103.02, 21.39, 1),
+    t("Lai Châu", 103.46, 22.40, 1),
+    t("Sơn La", 103.91, 21.33, 1),
+    t("Yên Bái", 104.87, 21.72, 1),
+    t("Hòa Bình", 105.34, 20.82, 1),
+    t("Thái Nguyên", 105.84, 21.59, 2),
+    t("Lạng Sơn", 106.76, 21.85, 1),
+    t("Hạ Long", 107.08, 20.95, 2),
+    t("Bắc Giang", 106.19, 21.27, 2),
+    t("Việt Trì", 105.40, 21.32, 2),
+    t("Vĩnh Yên", 105.60, 21.31, 2),
+    t("Bắc Ninh", 106.08, 21.18, 2),
+    t("Hải Dương", 106.33, 20.94, 2),
+    t("Hưng Yên", 106.05, 20.65, 1),
+    t("Thái Bình", 106.34, 20.45, 2),
+    t("Phủ Lý", 105.91, 20.54, 1),
+    t("Nam Định", 106.17, 20.42, 2),
+    t("Ninh Bình", 105.97, 20.25, 1),
+    t("Thanh Hóa", 105.78, 19.81, 3),
+    t("Vinh", 105.68, 18.67, 3),
+    t("Hà Tĩnh", 105.90, 18.34, 1),
+    t("Đồng Hới", 106.60, 17.47, 1),
+    t("Đông Hà", 107.10, 16.82, 1),
+    t("Huế", 107.59, 16.46, 2),
+    t("Tam Kỳ", 108.47, 15.57, 1),
+    t("Quảng Ngãi", 108.80, 15.12, 1),
+    t("Quy Nhơn", 109.22, 13.78, 2),
+    t("Tuy Hòa", 109.30, 13.09, 1),
+    t("Nha Trang", 109.19, 12.24, 2),
+    t("Phan Rang-Tháp Chàm", 108.99, 11.57, 1),
+    t("Phan Thiết", 108.10, 10.93, 1),
+    t("Kon Tum", 108.00, 14.35, 1),
+    t("Pleiku", 108.00, 13.98, 1),
+    t("Buôn Ma Thuột", 108.04, 12.67, 2),
+    t("Gia Nghĩa", 107.69, 12.00, 1),
+    t("Đà Lạt", 108.44, 11.94, 1),
+    t("Đồng Xoài", 106.89, 11.53, 1),
+    t("Tây Ninh", 106.10, 11.31, 1),
+    t("Thủ Dầu Một", 106.65, 10.98, 3),
+    t("Biên Hòa", 106.82, 10.95, 3),
+    t("Bà Rịa", 107.17, 10.50, 2),
+    t("Tân An", 106.41, 10.54, 1),
+    t("Mỹ Tho", 106.36, 10.36, 1),
+    t("Bến Tre", 106.38, 10.24, 1),
+    t("Trà Vinh", 106.34, 9.93, 1),
+    t("Vĩnh Long", 105.97, 10.25, 1),
+    t("Cao Lãnh", 105.63, 10.46, 1),
+    t("Long Xuyên", 105.43, 10.39, 2),
+    t("Rạch Giá", 105.08, 10.01, 1),
+    t("Vị Thanh", 105.47, 9.78, 1),
+    t("Sóc Trăng", 105.97, 9.60, 1),
+    t("Bạc Liêu", 105.72, 9.29, 1),
+    t("Cà Mau", 105.15, 9.18, 1),
+];

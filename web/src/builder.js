@@ -66,14 +66,19 @@ $('#b-copy').addEventListener('click', async () => {
   try { await navigator.clipboard.writeText(area.value); } catch { area.select(); document.execCommand('copy'); }
   $('#b-status').textContent = t('builder.copied');
 });
-$('#lang-switch').addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
+const sw = $('#lang-switch');
+const mark = () => { sw.lang = lang() === 'vi' ? 'en' : 'vi'; };
+sw.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
+onLangChange(mark);
+mark();
 onLangChange(() => { fillAll(); update(); });
 
 apply(document);
 fillAll();
 $('#b-lang').value = lang();
 update();
+document.body.dataset.ready = 'true';
 getJSON('/api/v1/occupations').then((res) => {
-  occupations = res.occupations || res.results || (Array.isArray(res) ? res : []);
+  occupations = (res.occupations || []).filter((o) => o.institutions !== 0);
   fillAll();
 }).catch(() => {});

@@ -107,7 +107,11 @@ async function openProfile(id, { fromList = false, fly = true } = {}) {
 
 function drawProfile() {
   if (!state.profile) return;
-  renderProfile($('#profile'), state.profile, { embed, onClose: closeProfile });
+  renderProfile($('#profile'), state.profile, {
+    embed,
+    onClose: closeProfile,
+    occupationName: (code) => state.occupations.find((o) => o.code === code)?.name_en,
+  });
 }
 
 function closeProfile() {
@@ -208,7 +212,7 @@ async function loadOccupations() {
   if (!sel) return;
   try {
     const res = await getJSON('/api/v1/occupations');
-    state.occupations = res.occupations || res.results || (Array.isArray(res) ? res : []);
+    state.occupations = (res.occupations || []).filter((o) => o.institutions !== 0);
   } catch { state.occupations = []; }
   fillOccupations(sel, state.occupations, nameOf);
   sel.value = state.filters.occupation;
@@ -216,7 +220,13 @@ async function loadOccupations() {
 
 function wireHeader() {
   const sw = $('#lang-switch');
-  if (sw) sw.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
+  if (sw) {
+    // The switch is written in the language it switches to, and says so.
+    const mark = () => { sw.lang = lang() === 'vi' ? 'en' : 'vi'; };
+    sw.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
+    onLangChange(mark);
+    mark();
+  }
   const toggle = $('#view-toggle');
   if (toggle) {
     const label = () => { toggle.textContent = t($('.app').dataset.view === 'list' ? 'view.map' : 'view.list'); };
@@ -254,6 +264,9 @@ async function start() {
     $('#panel').prepend(b);
     apply(b.parentElement);
     b.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
+    const mark = () => { b.lang = lang() === 'vi' ? 'en' : 'vi'; };
+    onLangChange(mark);
+    mark();
   }
   loadOccupations();
   try {

@@ -32,20 +32,21 @@ function yesNo(v) {
 }
 
 function areas(p) {
-  const byScheme = (scheme) => {
-    if (Array.isArray(p.areas)) {
-      const names = p.areas.filter((a) => a.scheme === scheme).map((a) => a.name);
+  // admin_areas: {"pre2025": {province, district, commune}, "2025": {province, commune}},
+  // each {code, name} or null; codes alone when the profile has no names.
+  const byScheme = (scheme, levels) => {
+    const named = p.admin_areas?.[scheme];
+    if (named) {
+      const names = levels.map((l) => named[l]?.name).filter(Boolean);
       if (names.length) return `<span lang="vi">${esc(names.join(', '))}</span>`;
     }
     const a = p.admin;
-    const codes = scheme === 'pre2025'
-      ? [a.commune_pre2025, a.district_pre2025, a.province_pre2025]
-      : [a.commune_2025, a.province_2025];
-    return esc(codes.filter(Boolean).join(' · ') || t('unknown'));
+    const codes = levels.map((l) => a[`${l}_${scheme}`]).filter(Boolean);
+    return esc(codes.join(' · ') || t('unknown'));
   };
   return `<dl class="areas">
-    <dt>${esc(t('profile.areas_pre2025'))}</dt><dd>${byScheme('pre2025')}</dd>
-    <dt>${esc(t('profile.areas_2025'))}</dt><dd>${byScheme('2025')}</dd></dl>`;
+    <dt>${esc(t('profile.areas_pre2025'))}</dt><dd>${byScheme('pre2025', ['commune', 'district', 'province'])}</dd>
+    <dt>${esc(t('profile.areas_2025'))}</dt><dd>${byScheme('2025', ['commune', 'province'])}</dd></dl>`;
 }
 
 /// The URL that opens the map on this institution (what "share" shares).
@@ -55,7 +56,7 @@ export function shareUrl(id) {
   return u.href;
 }
 
-export function renderProfile(panel, raw, { embed, onClose }) {
+export function renderProfile(panel, raw, { embed, onClose, occupationName }) {
   const p = normalise(raw);
   const n = nameOf(p);
   const [lon, lat] = p.location;
@@ -66,8 +67,9 @@ export function renderProfile(panel, raw, { embed, onClose }) {
     p.website && `<li><a class="btn" href="${esc(p.website)}" rel="noopener" target="_blank">${esc(t('profile.website'))}</a></li>`,
   ].filter(Boolean);
   const programmes = p.programmes.map((g) => {
-    const occ = lang() === 'en' && g.occupation_name_en
-      ? `<span lang="en">${esc(g.occupation_name_en)}</span>`
+    const en = lang() === 'en' && occupationName(g.occupation_code);
+    const occ = en
+      ? `<span lang="en">${esc(en)}</span>`
       : `<span lang="vi">${esc(g.occupation_name)}</span>`;
     return `<tr><td>${occ}</td><td>${esc(g.occupation_code)}</td><td>${esc(t(`level.${g.level}`))}</td>
       <td class="num">${g.annual_quota == null ? esc(t('unknown')) : esc(g.annual_quota.toLocaleString(locale))}</td></tr>`;

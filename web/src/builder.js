@@ -1,6 +1,6 @@
 // The embed builder: a form → the /embed URL → the <iframe> snippet and a live preview.
 import { getJSON } from './api.js';
-import { apply, initLang, lang, nameOf, onLangChange, setLang, t } from './i18n.js';
+import { apply, initLang, lang, nameOf, onLangChange, setLang, t, tIn } from './i18n.js';
 import { KINDS, LEVELS, OWNERSHIPS } from './kinds.js';
 
 initLang(new URLSearchParams(location.search).get('lang'));
@@ -51,7 +51,7 @@ function update() {
   const width = String(data.get('width') || '100%').replace(/[^\d%.px]/g, '') || '100%';
   const height = Number(data.get('height')) || 480;
   const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  const title = t('builder.iframe_title');
+  const title = tIn(data.get('lang'), 'builder.iframe_title');
   $('#b-snippet').value = `<iframe src="${attr(url)}" title="${attr(title)}" width="${width}" height="${height}" style="border:0" loading="lazy" allow="geolocation"></iframe>`;
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => {

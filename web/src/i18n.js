@@ -308,6 +308,9 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
 }
 
+/// A string in a given language (the builder writes the snippet in the embed's language).
+export function tIn(l, key) { return (STRINGS[l] || STRINGS.vi)[key] ?? key; }
+
 export function apply(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);

@@ -86,6 +86,7 @@ async function openProfile(id, { fromList = false, fly = true } = {}) {
   state.profile = p;
   drawProfile();
   $('#results-section').hidden = true;
+  $('#panel').classList.add('profile-open');
   panel.hidden = false;
   $('.app').dataset.view = 'list';
   panel.scrollTop = 0;
@@ -118,6 +119,7 @@ function closeProfile() {
   state.profile = null;
   $('#profile').hidden = true;
   $('#profile').innerHTML = '';
+  $('#panel').classList.remove('profile-open');
   $('#results-section').hidden = embed && !controls.has('list');
   view?.select(null);
   if (!embed) history.replaceState(null, '', '/');
@@ -204,6 +206,7 @@ function closeProfileQuietly() {
   if (!state.profile) return;
   state.profile = null;
   $('#profile').hidden = true;
+  $('#panel').classList.remove('profile-open');
   $('#results-section').hidden = false;
 }
 

@@ -104,7 +104,7 @@ export function renderProfile(panel, raw, { embed, onClose, occupationName }) {
     <h3>${esc(t('profile.contacts'))}</h3>
     ${contacts.length ? `<ul class="actions">${contacts.join('')}</ul>` : `<p>${esc(t('profile.no_contacts'))}</p>`}
     <h3>${esc(t('profile.programmes'))}</h3>
-    ${programmes ? `<div class="table-wrap"><table class="programmes">
+    ${programmes ? `<div class="table-wrap" tabindex="0" role="region" aria-label="${esc(t('profile.programmes'))}"><table class="programmes">
       <thead><tr><th scope="col">${esc(t('profile.occupation'))}</th><th scope="col">${esc(t('profile.code'))}</th>
       <th scope="col">${esc(t('profile.level'))}</th><th scope="col" class="num">${esc(t('profile.quota'))}</th></tr></thead>
       <tbody>${programmes}</tbody></table></div>` : `<p>${esc(t('profile.no_programmes'))}</p>`}

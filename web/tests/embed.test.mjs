@@ -1,6 +1,7 @@
 // The embed: URL parameters drive it, it may be framed (frame-ancestors), it tells the
 // parent page what was selected; the builder writes the snippet.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { BASE, launch, mapIdle, open, seriousViolations, shot } from './helpers.mjs';
 
@@ -16,15 +17,17 @@ test('the embed honours language, filter, centre, zoom and controls, and posts t
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  // A stand-in for a provincial portal on another origin.
-  await page.route('http://portal.example/', (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<!doctype html><html lang="en"><title>Portal</title><body><h1>Portal</h1>
+  // A stand-in for a provincial portal: another origin, served for real on loopback.
+  const portal = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><title>Portal</title><body><h1>Portal</h1>
       <iframe id="f" title="VET map" src="${BASE}${EMBED}" width="800" height="560" style="border:0"></iframe>
-      <script>window.messages = []; addEventListener('message', (e) => messages.push(e.data));</script></body></html>`,
-  }));
+      <script>window.messages = []; addEventListener('message', (e) => messages.push(e.data));</script></body></html>`);
+  });
+  await new Promise((resolve) => portal.listen(0, '127.0.0.1', resolve));
+  const portalUrl = `http://localhost:${portal.address().port}/`;
   const response = page.waitForResponse((r) => r.url().startsWith(`${BASE}/embed`));
-  await page.goto('http://portal.example/');
+  await page.goto(portalUrl);
   const csp = (await response).headers()['content-security-policy'];
   assert.equal(csp, 'frame-ancestors *');
   const frame = page.frameLocator('#f');
@@ -54,6 +57,7 @@ test('the embed honours language, filter, centre, zoom and controls, and posts t
   assert.deepEqual(await seriousViolations(f), [], 'axe: embed');
   assert.deepEqual(errors, []);
   await context.close();
+  portal.close();
 });
 
 test('the builder writes an iframe snippet for the chosen options', async () => {
@@ -62,8 +66,12 @@ test('the builder writes an iframe snippet for the chosen options', async () => 
   await page.check('input[name=controls][value=list]');
   await page.selectOption('#b-lang', 'en');
   const snippet = await page.inputValue('#b-snippet');
-  assert.match(snippet, /^<iframe src="http[^"]+\/embed\?lang=en&amp;controls=search%2Czoom%2Clist&amp;kind=college/);
-  assert.match(snippet, /title="[^"]+"/);
+  const src = new URL(snippet.match(/^<iframe src="([^"]+)"/)[1].replaceAll('&amp;', '&'));
+  assert.equal(src.pathname, '/embed');
+  assert.equal(src.searchParams.get('lang'), 'en');
+  assert.equal(src.searchParams.get('kind'), 'college');
+  assert.deepEqual(src.searchParams.get('controls').split(',').sort(), ['list', 'search', 'zoom']);
+  assert.match(snippet, /title="Map of the vocational education network of Tra Vinh"/);
   await page.waitForSelector('#b-preview iframe');
   await shot(page, '52-embed-builder');
   assert.deepEqual(await seriousViolations(page), [], 'axe: builder');

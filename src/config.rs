@@ -60,16 +60,34 @@ pub struct Config {
     /// Credential checks (verify, statements, QR codes) allowed per client per minute.
     #[arg(long, env = "VETMAP_VERIFY_RATE_PER_MINUTE", default_value_t = 30)]
     pub verify_rate_per_minute: u32,
-
     /// Header carrying the client address set by a reverse proxy you trust (e.g.
     /// X-Forwarded-For; its last address is used). Unset: the TCP peer address is the client.
     #[arg(long, env = "VETMAP_TRUSTED_PROXY_HEADER")]
     pub trusted_proxy_header: Option<String>,
-
     /// Bearer token for officials' credential batch uploads
     /// (`POST /api/v1/credentials/batches`). Unset: uploads are disabled.
     #[arg(long, env = "VETMAP_UPLOAD_TOKEN", hide_env_values = true)]
     pub upload_token: Option<String>,
+    /// Which sites may show `/embed` in a frame: the sources of the Content-Security-Policy
+    /// `frame-ancestors` directive, e.g. "https://travinh.gov.vn https://*.edu.vn", or
+    /// "*" for any site, or "'none'".
+    #[arg(long, env = "VETMAP_FRAME_ANCESTORS", default_value = "*", value_parser = parse_frame_ancestors)]
+    pub frame_ancestors: String,
+}
+/// A `frame-ancestors` source list: non-empty, printable ASCII, no directive separator.
+fn parse_frame_ancestors(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("give at least one source, \"*\" or \"'none'\"".into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' ') || *c == ';' || *c == ',')
+    {
+        return Err(format!(
+            "{c:?} is not allowed in a frame-ancestors source list"
+        ));
+    Ok(s.to_owned())
 }
 
 impl Config {
@@ -93,6 +111,7 @@ impl Config {
             verify_rate_per_minute: 30,
             trusted_proxy_header: None,
             upload_token: None,
+            frame_ancestors: "*".into(),
         }
     }
 }

@@ -18,6 +18,7 @@ mod query_params;
 mod report;
 mod search;
 mod tiles;
+mod web;
 
 use std::sync::Arc;
 
@@ -30,7 +31,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -73,7 +73,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application; tests call it too.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
-    let static_files = ServeDir::new(&config.web_dir);
     Router::new()
         .merge(health::router())
         .merge(institutions::router())
@@ -90,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .merge(indicators::router())
         .merge(report::router())
         .fallback_service(static_files)
+        .merge(web::router())
+        .fallback_service(web::static_files(&config.web_dir))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

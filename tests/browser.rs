@@ -1,0 +1,59 @@
+//! The web map in a real browser. Starts the server on the bundled data and runs
+//! `web/tests/*.test.mjs` (Node's test runner driving Debian's Chromium through
+//! playwright-core, which never downloads a browser). Screenshots of every step land in
+//! `target/test-artifacts/browser/`. Fails, never skips, when Node, Chromium or the
+//! web build (`npm ci --prefix web`) is missing.
+
+mod common;
+
+use std::path::Path;
+
+use common::{repo_path, spawn_bundled};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_map_passes_its_browser_tests_in_headless_chromium() {
+    let web = repo_path("web");
+    for (path, what) in [
+        ("node_modules/playwright-core", "playwright-core"),
+        ("node_modules/axe-core", "axe-core"),
+        ("dist/map.js", "the built map (dist/)"),
+    ] {
+        assert!(
+            web.join(path).exists(),
+            "{what} is missing: run `npm ci --prefix web` (bash scripts/test.sh does)"
+        );
+    }
+    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "Chromium is missing at {chromium}: apt-get install -y chromium (bash scripts/test.sh does)"
+    );
+
+    let server = spawn_bundled().await;
+    let artifacts = repo_path("target/test-artifacts/browser");
+    let mut files: Vec<_> = std::fs::read_dir(web.join("tests"))
+        .expect("web/tests exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no browser tests found in web/tests");
+
+    let status = tokio::process::Command::new("node")
+        .arg("--test")
+        .arg("--test-concurrency=1")
+        .args(&files)
+        .current_dir(&web)
+        .env("VETMAP_URL", &server.base)
+        .env("VETMAP_ARTIFACTS", &artifacts)
+        .env("VETMAP_CHROMIUM", &chromium)
+        .status()
+        .await
+        .expect("node runs (the browser tests need Node.js 20 or newer)");
+    assert!(
+        status.success(),
+        "browser tests failed (screenshots in {})",
+        artifacts.display()
+    );
+}

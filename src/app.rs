@@ -42,27 +42,16 @@ impl Application {
     /// ready as soon as it runs.
     pub async fn build(config: Config) -> Result<Self, AppError> {
         let started = Instant::now();
-        let (index, db, bundled_credentials, population) = match &config.database_url {
+        let (dataset, db, bundled_credentials, population) = match &config.database_url {
             Some(url) => {
                 let pool = pg::connect(url, config.db_max_connections).await?;
                 let dataset = pg::load_dataset(&pool).await?;
                 let population = pg::load_population(&pool).await?;
-                (
-                    ServingIndex::build(dataset),
-                    Some(pool),
-                    Vec::new(),
-                    population,
-                )
+                (dataset, Some(pool), Vec::new(), population)
             }
             None => {
                 let b = bundled::load_dir(&config.data_dir)?;
-                    ServingIndex::build(b.dataset),
-                    None,
-                    b.credentials,
-                    b.population,
-        let (dataset, db, bundled_credentials) = match &config.database_url {
-                (dataset, Some(pool), Vec::new())
-                (b.dataset, None, b.credentials)
+                (b.dataset, None, b.credentials, b.population)
             }
         };
         let loaded_ms = started.elapsed().as_millis() as u64;

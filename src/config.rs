@@ -60,10 +60,12 @@ pub struct Config {
     /// Credential checks (verify, statements, QR codes) allowed per client per minute.
     #[arg(long, env = "VETMAP_VERIFY_RATE_PER_MINUTE", default_value_t = 30)]
     pub verify_rate_per_minute: u32,
+
     /// Header carrying the client address set by a reverse proxy you trust (e.g.
     /// X-Forwarded-For; its last address is used). Unset: the TCP peer address is the client.
     #[arg(long, env = "VETMAP_TRUSTED_PROXY_HEADER")]
     pub trusted_proxy_header: Option<String>,
+
     /// Bearer token for officials' credential batch uploads
     /// (`POST /api/v1/credentials/batches`). Unset: uploads are disabled.
     #[arg(long, env = "VETMAP_UPLOAD_TOKEN", hide_env_values = true)]
@@ -74,6 +76,7 @@ pub struct Config {
     #[arg(long, env = "VETMAP_FRAME_ANCESTORS", default_value = "*", value_parser = parse_frame_ancestors)]
     pub frame_ancestors: String,
 }
+
 /// A `frame-ancestors` source list: non-empty, printable ASCII, no directive separator.
 fn parse_frame_ancestors(s: &str) -> Result<String, String> {
     let s = s.trim();
@@ -87,6 +90,7 @@ fn parse_frame_ancestors(s: &str) -> Result<String, String> {
         return Err(format!(
             "{c:?} is not allowed in a frame-ancestors source list"
         ));
+    }
     Ok(s.to_owned())
 }
 

@@ -246,11 +246,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Verify {
-            file,
-            jwks,
-            status_list,
-        } => verify_statement(&file, &jwks, status_list.as_deref())?,
     }
     Ok(())
 }

@@ -56,13 +56,13 @@ async fn api(
 /// The whole document. `server` is the public base URL ("" for relative).
 pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
-    for group in [service_paths(), features_paths(), finder_paths()] {
     for group in [
         service_paths(),
         features_paths(),
+        finder_paths(),
         super::credentials::openapi_paths(),
+        coverage_paths(),
     ] {
-    for group in [service_paths(), features_paths(), coverage_paths()] {
         paths.extend(group);
     }
     json!({
@@ -320,42 +320,6 @@ fn components() -> Value {
 /// Finding a training centre: nearby, search, locate, profiles, the catalogue, pages.
 fn finder_paths() -> Map<String, Value> {
     let json_ok = |d: &str| {
-/// Coverage, indicators and the periodic report (issue 9).
-fn coverage_paths() -> Map<String, Value> {
-    let question = || {
-        json!([
-            query(
-                "occupation",
-                "7-digit national catalogue code",
-                json!({"type": "string", "pattern": "^[0-9]{7}$"})
-            ),
-                "level",
-                "programme level",
-                json!({"type": "string", "enum": ["college", "intermediate", "elementary", "short_course"]})
-                "radius_km",
-                "radius, 0.5 to 200 km (default 10)",
-                json!({"type": "number", "minimum": 0.5, "maximum": 200})
-                "cell_km",
-                "grid cell width, 0.25 to 50 km (default 2)",
-                json!({"type": "number", "minimum": 0.25, "maximum": 50})
-                "scheme",
-                "administrative scheme (default pre2025)",
-                json!({"type": "string", "enum": ["pre2025", "2025"]})
-                "area_level",
-                "areas to report on (default district, or commune for 2025)",
-                json!({"type": "string", "enum": ["province", "district", "commune"]})
-        ])
-    };
-    let with_f = |mut params: Value, formats: &[&str]| {
-        if let Value::Array(a) = &mut params {
-            a.push(query(
-                "f",
-                "output format",
-                json!({"type": "string", "enum": formats}),
-            ));
-        }
-        params
-    let obj = |d: &str| {
         ok(
             d,
             json!({"application/json": {"schema": {"type": "object"}}}),
@@ -369,12 +333,14 @@ fn coverage_paths() -> Map<String, Value> {
     let lat = |req: bool| {
         json!({"name": "lat", "in": "query", "required": req, "description": "Latitude, WGS84, -90 to 90",
                "schema": {"type": "number", "minimum": -90, "maximum": 90}})
+    };
     let limit = |default: u32, max: u32| {
         query(
             "limit",
             "How many results",
             json!({"type": "integer", "minimum": 1, "maximum": max, "default": default}),
         )
+    };
     let one_of = |allowed: &str| json!({"type": "string", "enum": allowed.split_whitespace().collect::<Vec<_>>()});
     let id = json!({"name": "id", "in": "path", "required": true, "description": "Institution id (slug)", "schema": {"type": "string"}});
     let mut m = Map::new();
@@ -398,6 +364,7 @@ fn coverage_paths() -> Map<String, Value> {
             lat(false),
             limit(default, max)
         ])
+    };
     m.insert("/api/v1/search".into(), json!({"get": {
         "summary": "Institutions and occupations by text, ranked; lon/lat prefer nearby results", "operationId": "search", "tags": ["finder"],
         "parameters": search_params(10, 50),
@@ -421,6 +388,62 @@ fn coverage_paths() -> Map<String, Value> {
         "summary": "An institution's page: HTML with schema.org JSON-LD and Open Graph", "operationId": "institutionPage", "tags": ["institutions"],
         "parameters": [id, query("lang", "Page language (Vietnamese by default)", json!({"type": "string", "enum": ["vi", "en"]}))],
         "responses": {"200": ok("the page", json!({"text/html": {"schema": {"type": "string"}}})), "400": err("400"), "404": err("404")}}}));
+    m
+}
+
+/// Coverage, indicators and the periodic report (issue 9).
+fn coverage_paths() -> Map<String, Value> {
+    let question = || {
+        json!([
+            query(
+                "occupation",
+                "7-digit national catalogue code",
+                json!({"type": "string", "pattern": "^[0-9]{7}$"})
+            ),
+            query(
+                "level",
+                "programme level",
+                json!({"type": "string", "enum": ["college", "intermediate", "elementary", "short_course"]})
+            ),
+            query(
+                "radius_km",
+                "radius, 0.5 to 200 km (default 10)",
+                json!({"type": "number", "minimum": 0.5, "maximum": 200})
+            ),
+            query(
+                "cell_km",
+                "grid cell width, 0.25 to 50 km (default 2)",
+                json!({"type": "number", "minimum": 0.25, "maximum": 50})
+            ),
+            query(
+                "scheme",
+                "administrative scheme (default pre2025)",
+                json!({"type": "string", "enum": ["pre2025", "2025"]})
+            ),
+            query(
+                "area_level",
+                "areas to report on (default district, or commune for 2025)",
+                json!({"type": "string", "enum": ["province", "district", "commune"]})
+            ),
+        ])
+    };
+    let with_f = |mut params: Value, formats: &[&str]| {
+        if let Value::Array(a) = &mut params {
+            a.push(query(
+                "f",
+                "output format",
+                json!({"type": "string", "enum": formats}),
+            ));
+        }
+        params
+    };
+    let obj = |d: &str| {
+        ok(
+            d,
+            json!({"application/json": {"schema": {"type": "object"}}}),
+        )
+    };
+    let mut m = Map::new();
     m.insert("/api/v1/coverage".into(), json!({"get": {
         "summary": "Coverage per administrative area, worst served first, with caveats", "operationId": "coverage", "tags": ["coverage"],
         "parameters": with_f(question(), &["json", "csv", "geojson"]),

@@ -1,15 +1,15 @@
 //! PostGIS, the system of record. Every statement binds its parameters; none is built
 //! from input text.
 
+mod copy;
 mod coverage;
 pub mod credentials;
-mod copy;
 mod import;
 mod listen;
 mod load;
 
-pub use coverage::{load_population, load_snapshots, save_snapshot};
 pub use copy::copy_dataset;
+pub use coverage::{load_population, load_snapshots, save_snapshot};
 pub use import::{ImportSummary, import_batches};
 pub use listen::listen_for_changes;
 pub use load::{data_version, load_dataset};

@@ -9,8 +9,10 @@ use tokio::net::TcpListener;
 
 use crate::api::{AppState, router};
 use crate::config::Config;
+use crate::credentials::{ClientLimiter, CredentialError, CredentialService, Keys, Source};
 use crate::index::{IndexHandle, ServingIndex};
 use crate::store::{StoreError, bundled, pg};
+use crate::tiles::{Land, TileError, TileService};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -21,6 +23,10 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Tiles(#[from] TileError),
+    #[error("{0}")]
+    Credentials(#[from] CredentialError),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -53,10 +59,35 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "serving index built"
         );
+        let land = if config.basemap.exists() {
+            Land::load(&config.basemap)?
+        } else {
+            tracing::warn!(path = %config.basemap.display(), "no base map file: the base tileset has no land");
+            Land::none()
+        };
         let index = IndexHandle::new(index);
         if let Some(pool) = &db {
             tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
         }
+        let bundled_credentials = Arc::new(bundled_credentials);
+        let keys = match &config.signing_key {
+            Some(path) => Keys::load(path)?,
+            None => {
+                tracing::warn!(
+                    "no VETMAP_SIGNING_KEY: signing credential statements with a key made \
+                     for this run; they will not verify after a restart"
+                );
+                Keys::ephemeral()?
+            }
+        };
+        let credentials = Arc::new(CredentialService {
+            source: match &db {
+                Some(pool) => Source::Db(pool.clone()),
+                None => Source::Bundled(bundled_credentials.clone()),
+            },
+            keys,
+            limiter: ClientLimiter::per_minute(config.verify_rate_per_minute),
+        });
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| AppError::Bind {
@@ -69,7 +100,9 @@ impl Application {
                 config: Arc::new(config),
                 index,
                 db,
-                bundled_credentials: Arc::new(bundled_credentials),
+                bundled_credentials,
+                credentials,
+                tiles: Arc::new(TileService::new(land)),
             },
         })
     }
@@ -94,10 +127,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         let app = router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(AppError::Serve)
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(AppError::Serve)
     }
 
     /// Serves until SIGTERM or Ctrl-C.

@@ -21,6 +21,15 @@ pub struct Config {
     #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// The base map's land polygons (GeoJSON). When the file is missing the base
+    /// tileset carries area outlines only.
+    #[arg(
+        long,
+        env = "VETMAP_BASEMAP",
+        default_value = "data/basemap/vietnam-land-ne10m.geojson"
+    )]
+    pub basemap: PathBuf,
+
     /// Directory of the web map's static files.
     #[arg(long, env = "VETMAP_WEB_DIR", default_value = "web")]
     pub web_dir: PathBuf,
@@ -42,6 +51,25 @@ pub struct Config {
     #[arg(long, env = "VETMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Ed25519 private key (PKCS#8 PEM, `openssl genpkey -algorithm ed25519`) that signs
+    /// credential statements and status lists. Without it a key is generated at start:
+    /// statements signed before a restart then no longer verify.
+    #[arg(long, env = "VETMAP_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
+
+    /// Credential checks (verify, statements, QR codes) allowed per client per minute.
+    #[arg(long, env = "VETMAP_VERIFY_RATE_PER_MINUTE", default_value_t = 30)]
+    pub verify_rate_per_minute: u32,
+
+    /// Header carrying the client address set by a reverse proxy you trust (e.g.
+    /// X-Forwarded-For; its last address is used). Unset: the TCP peer address is the client.
+    #[arg(long, env = "VETMAP_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<String>,
+
+    /// Bearer token for officials' credential batch uploads
+    /// (`POST /api/v1/credentials/batches`). Unset: uploads are disabled.
+    #[arg(long, env = "VETMAP_UPLOAD_TOKEN", hide_env_values = true)]
+    pub upload_token: Option<String>,
     /// Which sites may show `/embed` in a frame: the sources of the Content-Security-Policy
     /// `frame-ancestors` directive, e.g. "https://travinh.gov.vn https://*.edu.vn", or
     /// "*" for any site, or "'none'".
@@ -76,6 +104,7 @@ impl Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: None,
+            basemap: data_dir.join("basemap/vietnam-land-ne10m.geojson"),
             data_dir,
             web_dir,
             request_timeout_secs: 30,
@@ -83,6 +112,10 @@ impl Config {
             db_max_connections: 10,
             public_url: None,
             frame_ancestors: "*".into(),
+            signing_key: None,
+            verify_rate_per_minute: 30,
+            trusted_proxy_header: None,
+            upload_token: None,
         }
     }
 }

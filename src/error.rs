@@ -24,6 +24,10 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("{0}")]
     TooManyRequests(String, u64),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    Unauthorized(String),
     /// The embedded default has no database; the message says what needs one.
     #[error("{0} needs a database: start the server with DATABASE_URL set")]
     NeedsDatabase(&'static str),
@@ -60,6 +64,8 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFound"),
             ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "NotAcceptable"),
             ApiError::TooManyRequests(..) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests"),
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "Unauthorized"),
             ApiError::NeedsDatabase(_) => (StatusCode::SERVICE_UNAVAILABLE, "NeedsDatabase"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "NotReady"),
             ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "InvalidData"),

@@ -8,6 +8,10 @@
 //! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
+//! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
+//! - [`search`]: Vietnamese folding, text search and nearest institutions.
+//! - [`credentials`]: diploma and certificate verification, signed statements, status
+//!   lists (holder data never leaves it).
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
@@ -21,11 +25,15 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod credentials;
 pub mod error;
+pub mod features;
 pub mod index;
 pub mod model;
+pub mod search;
 pub mod store;
 pub mod synth;
+pub mod tiles;
 
 pub use app::Application;
 pub use config::Config;

@@ -78,6 +78,22 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
+    /// Check a signed credential statement offline, with only the public key set.
+    ///
+    /// FILE holds the statement (compact JWS, `vc+jwt`) as served by
+    /// `/api/v1/credentials/{token}/statement`. Exit status 0 only when the signature is
+    /// genuine and (with --status-list) the credential is not revoked.
+    Verify {
+        /// The statement file ("-" reads standard input).
+        file: PathBuf,
+        /// The issuer's JWK Set (a copy of /.well-known/jwks.json).
+        #[arg(long)]
+        jwks: PathBuf,
+        /// The status-list credential the statement names (a copy of
+        /// /api/v1/credentials/status/N), to check revocation.
+        #[arg(long)]
+        status_list: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -185,6 +201,43 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     anyhow::bail!("synth writes to --out DIR or to PostGIS (set DATABASE_URL)")
                 }
             }
+        }
+        Command::Verify {
+            file,
+            jwks,
+            status_list,
+        } => verify_statement(&file, &jwks, status_list.as_deref())?,
+    }
+    Ok(())
+}
+
+fn verify_statement(
+    file: &std::path::Path,
+    jwks: &std::path::Path,
+    status_list: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use vetmap::credentials::statement::{RevocationCheck, verify_offline};
+    let read = |p: &std::path::Path| -> anyhow::Result<String> {
+        if p.as_os_str() == "-" {
+            Ok(std::io::read_to_string(std::io::stdin())?)
+        } else {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+        }
+    };
+    let keys = serde_json::from_str(&read(jwks)?).context("the JWKS file is not a JWK Set")?;
+    let list = status_list.map(read).transpose()?;
+    let report = verify_offline(&read(file)?, &keys, list.as_deref())?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    match report.revocation {
+        RevocationCheck::Revoked => {
+            anyhow::bail!("the signature is genuine but the credential is REVOKED")
+        }
+        RevocationCheck::NotRevoked => {
+            eprintln!("genuine statement; the credential is not revoked")
+        }
+        RevocationCheck::NotChecked => {
+            eprintln!("genuine statement; revocation not checked (pass --status-list)")
         }
     }
     Ok(())

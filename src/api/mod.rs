@@ -1,9 +1,20 @@
 //! The HTTP API: one module per resource, each exposing `router()`, merged here with the
 //! layers every request passes through.
 
+pub mod caching;
+pub mod credentials;
 pub mod extract;
+mod features;
 mod health;
+mod html;
 mod institutions;
+mod locate;
+mod nearby;
+pub mod openapi;
+mod profile;
+mod query_params;
+mod search;
+mod tiles;
 mod web;
 
 use std::sync::Arc;
@@ -23,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::index::IndexHandle;
 use crate::model::Credential;
+use crate::tiles::TileService;
 
 /// Everything a handler may need, cloned cheaply into each request.
 #[derive(Clone)]
@@ -34,6 +46,10 @@ pub struct AppState {
     pub db: Option<PgPool>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Vector tiles: per-version preparation and the tile cache.
+    pub tiles: Arc<TileService>,
+    /// Credential verification: records' source, signing keys, rate limiter.
+    pub credentials: Arc<crate::credentials::CredentialService>,
 }
 
 impl AppState {
@@ -56,6 +72,15 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(institutions::router())
         .merge(web::router())
+        .merge(features::router())
+        .merge(openapi::router())
+        .merge(tiles::router())
+        .merge(nearby::router())
+        .merge(search::router())
+        .merge(locate::router())
+        .merge(profile::router())
+        .merge(html::router())
+        .merge(credentials::router())
         .fallback_service(web::static_files(&config.web_dir))
         .with_state(state)
         .layer(

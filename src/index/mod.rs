@@ -15,6 +15,7 @@ use crate::model::{
     AdminArea, Bbox, CommuneMapping, Dataset, Institution, LonLat, Occupation, OccupationCode,
     Scheme,
 };
+use crate::search::SearchIndex;
 
 /// A point in the R-tree, carrying the position of its institution in the list.
 pub type PointEntry = GeomWithData<[f64; 2], u32>;
@@ -31,6 +32,9 @@ pub struct ServingIndex {
     area_boxes: RTree<AreaEntry>,
     occupations: BTreeMap<OccupationCode, Occupation>,
     mapping: Vec<CommuneMapping>,
+    /// Text search and occupation lookups, built with the rest so every change is
+    /// searchable as soon as this snapshot is swapped in.
+    search: SearchIndex,
 }
 
 impl ServingIndex {
@@ -58,7 +62,7 @@ impl ServingIndex {
                 .map(|(n, i)| GeomWithData::new([i.location.lon(), i.location.lat()], n as u32))
                 .collect(),
         );
-        let area_by_key = areas
+        let area_by_key: HashMap<(Scheme, String), u32> = areas
             .iter()
             .enumerate()
             .map(|(n, a)| ((a.scheme, a.code.clone()), n as u32))
@@ -77,6 +81,15 @@ impl ServingIndex {
                 })
                 .collect(),
         );
+        let occupations: BTreeMap<OccupationCode, Occupation> = occupations
+            .into_iter()
+            .map(|o| (o.code.clone(), o))
+            .collect();
+        let search = SearchIndex::build(&institutions, &occupations, |scheme, code| {
+            area_by_key
+                .get(&(scheme, code.to_owned()))
+                .map(|&n| areas[n as usize].name.as_str())
+        });
         Self {
             version,
             built_at: Utc::now(),
@@ -86,11 +99,9 @@ impl ServingIndex {
             areas,
             area_by_key,
             area_boxes,
-            occupations: occupations
-                .into_iter()
-                .map(|o| (o.code.clone(), o))
-                .collect(),
+            occupations,
             mapping,
+            search,
         }
     }
 
@@ -160,6 +171,11 @@ impl ServingIndex {
 
     pub fn occupation(&self, code: &OccupationCode) -> Option<&Occupation> {
         self.occupations.get(code)
+    }
+
+    /// Text search and occupation lookups over this snapshot.
+    pub fn search(&self) -> &SearchIndex {
+        &self.search
     }
 
     pub fn commune_mapping(&self) -> &[CommuneMapping] {

@@ -2,7 +2,7 @@
 //! lives only in the database (or the bundled fictitious file) and never reaches map
 //! layers, search, logs or bulk exports.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::admin::opt_date;
@@ -15,6 +15,8 @@ use super::{FieldError, InstitutionId, Level, OccupationCode, Record, RecordErro
     Copy,
     PartialEq,
     Eq,
+    PartialOrd,
+    Ord,
     Hash,
     Serialize,
     Deserialize,
@@ -164,6 +166,16 @@ impl Credential {
             && b >= i
         {
             e.push("issue_date", "must be after the holder's date of birth");
+        }
+        if let (Some(y), Some(i)) = (graduation_year, issue_date)
+            && i.year() < y
+        {
+            e.push("issue_date", format!("is before the graduation year {y}"));
+        }
+        if let (Some(CredentialStatus::Revoked { on, .. }), Some(i)) = (&status, issue_date)
+            && *on < i
+        {
+            e.push("revoked_on", "is before the issue date");
         }
         if status == Some(CredentialStatus::Valid) {
             // Read so a valid row with empty revocation columns is not "unknown".

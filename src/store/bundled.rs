@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::files::{self, Batch, FileKind};
 use super::{ImportError, StoreError};
-use crate::model::{Credential, Dataset};
+use crate::model::{BrokenReference, Credential, Dataset};
 
 /// What the bundled directory holds: the served dataset, and the (fictitious) credentials
 /// that the embedded default answers verification requests from.
@@ -39,7 +39,8 @@ pub fn load_dir(dir: &Path) -> Result<Bundled, StoreError> {
     let version = format!("files-{}", &hex::encode(hasher.finalize())[..16]);
     let mut bundled = assemble(batches);
     bundled.dataset.version = version;
-    let broken = bundled.dataset.broken_references();
+    let mut broken = bundled.dataset.broken_references();
+    broken.extend(credential_references(&bundled));
     if !broken.is_empty() {
         return Err(StoreError::Invalid(
             broken
@@ -82,6 +83,41 @@ pub fn assemble(batches: Vec<Batch>) -> Bundled {
             if let Some(ps) = by_id.remove(i.id.as_str()) {
                 i.programmes = ps;
             }
+        }
+    }
+    out
+}
+
+/// Credentials must name a known institution and occupation, as the database's foreign
+/// keys demand.
+fn credential_references(b: &Bundled) -> Vec<BrokenReference> {
+    let institutions: std::collections::HashSet<&str> = b
+        .dataset
+        .institutions
+        .iter()
+        .map(|i| i.id.as_str())
+        .collect();
+    let occupations: std::collections::HashSet<&str> = b
+        .dataset
+        .occupations
+        .iter()
+        .map(|o| o.code.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for c in &b.credentials {
+        if !institutions.contains(c.institution_id.as_str()) {
+            out.push(BrokenReference {
+                record: format!("credential {}", c.serial),
+                field: "institution_id".into(),
+                message: format!("no institution {}", c.institution_id.as_str()),
+            });
+        }
+        if !occupations.contains(c.occupation_code.as_str()) {
+            out.push(BrokenReference {
+                record: format!("credential {}", c.serial),
+                field: "occupation_code".into(),
+                message: format!("{} is not in the catalogue", c.occupation_code),
+            });
         }
     }
     out

@@ -359,7 +359,8 @@ fn parse_rows(kind: FileKind, rows: Vec<Row>, is_csv: bool) -> Result<Batch, Vec
                 let i = r.opt_str("institution_id").ok().flatten()?;
                 let k = r.opt_str("kind").ok().flatten()?;
                 let s = r.opt_str("serial").ok().flatten()?;
-                Some(format!("{i} {k} {}", s.to_uppercase()))
+                let s = crate::model::credential::normalise_serial(&s).ok()?;
+                Some(format!("{i} {k} {s}"))
             },
             |r: &Record, _g: Option<&Value>| Credential::from_record(r)
         )),

@@ -1,6 +1,7 @@
 //! PostGIS, the system of record. Every statement binds its parameters; none is built
 //! from input text.
 
+pub mod credentials;
 mod import;
 mod listen;
 mod load;

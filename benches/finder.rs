@@ -1,0 +1,169 @@
+//! Nearby and search latency in process, on the bundled data and on a synthetic national
+//! network (`vetmap::synth::generate`, 2,000,000 institutions unless
+//! `VETMAP_BENCH_INSTITUTIONS` says otherwise), with filters that match about 100%, 1%
+//! and 0.01% of the institutions (the occupation codes whose shares come closest; the
+//! actual shares are printed).
+//!
+//! `cargo bench --bench finder`
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use vetmap::index::ServingIndex;
+use vetmap::model::{LonLat, OccupationCode};
+use vetmap::search::nearby::{Filter, NearbyQuery, nearby};
+use vetmap::search::{SearchRequest, search};
+
+fn synthetic_count() -> usize {
+    std::env::var("VETMAP_BENCH_INSTITUTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000_000)
+}
+
+/// The occupation code whose share of institutions is closest to `share`.
+fn code_with_share(index: &ServingIndex, share: f64) -> (OccupationCode, f64) {
+    let n = index.institutions().len() as f64;
+    index
+        .search()
+        .level_counts()
+        .keys()
+        .map(|c| {
+            (
+                c.clone(),
+                index.search().institutions_teaching(c).len() as f64 / n,
+            )
+        })
+        .min_by(|a, b| {
+            (a.1.ln() - share.ln())
+                .abs()
+                .total_cmp(&(b.1.ln() - share.ln()).abs())
+        })
+        .expect("some occupation is taught")
+}
+
+/// Query points spread over the data's extent, fixed so runs compare.
+fn points(index: &ServingIndex, count: usize) -> Vec<LonLat> {
+    let is = index.institutions();
+    (0..count)
+        .map(|k| {
+            let i = &is[(k * 7919) % is.len()];
+            LonLat::new(i.location.lon() + 0.01, i.location.lat() - 0.01).unwrap()
+        })
+        .collect()
+}
+
+fn bench_index(c: &mut Criterion, label: &str, index: &ServingIndex) {
+    let pts = points(index, 64);
+    let mut filters: Vec<(String, Filter)> = vec![("all".into(), Filter::default())];
+    for share in [0.01, 0.0001] {
+        let (code, actual) = code_with_share(index, share);
+        eprintln!(
+            "{label}: occupation {code} is taught by {:.4}% of institutions",
+            actual * 100.0
+        );
+        filters.push((
+            format!("occupation_{:.2}pct", actual * 100.0),
+            Filter {
+                occupations: Some([code].into()),
+                ..Filter::default()
+            },
+        ));
+    }
+    let mut g = c.benchmark_group(format!("nearby/{label}"));
+    for (name, filter) in &filters {
+        let mut k = 0;
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                k = (k + 1) % pts.len();
+                black_box(nearby(
+                    index,
+                    &NearbyQuery {
+                        point: pts[k],
+                        limit: 10,
+                        radius_m: None,
+                        filter: filter.clone(),
+                    },
+                ))
+            })
+        });
+    }
+    g.finish();
+
+    let rare_name = index.institutions()[index.institutions().len() / 2]
+        .name_vi
+        .clone();
+    let queries = [
+        (
+            "cao_dang_nghe_tra_vinh",
+            "cao dang nghe tra vinh".to_owned(),
+            false,
+        ),
+        ("han_dien", "han dien".to_owned(), false),
+        ("trung_tam_gdnn", "trung tam gdnn".to_owned(), false),
+        ("typo_truomg_cao_dang", "truomg cao dang".to_owned(), false),
+        ("one_institution_by_name", rare_name, false),
+        ("autocomplete_cao_d", "cao d".to_owned(), true),
+    ];
+    let mut g = c.benchmark_group(format!("search/{label}"));
+    for (name, q, autocomplete) in &queries {
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                black_box(search(
+                    index,
+                    &SearchRequest {
+                        text: q,
+                        near: None,
+                        limit: 10,
+                        autocomplete: *autocomplete,
+                    },
+                ))
+            })
+        });
+    }
+    let here = pts[0];
+    g.bench_function(
+        BenchmarkId::from_parameter("trung_tam_gdnn_near_a_point"),
+        |b| {
+            b.iter(|| {
+                black_box(search(
+                    index,
+                    &SearchRequest {
+                        text: "trung tam gdnn",
+                        near: Some(here),
+                        limit: 10,
+                        autocomplete: false,
+                    },
+                ))
+            })
+        },
+    );
+    g.finish();
+}
+
+fn finder(c: &mut Criterion) {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let bundled = vetmap::store::bundled::load_dir(&data).expect("bundled data loads");
+    bench_index(c, "bundled", &ServingIndex::build(bundled.dataset));
+
+    let n = synthetic_count();
+    let started = std::time::Instant::now();
+    let index = ServingIndex::build(vetmap::synth::generate(n, 7));
+    eprintln!(
+        "synthetic {n}: generated and indexed in {:.1?}",
+        started.elapsed()
+    );
+    bench_index(c, &format!("synthetic_{n}"), &index);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = finder
+}
+criterion_main!(benches);

@@ -1,0 +1,399 @@
+//! Credential verification over HTTP: `POST /api/v1/credentials/verify`, signed
+//! statements and their QR codes behind opaque tokens, the JWKS, the revocation status
+//! lists, per-institution counts, and officials' batch uploads.
+//!
+//! Nothing here logs a request's content, and no URL carries a serial or a name: the
+//! check is a POST, statements are named by tokens.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+use super::AppState;
+use super::extract::Path;
+use crate::credentials::statement::{self, MEDIA_TYPE};
+use crate::credentials::{
+    Disclosure, StoredCredential, VerifyRequest, credential_counts, find_match, qr, status_list,
+};
+use crate::error::ApiError;
+use crate::model::CredentialStatus;
+use crate::store::files::{self, FileKind};
+use crate::store::{StoreError, pg};
+
+/// Largest verification request: a serial, a date and a name fit in far less.
+const VERIFY_BODY_LIMIT: usize = 2 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/credentials/verify",
+            post(verify).layer(DefaultBodyLimit::max(VERIFY_BODY_LIMIT)),
+        )
+        .route("/api/v1/credentials/{token}/statement", get(statement_jws))
+        .route("/api/v1/credentials/{token}/qr.svg", get(qr_svg))
+        .route("/api/v1/credentials/{token}/qr.png", get(qr_png))
+        .route("/api/v1/credentials/status/{list}", get(status_list_jws))
+        .route("/api/v1/credentials/batches", post(upload_batch))
+        .route(
+            "/api/v1/institutions/{id}/credential-counts",
+            get(institution_counts),
+        )
+        .route("/.well-known/jwks.json", get(jwks))
+}
+
+/// Admits the request if its client is within its rate limit; answers 429 with
+/// Retry-After otherwise. Used as the first extractor, so a refused body is not even read.
+pub struct RateLimited;
+
+impl FromRequestParts<AppState> for RateLimited {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = client_ip(parts, state.config.trusted_proxy_header.as_deref());
+        match state.credentials.limiter.check(client) {
+            Ok(()) => Ok(RateLimited),
+            Err(wait) => {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                Err(ApiError::TooManyRequests(
+                    format!("too many credential checks from this client; retry in {secs} s"),
+                    secs.max(1),
+                ))
+            }
+        }
+    }
+}
+
+/// The client's address: the trusted proxy's header (its last entry) when configured,
+/// else the TCP peer.
+fn client_ip(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
+    let from_header = trusted_header.and_then(|h| {
+        parts
+            .headers
+            .get_all(h)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .next_back()
+    });
+    from_header
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Absolute base URL for links inside signed statements.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyBody {
+    serial: String,
+    birth_date: String,
+    #[serde(default)]
+    holder_name: Option<String>,
+}
+
+async fn verify(
+    _: RateLimited,
+    State(state): State<AppState>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
+            "a verification request is at most {VERIFY_BODY_LIMIT} bytes"
+        )),
+        _ => ApiError::BadRequest {
+            parameter: None,
+            description: "unreadable request body".into(),
+        },
+    })?;
+    let parsed: VerifyBody = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+        parameter: None,
+        description: format!(
+            "the body must be JSON {{\"serial\", \"birth_date\" (YYYY-MM-DD), \"holder_name\" (optional)}}: {e}"
+        ),
+    })?;
+    let request = VerifyRequest::parse(
+        &parsed.serial,
+        &parsed.birth_date,
+        parsed.holder_name.as_deref(),
+    )?;
+    let candidates = state.credentials.source.by_serial(&request.serial).await?;
+    let Some(found) = find_match(&candidates, &request) else {
+        // The same body for an unknown serial and a wrong second factor.
+        return Ok(Json(json!({"result": "not_found"})));
+    };
+    Ok(Json(verification(&state, found)))
+}
+
+fn verification(state: &AppState, found: &StoredCredential) -> Value {
+    let c = &found.credential;
+    let id = c.institution_id.as_str();
+    let index = state.index.current();
+    let institution = index.institution(id);
+    let mut answer = json!({
+        "credential": Disclosure::of(c),
+        "institution": {
+            "id": id,
+            "name_vi": institution.map(|i| i.name_vi.as_str()),
+            "name_en": institution.and_then(|i| i.name_en.as_deref()),
+            "links": {
+                "profile": format!("/api/v1/institutions/{id}"),
+                "html": format!("/institutions/{id}"),
+                "map": format!("/?institution={id}"),
+            },
+        },
+    });
+    match &c.status {
+        CredentialStatus::Valid => {
+            let token = state.credentials.keys.token_for(found.status_index);
+            answer["result"] = json!("valid");
+            answer["statement"] = json!({
+                "token": token,
+                "links": {
+                    "jws": format!("/api/v1/credentials/{token}/statement"),
+                    "qr_svg": format!("/api/v1/credentials/{token}/qr.svg"),
+                    "qr_png": format!("/api/v1/credentials/{token}/qr.png"),
+                    "check_page": format!("/verify.html#statement={token}"),
+                },
+            });
+        }
+        CredentialStatus::Revoked { on, reason } => {
+            answer["result"] = json!("revoked");
+            answer["revocation"] = json!({"date": on, "reason": reason});
+        }
+    }
+    answer
+}
+
+/// The valid record a statement token names.
+async fn valid_record(state: &AppState, token: &str) -> Result<StoredCredential, ApiError> {
+    let none = || {
+        ApiError::NotFound(
+            "no statement: the token is unknown or its credential is not valid".into(),
+        )
+    };
+    let index = state.credentials.keys.index_of(token).ok_or_else(none)?;
+    match state.credentials.source.by_status_index(index).await? {
+        Some(s) if s.credential.status == CredentialStatus::Valid => Ok(s),
+        _ => Err(none()),
+    }
+}
+
+async fn statement_jws(
+    _: RateLimited,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let found = valid_record(&state, &token).await?;
+    let base = base_url(&state, &headers);
+    let index = state.index.current();
+    let payload = statement::statement(
+        &base,
+        &found,
+        index.institution(found.credential.institution_id.as_str()),
+        Utc::now(),
+    );
+    let keys = &state.credentials.keys;
+    let jws = crate::credentials::jws::sign(keys.signing(), keys.kid(), statement::TYP, &payload);
+    Ok(([(header::CONTENT_TYPE, MEDIA_TYPE), private()], jws).into_response())
+}
+
+fn private() -> (header::HeaderName, &'static str) {
+    (header::CACHE_CONTROL, "private, no-store")
+}
+
+async fn qr_text(state: &AppState, token: &str, headers: &HeaderMap) -> Result<String, ApiError> {
+    valid_record(state, token).await?;
+    Ok(format!(
+        "{}/verify.html#statement={token}",
+        base_url(state, headers)
+    ))
+}
+
+async fn qr_svg(
+    _: RateLimited,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let text = qr_text(&state, &token, &headers).await?;
+    let svg = qr::svg(&text).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), private()], svg).into_response())
+}
+
+async fn qr_png(
+    _: RateLimited,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let text = qr_text(&state, &token, &headers).await?;
+    let png = qr::png(&text, 6).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), private()], png).into_response())
+}
+
+async fn status_list_jws(
+    State(state): State<AppState>,
+    Path(list): Path<u64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let revoked = state
+        .credentials
+        .source
+        .revoked_in_list(list)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no status list {list}")))?;
+    let base = base_url(&state, &headers);
+    let payload =
+        statement::status_list_credential(&base, list, status_list::encode(revoked), Utc::now());
+    let keys = &state.credentials.keys;
+    let jws = crate::credentials::jws::sign(keys.signing(), keys.kid(), statement::TYP, &payload);
+    Ok((
+        [
+            (header::CONTENT_TYPE, MEDIA_TYPE),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        jws,
+    )
+        .into_response())
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/jwk-set+json"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        Json(state.credentials.keys.jwks()),
+    )
+        .into_response()
+}
+
+async fn institution_counts(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if state.index.current().institution(&id).is_none() {
+        return Err(ApiError::NotFound(format!("no institution {id:?}")));
+    }
+    let counts = credential_counts(&state.credentials.source, &id).await?;
+    Ok(Json(json!({"institution_id": id, "counts": counts})))
+}
+
+/// Officials upload an institution's batch as CSV (the `credentials.csv` columns);
+/// every row is validated and the batch is written all or nothing.
+async fn upload_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Some(expected) = &state.config.upload_token else {
+        return Err(ApiError::Unauthorized(
+            "uploads are disabled: the server has no VETMAP_UPLOAD_TOKEN".into(),
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(ApiError::Unauthorized(
+            "a valid bearer token is required to upload credentials".into(),
+        ));
+    }
+    let Some(pool) = &state.db else {
+        return Err(ApiError::NeedsDatabase("uploading credentials"));
+    };
+    let batch = files::read_bytes("upload.csv", &body, Some(FileKind::Credentials))
+        .map_err(StoreError::Invalid)?;
+    let summary = pg::import_batches(pool, vec![batch]).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"imported": summary.credentials})),
+    ))
+}
+
+/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
+pub fn openapi_paths() -> Value {
+    let jwt = json!({"application/vc+jwt": {"schema": {"type": "string"}}});
+    let token = json!({"name": "token", "in": "path", "required": true,
+        "schema": {"type": "string"}, "description": "opaque token from a `valid` answer"});
+    let too_many = json!({"description": "rate limit reached; see Retry-After"});
+    json!({
+        "/api/v1/credentials/verify": {"post": {
+            "summary": "Check a diploma or certificate by serial and the holder's date of birth",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["serial", "birth_date"],
+                "additionalProperties": false,
+                "properties": {
+                    "serial": {"type": "string", "maxLength": 32},
+                    "birth_date": {"type": "string", "format": "date"},
+                    "holder_name": {"type": "string", "maxLength": 100,
+                        "description": "compared without diacritics"}}}}}},
+            "responses": {
+                "200": {"description": "`result` is valid, revoked or not_found (an unknown serial and a wrong second factor answer alike)"},
+                "400": {"description": "malformed request"},
+                "413": {"description": "body over 2 KiB"},
+                "429": too_many}}},
+        "/api/v1/credentials/{token}/statement": {"get": {
+            "summary": "Signed statement (W3C VC 2.0 as vc+jwt, EdDSA/Ed25519) of a valid record",
+            "parameters": [token],
+            "responses": {"200": {"description": "compact JWS", "content": jwt},
+                "404": {"description": "unknown token or record not valid"}, "429": too_many}}},
+        "/api/v1/credentials/{token}/qr.svg": {"get": {"summary": "QR code of the check-page link",
+            "parameters": [token], "responses": {"200": {"description": "SVG",
+                "content": {"image/svg+xml": {}}}, "429": too_many}}},
+        "/api/v1/credentials/{token}/qr.png": {"get": {"summary": "QR code of the check-page link",
+            "parameters": [token], "responses": {"200": {"description": "PNG",
+                "content": {"image/png": {}}}, "429": too_many}}},
+        "/api/v1/credentials/status/{list}": {"get": {
+            "summary": "Revocation status list (W3C Bitstring Status List credential as vc+jwt)",
+            "parameters": [{"name": "list", "in": "path", "required": true,
+                "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": {"description": "compact JWS", "content": jwt},
+                "404": {"description": "no such list"}}}},
+        "/.well-known/jwks.json": {"get": {"summary": "Public keys (JWK Set) of statements",
+            "responses": {"200": {"description": "JWK Set",
+                "content": {"application/jwk-set+json": {}}}}}},
+        "/api/v1/institutions/{id}/credential-counts": {"get": {
+            "summary": "Credentials issued per graduation year and level (aggregates only)",
+            "parameters": [{"name": "id", "in": "path", "required": true,
+                "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "counts"}, "404": {"description": "no such institution"}}}},
+        "/api/v1/credentials/batches": {"post": {
+            "summary": "Officials upload a credentials.csv batch, all or nothing",
+            "security": [{"uploadToken": []}],
+            "requestBody": {"required": true, "content": {"text/csv": {}}},
+            "responses": {"201": {"description": "imported"},
+                "400": {"description": "errors by line and field; nothing written"},
+                "401": {"description": "missing or wrong token"},
+                "503": {"description": "no database"}}}},
+    })
+}

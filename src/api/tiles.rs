@@ -1,0 +1,232 @@
+//! `/tiles`: the catalogue, TileJSON per tileset and the vector tiles themselves. Thin:
+//! parse and validate, call `tiles::TileService`, shape the response with caching
+//! headers (ETag from the tileset's content version, 304, 204 for empty tiles).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::AppState;
+use super::extract::{Path, Query};
+use crate::error::ApiError;
+use crate::index::ServingIndex;
+use crate::model::{InstitutionKind, Level, OccupationCode, Ownership};
+use crate::tiles::{InstitutionFilter, TileCoord, TileError, Tileset, tilejson};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tiles", get(catalogue))
+        .route("/tiles/{name}", get(tilejson_handler))
+        .route("/tiles/{tileset}/{z}/{x}/{file}", get(tile))
+}
+
+pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+/// Fresh for five minutes everywhere (browsers and CDNs), then revalidated with the
+/// ETag, which costs a 304 when nothing changed.
+const TILE_CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=60";
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> Self {
+        match &e {
+            TileError::UnknownTileset(_) => ApiError::NotFound(e.to_string()),
+            TileError::ZoomOutOfRange { .. } => ApiError::bad_parameter("z", e.to_string()),
+            TileError::OutOfRange { axis, .. } => ApiError::bad_parameter(*axis, e.to_string()),
+            TileError::FilterNotSupported(_) => ApiError::BadRequest {
+                parameter: None,
+                description: e.to_string(),
+            },
+            TileError::Basemap(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// The query string of `institutions` tiles. Unknown parameters are refused so that a
+/// typo does not silently give unfiltered tiles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilterParams {
+    kind: Option<String>,
+    ownership: Option<String>,
+    level: Option<String>,
+    occupation: Option<String>,
+}
+
+impl FilterParams {
+    fn validate(self, index: &ServingIndex) -> Result<InstitutionFilter, ApiError> {
+        fn vocab<T: std::str::FromStr>(
+            name: &str,
+            v: Option<String>,
+            allowed: &str,
+        ) -> Result<Option<T>, ApiError> {
+            v.map(|s| {
+                s.parse::<T>().map_err(|_| {
+                    ApiError::bad_parameter(
+                        name,
+                        format!("unknown {name} {s:?}; one of: {}", allowed.trim()),
+                    )
+                })
+            })
+            .transpose()
+        }
+        let occupation = match self.occupation {
+            None => None,
+            Some(s) => {
+                let code = OccupationCode::parse(&s)
+                    .map_err(|e| ApiError::bad_parameter("occupation", e.message))?;
+                if index.occupation(&code).is_none() {
+                    return Err(ApiError::bad_parameter(
+                        "occupation",
+                        format!("occupation {s} is not in the catalogue (/api/v1/occupations)"),
+                    ));
+                }
+                Some(code)
+            }
+        };
+        Ok(InstitutionFilter {
+            kind: vocab::<InstitutionKind>("kind", self.kind, InstitutionKind::ALLOWED)?,
+            ownership: vocab::<Ownership>("ownership", self.ownership, Ownership::ALLOWED)?,
+            level: vocab::<Level>("level", self.level, Level::ALLOWED)?,
+            occupation,
+        })
+    }
+}
+
+/// The root for absolute URLs: the configured public URL, else this request's host.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    Json(tilejson::catalogue(&base_url(&state, &headers)))
+}
+
+async fn tilejson_handler(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Query<FilterParams>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let id = name.strip_suffix(".json").ok_or_else(|| {
+        ApiError::NotFound(format!("{name:?}: TileJSON is at /tiles/{{tileset}}.json"))
+    })?;
+    let tileset = Tileset::parse(id).ok_or_else(|| TileError::UnknownTileset(id.to_owned()))?;
+    let index = state.index.current();
+    let filter = params.validate(&index)?;
+    if tileset != Tileset::Institutions && !filter.is_empty() {
+        return Err(TileError::FilterNotSupported(tileset.id()).into());
+    }
+    let base = base_url(&state, &headers);
+    let service = state.tiles.clone();
+    let doc = tokio::task::spawn_blocking(move || {
+        let prepared = service.prepared(&index);
+        let version = service.version(&prepared, tileset);
+        tilejson::tilejson(tileset, &base, &filter.to_string(), &prepared, &version)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("tilejson task: {e}")))?;
+    Ok(Json(doc))
+}
+
+fn parse_number(name: &str, s: &str) -> Result<u32, ApiError> {
+    s.parse::<u32>().map_err(|_| {
+        ApiError::bad_parameter(name, format!("{name} must be a whole number, got {s:?}"))
+    })
+}
+
+async fn tile(
+    State(state): State<AppState>,
+    Path((tileset, z, x, file)): Path<(String, String, String, String)>,
+    Query(params): Query<FilterParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let tileset = Tileset::parse(&tileset).ok_or(TileError::UnknownTileset(tileset))?;
+    let y = file.strip_suffix(".mvt").ok_or_else(|| {
+        ApiError::bad_parameter(
+            "format",
+            format!("{file:?}: tiles are served as .mvt (Mapbox Vector Tile 2.1)"),
+        )
+    })?;
+    let coord = TileCoord::new(
+        parse_number("z", &z)?,
+        parse_number("x", &x)?,
+        parse_number("y", y)?,
+        tileset.zooms(),
+    )?;
+    let index = state.index.current();
+    let filter = params.validate(&index)?;
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let service = state.tiles.clone();
+    let (etag, bytes) = tokio::task::spawn_blocking(move || {
+        let prepared = service.prepared(&index);
+        let etag = format!("W/\"{}\"", service.version(&prepared, tileset));
+        if if_none_match
+            .as_deref()
+            .is_some_and(|h| etag_matches(h, &etag))
+        {
+            return Ok((etag, None::<crate::tiles::TileBytes>));
+        }
+        service
+            .tile(&prepared, tileset, coord, &filter)
+            .map(|b| (etag, Some(b)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("tile task: {e}")))??;
+    let mut response = match bytes {
+        None => StatusCode::NOT_MODIFIED.into_response(),
+        Some(None) => StatusCode::NO_CONTENT.into_response(),
+        Some(Some(b)) => {
+            let mut r = axum::body::Bytes::copy_from_slice(&b).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(MVT_CONTENT_TYPE),
+            );
+            r
+        }
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(TILE_CACHE_CONTROL),
+    );
+    Ok(response)
+}
+
+/// Weak comparison (RFC 9110 §8.8.3.2) against a list of entity tags or `*`.
+fn etag_matches(header: &str, etag: &str) -> bool {
+    let ours = etag.trim_start_matches("W/");
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == ours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::etag_matches;
+
+    #[test]
+    fn etags_compare_weakly_and_in_lists() {
+        assert!(etag_matches("W/\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"x\", \"abc\"", "W/\"abc\""));
+        assert!(etag_matches("*", "W/\"abc\""));
+        assert!(!etag_matches("W/\"abd\"", "W/\"abc\""));
+    }
+}

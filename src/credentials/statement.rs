@@ -1,0 +1,167 @@
+//! Signed verification statements: W3C Verifiable Credentials 2.0 secured with JOSE
+//! (VC-JOSE-COSE: the credential is the payload of a compact JWS, `typ: vc+jwt`), signed
+//! with Ed25519. Revocation is a `BitstringStatusListEntry` pointing into a status-list
+//! credential secured the same way. Anyone holding the JWKS can check both offline.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::check::{Disclosure, StoredCredential};
+use super::jws::{self, Jwks};
+use super::{CredentialError, status_list};
+use crate::model::Institution;
+
+pub const TYP: &str = "vc+jwt";
+pub const MEDIA_TYPE: &str = "application/vc+jwt";
+const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// Where the status list `list` lives.
+pub fn status_list_url(base: &str, list: u64) -> String {
+    format!("{base}/api/v1/credentials/status/{list}")
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The statement about one valid record: what a verifier needs, nothing more.
+pub fn statement(
+    base: &str,
+    stored: &StoredCredential,
+    institution: Option<&Institution>,
+    now: DateTime<Utc>,
+) -> Value {
+    let c = &stored.credential;
+    let (list, bit) = status_list::position(stored.status_index);
+    let list_url = status_list_url(base, list);
+    let id = c.institution_id.as_str();
+    json!({
+        "@context": [VC_CONTEXT],
+        "type": ["VerifiableCredential", "VocationalCredentialVerification"],
+        "issuer": base,
+        "validFrom": timestamp(now),
+        "name": "Xác thực văn bằng, chứng chỉ GDNN / Vocational credential verification",
+        "credentialSubject": {
+            "type": "VocationalCredential",
+            "credential": Disclosure::of(c),
+            "issuingInstitution": {
+                "id": format!("{base}/institutions/{id}"),
+                "identifier": id,
+                "name_vi": institution.map(|i| i.name_vi.as_str()),
+                "name_en": institution.and_then(|i| i.name_en.as_deref()),
+                "map": format!("{base}/?institution={id}"),
+            },
+        },
+        "credentialStatus": {
+            "id": format!("{list_url}#{bit}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": bit.to_string(),
+            "statusListCredential": list_url,
+        },
+    })
+}
+
+/// The status-list credential for list `list` with `encoded_list` from
+/// [`status_list::encode`]. Verifiers should fetch it again after `validUntil`.
+pub fn status_list_credential(
+    base: &str,
+    list: u64,
+    encoded_list: String,
+    now: DateTime<Utc>,
+) -> Value {
+    let url = status_list_url(base, list);
+    json!({
+        "@context": [VC_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": base,
+        "validFrom": timestamp(now),
+        "validUntil": timestamp(now + chrono::Duration::days(1)),
+        "credentialSubject": {
+            "id": format!("{url}#list"),
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encoded_list,
+        },
+    })
+}
+
+/// What an offline check found.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfflineReport {
+    /// The signed statement's credential, as signed.
+    pub credential: Value,
+    pub revocation: RevocationCheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationCheck {
+    /// No status list was given: the signature is genuine, revocation unknown.
+    NotChecked,
+    NotRevoked,
+    Revoked,
+}
+
+/// Checks a statement with only the public keys: its signature, its shape and, when the
+/// status-list credential is given, whether its bit is set. A tampered or foreign
+/// statement is an error.
+pub fn verify_offline(
+    statement_jws: &str,
+    keys: &Jwks,
+    status_list_jws: Option<&str>,
+) -> Result<OfflineReport, CredentialError> {
+    let bad = |why: &str| CredentialError::BadStatement(why.to_owned());
+    let verified = jws::verify(statement_jws, keys)?;
+    if verified.header["typ"] != TYP {
+        return Err(bad("typ must be vc+jwt"));
+    }
+    let vc = verified.payload;
+    if !has_type(&vc, "VocationalCredentialVerification") {
+        return Err(bad("not a vetmap credential verification"));
+    }
+    let entry = &vc["credentialStatus"];
+    let revocation = match status_list_jws {
+        None => RevocationCheck::NotChecked,
+        Some(list_jws) => {
+            let list = jws::verify(list_jws, keys)?.payload;
+            if !has_type(&list, "BitstringStatusListCredential") {
+                return Err(bad(
+                    "the status list is not a BitstringStatusListCredential",
+                ));
+            }
+            if list["id"] != entry["statusListCredential"] {
+                return Err(bad(
+                    "the status list given is not the one the statement names",
+                ));
+            }
+            if list["credentialSubject"]["statusPurpose"] != "revocation" {
+                return Err(bad("the status list is not a revocation list"));
+            }
+            let index: u64 = entry["statusListIndex"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("statusListIndex is not a number"))?;
+            let encoded = list["credentialSubject"]["encodedList"]
+                .as_str()
+                .ok_or_else(|| bad("the status list has no encodedList"))?;
+            if status_list::is_set(encoded, index)? {
+                RevocationCheck::Revoked
+            } else {
+                RevocationCheck::NotRevoked
+            }
+        }
+    };
+    Ok(OfflineReport {
+        credential: vc,
+        revocation,
+    })
+}
+
+fn has_type(vc: &Value, t: &str) -> bool {
+    vc["type"]
+        .as_array()
+        .is_some_and(|ts| ts.iter().any(|x| x == t))
+}

@@ -1,0 +1,265 @@
+//! The `institutions` collection: queryables, the selection a query makes from the
+//! serving index, and each institution's GeoJSON properties.
+
+use serde_json::{Map, Value, json};
+
+use super::cql::Filter;
+use super::value::{Field, FieldKind, Queryable, Scalar, SortKey, TimeRange, sort_by_keys};
+use crate::index::ServingIndex;
+use crate::model::{Bbox, Institution, InstitutionKind, Level, OccupationCode, Ownership};
+use crate::search::fold;
+
+use FieldKind::{Boolean, Number, Text, Timestamp};
+
+/// The digital-readiness indicators that can be filtered on as `name=true|false`.
+pub const READINESS_FLAGS: &[&str] = &[
+    "digital_infrastructure",
+    "connected_national_platform",
+    "digitised_learning_records",
+    "digitised_diplomas",
+    "high_quality_school",
+    "digital_school",
+];
+
+/// Scalar properties: filterable with CQL2, sortable, selectable with `properties=`.
+pub const FIELDS: &[Field] = &[
+    Field::new("id", Text, "Identifier (slug) / Mã định danh"),
+    Field::new("code", Text, "Official institution code / Mã cơ sở GDNN"),
+    Field::new("name_vi", Text, "Tên (tiếng Việt)"),
+    Field::new("name_en", Text, "Name (English)"),
+    Field::new("kind", Text, "Kind / Loại hình").one_of(InstitutionKind::ALLOWED),
+    Field::new("ownership", Text, "Ownership / Loại hình sở hữu").one_of(Ownership::ALLOWED),
+    Field::new(
+        "position_accuracy",
+        Text,
+        "Position accuracy / Độ chính xác vị trí",
+    )
+    .one_of(crate::model::PositionAccuracy::ALLOWED),
+    Field::new("address", Text, "Address / Địa chỉ"),
+    Field::new("province_pre2025", Text, "Province code before 1 July 2025"),
+    Field::new("district_pre2025", Text, "District code before 1 July 2025"),
+    Field::new("commune_pre2025", Text, "Commune code before 1 July 2025"),
+    Field::new("province_2025", Text, "Province code from 1 July 2025"),
+    Field::new("commune_2025", Text, "Commune code from 1 July 2025"),
+    Field::new("phone", Text, "Phone / Điện thoại"),
+    Field::new("email", Text, "E-mail"),
+    Field::new("website", Text, "Website"),
+    Field::new(
+        "digital_infrastructure",
+        Boolean,
+        "Has digital infrastructure",
+    ),
+    Field::new(
+        "connected_national_platform",
+        Boolean,
+        "Connected to the national GDNN platform",
+    ),
+    Field::new(
+        "digitised_learning_records",
+        Boolean,
+        "Learning records digitised",
+    ),
+    Field::new("digitised_diplomas", Boolean, "Diplomas digitised"),
+    Field::new(
+        "teachers_digital_trained_pct",
+        Number,
+        "% teachers and managers trained in digital competence",
+    ),
+    Field::new("high_quality_school", Boolean, "High-quality school"),
+    Field::new("digital_school", Boolean, "Digital school"),
+    Field::new(
+        "readiness_source",
+        Text,
+        "Source of the readiness indicators",
+    ),
+    Field::new(
+        "programme_count",
+        Number,
+        "Number of programmes / Số chương trình",
+    ),
+    Field::new("source", Text, "Source of the record / Nguồn"),
+    Field::new("updated_at", Timestamp, "Last update / Cập nhật"),
+];
+
+/// Properties beyond the scalar ones: lists, selectable with `properties=`.
+pub const LIST_PROPERTIES: &[&str] = &["levels", "occupations", "programmes"];
+
+impl Queryable for Institution {
+    fn get(&self, name: &str) -> Scalar<'_> {
+        let a = &self.admin;
+        let c = &self.contacts;
+        let r = &self.readiness;
+        match name {
+            "id" => Scalar::Text(self.id.as_str()),
+            "code" => Scalar::opt_text(self.code.as_deref()),
+            "name_vi" => Scalar::Text(&self.name_vi),
+            "name_en" => Scalar::opt_text(self.name_en.as_deref()),
+            "kind" => Scalar::Text(self.kind.as_str()),
+            "ownership" => Scalar::Text(self.ownership.as_str()),
+            "position_accuracy" => Scalar::Text(self.position_accuracy.as_str()),
+            "address" => Scalar::opt_text(self.address.as_deref()),
+            "province_pre2025" => Scalar::opt_text(a.province_pre2025.as_deref()),
+            "district_pre2025" => Scalar::opt_text(a.district_pre2025.as_deref()),
+            "commune_pre2025" => Scalar::opt_text(a.commune_pre2025.as_deref()),
+            "province_2025" => Scalar::opt_text(a.province_2025.as_deref()),
+            "commune_2025" => Scalar::opt_text(a.commune_2025.as_deref()),
+            "phone" => Scalar::opt_text(c.phone.as_deref()),
+            "email" => Scalar::opt_text(c.email.as_deref()),
+            "website" => Scalar::opt_text(c.website.as_deref()),
+            "digital_infrastructure" => Scalar::opt_bool(r.digital_infrastructure),
+            "connected_national_platform" => Scalar::opt_bool(r.connected_national_platform),
+            "digitised_learning_records" => Scalar::opt_bool(r.digitised_learning_records),
+            "digitised_diplomas" => Scalar::opt_bool(r.digitised_diplomas),
+            "teachers_digital_trained_pct" => r
+                .teachers_digital_trained_pct
+                .map_or(Scalar::Null, Scalar::Number),
+            "high_quality_school" => Scalar::opt_bool(r.high_quality_school),
+            "digital_school" => Scalar::opt_bool(r.digital_school),
+            "readiness_source" => Scalar::opt_text(r.source.as_deref()),
+            "programme_count" => Scalar::Number(self.programmes.len() as f64),
+            "source" => Scalar::Text(&self.source),
+            "updated_at" => Scalar::time(self.updated_at),
+            _ => Scalar::Null,
+        }
+    }
+
+    fn intersects(&self, g: &geo::Geometry<f64>) -> bool {
+        use geo::Intersects;
+        g.intersects(&self.location.to_point())
+    }
+}
+
+/// What a request on `/collections/institutions/items` asks for; every part optional,
+/// all of them must hold (lists inside one part are alternatives).
+#[derive(Debug, Default)]
+pub struct InstitutionQuery {
+    pub bbox: Option<Bbox>,
+    pub kinds: Vec<InstitutionKind>,
+    pub ownerships: Vec<Ownership>,
+    /// Pre-2025 district code (only the pre-2025 scheme has districts).
+    pub district: Option<String>,
+    /// 2025 commune code.
+    pub commune: Option<String>,
+    pub commune_pre2025: Option<String>,
+    /// Has a programme in this occupation (7-digit catalogue code).
+    pub occupation: Option<OccupationCode>,
+    /// Has a programme at one of these levels (and in `occupation`, when both are given).
+    pub levels: Vec<Level>,
+    /// Readiness indicators that must have this value (unknown matches neither).
+    pub flags: Vec<(&'static str, bool)>,
+    /// Folded words that must all occur in the institution's text.
+    pub q: Vec<String>,
+    /// `updated_at` in this range.
+    pub datetime: Option<TimeRange>,
+    pub filter: Option<Filter>,
+    pub sortby: Vec<SortKey>,
+}
+
+impl InstitutionQuery {
+    fn matches(&self, i: &Institution) -> bool {
+        in_list(&self.kinds, i.kind)
+            && in_list(&self.ownerships, i.ownership)
+            && eq_opt(&self.district, &i.admin.district_pre2025)
+            && eq_opt(&self.commune, &i.admin.commune_2025)
+            && eq_opt(&self.commune_pre2025, &i.admin.commune_pre2025)
+            && self.matches_programmes(i)
+            && self
+                .flags
+                .iter()
+                .all(|(name, want)| i.get(name) == Scalar::Boolean(*want))
+            && self
+                .datetime
+                .is_none_or(|r| r.contains(i.updated_at.timestamp_millis()))
+            && (self.q.is_empty() || matches_text(i, &self.q))
+            && self.filter.as_ref().is_none_or(|f| f.matches(i))
+    }
+
+    fn matches_programmes(&self, i: &Institution) -> bool {
+        if self.occupation.is_none() && self.levels.is_empty() {
+            return true;
+        }
+        i.programmes.iter().any(|p| {
+            self.occupation
+                .as_ref()
+                .is_none_or(|o| &p.occupation_code == o)
+                && (self.levels.is_empty() || self.levels.contains(&p.level))
+        })
+    }
+}
+
+fn in_list<T: PartialEq>(list: &[T], v: T) -> bool {
+    list.is_empty() || list.contains(&v)
+}
+
+fn eq_opt(want: &Option<String>, have: &Option<String>) -> bool {
+    want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+}
+
+/// Every word occurs in the folded names, address, code or programme names.
+fn matches_text(i: &Institution, words: &[String]) -> bool {
+    let mut text = fold(&i.name_vi);
+    for part in [&i.name_en, &i.address, &i.code].into_iter().flatten() {
+        text.push(' ');
+        text.push_str(&fold(part));
+    }
+    for p in &i.programmes {
+        text.push(' ');
+        text.push_str(&fold(&p.occupation_name));
+    }
+    words.iter().all(|w| text.contains(w.as_str()))
+}
+
+/// Splits and folds a free-text query into words.
+pub fn query_words(q: &str) -> Vec<String> {
+    fold(q).split_whitespace().map(str::to_owned).collect()
+}
+
+/// Positions in `index.institutions()` of the matches, in id order or `sortby` order.
+pub fn select(index: &ServingIndex, query: &InstitutionQuery) -> Vec<usize> {
+    let all = index.institutions();
+    let mut out: Vec<usize> = match &query.bbox {
+        Some(b) => index
+            .in_bbox(b)
+            .into_iter()
+            .filter(|&n| query.matches(&all[n]))
+            .collect(),
+        None => (0..all.len()).filter(|&n| query.matches(&all[n])).collect(),
+    };
+    sort_by_keys(&mut out, &query.sortby, |n| &all[n]);
+    out
+}
+
+/// The GeoJSON properties: the flat record without `lon`/`lat` (they are the geometry)
+/// plus the programmes and what they add up to.
+pub fn properties(i: &Institution) -> Map<String, Value> {
+    let mut m = i.to_flat();
+    m.remove("lon");
+    m.remove("lat");
+    m.insert("programme_count".into(), json!(i.programmes.len()));
+    m.insert(
+        "levels".into(),
+        json!(i.levels().iter().map(|l| l.as_str()).collect::<Vec<_>>()),
+    );
+    let mut occupations: Vec<&str> = i
+        .programmes
+        .iter()
+        .map(|p| p.occupation_code.as_str())
+        .collect();
+    occupations.sort_unstable();
+    occupations.dedup();
+    m.insert("occupations".into(), json!(occupations));
+    m.insert(
+        "programmes".into(),
+        Value::Array(i.programmes.iter().map(|p| p.to_json()).collect()),
+    );
+    m
+}
+
+/// Every property name a feature has, for validating `properties=`.
+pub fn property_names() -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .map(|f| f.name)
+        .chain(LIST_PROPERTIES.iter().copied())
+        .collect()
+}

@@ -1,0 +1,174 @@
+//! Answering a text query: institutions and occupations, ranked together, optionally
+//! preferring institutions near a point.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::index::ServingIndex;
+use crate::model::{LonLat, OccupationCode};
+
+use super::fold;
+
+pub struct SearchRequest<'a> {
+    pub text: &'a str,
+    /// Prefer institutions near here.
+    pub near: Option<LonLat>,
+    pub limit: usize,
+    /// Treat the last word as unfinished (search-as-you-type).
+    pub autocomplete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchHit {
+    Institution {
+        /// Position in [`ServingIndex::institutions`].
+        pos: usize,
+        score: f64,
+        distance_m: Option<f64>,
+    },
+    Occupation {
+        code: OccupationCode,
+        score: f64,
+    },
+}
+
+impl SearchHit {
+    pub fn score(&self) -> f64 {
+        match self {
+            SearchHit::Institution { score, .. } | SearchHit::Occupation { score, .. } => *score,
+        }
+    }
+}
+
+/// Ranked hits, best first; empty when the text has no words.
+pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
+    let words: Vec<String> = fold::words(req.text).take(16).collect();
+    if words.is_empty() || req.limit == 0 {
+        return Vec::new();
+    }
+    let si = index.search();
+    let institutions = index.institutions();
+    let mut top = TopK::new(req.limit);
+    si.institutions
+        .for_each_match(&words, req.autocomplete, |doc, text_score| {
+            // Prefer names the query covers well: "cao dang nghe tra vinh" is most of
+            // one name and a small part of a longer one.
+            let name_len = si.name_words[doc as usize].max(1) as f32;
+            let coverage = (words.len() as f32 / name_len).min(1.0);
+            let mut score = (text_score * (0.9 + 0.1 * coverage)) as f64;
+            if let Some(p) = req.near {
+                let km = haversine_km(p, institutions[doc as usize].location);
+                score *= 0.6 + 0.4 * (-km / 30.0).exp();
+            }
+            top.push(score, Key::Institution(doc));
+        });
+    si.occupations
+        .for_each_match(&words, req.autocomplete, |doc, s| {
+            top.push(s as f64, Key::Occupation(doc));
+        });
+    top.into_sorted()
+        .into_iter()
+        .map(|(score, key)| match key {
+            Key::Institution(doc) => SearchHit::Institution {
+                pos: doc as usize,
+                score,
+                distance_m: req
+                    .near
+                    .map(|p| p.geodesic_distance_m(institutions[doc as usize].location)),
+            },
+            Key::Occupation(doc) => SearchHit::Occupation {
+                code: si.occupation_codes[doc as usize].clone(),
+                score,
+            },
+        })
+        .collect()
+}
+
+/// Great-circle distance on a sphere: cheap enough to rank thousands of candidates; the
+/// reported distance is the geodesic one.
+fn haversine_km(a: LonLat, b: LonLat) -> f64 {
+    let (la1, la2) = (a.lat().to_radians(), b.lat().to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.lon() - a.lon()).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().min(1.0).asin()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    // Institutions before occupations on equal scores: people look for places.
+    Institution(u32),
+    Occupation(u32),
+}
+
+/// The `k` best (score, key) pairs; ties broken by key so results are stable.
+struct TopK {
+    k: usize,
+    heap: BinaryHeap<Entry>,
+}
+
+#[derive(PartialEq)]
+struct Entry(f64, Key);
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// "Greater" is worse, so the heap's top is the worst kept entry.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    fn push(&mut self, score: f64, key: Key) {
+        let e = Entry(score, key);
+        if self.heap.len() < self.k {
+            self.heap.push(e);
+        } else if let Some(worst) = self.heap.peek()
+            && e < *worst
+        {
+            self.heap.pop();
+            self.heap.push(e);
+        }
+    }
+
+    fn into_sorted(self) -> Vec<(f64, Key)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Entry(s, k)| (s, k))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_keeps_the_best_in_order_with_stable_ties() {
+        let mut t = TopK::new(3);
+        for (s, k) in [(0.5, 4), (0.9, 1), (0.5, 2), (0.1, 0), (0.9, 3)] {
+            t.push(s, Key::Institution(k));
+        }
+        let got: Vec<(f64, Key)> = t.into_sorted();
+        assert_eq!(
+            got,
+            [
+                (0.9, Key::Institution(1)),
+                (0.9, Key::Institution(3)),
+                (0.5, Key::Institution(2))
+            ]
+        );
+    }
+}

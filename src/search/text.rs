@@ -1,0 +1,331 @@
+//! A small inverted index over folded words, with exact, prefix and small-typo matching.
+//!
+//! Crates considered (November 2026):
+//! - `tantivy`: a full search engine (segments, a schema, a query parser, its own
+//!   tokenizer pipeline, on-disk or RAM directories). It would work, but it is built around
+//!   writers and commits, adds a large dependency tree and build time, and its results
+//!   would still need our Vietnamese folding, field weights and distance re-ranking.
+//! - `fst` (BurntSushi) + Levenshtein automata: a compact, immutable, sorted term
+//!   dictionary whose `search` takes an automaton, so prefix (`Str::starts_with`) and
+//!   typo (`Levenshtein`) lookups walk only the matching terms. This fits an index that
+//!   is built whole and swapped whole, like the rest of [`crate::index::ServingIndex`].
+//! - `strsim`: distances between two strings; it would mean scanning the whole
+//!   vocabulary for each query word.
+//!
+//! So: `fst` for the dictionary; postings (sorted document numbers per term and field)
+//! are plain vectors here. A query matches a document when every query word that matches
+//! any term at all matches one of the document's terms (AND); words matching nothing
+//! (gibberish, typos too far) are dropped but lower the score.
+
+use std::collections::HashMap;
+
+use fst::automaton::{Levenshtein, Str};
+use fst::{Automaton, IntoStreamer, Streamer};
+
+/// Where a word was found; names weigh more than places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name = 0,
+    Programme = 1,
+    Place = 2,
+}
+
+const FIELDS: usize = 3;
+const FIELD_WEIGHT: [f32; FIELDS] = [1.0, 0.85, 0.6];
+/// Prefix lookups stop after this many terms: a one-letter prefix must not fan out to the
+/// whole vocabulary.
+const MAX_PREFIX_TERMS: usize = 64;
+const MAX_FUZZY_TERMS: usize = 32;
+/// Below this a match is mostly typos and unknown words: noise, not a result.
+const MIN_SCORE: f32 = 0.3;
+
+pub struct TextIndex {
+    terms: fst::Map<Vec<u8>>,
+    /// Postings of term `t` in field `f` are `docs[offsets[t*FIELDS+f]..offsets[t*FIELDS+f+1]]`.
+    offsets: Vec<usize>,
+    docs: Vec<u32>,
+    doc_count: u32,
+}
+
+#[derive(Default)]
+pub struct TextIndexBuilder {
+    ids: HashMap<String, u32>,
+    postings: Vec<[Vec<u32>; FIELDS]>,
+    doc_count: u32,
+    scratch: Vec<(u32, usize)>,
+}
+
+impl TextIndexBuilder {
+    /// Adds the next document (numbered from 0 in call order) from already folded words.
+    pub fn add<'a>(&mut self, words: impl IntoIterator<Item = (Field, &'a str)>) -> u32 {
+        let doc = self.doc_count;
+        self.scratch.clear();
+        for (field, w) in words {
+            let next = self.ids.len() as u32;
+            let id = *self.ids.entry(w.to_owned()).or_insert(next);
+            if id == next {
+                self.postings.push(Default::default());
+            }
+            self.scratch.push((id, field as usize));
+        }
+        self.scratch.sort_unstable();
+        self.scratch.dedup();
+        for &(id, f) in &self.scratch {
+            self.postings[id as usize][f].push(doc);
+        }
+        self.doc_count += 1;
+        doc
+    }
+
+    pub fn finish(self) -> TextIndex {
+        let mut terms: Vec<(String, u32)> = self.ids.into_iter().collect();
+        terms.sort_unstable();
+        let mut postings = self.postings;
+        let mut offsets = Vec::with_capacity(terms.len() * FIELDS + 1);
+        let mut docs = Vec::with_capacity(postings.iter().flatten().map(Vec::len).sum());
+        offsets.push(0);
+        for (_, old) in &terms {
+            for list in std::mem::take(&mut postings[*old as usize]) {
+                docs.extend_from_slice(&list);
+                offsets.push(docs.len());
+            }
+        }
+        // Keys are sorted and unique, so building cannot fail.
+        let map = fst::Map::from_iter(terms.iter().enumerate().map(|(n, (t, _))| (t, n as u64)))
+            .unwrap_or_default();
+        TextIndex {
+            terms: map,
+            offsets,
+            docs,
+            doc_count: self.doc_count,
+        }
+    }
+}
+
+/// The documents one query word reaches, with a score from 1 to 255.
+enum WordScores {
+    /// Sorted by document, one entry each.
+    Sparse(Vec<(u32, u8)>),
+    /// One byte per document (0: not reached); for words reaching many documents.
+    Dense(Vec<u8>),
+}
+
+impl WordScores {
+    fn get(&self, doc: u32) -> u8 {
+        match self {
+            WordScores::Sparse(v) => v
+                .binary_search_by_key(&doc, |e| e.0)
+                .map(|i| v[i].1)
+                .unwrap_or(0),
+            WordScores::Dense(v) => v[doc as usize],
+        }
+    }
+}
+
+impl TextIndex {
+    fn postings(&self, term: u64, field: usize) -> &[u32] {
+        let slot = term as usize * FIELDS + field;
+        &self.docs[self.offsets[slot]..self.offsets[slot + 1]]
+    }
+
+    /// Terms matching `word` with their match quality (1 exact, less for prefixes and
+    /// typos). `prefix` allows completing the word (the last word being typed).
+    fn matching_terms(&self, word: &str, prefix: bool) -> Vec<(u64, f32)> {
+        let mut out: Vec<(u64, f32)> = Vec::new();
+        if let Some(t) = self.terms.get(word) {
+            out.push((t, 1.0));
+        }
+        let len = word.chars().count();
+        if prefix || len >= 4 {
+            let mut s = self
+                .terms
+                .search(Str::new(word).starts_with())
+                .into_stream();
+            let mut n = 0;
+            while let Some((k, t)) = s.next() {
+                if k.len() == word.len() {
+                    continue;
+                }
+                // Longer completions are less likely what was meant.
+                out.push((t, 0.55 + 0.3 * word.len() as f32 / k.len() as f32));
+                n += 1;
+                if n == MAX_PREFIX_TERMS {
+                    break;
+                }
+            }
+        }
+        let distance = match len {
+            0..=3 => 0,
+            4..=7 => 1,
+            _ => 2,
+        };
+        if distance > 0
+            && let Ok(lev) = Levenshtein::new(word, distance)
+        {
+            let quality = if distance == 1 { 0.5 } else { 0.4 };
+            let mut s = self.terms.search(lev).into_stream();
+            let mut n = 0;
+            while let Some((_, t)) = s.next() {
+                out.push((t, quality));
+                n += 1;
+                if n == MAX_FUZZY_TERMS {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn word_scores(&self, word: &str, prefix: bool) -> Option<WordScores> {
+        let terms = self.matching_terms(word, prefix);
+        if terms.is_empty() {
+            return None;
+        }
+        let byte = |q: f32, f: usize| ((q * FIELD_WEIGHT[f] * 255.0).round() as u8).max(1);
+        let total: usize = terms
+            .iter()
+            .map(|&(t, _)| {
+                (0..FIELDS)
+                    .map(|f| self.postings(t, f).len())
+                    .sum::<usize>()
+            })
+            .sum();
+        if total == 0 {
+            return None;
+        }
+        if total > self.doc_count as usize / 16 {
+            let mut dense = vec![0u8; self.doc_count as usize];
+            for &(t, q) in &terms {
+                for f in 0..FIELDS {
+                    let b = byte(q, f);
+                    for &d in self.postings(t, f) {
+                        let slot = &mut dense[d as usize];
+                        *slot = (*slot).max(b);
+                    }
+                }
+            }
+            Some(WordScores::Dense(dense))
+        } else {
+            let mut v = Vec::with_capacity(total);
+            for &(t, q) in &terms {
+                for f in 0..FIELDS {
+                    let b = byte(q, f);
+                    v.extend(self.postings(t, f).iter().map(|&d| (d, b)));
+                }
+            }
+            // Best score first within a document, then keep that one.
+            v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            v.dedup_by_key(|e| e.0);
+            Some(WordScores::Sparse(v))
+        }
+    }
+
+    /// Calls `hit(doc, score)` for every document matching all of `words` that match
+    /// anything, provided at least half the words match something; `score` is in (0, 1],
+    /// the mean word score, where unmatched words count 0.
+    /// The last word may be a prefix when `prefix_last` is set (autocomplete).
+    pub fn for_each_match(
+        &self,
+        words: &[String],
+        prefix_last: bool,
+        mut hit: impl FnMut(u32, f32),
+    ) {
+        let mut scores: Vec<WordScores> = words
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| self.word_scores(w, prefix_last && i + 1 == words.len()))
+            .collect();
+        // Most of the query must be recognised: one word matching by a typo in a long
+        // query ("xuong moc" ~ "duong") is not a result.
+        if scores.is_empty() || scores.len() * 2 < words.len() {
+            return;
+        }
+        let size = |s: &WordScores| match s {
+            WordScores::Sparse(v) => v.len(),
+            WordScores::Dense(v) => v.len(),
+        };
+        scores.sort_by_key(size);
+        let norm = 1.0 / (255.0 * words.len() as f32);
+        let rest = &scores[1..];
+        let mut visit = |doc: u32, first: u8| {
+            let mut sum = first as u32;
+            for s in rest {
+                match s.get(doc) {
+                    0 => return,
+                    b => sum += b as u32,
+                }
+            }
+            let score = sum as f32 * norm;
+            if score >= MIN_SCORE {
+                hit(doc, score);
+            }
+        };
+        match &scores[0] {
+            WordScores::Sparse(v) => v.iter().for_each(|&(d, b)| visit(d, b)),
+            WordScores::Dense(v) => v
+                .iter()
+                .enumerate()
+                .filter(|e| *e.1 > 0)
+                .for_each(|(d, &b)| visit(d as u32, b)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(docs: &[&[(Field, &str)]]) -> TextIndex {
+        let mut b = TextIndexBuilder::default();
+        for d in docs {
+            b.add(
+                d.iter()
+                    .flat_map(|&(f, text)| text.split(' ').map(move |w| (f, w))),
+            );
+        }
+        b.finish()
+    }
+
+    fn matches(ix: &TextIndex, q: &str, prefix: bool) -> Vec<(u32, f32)> {
+        let words: Vec<String> = q.split(' ').map(str::to_owned).collect();
+        let mut v = Vec::new();
+        ix.for_each_match(&words, prefix, |d, s| v.push((d, s)));
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    #[test]
+    fn every_matching_word_must_be_found_and_names_weigh_more() {
+        let ix = index(&[
+            &[(Field::Name, "cao dang nghe tra vinh")],
+            &[(Field::Name, "cao dang y te"), (Field::Place, "tra vinh")],
+            &[(Field::Name, "dai hoc tra vinh")],
+        ]);
+        let m = matches(&ix, "cao dang tra vinh", false);
+        assert_eq!(m.iter().map(|e| e.0).collect::<Vec<_>>(), [0, 1]);
+        assert!(m[0].1 > m[1].1);
+    }
+
+    #[test]
+    fn prefixes_and_small_typos_match_with_less_weight() {
+        let ix = index(&[
+            &[(Field::Name, "truong cao dang nghe")],
+            &[(Field::Name, "nghiep")],
+        ]);
+        assert_eq!(matches(&ix, "cao dan", true).len(), 1);
+        // Without completion "dan" (too short for typos) matches nothing and costs score.
+        assert!(matches(&ix, "cao dan", false)[0].1 < matches(&ix, "cao dan", true)[0].1);
+        let typo = matches(&ix, "truomg", false);
+        assert_eq!(typo.len(), 1);
+        assert!(typo[0].1 < 1.0);
+    }
+
+    #[test]
+    fn words_matching_nothing_are_dropped_but_cost_score() {
+        let ix = index(&[&[(Field::Name, "han dien")]]);
+        let m = matches(&ix, "han dien xyzzyq", false);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].1 < 0.7);
+        assert!(matches(&ix, "xyzzyq", false).is_empty());
+    }
+}

@@ -1,0 +1,65 @@
+//! The base map's land: Natural Earth's outline of Viet Nam, read once at start, in
+//! world units, simplified per zoom on first use. It does not change with the data.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use geo::{Geometry, MultiPolygon};
+use sha2::{Digest, Sha256};
+
+use super::TileError;
+use super::frame::{simplify_world, to_world};
+
+pub struct Land {
+    world: Option<MultiPolygon<f64>>,
+    by_zoom: Vec<OnceLock<MultiPolygon<f64>>>,
+    /// Hash of the file, part of the base tileset's version.
+    pub version: String,
+}
+
+impl Land {
+    /// No land layer (the base tileset then carries outlines only).
+    pub fn none() -> Self {
+        Self::from_world(None, "none".into())
+    }
+
+    /// Reads a GeoJSON Feature, FeatureCollection or geometry of (Multi)Polygons.
+    pub fn load(path: &Path) -> Result<Self, TileError> {
+        let err = |m: String| TileError::Basemap(format!("{}: {m}", path.display()));
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let gj: geojson::GeoJson = std::str::from_utf8(&bytes)
+            .map_err(|e| err(e.to_string()))?
+            .parse()
+            .map_err(|e: geojson::Error| err(e.to_string()))?;
+        let collection =
+            geo::GeometryCollection::<f64>::try_from(&gj).map_err(|e| err(e.to_string()))?;
+        let mut polys = Vec::new();
+        for g in collection {
+            match g {
+                Geometry::Polygon(p) => polys.push(p),
+                Geometry::MultiPolygon(mp) => polys.extend(mp),
+                _ => return Err(err("only polygons are land".into())),
+            }
+        }
+        let version = hex::encode(&Sha256::digest(&bytes)[..8]);
+        Ok(Self::from_world(
+            Some(to_world(&MultiPolygon(polys))),
+            version,
+        ))
+    }
+
+    fn from_world(world: Option<MultiPolygon<f64>>, version: String) -> Self {
+        Self {
+            world,
+            by_zoom: (0..=24).map(|_| OnceLock::new()).collect(),
+            version,
+        }
+    }
+
+    /// Land simplified for zoom `z`, in world units.
+    pub fn at(&self, z: u8) -> Option<&MultiPolygon<f64>> {
+        let world = self.world.as_ref()?;
+        let cell = self.by_zoom.get(usize::from(z))?;
+        Some(cell.get_or_init(|| simplify_world(world, z)))
+    }
+}

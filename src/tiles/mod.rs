@@ -1,0 +1,56 @@
+//! Mapbox Vector Tiles (MVT 2.1) of the network, from the serving index.
+//!
+//! # Layout
+//!
+//! - [`coord`]: [`TileCoord`] (a validated `z/x/y`) and the Web Mercator maths.
+//! - [`frame`]: [`TileFrame`]: projecting, simplifying and clipping geometry for a tile.
+//! - [`encode`]: [`TileBuilder`] / [`LayerBuilder`]: geometry in tile units plus
+//!   properties to MVT bytes, over the `mvt` crate. **This is the public encoding API
+//!   for other tilesets** (e.g. `coverage`): make a `TileFrame` for the coordinate, clip
+//!   with `frame.polygons_lonlat(..)` / `frame.point_lonlat(..)`, add features to a
+//!   layer, `tile.finish()` (`None` means empty: answer 204).
+//! - [`cluster`]: the grid pyramid of clusters for zooms below 12.
+//! - [`tilesets`]: what each tileset and layer carries (TileJSON's source of truth).
+//! - [`prepared`], [`land`], [`render`], [`service`]: per-version preparation, the base
+//!   map's land, one renderer per tileset, and the cached [`TileService`].
+//!
+//! Nothing here knows about HTTP; `api::tiles` parses requests and shapes responses.
+
+pub mod cluster;
+pub mod coord;
+pub mod encode;
+mod filter;
+pub mod frame;
+pub mod land;
+pub mod prepared;
+mod render;
+mod service;
+pub mod tilejson;
+pub mod tilesets;
+
+pub use coord::{EXTENT, TileCoord};
+pub use encode::{LayerBuilder, Prop, TileBuilder};
+pub use filter::InstitutionFilter;
+pub use frame::TileFrame;
+pub use land::Land;
+pub use service::{TileBytes, TileService};
+pub use tilesets::Tileset;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error("unknown tileset {0:?}; see /tiles for the catalogue")]
+    UnknownTileset(String),
+    #[error("zoom {z} is outside this tileset's range {min}..{max}")]
+    ZoomOutOfRange { z: u32, min: u8, max: u8 },
+    #[error("{axis}={value} is outside 0..{max} at zoom {z}")]
+    OutOfRange {
+        axis: &'static str,
+        value: u32,
+        z: u8,
+        max: u64,
+    },
+    #[error("the {0} tileset takes no filter")]
+    FilterNotSupported(&'static str),
+    #[error("could not read the base map {0}")]
+    Basemap(String),
+}

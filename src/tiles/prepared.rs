@@ -1,0 +1,178 @@
+//! What tiles need from one snapshot of the serving index, derived once per data
+//! version: each tileset's content version (so a change invalidates only the tilesets it
+//! touches), areas in world units with their label points, per-zoom simplifications
+//! (lazily), the unfiltered cluster pyramid (lazily), and the data's bounds.
+
+use std::sync::{Arc, OnceLock};
+
+use geo::{BoundingRect, InteriorPoint, MultiPolygon, Rect};
+use sha2::{Digest, Sha256};
+
+use super::cluster::ClusterPyramid;
+use super::coord::lonlat_to_world;
+use super::frame::{simplify_world, to_world};
+use super::{InstitutionFilter, Tileset};
+use crate::index::ServingIndex;
+
+/// An area ready for tiling.
+pub struct AreaGeom {
+    /// Position in `ServingIndex::areas()`.
+    pub area: u32,
+    pub world: MultiPolygon<f64>,
+    /// Label point in world units.
+    pub label: Option<(f64, f64)>,
+}
+
+pub struct Prepared {
+    pub index: Arc<ServingIndex>,
+    pub institutions_version: String,
+    pub areas_version: String,
+    pub areas: Vec<AreaGeom>,
+    /// `areas` simplified per zoom, same order, built on first use of a zoom.
+    simplified: Vec<OnceLock<Vec<MultiPolygon<f64>>>>,
+    clusters: OnceLock<Arc<ClusterPyramid>>,
+    /// WGS84 bounds of the institutions and areas, for TileJSON.
+    pub bounds: Option<[f64; 4]>,
+}
+
+impl Prepared {
+    pub fn build(index: Arc<ServingIndex>) -> Self {
+        let areas: Vec<AreaGeom> = index
+            .areas()
+            .iter()
+            .enumerate()
+            .filter_map(|(n, a)| {
+                let g = a.geometry.as_ref()?;
+                let label = g.interior_point().map(|p| lonlat_to_world(p.x(), p.y()));
+                Some(AreaGeom {
+                    area: n as u32,
+                    world: to_world(g),
+                    label,
+                })
+            })
+            .collect();
+        let max_zoom = usize::from(*Tileset::Base.zooms().end())
+            .max(usize::from(*Tileset::AdminAreas.zooms().end()));
+        Self {
+            institutions_version: institutions_version(&index),
+            areas_version: areas_version(&index),
+            bounds: data_bounds(&index),
+            areas,
+            simplified: (0..=max_zoom).map(|_| OnceLock::new()).collect(),
+            clusters: OnceLock::new(),
+            index,
+        }
+    }
+
+    /// The areas simplified for zoom `z`, in the order of `self.areas`.
+    pub fn areas_at(&self, z: u8) -> &[MultiPolygon<f64>] {
+        match self.simplified.get(usize::from(z)) {
+            Some(cell) => cell.get_or_init(|| {
+                self.areas
+                    .iter()
+                    .map(|a| simplify_world(&a.world, z))
+                    .collect()
+            }),
+            None => &[],
+        }
+    }
+
+    pub fn clusters(&self, filter: &InstitutionFilter) -> Option<Arc<ClusterPyramid>> {
+        filter.is_empty().then(|| {
+            self.clusters
+                .get_or_init(|| Arc::new(ClusterPyramid::build(&self.index, filter)))
+                .clone()
+        })
+    }
+}
+
+fn short_hash(h: Sha256) -> String {
+    hex::encode(&h.finalize()[..8])
+}
+
+/// Hash of what institution tiles show, so edits to contacts or addresses keep them.
+fn institutions_version(index: &ServingIndex) -> String {
+    let mut h = Sha256::new();
+    for i in index.institutions() {
+        h.update(i.id.as_str());
+        h.update([0]);
+        h.update(i.name_vi.as_bytes());
+        h.update([0]);
+        h.update(i.name_en.as_deref().unwrap_or("").as_bytes());
+        h.update([0]);
+        h.update(i.kind.as_str());
+        h.update(i.ownership.as_str());
+        h.update(i.position_accuracy.as_str());
+        h.update(i.location.lon().to_le_bytes());
+        h.update(i.location.lat().to_le_bytes());
+        for p in &i.programmes {
+            h.update(p.occupation_code.as_str());
+            h.update(p.level.as_str());
+        }
+        let r = &i.readiness;
+        for b in [
+            r.digital_infrastructure,
+            r.connected_national_platform,
+            r.digitised_diplomas,
+        ] {
+            h.update([b.map_or(2, u8::from)]);
+        }
+        h.update([0xff]);
+    }
+    short_hash(h)
+}
+
+fn areas_version(index: &ServingIndex) -> String {
+    let mut h = Sha256::new();
+    for a in index.areas() {
+        h.update(a.scheme.as_str());
+        h.update(&a.code);
+        h.update([0]);
+        h.update(&a.name);
+        h.update([0]);
+        h.update(a.level.as_str());
+        h.update(a.geometry_source.as_deref().unwrap_or("").as_bytes());
+        h.update([0]);
+        if let Some(g) = &a.geometry {
+            for p in g {
+                for c in p
+                    .exterior()
+                    .0
+                    .iter()
+                    .chain(p.interiors().iter().flat_map(|r| r.0.iter()))
+                {
+                    h.update(c.x.to_le_bytes());
+                    h.update(c.y.to_le_bytes());
+                }
+            }
+        }
+        h.update([0xff]);
+    }
+    short_hash(h)
+}
+
+fn data_bounds(index: &ServingIndex) -> Option<[f64; 4]> {
+    let mut r: Option<Rect<f64>> = None;
+    let mut grow = |b: Rect<f64>| {
+        r = Some(match r {
+            None => b,
+            Some(a) => Rect::new(
+                (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+            ),
+        });
+    };
+    for a in index.areas() {
+        if let Some(b) = a.geometry.as_ref().and_then(|g| g.bounding_rect()) {
+            grow(b);
+        }
+    }
+    let env = index.points().root().envelope();
+    if !index.institutions().is_empty() {
+        grow(Rect::new(
+            (env.lower()[0], env.lower()[1]),
+            (env.upper()[0], env.upper()[1]),
+        ));
+    }
+    r.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+}

@@ -1,0 +1,206 @@
+//! Building one tile of each tileset from a prepared snapshot.
+
+use geo::Coord;
+use strum::IntoEnumIterator;
+
+use super::cluster::{CLUSTER_MAX_ZOOM, Cluster, ClusterPyramid};
+use super::encode::{LayerBuilder, Prop, TileBuilder};
+use super::frame::{TileFrame, outlines};
+use super::land::Land;
+use super::prepared::Prepared;
+use super::tilesets::{area_min_zoom, label_min_zoom};
+use super::{InstitutionFilter, TileCoord};
+use crate::model::{Institution, InstitutionKind, Level, Scheme};
+
+pub fn institutions(
+    prepared: &Prepared,
+    coord: TileCoord,
+    filter: &InstitutionFilter,
+    clusters: Option<&ClusterPyramid>,
+) -> Option<Vec<u8>> {
+    let frame = TileFrame::new(coord);
+    let mut tile = TileBuilder::new();
+    let mut layer = tile.layer("institutions");
+    let all = prepared.index.institutions();
+    match clusters {
+        Some(pyramid) if coord.z <= CLUSTER_MAX_ZOOM => {
+            for c in pyramid.in_tile(coord) {
+                let inst = &all[c.member as usize];
+                if c.count == 1 {
+                    if let Some(p) = frame.point_lonlat(inst.location.lon(), inst.location.lat()) {
+                        institution_feature(&mut layer, p, c.member, inst);
+                    }
+                } else {
+                    let (wx, wy) = c.world_position();
+                    if let Some(p) = frame.point_world(wx, wy) {
+                        cluster_feature(&mut layer, p, coord.z, c);
+                    }
+                }
+            }
+        }
+        _ => {
+            let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
+            let env = rstar::AABB::from_corners([x0, y0], [x1, y1]);
+            let mut hits: Vec<u32> = prepared
+                .index
+                .points()
+                .locate_in_envelope(env)
+                .map(|e| e.data)
+                .collect();
+            // Id order: the same tile encodes to the same bytes every time.
+            hits.sort_unstable();
+            for n in hits {
+                let inst = &all[n as usize];
+                if !filter.matches(inst) {
+                    continue;
+                }
+                if let Some(p) = frame.point_lonlat(inst.location.lon(), inst.location.lat()) {
+                    institution_feature(&mut layer, p, n, inst);
+                }
+            }
+        }
+    }
+    tile.add(layer);
+    tile.finish()
+}
+
+fn institution_feature(layer: &mut LayerBuilder, p: Coord<f64>, n: u32, i: &Institution) {
+    let levels = levels(i);
+    let mut props = vec![
+        ("cluster", Prop::Bool(false)),
+        ("id", Prop::Str(i.id.as_str())),
+        ("name_vi", Prop::Str(&i.name_vi)),
+        ("kind", Prop::Str(i.kind.as_str())),
+        ("ownership", Prop::Str(i.ownership.as_str())),
+        ("programme_count", Prop::Int(i.programmes.len() as i64)),
+        ("levels", Prop::Str(&levels)),
+        ("position_accuracy", Prop::Str(i.position_accuracy.as_str())),
+    ];
+    if let Some(en) = &i.name_en {
+        props.push(("name_en", Prop::Str(en)));
+    }
+    let r = &i.readiness;
+    for (k, v) in [
+        ("digital_infrastructure", r.digital_infrastructure),
+        ("connected_national_platform", r.connected_national_platform),
+        ("digitised_diplomas", r.digitised_diplomas),
+    ] {
+        if let Some(b) = v {
+            props.push((k, Prop::Bool(b)));
+        }
+    }
+    layer.point(p, Some(u64::from(n) + 1), &props);
+}
+
+/// The distinct levels of an institution's programmes, in the vocabulary's order.
+fn levels(i: &Institution) -> String {
+    Level::iter()
+        .filter(|l| i.programmes.iter().any(|p| p.level == *l))
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn cluster_feature(layer: &mut LayerBuilder, p: Coord<f64>, z: u8, c: &Cluster) {
+    const KEYS: [&str; super::cluster::KINDS] = [
+        "count_university",
+        "count_college",
+        "count_intermediate_school",
+        "count_gdnn_gdtx_centre",
+        "count_vocational_training_centre",
+        "count_enterprise_training_unit",
+        "count_other",
+    ];
+    debug_assert!(
+        InstitutionKind::iter()
+            .zip(KEYS)
+            .all(|(k, key)| key.ends_with(k.as_str()))
+    );
+    let mut props = vec![
+        ("cluster", Prop::Bool(true)),
+        ("point_count", Prop::Int(i64::from(c.count))),
+        ("expansion_zoom", Prop::Int(i64::from(c.expansion_zoom))),
+    ];
+    props.extend(
+        KEYS.iter()
+            .zip(c.by_kind)
+            .map(|(k, n)| (*k, Prop::Int(i64::from(n)))),
+    );
+    // Cluster ids live above institution ids (position + 1 < 2^32).
+    layer.point(p, Some(c.id(z)), &props);
+}
+
+pub fn admin_areas(prepared: &Prepared, coord: TileCoord) -> Option<Vec<u8>> {
+    let frame = TileFrame::new(coord);
+    let mut tile = TileBuilder::new();
+    let mut pre = tile.layer("areas_pre2025");
+    let mut post = tile.layer("areas_2025");
+    let mut labels = tile.layer("area_labels");
+    let areas = prepared.index.areas();
+    let simplified = prepared.areas_at(coord.z);
+    for (geom, world) in prepared.areas.iter().zip(simplified) {
+        let a = &areas[geom.area as usize];
+        if coord.z < area_min_zoom(a.level) {
+            continue;
+        }
+        let props = [
+            ("code", Prop::Str(&a.code)),
+            ("scheme", Prop::Str(a.scheme.as_str())),
+            ("name", Prop::Str(&a.name)),
+            ("level", Prop::Str(a.level.as_str())),
+            (
+                "geometry_source",
+                Prop::Str(a.geometry_source.as_deref().unwrap_or("unknown")),
+            ),
+        ];
+        let id = Some(u64::from(geom.area) + 1);
+        if let Some(clipped) = frame.polygons_world(world) {
+            let layer = match a.scheme {
+                Scheme::Pre2025 => &mut pre,
+                Scheme::Y2025 => &mut post,
+            };
+            layer.polygons(&clipped, id, &props);
+        }
+        if coord.z >= label_min_zoom(a.level)
+            && let Some((x, y)) = geom.label
+            && let Some(p) = frame.point_world(x, y)
+        {
+            labels.point(p, id, &props);
+        }
+    }
+    tile.add(pre);
+    tile.add(post);
+    tile.add(labels);
+    tile.finish()
+}
+
+pub fn base(prepared: &Prepared, land: &Land, coord: TileCoord) -> Option<Vec<u8>> {
+    let frame = TileFrame::new(coord);
+    let mut tile = TileBuilder::new();
+    let mut land_layer = tile.layer("land");
+    if let Some(clipped) = land.at(coord.z).and_then(|w| frame.polygons_world(w)) {
+        land_layer.polygons(&clipped, None, &[]);
+    }
+    let mut boundaries = tile.layer("boundaries");
+    let areas = prepared.index.areas();
+    for (geom, world) in prepared.areas.iter().zip(prepared.areas_at(coord.z)) {
+        let a = &areas[geom.area as usize];
+        if coord.z < area_min_zoom(a.level) {
+            continue;
+        }
+        let lines = outlines(world);
+        if let Some(clipped) = frame.lines_world(&lines) {
+            boundaries.lines(
+                &clipped,
+                None,
+                &[
+                    ("scheme", Prop::Str(a.scheme.as_str())),
+                    ("level", Prop::Str(a.level.as_str())),
+                ],
+            );
+        }
+    }
+    tile.add(land_layer);
+    tile.add(boundaries);
+    tile.finish()
+}

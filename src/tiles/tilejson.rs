@@ -1,0 +1,88 @@
+//! TileJSON 3.0.0 documents and the catalogue, from the tileset descriptions.
+
+use serde_json::{Map, Value, json};
+
+use super::Tileset;
+use super::prepared::Prepared;
+
+/// Viet Nam, when there is no data to take bounds from.
+const FALLBACK_BOUNDS: [f64; 4] = [102.14, 8.18, 109.47, 23.39];
+
+/// The TileJSON of one tileset. `base` is the service's public root (no trailing
+/// slash); `query` the canonical filter, repeated in the tile URLs so that a filtered
+/// TileJSON yields filtered tiles.
+pub fn tilejson(
+    tileset: Tileset,
+    base: &str,
+    query: &str,
+    prepared: &Prepared,
+    version: &str,
+) -> Value {
+    let bounds = match tileset {
+        Tileset::Base => FALLBACK_BOUNDS,
+        _ => prepared.bounds.unwrap_or(FALLBACK_BOUNDS),
+    };
+    let (min, max) = (*tileset.zooms().start(), *tileset.zooms().end());
+    let centre_zoom = match tileset {
+        Tileset::Base => 5,
+        _ => 9,
+    };
+    let suffix = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    let layers: Vec<Value> = tileset
+        .layers()
+        .into_iter()
+        .map(|l| {
+            let fields: Map<String, Value> = l
+                .fields
+                .iter()
+                .map(|(k, d)| ((*k).to_owned(), json!(d)))
+                .collect();
+            json!({
+                "id": l.id,
+                "description": l.description,
+                "minzoom": l.minzoom,
+                "maxzoom": l.maxzoom,
+                "fields": fields,
+            })
+        })
+        .collect();
+    json!({
+        "tilejson": "3.0.0",
+        "name": tileset.name(),
+        "description": tileset.description(),
+        "version": "1.0.0",
+        "attribution": tileset.attribution(),
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{suffix}", tileset.id())],
+        "minzoom": min,
+        "maxzoom": max,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, centre_zoom],
+        "vector_layers": layers,
+        "data_version": version,
+    })
+}
+
+/// `/tiles`: every tileset with links to its TileJSON and tiles.
+pub fn catalogue(base: &str) -> Value {
+    let sets: Vec<Value> = Tileset::ALL
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id(),
+                "name": t.name(),
+                "description": t.description(),
+                "minzoom": t.zooms().start(),
+                "maxzoom": t.zooms().end(),
+                "layers": t.layers().iter().map(|l| l.id).collect::<Vec<_>>(),
+                "tilejson": format!("{base}/tiles/{}.json", t.id()),
+                "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", t.id()),
+            })
+        })
+        .collect();
+    json!({ "tilesets": sets })
+}

@@ -1,0 +1,236 @@
+//! The tilesets we serve and what their layers carry: the single description that the
+//! renderers, TileJSON and the catalogue share.
+
+use std::ops::RangeInclusive;
+
+use super::cluster::CLUSTER_MAX_ZOOM;
+use crate::model::AdminLevel;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tileset {
+    Institutions,
+    AdminAreas,
+    Base,
+}
+
+/// One layer as TileJSON's `vector_layers` describes it.
+pub struct LayerInfo {
+    pub id: &'static str,
+    pub description: &'static str,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+const INSTITUTION_FIELDS: &[(&str, &str)] = &[
+    (
+        "cluster",
+        "true for a cluster of institutions, false for one institution",
+    ),
+    ("point_count", "cluster: number of institutions in it"),
+    ("expansion_zoom", "cluster: the zoom at which it splits"),
+    ("count_university", "cluster: universities in it"),
+    ("count_college", "cluster: colleges in it"),
+    (
+        "count_intermediate_school",
+        "cluster: intermediate schools in it",
+    ),
+    ("count_gdnn_gdtx_centre", "cluster: GDNN-GDTX centres in it"),
+    (
+        "count_vocational_training_centre",
+        "cluster: vocational training centres in it",
+    ),
+    (
+        "count_enterprise_training_unit",
+        "cluster: enterprise training units in it",
+    ),
+    ("count_other", "cluster: other institutions in it"),
+    (
+        "id",
+        "institution: stable identifier (/api/v1/institutions/{id})",
+    ),
+    ("name_vi", "institution: name in Vietnamese"),
+    ("name_en", "institution: name in English, where known"),
+    (
+        "kind",
+        "institution: university, college, intermediate_school, gdnn_gdtx_centre, vocational_training_centre, enterprise_training_unit or other",
+    ),
+    (
+        "ownership",
+        "institution: public, private or foreign_invested",
+    ),
+    (
+        "programme_count",
+        "institution: number of licensed programmes",
+    ),
+    (
+        "levels",
+        "institution: training levels offered, comma-separated (college, intermediate, elementary, short_course)",
+    ),
+    (
+        "position_accuracy",
+        "institution: surveyed, address, town or approximate",
+    ),
+    (
+        "digital_infrastructure",
+        "institution: has digital infrastructure (absent when unknown)",
+    ),
+    (
+        "connected_national_platform",
+        "institution: connected to the national GDNN platform (absent when unknown)",
+    ),
+    (
+        "digitised_diplomas",
+        "institution: diplomas digitised (absent when unknown)",
+    ),
+];
+
+const AREA_FIELDS: &[(&str, &str)] = &[
+    ("code", "GSO code (meaningful only with its scheme)"),
+    (
+        "scheme",
+        "pre2025 (province, district, commune) or 2025 (province, commune)",
+    ),
+    ("name", "official name"),
+    ("level", "province, district or commune"),
+    (
+        "geometry_source",
+        "how the boundary was made; 'schematic' is not an official boundary",
+    ),
+];
+
+const BOUNDARY_FIELDS: &[(&str, &str)] = &[
+    ("scheme", "pre2025 or 2025"),
+    ("level", "province, district or commune"),
+];
+
+impl Tileset {
+    pub const ALL: [Tileset; 3] = [Tileset::Institutions, Tileset::AdminAreas, Tileset::Base];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Tileset::Institutions => "institutions",
+            Tileset::AdminAreas => "admin-areas",
+            Tileset::Base => "base",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.id() == s)
+    }
+
+    pub fn zooms(self) -> RangeInclusive<u8> {
+        match self {
+            Tileset::Institutions => 0..=16,
+            Tileset::AdminAreas => 0..=14,
+            Tileset::Base => 0..=14,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tileset::Institutions => "Cơ sở GDNN / GDNN institutions",
+            Tileset::AdminAreas => "Đơn vị hành chính / Administrative areas",
+            Tileset::Base => "Bản đồ nền / Base map",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Tileset::Institutions => {
+                "Vocational education institutions; clustered below zoom 12. Filter with ?kind=, ?ownership=, ?level=, ?occupation= (7-digit code)."
+            }
+            Tileset::AdminAreas => {
+                "Administrative areas before and after the 1 July 2025 reform, with label points."
+            }
+            Tileset::Base => {
+                "Land (Natural Earth) and area outlines, so the map needs no outside tile service."
+            }
+        }
+    }
+
+    pub fn attribution(self) -> &'static str {
+        match self {
+            Tileset::Institutions => {
+                "vetmap demonstration data: positions and figures approximate where marked (position_accuracy, source)"
+            }
+            Tileset::AdminAreas => {
+                "Codes and names: GSO; boundaries schematic where geometry_source says so"
+            }
+            Tileset::Base => "Land: Natural Earth (public domain); outlines: vetmap areas",
+        }
+    }
+
+    pub fn layers(self) -> Vec<LayerInfo> {
+        let (min, max) = (*self.zooms().start(), *self.zooms().end());
+        match self {
+            Tileset::Institutions => vec![LayerInfo {
+                id: "institutions",
+                description: "One point per institution; below zoom 12, clusters (cluster=true) of the institutions in a cell",
+                minzoom: min,
+                maxzoom: max,
+                fields: INSTITUTION_FIELDS,
+            }],
+            Tileset::AdminAreas => vec![
+                LayerInfo {
+                    id: "areas_pre2025",
+                    description: "Units before 1 July 2025 (province, district, commune) as polygons",
+                    minzoom: min,
+                    maxzoom: max,
+                    fields: AREA_FIELDS,
+                },
+                LayerInfo {
+                    id: "areas_2025",
+                    description: "Units from 1 July 2025 (province, commune) as polygons",
+                    minzoom: min,
+                    maxzoom: max,
+                    fields: AREA_FIELDS,
+                },
+                LayerInfo {
+                    id: "area_labels",
+                    description: "A label point inside each unit, both schemes",
+                    minzoom: label_min_zoom(AdminLevel::Province),
+                    maxzoom: max,
+                    fields: AREA_FIELDS,
+                },
+            ],
+            Tileset::Base => vec![
+                LayerInfo {
+                    id: "land",
+                    description: "Land polygons (Natural Earth 1:10m, Viet Nam)",
+                    minzoom: min,
+                    maxzoom: max,
+                    fields: &[],
+                },
+                LayerInfo {
+                    id: "boundaries",
+                    description: "Administrative area outlines as lines",
+                    minzoom: min,
+                    maxzoom: max,
+                    fields: BOUNDARY_FIELDS,
+                },
+            ],
+        }
+    }
+}
+
+/// The first zoom at which areas of a level are drawn: communes are noise on a
+/// country-wide view.
+pub fn area_min_zoom(level: AdminLevel) -> u8 {
+    match level {
+        AdminLevel::Province => 0,
+        AdminLevel::District => 7,
+        AdminLevel::Commune => 9,
+    }
+}
+
+pub fn label_min_zoom(level: AdminLevel) -> u8 {
+    match level {
+        AdminLevel::Province => 5,
+        AdminLevel::District => 8,
+        AdminLevel::Commune => 10,
+    }
+}
+
+/// Zoom at which clusters give way to points (TileJSON documentation).
+pub const POINTS_FROM_ZOOM: u8 = CLUSTER_MAX_ZOOM + 1;

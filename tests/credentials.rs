@@ -1,0 +1,529 @@
+//! Credential verification, black-box: the real server on the bundled fictitious records
+//! (and on PostGIS where revocation and uploads need it), talked to over HTTP.
+
+mod common;
+
+use common::{TestDb, TestServer, bundled_config, repo_path, spawn, spawn_bundled};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use vetmap::credentials::jws::Jwks;
+use vetmap::credentials::statement::{RevocationCheck, verify_offline};
+
+// From data/credentials.csv (fictitious records).
+const VALID: (&str, &str) = ("DEMO-CD 000101", "2002-03-14");
+const REVOKED: (&str, &str) = ("DEMO-TC 000202", "2000-01-09");
+
+async fn verify(s: &TestServer, body: Value) -> (StatusCode, String) {
+    let r = s
+        .client
+        .post(s.url("/api/v1/credentials/verify"))
+        .json(&body)
+        .send()
+        .await
+        .expect("request reaches the server");
+    (r.status(), r.text().await.expect("a body"))
+}
+
+async fn verify_json(s: &TestServer, body: Value) -> (StatusCode, Value) {
+    let (status, text) = verify(s, body).await;
+    (status, serde_json::from_str(&text).expect("a JSON body"))
+}
+
+async fn text(s: &TestServer, path: &str) -> (StatusCode, String) {
+    let r = s.get(path).await;
+    (r.status(), r.text().await.expect("a body"))
+}
+
+async fn jwks(s: &TestServer) -> Jwks {
+    let (status, body) = text(s, "/.well-known/jwks.json").await;
+    assert_eq!(status, StatusCode::OK);
+    serde_json::from_str(&body).expect("a JWK Set")
+}
+
+/// Verifies `VALID` and fetches its signed statement.
+async fn valid_statement(s: &TestServer, serial: &str, born: &str) -> (Value, String) {
+    let (status, v) = verify_json(s, json!({"serial": serial, "birth_date": born})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["result"], "valid", "{v}");
+    let link = v["statement"]["links"]["jws"]
+        .as_str()
+        .expect("a statement link");
+    let (status, jws) = text(s, link).await;
+    assert_eq!(status, StatusCode::OK);
+    (v, jws)
+}
+
+#[tokio::test]
+async fn a_valid_credential_is_confirmed_with_only_what_a_verifier_needs() {
+    let s = spawn_bundled().await;
+    let (status, v) = verify_json(
+        &s,
+        json!({"serial": "demo-cd  000101", "birth_date": VALID.1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["result"], "valid");
+    assert_eq!(v["credential"]["kind"], "college_diploma");
+    assert_eq!(v["credential"]["level"], "college");
+    assert_eq!(v["credential"]["occupation_code"], "6520227");
+    assert_eq!(v["credential"]["graduation_year"], 2024);
+    assert_eq!(v["credential"]["issue_date"], "2024-07-15");
+    assert_eq!(v["credential"]["holder_name_masked"], "N*** V*** T***");
+    assert_eq!(v["institution"]["id"], "cd-nghe-tra-vinh");
+    assert!(
+        v["institution"]["name_vi"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
+    assert_eq!(
+        v["institution"]["links"]["html"],
+        "/institutions/cd-nghe-tra-vinh"
+    );
+    assert_eq!(
+        v["institution"]["links"]["map"],
+        "/?institution=cd-nghe-tra-vinh"
+    );
+    let body = v.to_string();
+    for private in ["Nguyễn Văn Thử", "2002-03-14", "DEMO/2024/CD/0101"] {
+        assert!(!body.contains(private), "the answer discloses {private}");
+    }
+}
+
+#[tokio::test]
+async fn the_holders_name_is_compared_without_diacritics_and_must_match_if_given() {
+    let s = spawn_bundled().await;
+    let ask =
+        |name: &'static str| json!({"serial": VALID.0, "birth_date": VALID.1, "holder_name": name});
+    assert_eq!(
+        verify_json(&s, ask("nguyen van thu")).await.1["result"],
+        "valid"
+    );
+    assert_eq!(
+        verify_json(&s, ask("NGUYỄN  VĂN THỬ")).await.1["result"],
+        "valid"
+    );
+    assert_eq!(
+        verify_json(&s, ask("Nguyễn Văn Thủy")).await.1["result"],
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_credential_says_so_with_its_date_and_reason_and_no_statement() {
+    let s = spawn_bundled().await;
+    let (status, v) = verify_json(&s, json!({"serial": REVOKED.0, "birth_date": REVOKED.1})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["result"], "revoked");
+    assert_eq!(v["revocation"]["date"], "2024-02-01");
+    assert!(
+        v["revocation"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("error"))
+    );
+    assert_eq!(v["institution"]["id"], "cd-y-te-tra-vinh");
+    assert!(v.get("statement").is_none());
+}
+
+#[tokio::test]
+async fn a_wrong_birth_date_is_indistinguishable_from_an_unknown_serial() {
+    let s = spawn_bundled().await;
+    let unknown = verify(
+        &s,
+        json!({"serial": "DEMO-CD 999999", "birth_date": VALID.1}),
+    )
+    .await;
+    let wrong_date = verify(&s, json!({"serial": VALID.0, "birth_date": "2002-03-15"})).await;
+    let wrong_name = verify(
+        &s,
+        json!({"serial": VALID.0, "birth_date": VALID.1, "holder_name": "Trần Thị Mẫu"}),
+    )
+    .await;
+    assert_eq!(unknown.0, StatusCode::OK);
+    assert_eq!(unknown, wrong_date);
+    assert_eq!(unknown, wrong_name);
+    assert_eq!(
+        serde_json::from_str::<Value>(&unknown.1).unwrap(),
+        json!({"result": "not_found"})
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_get_a_400_naming_the_problem() {
+    let s = spawn_bundled().await;
+    let (status, v) = verify_json(&s, json!({"serial": "x'; drop", "birth_date": VALID.1})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(v["parameter"], "serial");
+    let (status, v) = verify_json(&s, json!({"serial": VALID.0, "birth_date": "14/03/2002"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(v["parameter"], "birth_date");
+    let (status, v) = verify_json(&s, json!({"serial": VALID.0})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(v["description"].as_str().unwrap().contains("birth_date"));
+    let (status, _) = verify_json(
+        &s,
+        json!({"serial": VALID.0, "birth_date": VALID.1, "id_number": "0790"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = s
+        .client
+        .post(s.url("/api/v1/credentials/verify"))
+        .body("serial=DEMO")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let s = spawn_bundled().await;
+    let (status, v) = verify_json(
+        &s,
+        json!({"serial": VALID.0, "birth_date": VALID.1, "holder_name": "a".repeat(5000)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(v["code"], "PayloadTooLarge");
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_limit_gets_429_with_retry_after() {
+    let mut config = bundled_config();
+    config.verify_rate_per_minute = 3;
+    let s = spawn(config).await;
+    let ask = json!({"serial": "DEMO-CD 999999", "birth_date": "2000-01-01"});
+    for _ in 0..3 {
+        assert_eq!(verify(&s, ask.clone()).await.0, StatusCode::OK);
+    }
+    let r = s
+        .client
+        .post(s.url("/api/v1/credentials/verify"))
+        .json(&ask)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "TooManyRequests");
+}
+
+#[tokio::test]
+async fn an_untouched_statement_verifies_offline_and_a_tampered_one_does_not() {
+    let s = spawn_bundled().await;
+    let (v, jws) = valid_statement(&s, VALID.0, VALID.1).await;
+    let token = v["statement"]["token"].as_str().unwrap();
+    assert!(!token.contains("DEMO") && !token.contains("000101"));
+    let keys = jwks(&s).await;
+    drop(s); // Offline from here on.
+
+    let report = verify_offline(&jws, &keys, None).expect("genuine statement verifies");
+    let subject = &report.credential["credentialSubject"];
+    assert_eq!(subject["credential"]["occupation_code"], "6520227");
+    assert_eq!(
+        subject["issuingInstitution"]["identifier"],
+        "cd-nghe-tra-vinh"
+    );
+    assert!(!jws.contains("DEMO"), "the statement is encoded, not plain");
+    assert!(!report.credential.to_string().contains("2002-03-14"));
+
+    let tampered = tamper(&jws, |p| {
+        p["credentialSubject"]["credential"]["graduation_year"] = json!(2020);
+    });
+    assert!(verify_offline(&tampered, &keys, None).is_err());
+}
+
+/// Rewrites a JWS payload, keeping the original signature.
+fn tamper(jws: &str, change: impl FnOnce(&mut Value)) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = jws.split('.').collect();
+    let mut payload: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    change(&mut payload);
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        b64.encode(payload.to_string()),
+        parts[2]
+    )
+}
+
+#[tokio::test]
+async fn the_verify_command_accepts_a_genuine_statement_and_rejects_a_tampered_one() {
+    let s = spawn_bundled().await;
+    let (_, jws) = valid_statement(&s, VALID.0, VALID.1).await;
+    let (_, keys) = text(&s, "/.well-known/jwks.json").await;
+    let (status, list) = text(&s, "/api/v1/credentials/status/0").await;
+    assert_eq!(status, StatusCode::OK);
+    let dir = std::env::temp_dir().join(format!("vetmap-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, content: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    };
+    let keys = write("jwks.json", &keys);
+    let list = write("status.jwt", &list);
+    let good = write("good.jwt", &jws);
+    let bad = write(
+        "bad.jwt",
+        &tamper(&jws, |p| {
+            p["credentialSubject"]["credential"]["level"] = json!("intermediate")
+        }),
+    );
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"))
+            .arg("verify")
+            .arg(file)
+            .arg("--jwks")
+            .arg(&keys)
+            .arg("--status-list")
+            .arg(&list)
+            .output()
+            .expect("vetmap runs")
+    };
+    let ok = run(&good);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("not_revoked"));
+    let refused = run(&bad);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("signature"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_bundled_status_list_marks_the_revoked_record_and_no_other() {
+    let s = spawn_bundled().await;
+    let (_, jws) = valid_statement(&s, VALID.0, VALID.1).await;
+    let (status, list) = text(&s, "/api/v1/credentials/status/0").await;
+    assert_eq!(status, StatusCode::OK);
+    let keys = jwks(&s).await;
+    let report = verify_offline(&jws, &keys, Some(&list)).unwrap();
+    assert_eq!(report.revocation, RevocationCheck::NotRevoked);
+    // The revoked record is the fourth line of data/credentials.csv: bit 3.
+    let list_vc = vetmap::credentials::jws::verify(&list, &keys)
+        .unwrap()
+        .payload;
+    let encoded = list_vc["credentialSubject"]["encodedList"]
+        .as_str()
+        .unwrap();
+    assert!(vetmap::credentials::status_list::is_set(encoded, 3).unwrap());
+    assert!(!vetmap::credentials::status_list::is_set(encoded, 0).unwrap());
+    assert_eq!(
+        text(&s, "/api/v1/credentials/status/1").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn statements_and_qr_codes_need_a_genuine_token() {
+    let s = spawn_bundled().await;
+    let (v, _) = valid_statement(&s, VALID.0, VALID.1).await;
+    let links = &v["statement"]["links"];
+    let svg = s.get(links["qr_svg"].as_str().unwrap()).await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().contains("<svg"));
+    let png = s.get(links["qr_png"].as_str().unwrap()).await;
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(&png.bytes().await.unwrap()[..4], b"\x89PNG");
+    // A made-up token (here: the first record's index without the MAC) finds nothing.
+    let (status, _) = text(&s, "/api/v1/credentials/AAAAAAAAAAA/statement").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_jwks_publishes_one_ed25519_key() {
+    let s = spawn_bundled().await;
+    let keys = jwks(&s).await;
+    assert_eq!(keys.keys.len(), 1);
+    assert_eq!(keys.keys[0].kty, "OKP");
+    assert_eq!(keys.keys[0].crv, "Ed25519");
+    assert!(keys.keys[0].kid.is_some());
+}
+
+#[tokio::test]
+async fn an_institution_shows_counts_per_year_and_level_never_records() {
+    let s = spawn_bundled().await;
+    let (status, v) = s
+        .get_json("/api/v1/institutions/cd-nghe-tra-vinh/credential-counts")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        v["counts"],
+        json!([
+            {"graduation_year": 2023, "level": "intermediate", "kind": "intermediate_diploma", "count": 1},
+            {"graduation_year": 2024, "level": "college", "kind": "college_diploma", "count": 2},
+        ])
+    );
+    assert!(!v.to_string().contains("DEMO"));
+    let (status, _) = s
+        .get_json("/api/v1/institutions/no-such-place/credential-counts")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+// ---- PostGIS: uploads and revocation ----
+
+async fn spawn_db_with_upload_token() -> (TestServer, TestDb) {
+    let db = TestDb::create().await;
+    db.import_dir(&repo_path("data")).await;
+    let mut config = bundled_config();
+    config.database_url = Some(db.url.clone());
+    config.upload_token = Some("s3cret-official".into());
+    (spawn(config).await, db)
+}
+
+async fn upload(s: &TestServer, token: Option<&str>, csv: &str) -> (StatusCode, Value) {
+    let mut req = s
+        .client
+        .post(s.url("/api/v1/credentials/batches"))
+        .header("content-type", "text/csv")
+        .body(csv.to_owned());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+const HEADER: &str = "serial,register_no,kind,holder_name,holder_birth_date,occupation_code,occupation_name,institution_id,graduation_year,issue_date,status,revoked_on,revocation_reason\n";
+
+#[tokio::test]
+async fn a_statement_issued_before_revocation_is_reported_revoked_by_the_status_list() {
+    let (s, _db) = spawn_db_with_upload_token().await;
+    let row = "DEMO-CD 000900,DEMO/2024/CD/0900,college_diploma,Lý Thị Thử Nghiệm,2001-04-04,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15";
+    let (status, v) = upload(
+        &s,
+        Some("s3cret-official"),
+        &format!("{HEADER}{row},valid,,\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, jws) = valid_statement(&s, "DEMO-CD 000900", "2001-04-04").await;
+    let keys = jwks(&s).await;
+    let list_url = verify_offline(&jws, &keys, None).unwrap().credential["credentialStatus"]
+        ["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list_path = &list_url[list_url.find("/api/").unwrap()..];
+    let (_, before) = text(&s, list_path).await;
+    assert_eq!(
+        verify_offline(&jws, &keys, Some(&before))
+            .unwrap()
+            .revocation,
+        RevocationCheck::NotRevoked
+    );
+
+    let revoke = format!("{HEADER}{row},revoked,2025-01-10,issued in error\n");
+    assert_eq!(
+        upload(&s, Some("s3cret-official"), &revoke).await.0,
+        StatusCode::CREATED
+    );
+    let (_, after) = text(&s, list_path).await;
+    assert_eq!(
+        verify_offline(&jws, &keys, Some(&after))
+            .unwrap()
+            .revocation,
+        RevocationCheck::Revoked
+    );
+    let (_, v) = verify_json(
+        &s,
+        json!({"serial": "DEMO-CD 000900", "birth_date": "2001-04-04"}),
+    )
+    .await;
+    assert_eq!(v["result"], "revoked");
+    assert_eq!(v["revocation"]["date"], "2025-01-10");
+}
+
+#[tokio::test]
+async fn the_database_answers_like_the_bundled_records() {
+    let (s, _db) = spawn_db_with_upload_token().await;
+    let (_, v) = verify_json(&s, json!({"serial": VALID.0, "birth_date": VALID.1})).await;
+    assert_eq!(v["result"], "valid");
+    let (_, v) = verify_json(&s, json!({"serial": REVOKED.0, "birth_date": REVOKED.1})).await;
+    assert_eq!(v["result"], "revoked");
+    let unknown = verify(
+        &s,
+        json!({"serial": "DEMO-CD 999999", "birth_date": VALID.1}),
+    )
+    .await;
+    let wrong = verify(&s, json!({"serial": VALID.0, "birth_date": "1999-01-01"})).await;
+    assert_eq!(unknown, wrong);
+    let (_, v) = s
+        .get_json("/api/v1/institutions/cd-y-te-tra-vinh/credential-counts")
+        .await;
+    assert_eq!(v["counts"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn uploads_need_the_officials_token() {
+    let (s, _db) = spawn_db_with_upload_token().await;
+    let csv = format!(
+        "{HEADER}X 1,R1,college_diploma,A B,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
+    );
+    assert_eq!(upload(&s, None, &csv).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        upload(&s, Some("guess"), &csv).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_field() {
+    let (s, _db) = spawn_db_with_upload_token().await;
+    let csv = format!(
+        "{HEADER}\
+         GOOD 1,R1,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+         BAD 2,R2,college_diploma,Bình,2000-01-01,5480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+         BAD 3,R3,college_diploma,Chi,2000-01-01,6480201,CNTT,no-such-school,2024,2024-07-01,valid,,\n\
+         GOOD 1,R4,college_diploma,Dũng,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+         BAD 5,R5,college_diploma,Em,2000-01-01,6999999,Không có,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
+    );
+    let (status, v) = upload(&s, Some("s3cret-official"), &csv).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    let at = |line: &str| {
+        errors
+            .iter()
+            .find(|e| e["location"]["position"] == line)
+            .unwrap_or_else(|| panic!("no error at {line}: {v}"))
+    };
+    assert_eq!(at("line 3")["field"], "occupation_code");
+    assert!(
+        at("line 5")["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than once")
+    );
+    // File-level checks fail first; the database's (unknown institution, unknown
+    // occupation) are reported on a batch that passes them.
+    let csv = format!(
+        "{HEADER}\
+         GOOD 1,R1,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
+         BAD 3,R3,college_diploma,Chi,2000-01-01,6480201,CNTT,no-such-school,2024,2024-07-01,valid,,\n\
+         BAD 5,R5,college_diploma,Em,2000-01-01,6999999,Không có,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
+    );
+    let (status, v) = upload(&s, Some("s3cret-official"), &csv).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{v}");
+    assert_eq!(errors[0]["location"]["position"], "line 3");
+    assert_eq!(errors[0]["field"], "institution_id");
+    assert_eq!(errors[1]["location"]["position"], "line 4");
+    assert_eq!(errors[1]["field"], "occupation_code");
+    // Nothing was written, not even the good row.
+    let (_, v) = verify_json(&s, json!({"serial": "GOOD 1", "birth_date": "2000-01-01"})).await;
+    assert_eq!(v["result"], "not_found");
+}

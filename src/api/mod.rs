@@ -90,8 +90,6 @@ pub fn router(state: AppState) -> Router {
         .merge(indicators::router())
         .merge(report::router())
         .fallback_service(web::static_files(&config.web_dir))
-        .merge(web::router())
-        .fallback_service(web::static_files(&config.web_dir))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -46,6 +46,7 @@ async fn the_web_map_passes_its_browser_tests_in_headless_chromium() {
         .args(&files)
         .current_dir(&web)
         .env("VETMAP_URL", &server.base)
+        .env("VETMAP_BASE_URL", &server.base)
         .env("VETMAP_ARTIFACTS", &artifacts)
         .env("VETMAP_CHROMIUM", &chromium)
         .status()

@@ -82,8 +82,15 @@ fn province(c: &mut Criterion) {
 }
 
 fn country(c: &mut Criterion) {
-    let index = ServingIndex::build(vetmap::synth::generate(2_000_000, 1));
-    let population = synthetic_population(&index, 100_000);
+    // `cargo test --all-targets` runs benches once as a smoke test: keep that small.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let (count, cells) = if benching {
+        (2_000_000, 100_000)
+    } else {
+        (2_000, 1_000)
+    };
+    let index = ServingIndex::build(vetmap::synth::generate(count, 1));
+    let population = synthetic_population(&index, cells);
     let occupation = index
         .institutions()
         .iter()

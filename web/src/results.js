@@ -6,6 +6,9 @@ import { kindSvg } from './kinds.js';
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 export function renderResults(list, items, onOpen) {
+  // The list is redrawn when the map stops moving (e.g. after flying to a profile); a
+  // keyboard user whose focus was on an entry must not be dropped back to <body>.
+  const focusedId = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   list.innerHTML = items.map((r) => {
     const n = nameOf(r);
     const meta = [t(`kind.${r.kind}`)];
@@ -20,4 +23,8 @@ export function renderResults(list, items, onOpen) {
       </button></li>`;
   }).join('');
   for (const b of list.querySelectorAll('.result-open')) b.addEventListener('click', () => onOpen(b.dataset.id));
+  if (focusedId) {
+    const again = list.querySelector(`.result-open[data-id="${CSS.escape(focusedId)}"]`);
+    (again || list.closest('section')?.querySelector('h2') || list).focus();
+  }
 }

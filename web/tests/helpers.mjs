@@ -51,6 +51,16 @@ export async function mapIdle(page, frame = page) {
   }, null, { timeout: 30000, polling: 100 });
 }
 
+/// Moves the map and waits for MapLibre's `idle` after that move: right after `jumpTo`
+/// the old tiles still count as loaded, so polling `areTilesLoaded` can win the race.
+export async function jumpAndIdle(page, camera) {
+  await page.evaluate((c) => new Promise((resolve) => {
+    const m = window.__vetmap;
+    m.once('idle', () => resolve());
+    m.jumpTo(c);
+  }), camera);
+}
+
 /// The features MapLibre drew on screen in a layer, with their screen position.
 export async function rendered(frame, layer) {
   return frame.evaluate((l) => window.__vetmap.queryRenderedFeatures({ layers: [l] }).map((f) => {

@@ -2,7 +2,7 @@
 // click, a click on a point opens the profile, and axe finds no serious problem.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { clickMap, launch, mapIdle, open, rendered, seriousViolations, shot } from './helpers.mjs';
+import { clickMap, launch, mapIdle, open, rendered, seriousViolations, shot, jumpAndIdle } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -17,8 +17,7 @@ test('the map loads with no console errors and draws clusters, then points when 
   assert.ok(clustered >= 2, `clusters hold institutions (${clustered})`);
   await shot(page, '01-map-clusters');
 
-  await page.evaluate(() => window.__vetmap.jumpTo({ center: [106.335, 9.94], zoom: 13.5 }));
-  await mapIdle(page);
+  await jumpAndIdle(page, { center: [106.335, 9.94], zoom: 13.5 });
   const points = await rendered(page, 'institutions');
   const ids = points.map((p) => p.props.id);
   assert.ok(ids.includes('cd-nghe-tra-vinh'), `single points drawn: ${ids}`);
@@ -47,8 +46,7 @@ test('a click on a cluster zooms in to where it splits', async () => {
 
 test('a click on an institution opens its profile with programmes, contacts and readiness', async () => {
   const { page, errors, context } = await open(browser, '/');
-  await page.evaluate(() => window.__vetmap.jumpTo({ center: [106.3302, 9.9561], zoom: 15 }));
-  await mapIdle(page);
+  await jumpAndIdle(page, { center: [106.3302, 9.9561], zoom: 15 });
   const point = (await rendered(page, 'institutions')).find((p) => p.props.id === 'cd-nghe-tra-vinh');
   assert.ok(point, 'the college is drawn');
   await clickMap(page, point.x, point.y);

@@ -1,7 +1,7 @@
 // Finding: autocomplete ignores diacritics; filters change the map and the list together.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, mapIdle, open, shot } from './helpers.mjs';
+import { launch, mapIdle, open, shot, jumpAndIdle } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -36,8 +36,7 @@ test('a kind filter narrows the list and the map tiles to that kind', async () =
   for (const m of metas) assert.ok(m.startsWith('Trường cao đẳng'), `only colleges: ${m}`);
   const tiles = await page.evaluate(() => window.__vetmap.getSource('institutions').tiles[0]);
   assert.match(tiles, /kind=college/);
-  await page.evaluate(() => window.__vetmap.jumpTo({ center: [106.335, 9.94], zoom: 13.5 }));
-  await mapIdle(page);
+  await jumpAndIdle(page, { center: [106.335, 9.94], zoom: 13.5 });
   const kinds = await page.evaluate(() => window.__vetmap.queryRenderedFeatures({ layers: ['institutions'] }).map((f) => f.properties.kind));
   assert.ok(kinds.length > 0 && kinds.every((k) => k === 'college'), `map shows colleges only: ${kinds}`);
   await shot(page, '12-filter-colleges');

@@ -439,3 +439,68 @@ async fn tilejson_and_the_catalogue_describe_every_tileset() {
         assert!(fields.contains_key(f), "{f} documented");
     }
 }
+
+/// A synthetic network dense enough that a zoom-12 tile holds more than
+/// `DENSE_TILE_POINTS` institutions: such tiles keep clustering (up to the top zoom),
+/// still counting every institution once.
+#[tokio::test]
+async fn dense_tiles_above_the_cluster_zooms_are_clustered_and_count_everyone_once() {
+    use vetmap::store::files::{ExportFormat, write_dataset};
+    use vetmap::tiles::cluster::DENSE_TILE_POINTS;
+
+    let dir = common::scratch_dir("dense-tiles");
+    write_dataset(
+        &vetmap::synth::generate(50_000, 3),
+        &dir,
+        ExportFormat::Geojson,
+    )
+    .expect("synthetic data writes");
+    let s = common::spawn(vetmap::Config::for_bundled(dir, common::repo_path("web"))).await;
+    let index = s.state.index.current();
+    let in_tile = |c: TileCoord| {
+        let [w, so, e, n] = c.lonlat_bounds(0.0);
+        index
+            .in_bbox(&vetmap::model::Bbox::new(w, so, e, n).unwrap())
+            .len() as i64
+    };
+    // The densest zoom-12 tile, found from the index.
+    let densest = TileCoord::covering(12, data_bbox(&index))
+        .max_by_key(|c| in_tile(*c))
+        .unwrap();
+    let expected = in_tile(densest);
+    assert!(
+        expected > DENSE_TILE_POINTS as i64,
+        "the fixture is dense enough: {expected} in {densest}"
+    );
+
+    let features = tile(&s, "institutions", densest, "")
+        .await
+        .remove("institutions")
+        .expect("an institutions layer")
+        .1;
+    assert!(features.len() <= 256, "at most one feature per cell");
+    let mut counted = 0;
+    let mut clusters = 0;
+    for f in &features {
+        if is_cluster(f) {
+            clusters += 1;
+            assert_eq!(int(f, "expansion_zoom"), 13);
+            counted += int(f, "point_count");
+        } else {
+            counted += 1;
+        }
+    }
+    assert!(clusters > 0, "the dense tile is clustered");
+    assert_eq!(counted, expected, "every institution of {densest} once");
+
+    // The top zoom always shows points, however dense.
+    let top = TileCoord {
+        z: 16,
+        x: densest.x << 4 | 8,
+        y: densest.y << 4 | 8,
+    };
+    let decoded = tile(&s, "institutions", top, "").await;
+    let features = decoded.get("institutions").map_or(&[][..], |l| &l.1[..]);
+    assert_eq!(features.len() as i64, in_tile(top));
+    assert!(features.iter().all(|f| !is_cluster(f)));
+}

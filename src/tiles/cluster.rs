@@ -21,6 +21,10 @@ use crate::model::InstitutionKind;
 pub const CLUSTER_MAX_ZOOM: u8 = 11;
 /// Cells per tile side, as a power of two: 16 cells of 32 pixels on a 512-pixel tile.
 pub const CELLS_LOG2: u8 = 4;
+/// Above [`CLUSTER_MAX_ZOOM`] a tile shows each institution as a point, unless it holds
+/// more than this many: then (below the tileset's top zoom) it is clustered on the fly on
+/// the same 16 × 16 grid, so a dense town cannot make a multi-megabyte tile.
+pub const DENSE_TILE_POINTS: usize = 1000;
 /// The number of institution kinds (checked against the enum in a test).
 pub const KINDS: usize = 7;
 
@@ -128,6 +132,42 @@ impl ClusterPyramid {
     }
 }
 
+/// Clusters one dense tile above [`CLUSTER_MAX_ZOOM`] on the pyramid's grid: `members`
+/// are (position in the index, kind, world position). A cell with one member stays a
+/// point (`count == 1`); every cluster expands at the next zoom. Sorted by cell, so the
+/// same tile encodes to the same bytes.
+pub fn cluster_dense_tile(
+    coord: TileCoord,
+    members: impl Iterator<Item = (u32, InstitutionKind, (f64, f64))>,
+) -> Vec<Cluster> {
+    let cells = f64::from(1u32 << (u32::from(coord.z) + u32::from(CELLS_LOG2)));
+    let side = 1u32 << CELLS_LOG2;
+    let (min_cx, min_cy) = (coord.x << CELLS_LOG2, coord.y << CELLS_LOG2);
+    let mut grid = std::collections::HashMap::<(u32, u32), Cluster>::new();
+    for (member, kind, (wx, wy)) in members {
+        // Points on the tile's far edge belong to this tile: clamp into its cells.
+        let cx = ((wx * cells).floor().max(0.0) as u32).clamp(min_cx, min_cx + side - 1);
+        let cy = ((wy * cells).floor().max(0.0) as u32).clamp(min_cy, min_cy + side - 1);
+        let c = grid.entry((cx, cy)).or_insert_with(|| Cluster {
+            cx,
+            cy,
+            count: 0,
+            sum_x: 0.0,
+            sum_y: 0.0,
+            by_kind: [0; KINDS],
+            member,
+            expansion_zoom: coord.z + 1,
+            children: 0,
+        });
+        c.count += 1;
+        c.sum_x += wx;
+        c.sum_y += wy;
+        c.by_kind[kind_slot(kind)] += 1;
+        c.member = c.member.min(member);
+    }
+    sorted(grid.into_values().collect())
+}
+
 pub fn kind_slot(kind: InstitutionKind) -> usize {
     InstitutionKind::iter()
         .position(|k| k == kind)
@@ -203,6 +243,36 @@ mod tests {
         // or shares its cell with one it cannot be told apart from at that zoom.
         assert_eq!(pyramid.levels[0].len(), 1);
         assert_eq!(pyramid.levels[0][0].count as u64, n);
+    }
+
+    #[test]
+    fn a_dense_tile_keeps_every_member_once_in_cells_inside_the_tile() {
+        let coord = TileCoord {
+            z: 13,
+            x: 6520,
+            y: 3870,
+        };
+        let [x0, y0, x1, y1] = coord.lonlat_bounds(0.0);
+        // 2,500 members on a 50 × 50 lattice across the tile, edges included.
+        let members: Vec<_> = (0..2500u32)
+            .map(|n| {
+                let lon = x0 + (x1 - x0) * f64::from(n % 50) / 49.0;
+                let lat = y0 + (y1 - y0) * f64::from(n / 50) / 49.0;
+                (n, InstitutionKind::College, lonlat_to_world(lon, lat))
+            })
+            .collect();
+        let clusters = cluster_dense_tile(coord, members.iter().copied());
+        assert_eq!(clusters.iter().map(|c| c.count).sum::<u32>(), 2500);
+        assert_eq!(
+            clusters.len(),
+            256,
+            "a 50 × 50 lattice fills all 16 × 16 cells"
+        );
+        for c in &clusters {
+            assert_eq!(c.tile_key(), (coord.x, coord.y));
+            assert_eq!(c.expansion_zoom, 14);
+            assert_eq!(c.by_kind[kind_slot(InstitutionKind::College)], c.count);
+        }
     }
 
     #[test]

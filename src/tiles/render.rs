@@ -3,7 +3,10 @@
 use geo::Coord;
 use strum::IntoEnumIterator;
 
-use super::cluster::{CLUSTER_MAX_ZOOM, Cluster, ClusterPyramid};
+use super::cluster::{
+    CLUSTER_MAX_ZOOM, Cluster, ClusterPyramid, DENSE_TILE_POINTS, cluster_dense_tile,
+};
+use super::coord::lonlat_to_world;
 use super::encode::{LayerBuilder, Prop, TileBuilder};
 use super::frame::{TileFrame, outlines};
 use super::land::Land;
@@ -22,20 +25,11 @@ pub fn institutions(
     let mut tile = TileBuilder::new();
     let mut layer = tile.layer("institutions");
     let all = prepared.index.institutions();
+    let max_zoom = *super::tilesets::Tileset::Institutions.zooms().end();
     match clusters {
         Some(pyramid) if coord.z <= CLUSTER_MAX_ZOOM => {
             for c in pyramid.in_tile(coord) {
-                let inst = &all[c.member as usize];
-                if c.count == 1 {
-                    if let Some(p) = frame.point_lonlat(inst.location.lon(), inst.location.lat()) {
-                        institution_feature(&mut layer, p, c.member, inst);
-                    }
-                } else {
-                    let (wx, wy) = c.world_position();
-                    if let Some(p) = frame.point_world(wx, wy) {
-                        cluster_feature(&mut layer, p, coord.z, c);
-                    }
-                }
+                emit_cluster_or_point(&mut layer, &frame, coord.z, c, all);
             }
         }
         _ => {
@@ -49,19 +43,54 @@ pub fn institutions(
                 .collect();
             // Id order: the same tile encodes to the same bytes every time.
             hits.sort_unstable();
-            for n in hits {
-                let inst = &all[n as usize];
-                if !filter.matches(inst) {
-                    continue;
+            let inside: Vec<(u32, Coord<f64>)> = hits
+                .into_iter()
+                .filter(|n| filter.matches(&all[*n as usize]))
+                .filter_map(|n| {
+                    let inst = &all[n as usize];
+                    let p = frame.point_lonlat(inst.location.lon(), inst.location.lat())?;
+                    Some((n, p))
+                })
+                .collect();
+            if inside.len() > DENSE_TILE_POINTS && coord.z < max_zoom {
+                let members = inside.iter().map(|(n, _)| {
+                    let inst = &all[*n as usize];
+                    let world = lonlat_to_world(inst.location.lon(), inst.location.lat());
+                    (*n, inst.kind, world)
+                });
+                for c in cluster_dense_tile(coord, members) {
+                    emit_cluster_or_point(&mut layer, &frame, coord.z, &c, all);
                 }
-                if let Some(p) = frame.point_lonlat(inst.location.lon(), inst.location.lat()) {
-                    institution_feature(&mut layer, p, n, inst);
+            } else {
+                for (n, p) in inside {
+                    institution_feature(&mut layer, p, n, &all[n as usize]);
                 }
             }
         }
     }
     tile.add(layer);
     tile.finish()
+}
+
+/// A one-member cell is drawn as its institution, at its own position.
+fn emit_cluster_or_point(
+    layer: &mut LayerBuilder,
+    frame: &TileFrame,
+    z: u8,
+    c: &Cluster,
+    all: &[Institution],
+) {
+    if c.count == 1 {
+        let inst = &all[c.member as usize];
+        if let Some(p) = frame.point_lonlat(inst.location.lon(), inst.location.lat()) {
+            institution_feature(layer, p, c.member, inst);
+        }
+    } else {
+        let (wx, wy) = c.world_position();
+        if let Some(p) = frame.point_world(wx, wy) {
+            cluster_feature(layer, p, z, c);
+        }
+    }
 }
 
 fn institution_feature(layer: &mut LayerBuilder, p: Coord<f64>, n: u32, i: &Institution) {

@@ -166,7 +166,7 @@ impl Tileset {
         match self {
             Tileset::Institutions => vec![LayerInfo {
                 id: "institutions",
-                description: "One point per institution; below zoom 12, clusters (cluster=true) of the institutions in a cell",
+                description: "One point per institution; below zoom 12, and up to zoom 15 in tiles holding more than 1000, clusters (cluster=true) of the institutions in a cell",
                 minzoom: min,
                 maxzoom: max,
                 fields: INSTITUTION_FIELDS,

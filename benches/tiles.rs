@@ -74,10 +74,16 @@ fn tiles(c: &mut Criterion) {
         &Tileset::ALL,
     );
 
+    // Two million under `cargo bench`; a smoke-test size under `cargo test --all-targets`.
+    let default = if std::env::args().any(|a| a == "--bench") {
+        2_000_000
+    } else {
+        20_000
+    };
     let count = std::env::var("VETMAP_BENCH_POINTS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2_000_000);
+        .unwrap_or(default);
     let index = ServingIndex::build(vetmap::synth::generate(count, 1));
     let none = InstitutionFilter::default();
     let mut group = c.benchmark_group("clusters");

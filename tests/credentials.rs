@@ -367,6 +367,10 @@ async fn an_institution_shows_counts_per_year_and_level_never_records() {
         ])
     );
     assert!(!v.to_string().contains("DEMO"));
+    // The profile carries the same aggregates, so the map's panel needs one request.
+    let (_, profile) = s.get_json("/api/v1/institutions/cd-nghe-tra-vinh").await;
+    assert_eq!(profile["credential_counts"], v["counts"]);
+    assert!(!profile.to_string().contains("DEMO"));
     let (status, _) = s
         .get_json("/api/v1/institutions/no-such-place/credential-counts")
         .await;

@@ -39,6 +39,12 @@ pub async fn copy_dataset(pool: &PgPool, ds: &Dataset) -> Result<(), StoreError>
             .await
             .map_err(db("writing the commune mapping"))?;
     }
+    // Checking foreign keys row by row costs most of a multi-million-row copy; checking
+    // them once afterwards (re-adding the same constraints validates them with one join)
+    // is many times faster, and the transaction keeps it all or nothing.
+    let foreign_keys = drop_foreign_keys(&mut tx, &["institutions", "programmes"])
+        .await
+        .map_err(db("setting foreign keys aside"))?;
     copy_rows(
         &mut tx,
         &format!("COPY institutions ({INSTITUTION_COLUMNS}) FROM STDIN WITH (FORMAT csv)"),
@@ -58,7 +64,7 @@ pub async fn copy_dataset(pool: &PgPool, ds: &Dataset) -> Result<(), StoreError>
                     i.id.as_str().to_owned(),
                     n.to_string(),
                     p.occupation_code.to_string(),
-                    p.occupation_name.clone(),
+                    p.occupation_name.to_string(),
                     p.level.as_str().to_owned(),
                     p.annual_quota.map(|q| q.to_string()).unwrap_or_default(),
                 ])?;
@@ -68,7 +74,63 @@ pub async fn copy_dataset(pool: &PgPool, ds: &Dataset) -> Result<(), StoreError>
     )
     .await
     .map_err(db("copying programmes"))?;
+    restore_foreign_keys(&mut tx, &foreign_keys)
+        .await
+        .map_err(db("checking foreign keys"))?;
     tx.commit().await.map_err(db("committing the copy"))
+}
+
+/// A foreign key as the catalogue defines it: (table, name, definition).
+type ForeignKey = (String, String, String);
+
+/// Drops the foreign keys of `tables`, returning their exact definitions.
+async fn drop_foreign_keys(
+    conn: &mut PgConnection,
+    tables: &[&str],
+) -> Result<Vec<ForeignKey>, sqlx::Error> {
+    let keys: Vec<ForeignKey> = sqlx::query_as(
+        "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid)
+         FROM pg_constraint
+         WHERE contype = 'f' AND conrelid::regclass::text = ANY($1)
+         ORDER BY 1, 2",
+    )
+    .bind(tables)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, name, _) in &keys {
+        // Audited: identifiers from the catalogue, quoted.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            quote_ident(table),
+            quote_ident(name)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(keys)
+}
+
+/// Re-adds what [`drop_foreign_keys`] removed; PostgreSQL validates every row.
+async fn restore_foreign_keys(
+    conn: &mut PgConnection,
+    keys: &[ForeignKey],
+) -> Result<(), sqlx::Error> {
+    for (table, name, definition) in keys {
+        // Audited: identifiers quoted, the definition as pg_get_constraintdef gave it.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {definition}",
+            quote_ident(table),
+            quote_ident(name)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Names come from the catalogue, but quote them anyway.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Streams CSV rows to a `COPY ... FROM STDIN`, a chunk of items per message.
@@ -132,8 +194,8 @@ fn institution_row(i: &Institution) -> Vec<String> {
             .unwrap_or_default(),
         flag(r.high_quality_school),
         flag(r.digital_school),
-        text(&r.source),
-        i.source.clone(),
+        r.source.as_deref().unwrap_or_default().to_owned(),
+        i.source.to_string(),
         i.updated_at
             .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
     ]

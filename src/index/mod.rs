@@ -24,8 +24,9 @@ type AreaEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 pub struct ServingIndex {
     version: String,
     built_at: DateTime<Utc>,
+    /// Sorted by id: lookups by id are a binary search (a map of millions of cloned ids
+    /// cost more memory and start-up time than it saved).
     institutions: Vec<Institution>,
-    by_id: HashMap<String, u32>,
     points: RTree<PointEntry>,
     areas: Vec<AdminArea>,
     area_by_key: HashMap<(Scheme, String), u32>,
@@ -48,13 +49,11 @@ impl ServingIndex {
             mut institutions,
             version,
         } = dataset;
-        institutions.sort_by(|a, b| a.id.cmp(&b.id));
+        // PostGIS and the files usually give id order already; checking is cheaper.
+        if !institutions.is_sorted_by(|a, b| a.id <= b.id) {
+            institutions.sort_by(|a, b| a.id.cmp(&b.id));
+        }
         areas.sort_by(|a, b| (a.scheme, &a.code).cmp(&(b.scheme, &b.code)));
-        let by_id = institutions
-            .iter()
-            .enumerate()
-            .map(|(n, i)| (i.id.as_str().to_owned(), n as u32))
-            .collect();
         let points = RTree::bulk_load(
             institutions
                 .iter()
@@ -94,7 +93,6 @@ impl ServingIndex {
             version,
             built_at: Utc::now(),
             institutions,
-            by_id,
             points,
             areas,
             area_by_key,
@@ -119,7 +117,10 @@ impl ServingIndex {
     }
 
     pub fn institution(&self, id: &str) -> Option<&Institution> {
-        self.by_id.get(id).map(|&n| &self.institutions[n as usize])
+        self.institutions
+            .binary_search_by(|i| i.id.as_str().cmp(id))
+            .ok()
+            .map(|n| &self.institutions[n])
     }
 
     /// The R-tree of institution positions; entries carry indexes into

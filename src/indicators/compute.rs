@@ -213,7 +213,9 @@ pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> Indic
         .collect();
     let mut by_source: BTreeMap<Option<String>, usize> = BTreeMap::new();
     for i in institutions {
-        *by_source.entry(i.readiness.source.clone()).or_default() += 1;
+        *by_source
+            .entry(i.readiness.source.as_deref().map(str::to_owned))
+            .or_default() += 1;
     }
     let readiness_sources: Vec<SourceCount> = by_source
         .into_iter()

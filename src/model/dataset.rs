@@ -24,6 +24,21 @@ pub struct BrokenReference {
 }
 
 impl Dataset {
+    /// Makes equal occupation names and sources share one allocation (records parsed one
+    /// by one each own a copy); see [`super::Interner`].
+    pub fn share_repeated_text(&mut self) {
+        let mut shared = super::Interner::default();
+        for i in &mut self.institutions {
+            i.source = shared.share(&i.source);
+            if let Some(s) = &i.readiness.source {
+                i.readiness.source = Some(shared.share(s));
+            }
+            for p in &mut i.programmes {
+                p.occupation_name = shared.share(&p.occupation_name);
+            }
+        }
+    }
+
     /// Every reference that does not resolve within this dataset, and every duplicate key.
     pub fn broken_references(&self) -> Vec<BrokenReference> {
         let mut out = Vec::new();

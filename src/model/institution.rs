@@ -1,6 +1,7 @@
 //! A GDNN institution: identity, place, programmes and the Plan's readiness indicators.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,8 @@ pub struct Contacts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Programme {
     pub occupation_code: OccupationCode,
-    pub occupation_name: String,
+    /// Shared between the programmes that repeat it (see [`crate::model::Interner`]).
+    pub occupation_name: Arc<str>,
     pub level: Level,
     pub annual_quota: Option<u32>,
 }
@@ -105,7 +107,7 @@ pub struct Readiness {
     pub high_quality_school: Option<bool>,
     pub digital_school: Option<bool>,
     /// Where these figures come from (and whether they are illustrative).
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,7 +127,7 @@ pub struct Institution {
     pub programmes: Vec<Programme>,
     pub readiness: Readiness,
     /// Where the record comes from, in words a reader can check.
-    pub source: String,
+    pub source: Arc<str>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -225,7 +227,10 @@ impl Institution {
                 .flatten(),
             high_quality_school: e.take(r.opt_bool("high_quality_school")).flatten(),
             digital_school: e.take(r.opt_bool("digital_school")).flatten(),
-            source: e.take(r.opt_str("readiness_source")).flatten(),
+            source: e
+                .take(r.opt_str("readiness_source"))
+                .flatten()
+                .map(Arc::from),
         };
         let source = e.take(r.req_str("source"));
         let updated_at = e.take(r.req_str("updated_at").and_then(|s| {
@@ -297,7 +302,7 @@ impl Institution {
                 contacts,
                 programmes,
                 readiness,
-                source,
+                source: source.into(),
                 updated_at,
             }),
             _ => Err(e),
@@ -387,7 +392,7 @@ impl Programme {
             (Some(occupation_code), Some(occupation_name), Some(level)) if e.is_empty() => {
                 Ok(Programme {
                     occupation_code,
-                    occupation_name,
+                    occupation_name: occupation_name.into(),
                     level,
                     annual_quota,
                 })

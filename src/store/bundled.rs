@@ -46,6 +46,7 @@ pub fn load_dir(dir: &Path) -> Result<Bundled, StoreError> {
     }
     let version = format!("files-{}", &hex::encode(hasher.finalize())[..16]);
     let mut bundled = assemble(batches);
+    bundled.dataset.share_repeated_text();
     bundled.population.version = version.clone();
     bundled.dataset.version = version;
     let mut broken = bundled.dataset.broken_references();

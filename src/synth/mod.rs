@@ -17,6 +17,8 @@
 pub mod catalogue;
 pub mod places;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use geo::{MultiPolygon, Polygon, Rect};
 use rand::{Rng, RngExt, SeedableRng};
@@ -24,8 +26,8 @@ use rand_pcg::Pcg64;
 
 use crate::model::{
     AdminArea, AdminCodes, AdminLevel, Contacts, Dataset, Institution, InstitutionId,
-    InstitutionKind, Level, LonLat, Occupation, OccupationCode, Ownership, PositionAccuracy,
-    Programme, Readiness, Scheme,
+    InstitutionKind, Interner, Level, LonLat, Occupation, OccupationCode, Ownership,
+    PositionAccuracy, Programme, Readiness, Scheme,
 };
 use catalogue::{FAMILIES, KIND_SHARES, SPECIALISMS};
 use places::{TOWNS, Town};
@@ -37,10 +39,13 @@ const KM_PER_DEG_LAT: f64 = 111.32;
 /// A reproducible synthetic network of `count` institutions.
 pub fn generate(count: usize, seed: u64) -> Dataset {
     let mut rng = Pcg64::seed_from_u64(seed);
-    let source = format!("synthetic: vetmap synth --seed {seed}; not a real institution");
-    let readiness_source = "synthetic: illustrative values".to_owned();
-    let updated_at: DateTime<Utc> = DateTime::from_timestamp(1_767_225_600, 0) // 2026-01-01
-        .unwrap_or_default();
+    let mut common = Common {
+        source: format!("synthetic: vetmap synth --seed {seed}; not a real institution").into(),
+        readiness_source: "synthetic: illustrative values".into(),
+        updated_at: DateTime::from_timestamp(1_767_225_600, 0) // 2026-01-01
+            .unwrap_or_default(),
+        names: Interner::default(),
+    };
     let width = count.to_string().len().max(7);
     let towns = WeightedPick::new(TOWNS.iter().map(|t| t.weight));
     let kinds = WeightedPick::new(KIND_SHARES.iter().map(|k| k.1));
@@ -49,15 +54,7 @@ pub fn generate(count: usize, seed: u64) -> Dataset {
         .map(|n| {
             let town_no = towns.pick(&mut rng);
             let kind = KIND_SHARES[kinds.pick(&mut rng)].0;
-            institution(
-                &mut rng,
-                Serial { n, width },
-                town_no,
-                kind,
-                &source,
-                &readiness_source,
-                updated_at,
-            )
+            institution(&mut rng, Serial { n, width }, town_no, kind, &mut common)
         })
         .collect();
     Dataset {
@@ -139,9 +136,7 @@ fn institution(
     serial: Serial,
     town_no: usize,
     kind: InstitutionKind,
-    source: &str,
-    readiness_source: &str,
-    updated_at: DateTime<Utc>,
+    common: &mut Common,
 ) -> Institution {
     let town = &TOWNS[town_no];
     let Serial { n, width } = serial;
@@ -177,7 +172,7 @@ fn institution(
         teachers_digital_trained_pct: Some(f64::from(rng.random_range(0..=100u8))),
         high_quality_school: Some(kind == InstitutionKind::College && rng.random_bool(0.2)),
         digital_school: Some(rng.random_bool(0.2)),
-        source: Some(readiness_source.to_owned()),
+        source: Some(common.readiness_source.clone()),
     };
     Institution {
         id: InstitutionId::parse(&format!("syn-{:0width$}", n + 1))
@@ -196,11 +191,19 @@ fn institution(
             ..AdminCodes::default()
         },
         contacts: Contacts::default(),
-        programmes: programmes(rng, kind),
+        programmes: programmes(rng, kind, &mut common.names),
         readiness,
-        source: source.to_owned(),
-        updated_at,
+        source: common.source.clone(),
+        updated_at: common.updated_at,
     }
+}
+
+/// What every generated institution shares: one allocation of each repeated text.
+struct Common {
+    source: Arc<str>,
+    readiness_source: Arc<str>,
+    updated_at: DateTime<Utc>,
+    names: Interner,
 }
 
 /// A point near the town: 70% within a few kilometres (the town), the rest spread over
@@ -220,7 +223,7 @@ fn scatter(rng: &mut impl Rng, town: &Town) -> LonLat {
         .unwrap_or_else(|_| unreachable!("towns lie well inside the valid range"))
 }
 
-fn programmes(rng: &mut impl Rng, kind: InstitutionKind) -> Vec<Programme> {
+fn programmes(rng: &mut impl Rng, kind: InstitutionKind, names: &mut Interner) -> Vec<Programme> {
     let ((lo, hi), levels) = catalogue::profile(kind);
     let count = rng.random_range(lo..=hi).min(FAMILIES.len());
     // Distinct families: a partial Fisher-Yates shuffle of their indexes.
@@ -233,7 +236,7 @@ fn programmes(rng: &mut impl Rng, kind: InstitutionKind) -> Vec<Programme> {
             let level: Level = levels[rng.random_range(0..levels.len())];
             Programme {
                 occupation_code: code(catalogue::code_digit(level), family),
-                occupation_name: name.to_owned(),
+                occupation_name: names.intern(name),
                 level,
                 annual_quota: Some(rng.random_range(2..=20u32) * 10),
             }

@@ -92,7 +92,7 @@ pub async fn import_batches(
                                 institution_id: id.as_str().to_owned(),
                                 ordinal: *n - 1,
                                 occupation_code: p.occupation_code.to_string(),
-                                occupation_name: p.occupation_name.clone(),
+                                occupation_name: p.occupation_name.to_string(),
                                 level: p.level.as_str().to_owned(),
                                 annual_quota: p.annual_quota.map(|q| q as i32),
                             },
@@ -372,8 +372,8 @@ async fn upsert_institutions(
     .bind(items.iter().map(|i| i.readiness.teachers_digital_trained_pct).collect::<Vec<_>>())
     .bind(flag(&|i| i.readiness.high_quality_school))
     .bind(flag(&|i| i.readiness.digital_school))
-    .bind(text(&|i| i.readiness.source.clone()))
-    .bind(text(&|i| Some(i.source.clone())))
+    .bind(text(&|i| i.readiness.source.as_deref().map(str::to_owned)))
+    .bind(text(&|i| Some(i.source.to_string())))
     .bind(items.iter().map(|i| i.updated_at).collect::<Vec<_>>())
     .execute(conn)
     .await
@@ -406,7 +406,7 @@ async fn replace_programmes(
                 institution_id: i.id.to_string(),
                 ordinal: n as i32,
                 occupation_code: p.occupation_code.to_string(),
-                occupation_name: p.occupation_name.clone(),
+                occupation_name: p.occupation_name.to_string(),
                 level: p.level.as_str().to_owned(),
                 annual_quota: p.annual_quota.map(|q| q as i32),
             })

@@ -4,11 +4,11 @@ use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::model::{
-    AdminArea, AdminCodes, CommuneMapping, Contacts, Dataset, Institution, InstitutionId, LonLat,
-    Occupation, OccupationCode, Programme, Readiness,
+    AdminArea, AdminCodes, CommuneMapping, Contacts, Dataset, Institution, InstitutionId, Interner,
+    LonLat, Occupation, OccupationCode, Programme, Readiness,
 };
 use crate::store::StoreError;
 
@@ -75,8 +75,10 @@ pub async fn data_version(pool: &PgPool) -> Result<String, StoreError> {
     Ok(format!("db-{version}"))
 }
 
-/// Loads everything the serving index needs, in one repeatable-read transaction so that
-/// the version and the rows belong together.
+/// Loads everything the serving index needs, in one repeatable-read snapshot so that the
+/// version and the rows belong together. The two big tables are read at the same time
+/// on two connections sharing that snapshot (`pg_export_snapshot`): at national scale
+/// start-up is mostly these reads, and each keeps one core (ours or the server's) busy.
 pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     let db = StoreError::db;
     let mut tx = pool.begin().await.map_err(db("starting a read"))?;
@@ -88,6 +90,12 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
         .fetch_one(&mut *tx)
         .await
         .map_err(db("reading the data version"))?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db("exporting the read snapshot"))?;
+    let mut second = pool.begin().await.map_err(db("starting a second read"))?;
+    join_snapshot(&mut second, &snapshot).await?;
 
     let occupations = sqlx::query_as::<_, (String, String, Option<String>)>(
         "SELECT code, name_vi, name_en FROM occupations ORDER BY code",
@@ -133,62 +141,18 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     })
     .collect();
 
-    // Programmes grouped by institution, in the order both queries share (by id), so
-    // each institution takes its group by merging: no map of millions of keys, and rows
-    // are streamed rather than held twice.
-    let started = Instant::now();
-    let mut grouped: Vec<(String, Vec<Programme>)> = Vec::new();
-    let mut count = 0usize;
-    let mut rows = sqlx::query_as::<_, ProgrammeRow>(
-        "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
-         FROM programmes ORDER BY institution_id, ordinal",
-    )
-    .fetch(&mut *tx);
-    while let Some(p) = rows.try_next().await.map_err(db("reading programmes"))? {
-        count += 1;
-        let programme = Programme {
-            occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
-            occupation_name: p.occupation_name,
-            level: p
-                .level
-                .parse()
-                .map_err(|_| corrupt_text("level", &p.level))?,
-            annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
-        };
-        match grouped.last_mut() {
-            Some((id, list)) if *id == p.institution_id => list.push(programme),
-            _ => grouped.push((p.institution_id, vec![programme])),
+    let (grouped, mut institutions) =
+        tokio::try_join!(read_programmes(&mut second), read_institutions(&mut tx))?;
+    // Both reads are ordered by institution id (the same collation, the same snapshot),
+    // so each institution takes its group by merging: no map of millions of keys.
+    let mut groups = grouped.into_iter().peekable();
+    for inst in &mut institutions {
+        if let Some((id, _)) = groups.peek()
+            && id == inst.id.as_str()
+        {
+            inst.programmes = groups.next().map(|g| g.1).unwrap_or_default();
         }
     }
-    drop(rows);
-    // Start-up time at national scale is mostly these two reads: say where it goes.
-    tracing::info!(
-        rows = count,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "loaded programmes"
-    );
-
-    let started = Instant::now();
-    let mut groups = grouped.into_iter().peekable();
-    let mut institutions = Vec::new();
-    let mut rows = sqlx::query_as::<_, InstitutionRow>(
-        "SELECT id, code, name_vi, name_en, kind, ownership, ST_X(geom) AS lon, ST_Y(geom) AS lat,
-                position_accuracy, address, province_pre2025, district_pre2025, commune_pre2025,
-                province_2025, commune_2025, phone, email, website, digital_infrastructure,
-                connected_national_platform, digitised_learning_records, digitised_diplomas,
-                teachers_digital_trained_pct, high_quality_school, digital_school,
-                readiness_source, source, updated_at
-         FROM institutions ORDER BY id",
-    )
-    .fetch(&mut *tx);
-    while let Some(r) = rows.try_next().await.map_err(db("reading institutions"))? {
-        let progs = match groups.peek() {
-            Some((id, _)) if *id == r.id => groups.next().map(|g| g.1).unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        institutions.push(institution_from_row(r, progs)?);
-    }
-    drop(rows);
     if let Some((id, _)) = groups.next() {
         // Every programme references an institution (foreign key), so only a mismatch of
         // the two orders could leave a group unclaimed: refuse rather than drop it.
@@ -196,11 +160,7 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
             "programmes of institution {id:?} were not matched to it while loading"
         )));
     }
-    tracing::info!(
-        rows = institutions.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "loaded institutions"
-    );
+    second.commit().await.map_err(db("finishing a read"))?;
     tx.commit().await.map_err(db("finishing a read"))?;
 
     Ok(Dataset {
@@ -212,9 +172,105 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     })
 }
 
+/// Makes a fresh transaction read the snapshot another one exported.
+async fn join_snapshot(conn: &mut PgConnection, snapshot: &str) -> Result<(), StoreError> {
+    let db = StoreError::db;
+    // A snapshot id is hex digits and dashes; SET cannot take a bind parameter, so the
+    // id is checked before it is written into the statement.
+    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(StoreError::Corrupt(format!(
+            "unexpected snapshot id {snapshot:?}"
+        )));
+    }
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *conn)
+        .await
+        .map_err(db("starting a second read"))?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SET TRANSACTION SNAPSHOT '{snapshot}'"
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(db("sharing the read snapshot"))?;
+    Ok(())
+}
+
+/// Programmes grouped by institution id, in id order. Rows are streamed, not held twice,
+/// and repeated occupation names share one allocation.
+async fn read_programmes(
+    conn: &mut PgConnection,
+) -> Result<Vec<(String, Vec<Programme>)>, StoreError> {
+    let started = Instant::now();
+    let mut names = Interner::default();
+    let mut grouped: Vec<(String, Vec<Programme>)> = Vec::new();
+    let mut count = 0usize;
+    let mut rows = sqlx::query_as::<_, ProgrammeRow>(
+        "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
+         FROM programmes ORDER BY institution_id, ordinal",
+    )
+    .fetch(&mut *conn);
+    while let Some(p) = rows
+        .try_next()
+        .await
+        .map_err(StoreError::db("reading programmes"))?
+    {
+        count += 1;
+        let programme = Programme {
+            occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
+            occupation_name: names.intern(&p.occupation_name),
+            level: p
+                .level
+                .parse()
+                .map_err(|_| corrupt_text("level", &p.level))?,
+            annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
+        };
+        match grouped.last_mut() {
+            Some((id, list)) if *id == p.institution_id => list.push(programme),
+            _ => grouped.push((p.institution_id, vec![programme])),
+        }
+    }
+    // Start-up time at national scale is mostly the two big reads: say where it goes.
+    tracing::info!(
+        rows = count,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded programmes"
+    );
+    Ok(grouped)
+}
+
+/// Institutions in id order, without their programmes yet.
+async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, StoreError> {
+    let started = Instant::now();
+    let mut sources = Interner::default();
+    let mut institutions = Vec::new();
+    let mut rows = sqlx::query_as::<_, InstitutionRow>(
+        "SELECT id, code, name_vi, name_en, kind, ownership, ST_X(geom) AS lon, ST_Y(geom) AS lat,
+                position_accuracy, address, province_pre2025, district_pre2025, commune_pre2025,
+                province_2025, commune_2025, phone, email, website, digital_infrastructure,
+                connected_national_platform, digitised_learning_records, digitised_diplomas,
+                teachers_digital_trained_pct, high_quality_school, digital_school,
+                readiness_source, source, updated_at
+         FROM institutions ORDER BY id",
+    )
+    .fetch(&mut *conn);
+    while let Some(r) = rows
+        .try_next()
+        .await
+        .map_err(StoreError::db("reading institutions"))?
+    {
+        institutions.push(institution_from_row(r, &mut sources)?);
+    }
+    tracing::info!(
+        rows = institutions.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded institutions"
+    );
+    Ok(institutions)
+}
+
 fn institution_from_row(
     r: InstitutionRow,
-    programmes: Vec<Programme>,
+    sources: &mut Interner,
 ) -> Result<Institution, StoreError> {
     Ok(Institution {
         id: InstitutionId::parse(&r.id).map_err(corrupt)?,
@@ -244,7 +300,7 @@ fn institution_from_row(
             email: r.email,
             website: r.website,
         },
-        programmes,
+        programmes: Vec::new(),
         readiness: Readiness {
             digital_infrastructure: r.digital_infrastructure,
             connected_national_platform: r.connected_national_platform,
@@ -253,9 +309,9 @@ fn institution_from_row(
             teachers_digital_trained_pct: r.teachers_digital_trained_pct,
             high_quality_school: r.high_quality_school,
             digital_school: r.digital_school,
-            source: r.readiness_source,
+            source: r.readiness_source.as_deref().map(|s| sources.intern(s)),
         },
-        source: r.source,
+        source: sources.intern(&r.source),
         updated_at: r.updated_at,
     })
 }

@@ -11,7 +11,8 @@
 # Knobs: BENCH_BIG (institutions in the big network), BENCH_DURATION (seconds of load per
 # endpoint, default 10), BENCH_FILES_BIG=1 also writes the big network to files and starts
 # from them (slow: see docs/BENCHMARKS.md), BENCH_CONNECTIONS (wrk connections, default 8), BENCH_CRITERION=0
-# skips the criterion benches, PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
+# skips the criterion benches, BENCH_KEEP_DB=1 keeps the generated PostGIS databases for the next
+# run (and reuses them), PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,6 +39,7 @@ WORK=$(mktemp -d /tmp/vetmap-bench.XXXXXX)
 RESULTS=$WORK/results.tsv
 DBS=()
 SERVER_PID=
+declare -A DB_NAME
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   for db in "${DBS[@]}"; do dropdb --if-exists "$db" 2>/dev/null || true; done
@@ -50,8 +52,8 @@ now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 log() { echo "[bench $(( $(date +%s) - STARTED ))s] $*" >&2; }
 
-log "building the release binary"
-cargo build --release --locked --quiet
+log "building the release binary and the tile load example"
+cargo build --release --locked --quiet --bin vetmap --example tile_load
 
 # --- data ------------------------------------------------------------------------------
 for n in $SMALL $BIG; do
@@ -61,10 +63,24 @@ for n in $SMALL $BIG; do
     "$BIN" synth --count "$n" --seed $SEED --out "$WORK/n$n" >>"$WORK/synth.log" 2>&1
     record synth files "$n" "$(elapsed "$t0" "$(now)")" "$(du -sm "$WORK/n$n" | cut -f1)"
   fi
-  db="vetmap_bench_$$_$n"
-  DBS+=("$db")
-  createdb "$db"
+  if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then
+    # Kept between runs (same seed, so the same data): generating 2 M rows takes minutes.
+    db="vetmap_bench_keep_${n}_seed$SEED"
+  else
+    db="vetmap_bench_$$_$n"
+    DBS+=("$db")
+  fi
+  DB_NAME[$n]=$db
   url="postgres://$PGUSER@$PGHOST:$PGPORT/$db"
+  if [ "${BENCH_KEEP_DB:-0}" = 1 ] && \
+     [ "$(psql -d "$db" -Atc "SELECT count(*) FROM institutions" 2>/dev/null || echo 0)" = "$n" ]; then
+    log "reusing $db"
+    "$BIN" migrate --database-url "$url" >>"$WORK/synth.log" 2>&1
+    record note "synth-$n" "PostGIS database $db kept from an earlier run (BENCH_KEEP_DB=1); its generation time is not re-measured"
+    continue
+  fi
+  dropdb --if-exists "$db" 2>/dev/null || true
+  createdb "$db"
   "$BIN" migrate --database-url "$url" >>"$WORK/synth.log" 2>&1
   log "synth $n institutions into PostGIS"
   t0=$(now)
@@ -73,7 +89,8 @@ for n in $SMALL $BIG; do
     "$(psql -d "$db" -Atc "SELECT pg_database_size(current_database()) / 1048576")"
 done
 mkdir -p "$WORK/paths"
-python3 scripts/bench/paths.py "$WORK/n$SMALL/institutions.geojson" "$WORK/paths"
+python3 scripts/bench/paths.py "$WORK/n$SMALL/institutions.geojson" "$WORK/paths" 2>"$WORK/paths.log"
+record raw "Request mixes: the occupation filters" "$WORK/paths.log"
 
 # --- servers ---------------------------------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -116,7 +133,8 @@ stop_server() {
 # load NAME: drives every endpoint of the mix against the running server.
 load() {
   local name=$1 mix path code
-  for mix in health nearby items_bbox tiles_z6 tiles_z10 tiles_z14 search; do
+  for mix in health nearby nearby_occ_common nearby_occ_rare items_bbox items_region \
+             tiles_z6 tiles_z10 tiles_z14 search autocomplete; do
     path=$(head -n 1 "$WORK/paths/$mix.txt")
     code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$path")
     if [ "$code" = 404 ]; then
@@ -134,7 +152,7 @@ load() {
 start_server "files-$SMALL" VETMAP_DATA_DIR="$WORK/n$SMALL"
 load "files-$SMALL"
 stop_server
-start_server "postgis-$SMALL" DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/vetmap_bench_$$_$SMALL"
+start_server "postgis-$SMALL" DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/${DB_NAME[$SMALL]}"
 stop_server
 if [ "${BENCH_FILES_BIG:-0}" = 1 ]; then
   start_server "files-$BIG" VETMAP_DATA_DIR="$WORK/n$BIG"
@@ -142,14 +160,30 @@ if [ "${BENCH_FILES_BIG:-0}" = 1 ]; then
 else
   record note "files-$BIG" "skipped by default (BENCH_FILES_BIG=1 runs it): writing 2,000,000 institutions as GeoJSON took 6 min 36 s and 15.4 GiB peak RSS with the in-memory writer, see the analysis"
 fi
-start_server "postgis-$BIG" DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/vetmap_bench_$$_$BIG"
+start_server "postgis-$BIG" DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/${DB_NAME[$BIG]}"
 load "postgis-$BIG"
+# Tiles over the densest synthetic region (around Hà Nội): each tile once (uncached, the
+# server renders it), then repeated for a fixed time (cached); sizes per zoom.
+log "tile load, uncached then cached"
+"$CARGO_TARGET_DIR/release/examples/tile_load" "$BASE" institutions 105.6,20.8,106.1,21.2 \
+  6,8,10,11,12,13,14 --seconds "$DURATION" --concurrency "$CONNS" --max-tiles-per-zoom 400 \
+  >"$WORK/tile-load.txt" 2>&1 || true
+record raw "Tiles of postgis-$BIG (examples/tile_load.rs, box 105.6,20.8,106.1,21.2, $CONNS concurrent)" "$WORK/tile-load.txt"
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+record note "postgis-$BIG" "resident memory after the tile load (tile cache included): $((rss / 1024)) MiB"
 stop_server
+
+# The same tiles from PostGIS itself (ST_AsMVT, computed per request), on the same data.
+log "PostGIS ST_AsMVT comparison"
+DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/${DB_NAME[$BIG]}" \
+  bash benches/postgis/run.sh 105.6,20.8,106.1,21.2 "8 11 13" "$DURATION" 2 >"$WORK/postgis-tiles.txt" 2>&1 || true
+record raw "PostGIS ST_AsMVT on postgis-$BIG (benches/postgis/run.sh, 2 pgbench clients, $DURATION s per zoom)" "$WORK/postgis-tiles.txt"
 
 # --- criterion -------------------------------------------------------------------------
 if [ "${BENCH_CRITERION:-1}" != 0 ]; then
   log "criterion benches"
   rm -rf "$CARGO_TARGET_DIR/criterion"
+  VETMAP_BENCH_SIZES=${VETMAP_BENCH_SIZES:-2000,$BIG} \
   cargo bench --locked --quiet --benches -- --warm-up-time 1 --measurement-time 3 --noplot \
     >"$WORK/criterion.txt" 2>&1 || { tail -30 "$WORK/criterion.txt" >&2; exit 1; }
 fi

@@ -50,6 +50,28 @@ def main():
         items.append("/collections/institutions/items?bbox=%.4f,%.4f,%.4f,%.4f&limit=100"
                      % (lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05))
     mixes["items_bbox"] = items
+    # A region-sized box (about 1.1 x 1.1 degrees): numberMatched in the tens of thousands
+    # at national scale, a page of 100 returned.
+    region = []
+    for _ in range(N):
+        lon, lat = jitter(0.1)
+        region.append("/collections/institutions/items?bbox=%.4f,%.4f,%.4f,%.4f&limit=100"
+                      % (lon - 0.55, lat - 0.55, lon + 0.55, lat + 0.55))
+    mixes["items_region"] = region
+    # Nearby with an occupation filter: the code taught by about 1% of institutions, and
+    # the rarest code of the sample (the R-tree walk must skip almost everything).
+    teaching = {}
+    for f in feats:
+        for code in {p["occupation_code"] for p in f["properties"].get("programmes") or []}:
+            teaching[code] = teaching.get(code, 0) + 1
+    if teaching:
+        common = min(teaching, key=lambda c: abs(math.log(teaching[c] / len(feats)) - math.log(0.01)))
+        rare = min(teaching, key=lambda c: (teaching[c], c))
+        for name, code in (("nearby_occ_common", common), ("nearby_occ_rare", rare)):
+            mixes[name] = ["/api/v1/nearby?lon=%.5f&lat=%.5f&limit=10&occupation=%s"
+                           % (*jitter(0.2), code) for _ in range(N)]
+            print("%s: occupation %s, taught by %.3f%% of the sample's institutions"
+                  % (name, code, 100.0 * teaching[code] / len(feats)), file=sys.stderr)
     for z in (6, 10, 14):
         # A few hundred distinct tiles at most, requested again and again: the cached case.
         tiles = sorted({tile(*jitter(0.05), z) for _ in range(300)})
@@ -60,6 +82,13 @@ def main():
         k = rng.randint(2, min(4, len(words)))
         queries.append("/api/v1/search?q=" + quote(" ".join(words[:k])))
     mixes["search"] = queries
+    prefixes = []
+    for _ in range(N):
+        words = fold(rng.choice(names)).split()
+        k = rng.randint(1, min(3, len(words)))
+        last = words[k - 1][: max(1, len(words[k - 1]) // 2)]
+        prefixes.append("/api/v1/search/autocomplete?q=" + quote(" ".join(words[: k - 1] + [last])))
+    mixes["autocomplete"] = prefixes
     for name, paths in mixes.items():
         with open("%s/%s.txt" % (out, name), "w", encoding="utf-8") as f:
             f.write("\n".join(paths) + "\n")

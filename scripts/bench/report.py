@@ -175,6 +175,15 @@ def main():
                 L.append("Resident memory after the load: %d MiB." % (int(r[2]) // 1024))
         L.append("")
 
+    for r in rows:
+        if r[0] == "raw" and os.path.exists(r[2]):
+            L.append("### %s" % r[1])
+            L.append("")
+            L.append("```")
+            L.extend(open(r[2], encoding="utf-8", errors="replace").read().rstrip().splitlines())
+            L.append("```")
+            L.append("")
+
     crit = criterion_rows(a.criterion) if os.path.isdir(a.criterion) else []
     if crit:
         L.append("### Criterion benches (`cargo bench`)")

@@ -195,3 +195,42 @@ fn blocking_get(url: &str) -> String {
         .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }
+
+/// TileJSON, nearby, search and locate answer from the data alone: a repeat request with
+/// the validators it was given costs a 304 without a body, and a different query gets a
+/// different entity tag.
+#[tokio::test]
+async fn data_derived_answers_revalidate_with_304() {
+    let s = spawn_bundled().await;
+    let mut tags = std::collections::HashSet::new();
+    for path in [
+        "/tiles/institutions.json",
+        "/api/v1/nearby?lon=106.34&lat=9.94&limit=3",
+        "/api/v1/nearby?lon=106.34&lat=9.94&limit=4",
+        "/api/v1/search?q=cao%20dang",
+        "/api/v1/locate?lon=106.34&lat=9.94",
+    ] {
+        let first = s.get(path).await;
+        assert_eq!(first.status(), 200, "{path}");
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(first.headers().contains_key("last-modified"), "{path}");
+        assert!(tags.insert(etag.clone()), "{path}: its own entity tag");
+        let again = s
+            .client
+            .get(s.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty());
+        let stale = s
+            .client
+            .get(s.url(path))
+            .header("if-none-match", "W/\"not-this-one\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 200, "{path}");
+    }
+}

@@ -86,6 +86,39 @@ impl Validators {
     }
 }
 
+/// Middleware for GET endpoints whose answer depends only on the request and the serving
+/// index (TileJSON, nearby, search, locate): validators from the data version, so a
+/// repeat visit costs a `304`. The variant includes the process start, because TileJSON
+/// also depends on the configuration (public URL) a restart may change. Handlers that set
+/// their own `ETag` (tiles) keep it.
+pub async fn revalidate_by_data_version(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    static PROCESS: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| Utc::now().timestamp_nanos_opt().unwrap_or(0).to_string());
+    if request.method() != axum::http::Method::GET {
+        return next.run(request).await;
+    }
+    let index = state.index.current();
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let variant = format!("{}|{accept}|{}", request.uri(), *PROCESS);
+    let validators = Validators::new(index.version(), index.built_at(), &variant);
+    if let Some(not_modified) = validators.not_modified(request.headers()) {
+        return not_modified;
+    }
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::OK && !response.headers().contains_key(header::ETAG) {
+        validators.apply(&mut response);
+    }
+    response
+}
+
 /// The opaque part of an entity tag, weak or strong.
 fn opaque(tag: &str) -> &str {
     tag.strip_prefix("W/").unwrap_or(tag)

@@ -79,10 +79,19 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(features::router())
         .merge(openapi::router())
-        .merge(tiles::router())
-        .merge(nearby::router())
-        .merge(search::router())
-        .merge(locate::router())
+        .merge(
+            // Answers that follow from the request and the data alone: revalidated by the
+            // data version, so a repeat visit of the map costs 304s.
+            Router::new()
+                .merge(tiles::router())
+                .merge(nearby::router())
+                .merge(search::router())
+                .merge(locate::router())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    caching::revalidate_by_data_version,
+                )),
+        )
         .merge(profile::router())
         .merge(html::router())
         .merge(credentials::router())

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.VETMAP_URL || 'http://127.0.0.1:8080';
-const ARTIFACTS = process.env.VETMAP_ARTIFACTS || join(process.cwd(), '..', 'target', 'test-artifacts', 'browser');
+export const ARTIFACTS = process.env.VETMAP_ARTIFACTS || join(process.cwd(), '..', 'target', 'test-artifacts', 'browser');
 const CHROMIUM = process.env.VETMAP_CHROMIUM || '/usr/bin/chromium';
 mkdirSync(ARTIFACTS, { recursive: true });
 

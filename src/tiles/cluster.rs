@@ -46,6 +46,28 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    fn empty(cx: u32, cy: u32, member: u32, expansion_zoom: u8) -> Self {
+        Self {
+            cx,
+            cy,
+            count: 0,
+            sum_x: 0.0,
+            sum_y: 0.0,
+            by_kind: [0; KINDS],
+            member,
+            expansion_zoom,
+            children: 0,
+        }
+    }
+
+    /// Counts one institution (at world position `wx`, `wy`) in.
+    fn add(&mut self, (wx, wy): (f64, f64), kind: InstitutionKind) {
+        self.count += 1;
+        self.sum_x += wx;
+        self.sum_y += wy;
+        self.by_kind[kind_slot(kind)] += 1;
+    }
+
     /// The mean position of the members, in world units.
     pub fn world_position(&self) -> (f64, f64) {
         let n = f64::from(self.count);
@@ -80,22 +102,10 @@ impl ClusterPyramid {
             let (wx, wy) = lonlat_to_world(inst.location.lon(), inst.location.lat());
             let cx = ((wx * cells).floor().max(0.0) as u32).min(max_cell);
             let cy = ((wy * cells).floor().max(0.0) as u32).min(max_cell);
-            let kind = kind_slot(inst.kind);
-            let c = bottom.entry((cx, cy)).or_insert_with(|| Cluster {
-                cx,
-                cy,
-                count: 0,
-                sum_x: 0.0,
-                sum_y: 0.0,
-                by_kind: [0; KINDS],
-                member: n as u32,
-                expansion_zoom: CLUSTER_MAX_ZOOM + 1,
-                children: 0,
-            });
-            c.count += 1;
-            c.sum_x += wx;
-            c.sum_y += wy;
-            c.by_kind[kind] += 1;
+            bottom
+                .entry((cx, cy))
+                .or_insert_with(|| Cluster::empty(cx, cy, n as u32, CLUSTER_MAX_ZOOM + 1))
+                .add((wx, wy), inst.kind);
         }
         let mut levels: Vec<Vec<Cluster>> = vec![Vec::new(); top + 1];
         levels[top] = sorted(bottom.into_values().collect());
@@ -148,21 +158,10 @@ pub fn cluster_dense_tile(
         // Points on the tile's far edge belong to this tile: clamp into its cells.
         let cx = ((wx * cells).floor().max(0.0) as u32).clamp(min_cx, min_cx + side - 1);
         let cy = ((wy * cells).floor().max(0.0) as u32).clamp(min_cy, min_cy + side - 1);
-        let c = grid.entry((cx, cy)).or_insert_with(|| Cluster {
-            cx,
-            cy,
-            count: 0,
-            sum_x: 0.0,
-            sum_y: 0.0,
-            by_kind: [0; KINDS],
-            member,
-            expansion_zoom: coord.z + 1,
-            children: 0,
-        });
-        c.count += 1;
-        c.sum_x += wx;
-        c.sum_y += wy;
-        c.by_kind[kind_slot(kind)] += 1;
+        let c = grid
+            .entry((cx, cy))
+            .or_insert_with(|| Cluster::empty(cx, cy, member, coord.z + 1));
+        c.add((wx, wy), kind);
         c.member = c.member.min(member);
     }
     sorted(grid.into_values().collect())
@@ -187,17 +186,9 @@ fn merge_up(below: &[Cluster], z: u8) -> Vec<Cluster> {
         std::collections::HashMap::<(u32, u32), Cluster>::with_capacity(below.len() / 2);
     for child in below {
         let key = (child.cx >> 1, child.cy >> 1);
-        let p = parents.entry(key).or_insert_with(|| Cluster {
-            cx: key.0,
-            cy: key.1,
-            count: 0,
-            sum_x: 0.0,
-            sum_y: 0.0,
-            by_kind: [0; KINDS],
-            member: child.member,
-            expansion_zoom: child.expansion_zoom,
-            children: 0,
-        });
+        let p = parents
+            .entry(key)
+            .or_insert_with(|| Cluster::empty(key.0, key.1, child.member, child.expansion_zoom));
         p.count += child.count;
         p.sum_x += child.sum_x;
         p.sum_y += child.sum_y;

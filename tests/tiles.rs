@@ -399,11 +399,27 @@ async fn tilejson_and_the_catalogue_describe_every_tileset() {
         .iter()
         .map(|t| t["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["institutions", "admin-areas", "base"]);
-    for id in ids {
+    assert_eq!(ids, ["institutions", "admin-areas", "base", "coverage"]);
+    // The coverage tileset takes the coverage question as its query string.
+    let coverage = &cat["tilesets"][3];
+    let path = coverage["tilejson"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&s.base);
+    let (status, tj) = s.get_json(path).await;
+    assert_eq!(status, StatusCode::OK);
+    let layers: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(serde_json::json!(layers), coverage["layers"]);
+    for id in &ids[..3] {
         let (status, tj) = s.get_json(&format!("/tiles/{id}.json")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(tj["tilejson"], "3.0.0");
+        let id = *id;
         let url = tj["tiles"][0].as_str().unwrap();
         assert!(
             url.starts_with(&s.base)

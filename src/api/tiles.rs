@@ -109,7 +109,14 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    Json(tilejson::catalogue(&base_url(&state, &headers)))
+    let base = base_url(&state, &headers);
+    let mut doc = tilejson::catalogue(&base);
+    // The coverage tileset lives with its analysis (src/coverage/) and takes the
+    // coverage question as its query string; it belongs in the list all the same.
+    if let Some(sets) = doc["tilesets"].as_array_mut() {
+        sets.push(crate::coverage::tiles::catalogue_entry(&base));
+    }
+    Json(doc)
 }
 
 async fn tilejson_handler(

@@ -16,6 +16,20 @@ use crate::tiles::{Prop, TileBuilder, TileCoord, TileFrame};
 
 pub const ZOOMS: RangeInclusive<u8> = 0..=14;
 
+/// This tileset's entry in the `/tiles` catalogue (the same shape as the others').
+pub fn catalogue_entry(base: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": "coverage",
+        "name": "Độ phủ mạng lưới / Network coverage",
+        "description": "Hexagonal cells with the distance to the nearest matching institution, and areas with their share within the radius; the query string takes the parameters of /api/v1/coverage (radius_km, cell_km, occupation, level, scheme, area_level)",
+        "minzoom": ZOOMS.start(),
+        "maxzoom": ZOOMS.end(),
+        "layers": ["coverage_cells", "coverage_areas"],
+        "tilejson": format!("{base}/tiles/coverage.json"),
+        "tiles": format!("{base}/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt"),
+    })
+}
+
 pub const CELL_FIELDS: &[(&str, &str)] = &[
     (
         "distance_m",

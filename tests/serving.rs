@@ -215,22 +215,12 @@ async fn data_derived_answers_revalidate_with_304() {
         let etag = first.headers()["etag"].to_str().unwrap().to_owned();
         assert!(first.headers().contains_key("last-modified"), "{path}");
         assert!(tags.insert(etag.clone()), "{path}: its own entity tag");
-        let again = s
-            .client
-            .get(s.url(path))
-            .header("if-none-match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let again = s.get_with(path, "if-none-match", &etag).await;
         assert_eq!(again.status(), 304, "{path}");
         assert!(again.bytes().await.unwrap().is_empty());
         let stale = s
-            .client
-            .get(s.url(path))
-            .header("if-none-match", "W/\"not-this-one\"")
-            .send()
-            .await
-            .unwrap();
+            .get_with(path, "if-none-match", "W/\"not-this-one\"")
+            .await;
         assert_eq!(stale.status(), 200, "{path}");
     }
 }

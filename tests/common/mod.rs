@@ -32,6 +32,16 @@ impl TestServer {
             .expect("request reaches the server")
     }
 
+    /// A GET with one extra request header (conditional requests, `Accept`, ...).
+    pub async fn get_with(&self, path: &str, name: &str, value: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(name, value)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
     pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
         let r = self.get(path).await;
         let status = r.status();

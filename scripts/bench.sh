@@ -11,7 +11,8 @@
 # Knobs: BENCH_BIG (institutions in the big network), BENCH_DURATION (seconds of load per
 # endpoint, default 10), BENCH_FILES_BIG=1 also writes the big network to files and starts
 # from them (slow: see docs/BENCHMARKS.md), BENCH_CONNECTIONS (wrk connections, default 8), BENCH_CRITERION=0
-# skips the criterion benches, BENCH_KEEP_DB=1 keeps the generated PostGIS databases for the next
+# skips the criterion benches, BENCH_CREDENTIALS=0 the credential verification load,
+# BENCH_KEEP_DB=1 keeps the generated PostGIS databases for the next
 # run (and reuses them), PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,9 +89,13 @@ for n in $SMALL $BIG; do
   record synth postgis "$n" "$(elapsed "$t0" "$(now)")" \
     "$(psql -d "$db" -Atc "SELECT pg_database_size(current_database()) / 1048576")"
 done
-mkdir -p "$WORK/paths"
+mkdir -p "$WORK/paths" "$WORK/paths-bundled"
 python3 scripts/bench/paths.py "$WORK/n$SMALL/institutions.geojson" "$WORK/paths" 2>"$WORK/paths.log"
-record raw "Request mixes: the occupation filters" "$WORK/paths.log"
+python3 scripts/bench/paths.py data/institutions.geojson "$WORK/paths-bundled" 2>"$WORK/paths-bundled.log"
+record raw "Request mixes: the occupation filters of the synthetic networks (shares in the 2,000-institution sample)" "$WORK/paths.log"
+record raw "Request mixes: the occupation filters of the bundled data" "$WORK/paths-bundled.log"
+# OGC API items at 1,000 features (the issue's small case), from files.
+"$BIN" synth --count 1000 --seed $SEED --out "$WORK/n1000" >>"$WORK/synth.log" 2>&1
 
 # --- servers ---------------------------------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -130,25 +135,35 @@ stop_server() {
   SERVER_PID=
 }
 
-# load NAME: drives every endpoint of the mix against the running server.
+ALL_MIXES="health nearby nearby_occ_common nearby_occ_rare items_bbox items_region
+           tiles_z6 tiles_z10 tiles_z14 search autocomplete"
+
+# load NAME [PATHS_DIR [MIX...]]: drives each endpoint's mix against the running server.
 load() {
-  local name=$1 mix path code
-  for mix in health nearby nearby_occ_common nearby_occ_rare items_bbox items_region \
-             tiles_z6 tiles_z10 tiles_z14 search autocomplete; do
-    path=$(head -n 1 "$WORK/paths/$mix.txt")
+  local name=$1 dir=${2:-$WORK/paths} mix path code
+  shift; [ $# -gt 0 ] && shift
+  local mixes=${*:-$ALL_MIXES}
+  for mix in $mixes; do
+    path=$(head -n 1 "$dir/$mix.txt")
     code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$path")
     if [ "$code" = 404 ]; then
       record load "$name" "$mix" skipped "404 at $path"
       continue
     fi
     wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s scripts/bench/mix.lua "$BASE" \
-      -- "$WORK/paths/$mix.txt" >"$WORK/wrk-$name-$mix.txt" 2>&1 || true
+      -- "$dir/$mix.txt" >"$WORK/wrk-$name-$mix.txt" 2>&1 || true
     record load "$name" "$mix" "$WORK/wrk-$name-$mix.txt" "$code"
   done
   local rss; rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
   record after_load "$name" "$rss"
 }
 
+start_server bundled VETMAP_DATA_DIR=data
+load bundled "$WORK/paths-bundled" health nearby nearby_occ_common nearby_occ_rare search autocomplete
+stop_server
+start_server files-1000 VETMAP_DATA_DIR="$WORK/n1000"
+load files-1000 "$WORK/paths" health items_bbox items_region
+stop_server
 start_server "files-$SMALL" VETMAP_DATA_DIR="$WORK/n$SMALL"
 load "files-$SMALL"
 stop_server
@@ -178,6 +193,15 @@ log "PostGIS ST_AsMVT comparison"
 DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/${DB_NAME[$BIG]}" \
   bash benches/postgis/run.sh 105.6,20.8,106.1,21.2 "8 11 13" "$DURATION" 2 >"$WORK/postgis-tiles.txt" 2>&1 || true
 record raw "PostGIS ST_AsMVT on postgis-$BIG (benches/postgis/run.sh, 2 pgbench clients, $DURATION s per zoom)" "$WORK/postgis-tiles.txt"
+
+# --- credential verification (issue 8): 5,000,000 records in PostGIS -------------------
+if [ "${BENCH_CREDENTIALS:-1}" != 0 ]; then
+  log "credential verification"
+  BENCH_REUSE=${BENCH_KEEP_DB:-0} BENCH_KEEP=${BENCH_KEEP_DB:-0} \
+    bash scripts/bench-credentials.sh "${BENCH_CREDENTIAL_COUNT:-5000000}" "$DURATION" \
+    >"$WORK/credentials.txt" 2>&1 || true
+  record raw "Credential verification (scripts/bench-credentials.sh ${BENCH_CREDENTIAL_COUNT:-5000000} $DURATION)" "$WORK/credentials.txt"
+fi
 
 # --- criterion -------------------------------------------------------------------------
 if [ "${BENCH_CRITERION:-1}" != 0 ]; then

@@ -44,20 +44,18 @@ def main():
     mixes["nearby"] = [
         "/api/v1/nearby?lon=%.5f&lat=%.5f&limit=10" % jitter(0.2) for _ in range(N)
     ]
-    items = []
-    for _ in range(N):
-        lon, lat = jitter(0.1)
-        items.append("/collections/institutions/items?bbox=%.4f,%.4f,%.4f,%.4f&limit=100"
-                     % (lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05))
-    mixes["items_bbox"] = items
-    # A region-sized box (about 1.1 x 1.1 degrees): numberMatched in the tens of thousands
-    # at national scale, a page of 100 returned.
-    region = []
-    for _ in range(N):
-        lon, lat = jitter(0.1)
-        region.append("/collections/institutions/items?bbox=%.4f,%.4f,%.4f,%.4f&limit=100"
-                      % (lon - 0.55, lat - 0.55, lon + 0.55, lat + 0.55))
-    mixes["items_region"] = region
+    def boxes(half):
+        out = []
+        for _ in range(N):
+            lon, lat = jitter(0.1)
+            out.append("/collections/institutions/items?bbox=%.4f,%.4f,%.4f,%.4f&limit=100"
+                       % (lon - half, lat - half, lon + half, lat + half))
+        return out
+
+    # A town-sized box (0.1 degree), and a region-sized one (about 1.1 x 1.1 degrees:
+    # numberMatched in the tens of thousands at national scale, a page of 100 returned).
+    mixes["items_bbox"] = boxes(0.05)
+    mixes["items_region"] = boxes(0.55)
     # Nearby with an occupation filter: the code taught by about 1% of institutions, and
     # the rarest code of the sample (the R-tree walk must skip almost everything).
     teaching = {}

@@ -66,7 +66,8 @@ for n in $SMALL $BIG; do
   fi
   if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then
     # Kept between runs (same seed, so the same data): generating 2 M rows takes minutes.
-    db="vetmap_bench_keep_${n}_seed$SEED"
+    # The suffix names the generator's output version: bump it when synth changes.
+    db="vetmap_bench_keep_${n}_seed${SEED}_v2"
   else
     db="vetmap_bench_$$_$n"
     DBS+=("$db")

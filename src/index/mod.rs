@@ -54,13 +54,6 @@ impl ServingIndex {
             institutions.sort_by(|a, b| a.id.cmp(&b.id));
         }
         areas.sort_by(|a, b| (a.scheme, &a.code).cmp(&(b.scheme, &b.code)));
-        let points = RTree::bulk_load(
-            institutions
-                .iter()
-                .enumerate()
-                .map(|(n, i)| GeomWithData::new([i.location.lon(), i.location.lat()], n as u32))
-                .collect(),
-        );
         let area_by_key: HashMap<(Scheme, String), u32> = areas
             .iter()
             .enumerate()
@@ -84,10 +77,30 @@ impl ServingIndex {
             .into_iter()
             .map(|o| (o.code.clone(), o))
             .collect();
-        let search = SearchIndex::build(&institutions, &occupations, |scheme, code| {
-            area_by_key
-                .get(&(scheme, code.to_owned()))
-                .map(|&n| areas[n as usize].name.as_str())
+        // The text index and the R-tree are independent: build them on two threads
+        // (at national scale each takes seconds, and start-up waits for both).
+        let (search, points) = std::thread::scope(|s| {
+            let points = s.spawn(|| {
+                RTree::bulk_load(
+                    institutions
+                        .iter()
+                        .enumerate()
+                        .map(|(n, i)| {
+                            GeomWithData::new([i.location.lon(), i.location.lat()], n as u32)
+                        })
+                        .collect(),
+                )
+            });
+            let search = SearchIndex::build(&institutions, &occupations, |scheme, code| {
+                area_by_key
+                    .get(&(scheme, code.to_owned()))
+                    .map(|&n| areas[n as usize].name.as_str())
+            });
+            // A panic in the R-tree build is a bug; surface it here, not as a hang.
+            let points = points
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (search, points)
         });
         Self {
             version,

@@ -50,6 +50,10 @@ pub struct SearchIndex {
 impl SearchIndex {
     /// `area_name` resolves an institution's administrative codes to names, so that old
     /// district names ("huyện Cầu Kè") find the institutions that were in them.
+    ///
+    /// Text that many institutions share (a programme's code and names, an area's name)
+    /// is folded and split once, not once per institution: at national scale that is
+    /// millions of programmes over a few hundred distinct (code, name) pairs.
     pub fn build<'a>(
         institutions: &[Institution],
         occupations: &BTreeMap<OccupationCode, Occupation>,
@@ -74,76 +78,82 @@ impl SearchIndex {
             occupation_codes.push(o.code.clone());
         }
 
+        // Pass 1: the words of every distinct programme and area, once each.
+        let mut programme_words: HashMap<(&OccupationCode, &str), Vec<(Field, String)>> =
+            HashMap::new();
+        let mut area_words: HashMap<(Scheme, &str), Vec<(Field, String)>> = HashMap::new();
+        for inst in institutions {
+            for p in &inst.programmes {
+                programme_words
+                    .entry((&p.occupation_code, &*p.occupation_name))
+                    .or_insert_with(|| {
+                        let folded = fold(&p.occupation_name);
+                        let catalogue = occupations.get(&p.occupation_code);
+                        let vi = catalogue.map(|o| fold(&o.name_vi)).unwrap_or_default();
+                        let en = catalogue
+                            .and_then(|o| o.name_en.as_deref())
+                            .map(fold)
+                            .unwrap_or_default();
+                        let w = owned(with_expansions(
+                            words(p.occupation_code.as_str(), Field::Programme)
+                                .chain(words(&vi, Field::Programme))
+                                .chain(words(&en, Field::Programme))
+                                .chain(words(&folded, Field::Programme)),
+                        ));
+                        by_name
+                            .entry(folded)
+                            .or_default()
+                            .insert(p.occupation_code.clone());
+                        w
+                    });
+            }
+            for (scheme, code) in admin_codes(inst) {
+                area_words.entry((scheme, code)).or_insert_with(|| {
+                    let folded = area_name(scheme, code).map(fold).unwrap_or_default();
+                    owned(with_expansions(words(&folded, Field::Place)))
+                });
+            }
+        }
+
+        // Pass 2: one document per institution.
         let mut ib = TextIndexBuilder::default();
         let mut name_words = Vec::with_capacity(institutions.len());
         let mut by_occupation: HashMap<OccupationCode, Vec<u32>> = HashMap::new();
-        let mut level_counts: BTreeMap<OccupationCode, BTreeMap<Level, u32>> = BTreeMap::new();
+        let mut taught: HashMap<(OccupationCode, Level), u32> = HashMap::new();
+        let mut seen: Vec<(&OccupationCode, Level)> = Vec::new();
         for (n, inst) in institutions.iter().enumerate() {
             let name = fold(&inst.name_vi);
             name_words.push(words(&name, Field::Name).count().min(255) as u8);
-            let mut texts: Vec<(Field, String)> = vec![
-                (Field::Name, name),
-                (
-                    Field::Name,
-                    inst.name_en.as_deref().map(fold).unwrap_or_default(),
-                ),
-                (Field::Name, inst.code.clone().unwrap_or_default()),
-                (
-                    Field::Place,
-                    inst.address.as_deref().map(fold).unwrap_or_default(),
-                ),
-            ];
-            let a = &inst.admin;
-            for (scheme, code) in [
-                (Scheme::Pre2025, &a.province_pre2025),
-                (Scheme::Pre2025, &a.district_pre2025),
-                (Scheme::Pre2025, &a.commune_pre2025),
-                (Scheme::Y2025, &a.province_2025),
-                (Scheme::Y2025, &a.commune_2025),
-            ] {
-                if let Some(name) = code.as_deref().and_then(|c| area_name(scheme, c)) {
-                    texts.push((Field::Place, fold(name)));
-                }
+            let name_en = inst.name_en.as_deref().map(fold).unwrap_or_default();
+            let address = inst.address.as_deref().map(fold).unwrap_or_default();
+            let own = with_expansions(
+                words(&name, Field::Name)
+                    .chain(words(&name_en, Field::Name))
+                    .chain(words(inst.code.as_deref().unwrap_or_default(), Field::Name))
+                    .chain(words(&address, Field::Place)),
+            );
+            let mut doc: Vec<(Field, &str)> = own.collect();
+            for key in admin_codes(inst) {
+                doc.extend(area_words[&key].iter().map(|(f, w)| (*f, w.as_str())));
             }
-            let mut seen: BTreeSet<(&OccupationCode, Level)> = BTreeSet::new();
+            seen.clear();
             for p in &inst.programmes {
-                let folded = fold(&p.occupation_name);
-                texts.push((Field::Programme, p.occupation_code.as_str().to_owned()));
-                if let Some(o) = occupations.get(&p.occupation_code) {
-                    texts.push((Field::Programme, fold(&o.name_vi)));
-                    texts.push((
-                        Field::Programme,
-                        o.name_en.as_deref().map(fold).unwrap_or_default(),
-                    ));
-                }
-                texts.push((Field::Programme, folded.clone()));
-                by_name
-                    .entry(folded)
-                    .or_default()
-                    .insert(p.occupation_code.clone());
+                let shared = &programme_words[&(&p.occupation_code, &*p.occupation_name)];
+                doc.extend(shared.iter().map(|(f, w)| (*f, w.as_str())));
                 let teaching = by_occupation.entry(p.occupation_code.clone()).or_default();
                 if teaching.last() != Some(&(n as u32)) {
                     teaching.push(n as u32);
                 }
-                if seen.insert((&p.occupation_code, p.level)) {
-                    *level_counts
-                        .entry(p.occupation_code.clone())
-                        .or_default()
-                        .entry(p.level)
-                        .or_default() += 1;
+                if !seen.contains(&(&p.occupation_code, p.level)) {
+                    seen.push((&p.occupation_code, p.level));
+                    *taught.entry((p.occupation_code.clone(), p.level)).or_default() += 1;
                 }
             }
-            let expansions: Vec<(Field, &str)> = texts
-                .iter()
-                .flat_map(|(f, t)| words(t, *f))
-                .filter_map(|(f, w)| ABBREVIATIONS.iter().find(|a| a.0 == w).map(|a| (f, a.1)))
-                .collect();
-            ib.add(
-                texts
-                    .iter()
-                    .flat_map(|(f, t)| words(t, *f))
-                    .chain(expansions.into_iter().flat_map(|(f, t)| words(t, f))),
-            );
+            ib.add(doc);
+        }
+        let mut level_counts: BTreeMap<OccupationCode, BTreeMap<Level, u32>> = BTreeMap::new();
+        for ((code, level), count) in taught {
+            level_counts.entry(code).or_default().insert(level, count);
         }
         Self {
             institutions: ib.finish(),
@@ -176,6 +186,34 @@ impl SearchIndex {
     pub fn level_counts(&self) -> &BTreeMap<OccupationCode, BTreeMap<Level, u32>> {
         &self.level_counts
     }
+}
+
+/// An institution's administrative codes with their scheme.
+fn admin_codes(inst: &Institution) -> impl Iterator<Item = (Scheme, &str)> {
+    let a = &inst.admin;
+    [
+        (Scheme::Pre2025, &a.province_pre2025),
+        (Scheme::Pre2025, &a.district_pre2025),
+        (Scheme::Pre2025, &a.commune_pre2025),
+        (Scheme::Y2025, &a.province_2025),
+        (Scheme::Y2025, &a.commune_2025),
+    ]
+    .into_iter()
+    .filter_map(|(scheme, code)| Some((scheme, code.as_deref()?)))
+}
+
+/// Each word followed by the words of its long form when it is an abbreviation.
+fn with_expansions<'w>(
+    words_in: impl Iterator<Item = (Field, &'w str)>,
+) -> impl Iterator<Item = (Field, &'w str)> {
+    words_in.flat_map(|(f, w)| {
+        let long = ABBREVIATIONS.iter().find(|a| a.0 == w).map(|a| a.1);
+        std::iter::once((f, w)).chain(long.into_iter().flat_map(move |l| words(l, f)))
+    })
+}
+
+fn owned<'w>(words_in: impl Iterator<Item = (Field, &'w str)>) -> Vec<(Field, String)> {
+    words_in.map(|(f, w)| (f, w.to_owned())).collect()
 }
 
 /// The words of already folded text, tagged with their field.

@@ -61,11 +61,16 @@ impl TextIndexBuilder {
         let doc = self.doc_count;
         self.scratch.clear();
         for (field, w) in words {
-            let next = self.ids.len() as u32;
-            let id = *self.ids.entry(w.to_owned()).or_insert(next);
-            if id == next {
-                self.postings.push(Default::default());
-            }
+            // Most words are already known: look up before allocating a key.
+            let id = match self.ids.get(w) {
+                Some(&id) => id,
+                None => {
+                    let id = self.ids.len() as u32;
+                    self.ids.insert(w.to_owned(), id);
+                    self.postings.push(Default::default());
+                    id
+                }
+            };
             self.scratch.push((id, field as usize));
         }
         self.scratch.sort_unstable();

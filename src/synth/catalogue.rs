@@ -68,6 +68,15 @@ pub const FAMILIES: &[(&str, &str, &str)] = &[
     ("840101", "Logistics", "Logistics"),
 ];
 
+/// Occupations few institutions teach, with the share of institutions that add each one
+/// on top of their usual programmes. The common families are each taught by a few
+/// percent of a network; these give filters that match about 1% and 0.01%, so benches
+/// can show how nearby behaves when a filter rejects almost everything.
+pub const RARE_FAMILIES: &[(&str, &str, &str, f64)] = &[
+    ("210104", "Điêu khắc", "Sculpture", 0.01),
+    ("210205", "Nghệ thuật biểu diễn dân ca", "Folk song performance", 0.0001),
+];
+
 /// How many programmes an institution of this kind has (inclusive range) and at which
 /// levels they are offered.
 pub fn profile(kind: InstitutionKind) -> ((usize, usize), &'static [Level]) {

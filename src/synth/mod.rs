@@ -29,7 +29,7 @@ use crate::model::{
     InstitutionKind, Interner, Level, LonLat, Occupation, OccupationCode, Ownership,
     PositionAccuracy, Programme, Readiness, Scheme,
 };
-use catalogue::{FAMILIES, KIND_SHARES, SPECIALISMS};
+use catalogue::{FAMILIES, KIND_SHARES, RARE_FAMILIES, SPECIALISMS};
 use places::{TOWNS, Town};
 
 /// Half the side of a synthetic province's square, in degrees.
@@ -68,9 +68,11 @@ pub fn generate(count: usize, seed: u64) -> Dataset {
 
 /// The catalogue: every family at college (6) and intermediate (5) level.
 fn occupations() -> Vec<Occupation> {
-    let mut v = Vec::with_capacity(FAMILIES.len() * 2);
+    let mut v = Vec::with_capacity((FAMILIES.len() + RARE_FAMILIES.len()) * 2);
+    let rare = RARE_FAMILIES.iter().map(|(f, vi, en, _)| (*f, *vi, *en));
+    let all: Vec<(&str, &str, &str)> = FAMILIES.iter().copied().chain(rare).collect();
     for digit in ['5', '6'] {
-        for (family, vi, en) in FAMILIES {
+        for (family, vi, en) in &all {
             v.push(Occupation {
                 code: code(digit, family),
                 name_vi: (*vi).to_owned(),
@@ -228,20 +230,37 @@ fn programmes(rng: &mut impl Rng, kind: InstitutionKind, names: &mut Interner) -
     let count = rng.random_range(lo..=hi).min(FAMILIES.len());
     // Distinct families: a partial Fisher-Yates shuffle of their indexes.
     let mut order: Vec<usize> = (0..FAMILIES.len()).collect();
-    (0..count)
+    let mut list: Vec<Programme> = (0..count)
         .map(|k| {
             let j = rng.random_range(k..order.len());
             order.swap(k, j);
             let (family, name, _) = FAMILIES[order[k]];
-            let level: Level = levels[rng.random_range(0..levels.len())];
-            Programme {
-                occupation_code: code(catalogue::code_digit(level), family),
-                occupation_name: names.intern(name),
-                level,
-                annual_quota: Some(rng.random_range(2..=20u32) * 10),
-            }
+            programme(rng, names, levels, family, name)
         })
-        .collect()
+        .collect();
+    for (family, name, _, share) in RARE_FAMILIES {
+        if rng.random_bool(*share) {
+            list.push(programme(rng, names, levels, family, name));
+        }
+    }
+    list
+}
+
+/// One programme of `family` at one of `levels`.
+fn programme(
+    rng: &mut impl Rng,
+    names: &mut Interner,
+    levels: &[Level],
+    family: &str,
+    name: &str,
+) -> Programme {
+    let level: Level = levels[rng.random_range(0..levels.len())];
+    Programme {
+        occupation_code: code(catalogue::code_digit(level), family),
+        occupation_name: names.intern(name),
+        level,
+        annual_quota: Some(rng.random_range(2..=20u32) * 10),
+    }
 }
 
 /// Picks an index with probability proportional to its weight.

@@ -79,3 +79,20 @@ fn written_files_read_back_to_the_same_records() {
         assert_eq!(back.areas.len(), ds.areas.len());
     }
 }
+
+#[test]
+fn a_rare_occupation_is_taught_by_about_one_percent() {
+    let ds = generate(20_000, 5);
+    let (family, _, _, share) = catalogue::RARE_FAMILIES[0];
+    let teaching = ds
+        .institutions
+        .iter()
+        .filter(|i| i.programmes.iter().any(|p| p.occupation_code.family() == family))
+        .count();
+    let expected = share * ds.institutions.len() as f64;
+    assert!(
+        (expected * 0.5..expected * 1.5).contains(&(teaching as f64)),
+        "{teaching} institutions teach {family}, expected about {expected}"
+    );
+    assert_eq!(ds.broken_references(), vec![]);
+}

@@ -210,7 +210,11 @@ if [ "${BENCH_CRITERION:-1}" != 0 ]; then
   rm -rf "$CARGO_TARGET_DIR/criterion"
   VETMAP_BENCH_SIZES=${VETMAP_BENCH_SIZES:-2000,$BIG} \
   cargo bench --locked --quiet --benches -- --warm-up-time 1 --measurement-time 3 --noplot \
-    >"$WORK/criterion.txt" 2>&1 || { tail -30 "$WORK/criterion.txt" >&2; exit 1; }
+    >"$WORK/criterion.txt" 2>&1 || {
+      # Keep every figure measured so far: report what failed instead of losing the run.
+      tail -40 "$WORK/criterion.txt" | tee "$WORK/criterion-tail.txt" >&2
+      record raw "criterion FAILED (the last lines of its output)" "$WORK/criterion-tail.txt"
+    }
 fi
 
 # --- report ----------------------------------------------------------------------------

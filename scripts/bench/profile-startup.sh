@@ -19,7 +19,7 @@ BIN=${CARGO_TARGET_DIR:-target}/release/vetmap
   exit 1
 }
 OUT=${PROFILE_OUT:-target/profile-startup}
-mkdir -p "$OUT"
+rm -rf "$OUT"; mkdir -p "$OUT"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # serve_until_ready WRAPPER...: runs the server under WRAPPER, waits for /ready, stops it.
@@ -40,12 +40,13 @@ serve_until_ready() {
 
 echo "== CPU: perf record -e cpu-clock -g (the server's threads; PostgreSQL's own work is not in it)"
 serve_until_ready perf record -q -e cpu-clock -F 499 -g -o "$OUT/perf.data" --
+# (head closes the pipe early; with pipefail that must not end the script)
 perf report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
-  | grep -E '^ +[0-9]+\.[0-9]+%' | head -25
+  | grep -E '^ +[0-9]+\.[0-9]+%' | cut -c1-110 | head -25 || true
 
 echo
 echo "== Heap: heaptrack (peak and what is still allocated at the end, by call site)"
 serve_until_ready heaptrack -o "$OUT/heaptrack"
 heaptrack_print -f "$OUT"/heaptrack.*.zst --print-peaks 1 --print-leaks 0 --print-allocators 0 \
-  --print-temporary 0 --peak-limit 12 2>/dev/null | sed -n '/MOST MEMORY CONSUMING/,$p' | head -80
-heaptrack_print -f "$OUT"/heaptrack.*.zst 2>/dev/null | tail -8
+  --print-temporary 0 --peak-limit 12 2>/dev/null | sed -n '/MOST MEMORY CONSUMING/,$p' | head -80 || true
+heaptrack_print -f "$OUT"/heaptrack.*.zst 2>/dev/null | tail -8 || true

@@ -4,7 +4,7 @@
 //! holding the old one finish with it undisturbed, and never wait on a writer.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
@@ -36,6 +36,9 @@ pub struct ServingIndex {
     /// Text search and occupation lookups, built with the rest so every change is
     /// searchable as soon as this snapshot is swapped in.
     search: SearchIndex,
+    /// R-trees of the institutions teaching one occupation, built on first use: nearby
+    /// with an occupation filter walks these instead of stepping over everyone else.
+    occupation_points: Mutex<HashMap<OccupationCode, Arc<RTree<PointEntry>>>>,
 }
 
 impl ServingIndex {
@@ -113,6 +116,7 @@ impl ServingIndex {
             occupations,
             mapping,
             search,
+            occupation_points: Mutex::default(),
         }
     }
 
@@ -140,6 +144,37 @@ impl ServingIndex {
     /// [`ServingIndex::institutions`].
     pub fn points(&self) -> &RTree<PointEntry> {
         &self.points
+    }
+
+    /// An R-tree of the institutions teaching `code` (entries as in [`Self::points`]),
+    /// built the first time it is asked for and kept with this snapshot.
+    pub fn points_teaching(&self, code: &OccupationCode) -> Arc<RTree<PointEntry>> {
+        let cached = |m: &Mutex<HashMap<OccupationCode, Arc<RTree<PointEntry>>>>| {
+            m.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(code)
+                .cloned()
+        };
+        if let Some(tree) = cached(&self.occupation_points) {
+            return tree;
+        }
+        // Built outside the lock: two racing requests may both build it, and one wins.
+        let tree = Arc::new(RTree::bulk_load(
+            self.search
+                .institutions_teaching(code)
+                .iter()
+                .map(|&n| {
+                    let l = self.institutions[n as usize].location;
+                    GeomWithData::new([l.lon(), l.lat()], n)
+                })
+                .collect(),
+        ));
+        self.occupation_points
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(code.clone())
+            .or_insert(tree)
+            .clone()
     }
 
     /// Positions (in `institutions()`) of the institutions inside or on the edge of `bbox`,

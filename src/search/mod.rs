@@ -19,6 +19,10 @@ pub use query::{SearchHit, SearchRequest, search};
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
 use text::{Field, TextIndex, TextIndexBuilder};
 
+/// Maps hashed millions of times while building (keys from our own data, so SipHash's
+/// flood resistance buys nothing).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Abbreviations in names, indexed with their long form too, so "giáo dục nghề nghiệp"
 /// finds a "Trung tâm GDNN-GDTX" and "thành phố Trà Vinh" finds "TP. Trà Vinh".
 const ABBREVIATIONS: &[(&str, &str)] = &[
@@ -40,7 +44,7 @@ pub struct SearchIndex {
     occupations: TextIndex,
     occupation_codes: Vec<OccupationCode>,
     /// Positions of the institutions with a programme of each code, ascending.
-    by_occupation: HashMap<OccupationCode, Vec<u32>>,
+    by_occupation: FastMap<OccupationCode, Vec<u32>>,
     /// Folded catalogue and programme names to the codes they name.
     by_name: HashMap<String, BTreeSet<OccupationCode>>,
     /// How many institutions teach each code at each level.
@@ -79,9 +83,9 @@ impl SearchIndex {
         }
 
         // Pass 1: the words of every distinct programme and area, once each.
-        let mut programme_words: HashMap<(&OccupationCode, &str), Vec<(Field, String)>> =
-            HashMap::new();
-        let mut area_words: HashMap<(Scheme, &str), Vec<(Field, String)>> = HashMap::new();
+        let mut programme_words: FastMap<(&OccupationCode, &str), Vec<(Field, String)>> =
+            FastMap::default();
+        let mut area_words: FastMap<(Scheme, &str), Vec<(Field, String)>> = FastMap::default();
         for inst in institutions {
             for p in &inst.programmes {
                 programme_words
@@ -118,8 +122,8 @@ impl SearchIndex {
         // Pass 2: one document per institution.
         let mut ib = TextIndexBuilder::default();
         let mut name_words = Vec::with_capacity(institutions.len());
-        let mut by_occupation: HashMap<OccupationCode, Vec<u32>> = HashMap::new();
-        let mut taught: HashMap<(OccupationCode, Level), u32> = HashMap::new();
+        let mut by_occupation: FastMap<OccupationCode, Vec<u32>> = FastMap::default();
+        let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
         let mut seen: Vec<(&OccupationCode, Level)> = Vec::new();
         for (n, inst) in institutions.iter().enumerate() {
             let name = fold(&inst.name_vi);
@@ -146,7 +150,9 @@ impl SearchIndex {
                 }
                 if !seen.contains(&(&p.occupation_code, p.level)) {
                     seen.push((&p.occupation_code, p.level));
-                    *taught.entry((p.occupation_code.clone(), p.level)).or_default() += 1;
+                    *taught
+                        .entry((p.occupation_code.clone(), p.level))
+                        .or_default() += 1;
                 }
             }
             ib.add(doc);

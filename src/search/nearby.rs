@@ -14,7 +14,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::index::ServingIndex;
+use rstar::RTree;
+
+use crate::index::{PointEntry, ServingIndex};
 use crate::model::{Institution, InstitutionKind, Level, LonLat, OccupationCode, Ownership};
 
 #[derive(Debug, Clone, Default)]
@@ -88,16 +90,25 @@ pub fn nearby(index: &ServingIndex, q: &NearbyQuery) -> Vec<NearbyHit> {
         if teaching.saturating_mul(teaching) <= q.limit.saturating_mul(total) / 4 {
             return scan_teaching(index, q, codes);
         }
+        // One occupation taught by a minority: walk the tree of those who teach it (at
+        // 1% of two million, the full tree would step over about a hundred others for
+        // every match).
+        if let Some(code) = codes.first()
+            && codes.len() == 1
+            && teaching.saturating_mul(4) < total
+        {
+            return walk(index, &index.points_teaching(code), q);
+        }
     }
-    walk(index, q)
+    walk(index, index.points(), q)
 }
 
-fn walk(index: &ServingIndex, q: &NearbyQuery) -> Vec<NearbyHit> {
+fn walk(index: &ServingIndex, tree: &RTree<PointEntry>, q: &NearbyQuery) -> Vec<NearbyHit> {
     let institutions = index.institutions();
     let mut best = Best::new(q.limit);
     let radius = q.radius_m.unwrap_or(f64::INFINITY);
     let here = [q.point.lon(), q.point.lat()];
-    for (entry, d2) in index.points().nearest_neighbor_iter_with_distance_2(here) {
+    for (entry, d2) in tree.nearest_neighbor_iter_with_distance_2(here) {
         let bound = best.kth().unwrap_or(f64::INFINITY).min(radius);
         if d2.sqrt() > degree_radius(q.point, bound) {
             break;
@@ -213,6 +224,68 @@ mod tests {
                     let e = ((q.x() - p.lon()).powi(2) + (q.y() - p.lat()).powi(2)).sqrt();
                     assert!(e <= r, "lat {lat} d {d} bearing {bearing}: {e} > {r}");
                 }
+            }
+        }
+    }
+
+    /// Every path (tree walk, scan of the teaching list, walk of an occupation's own tree)
+    /// gives what a brute force over all institutions gives.
+    #[test]
+    fn every_strategy_matches_a_brute_force() {
+        let index = ServingIndex::build(crate::synth::generate(3_000, 4));
+        let total = index.institutions().len();
+        let by_share = |lo: usize, hi: usize| {
+            index
+                .search()
+                .level_counts()
+                .keys()
+                .find(|c| (lo..hi).contains(&index.search().institutions_teaching(c).len()))
+                .cloned()
+        };
+        // Few enough to scan; a minority walked in its own tree; the whole tree.
+        let (rare, minority) = (by_share(1, 20), by_share(120, total / 4));
+        assert!(
+            rare.is_some() && minority.is_some(),
+            "{rare:?} {minority:?}"
+        );
+        let filters = [
+            Filter {
+                occupations: rare.map(|c| [c].into()),
+                ..Filter::default()
+            },
+            Filter {
+                occupations: minority.map(|c| [c].into()),
+                ..Filter::default()
+            },
+            Filter {
+                level: Some(Level::College),
+                ..Filter::default()
+            },
+        ];
+        for (k, filter) in filters.into_iter().enumerate() {
+            for step in 0..5 {
+                let anchor = index.institutions()[(k * 977 + step * 331) % total].location;
+                let point = LonLat::new(anchor.lon() + 0.05, anchor.lat() - 0.03).unwrap();
+                let q = NearbyQuery {
+                    point,
+                    limit: 10,
+                    radius_m: None,
+                    filter: filter.clone(),
+                };
+                let mut expected: Vec<(f64, usize)> = index
+                    .institutions()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| filter.matched_programmes(i).is_some())
+                    .map(|(n, i)| (point.geodesic_distance_m(i.location), n))
+                    .collect();
+                expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                expected.truncate(10);
+                let got: Vec<(f64, usize)> = nearby(&index, &q)
+                    .iter()
+                    .map(|h| (h.distance_m, h.pos))
+                    .collect();
+                assert_eq!(got, expected);
             }
         }
     }

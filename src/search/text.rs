@@ -49,7 +49,9 @@ pub struct TextIndex {
 
 #[derive(Default)]
 pub struct TextIndexBuilder {
-    ids: HashMap<String, u32>,
+    /// Hashed with foldhash: building the index of a national network hashes a hundred
+    /// million words, and SipHash's flood resistance buys nothing for our own data.
+    ids: HashMap<String, u32, foldhash::fast::RandomState>,
     postings: Vec<[Vec<u32>; FIELDS]>,
     doc_count: u32,
     scratch: Vec<(u32, usize)>,
@@ -139,6 +141,13 @@ impl TextIndex {
         let mut out: Vec<(u64, f32)> = Vec::new();
         if let Some(t) = self.terms.get(word) {
             out.push((t, 1.0));
+            // A word that many documents hold exactly was not mistyped: its near
+            // spellings ("truong" ~ "trung", "duong") would only add millions of weaker
+            // postings to score at national scale.
+            let held: usize = (0..FIELDS).map(|f| self.postings(t, f).len()).sum();
+            if !prefix && held > self.doc_count as usize / 64 {
+                return out;
+            }
         }
         let len = word.chars().count();
         if prefix || len >= 4 {

@@ -74,7 +74,12 @@ pub const FAMILIES: &[(&str, &str, &str)] = &[
 /// can show how nearby behaves when a filter rejects almost everything.
 pub const RARE_FAMILIES: &[(&str, &str, &str, f64)] = &[
     ("210104", "Điêu khắc", "Sculpture", 0.01),
-    ("210205", "Nghệ thuật biểu diễn dân ca", "Folk song performance", 0.0001),
+    (
+        "210205",
+        "Nghệ thuật biểu diễn dân ca",
+        "Folk song performance",
+        0.0001,
+    ),
 ];
 
 /// How many programmes an institution of this kind has (inclusive range) and at which

@@ -87,7 +87,11 @@ fn a_rare_occupation_is_taught_by_about_one_percent() {
     let teaching = ds
         .institutions
         .iter()
-        .filter(|i| i.programmes.iter().any(|p| p.occupation_code.family() == family))
+        .filter(|i| {
+            i.programmes
+                .iter()
+                .any(|p| p.occupation_code.family() == family)
+        })
         .count();
     let expected = share * ds.institutions.len() as f64;
     assert!(

@@ -195,6 +195,13 @@ DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/${DB_NAME[$BIG]}" \
   bash benches/postgis/run.sh 105.6,20.8,106.1,21.2 "8 11 13" "$DURATION" 2 >"$WORK/postgis-tiles.txt" 2>&1 || true
 record raw "PostGIS ST_AsMVT on postgis-$BIG (benches/postgis/run.sh, 2 pgbench clients, $DURATION s per zoom)" "$WORK/postgis-tiles.txt"
 
+# --- the web map's weight in Chromium (issue 6): bytes on a first and a repeat visit ----
+if command -v chromium >/dev/null && [ -d web/node_modules ]; then
+  log "page weight in Chromium"
+  bash scripts/bench/weight.sh >"$WORK/weight.txt" 2>&1 || true
+  record raw "Web map bytes transferred, first and repeat visit (scripts/bench/weight.sh)" "$WORK/weight.txt"
+fi
+
 # --- credential verification (issue 8): 5,000,000 records in PostGIS -------------------
 if [ "${BENCH_CREDENTIALS:-1}" != 0 ]; then
   log "credential verification"

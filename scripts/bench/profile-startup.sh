@@ -47,6 +47,6 @@ perf report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/n
 echo
 echo "== Heap: heaptrack (peak and what is still allocated at the end, by call site)"
 serve_until_ready heaptrack -o "$OUT/heaptrack"
-heaptrack_print -f "$OUT"/heaptrack.*.zst --print-peaks 1 --print-leaks 0 --print-allocators 0 \
+heaptrack_print -f "$OUT"/heaptrack*.zst --print-peaks 1 --print-leaks 0 --print-allocators 0 \
   --print-temporary 0 --peak-limit 12 2>/dev/null | sed -n '/MOST MEMORY CONSUMING/,$p' | head -80 || true
-heaptrack_print -f "$OUT"/heaptrack.*.zst 2>/dev/null | tail -8 || true
+heaptrack_print -f "$OUT"/heaptrack*.zst 2>/dev/null | tail -8 || true

@@ -96,7 +96,7 @@ def main():
     mem = sh("free -g | awk '/^Mem:/ {print $2}'")
     commit = sh("git rev-parse --short HEAD")
     dirty = " (with uncommitted changes)" if sh("git status --porcelain --untracked-files=no") else ""
-    L.append("## National scale: start-up, load and criterion (issue 7)")
+    L.append("## The last run of scripts/bench.sh (generated)")
     L.append("")
     L.append("- Command: `%s` (total %s s)" % (a.command, a.total_seconds))
     L.append("- Date: %s UTC; commit `%s`%s" % (
@@ -180,7 +180,8 @@ def main():
             L.append("### %s" % r[1])
             L.append("")
             L.append("```")
-            L.extend(open(r[2], encoding="utf-8", errors="replace").read().rstrip().splitlines())
+            raw = open(r[2], encoding="utf-8", errors="replace").read()
+            L.extend(re.sub(r"\x1b\[[0-9;]*m", "", raw).rstrip().splitlines())
             L.append("```")
             L.append("")
 

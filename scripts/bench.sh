@@ -12,6 +12,7 @@
 # endpoint, default 10), BENCH_FILES_BIG=1 also writes the big network to files and starts
 # from them (slow: see docs/BENCHMARKS.md), BENCH_CONNECTIONS (wrk connections, default 8), BENCH_CRITERION=0
 # skips the criterion benches, BENCH_CREDENTIALS=0 the credential verification load,
+# BENCH_PROFILE=0 the start-up profile (it needs BENCH_KEEP_DB=1 and linux-perf, heaptrack),
 # BENCH_KEEP_DB=1 keeps the generated PostGIS databases for the next
 # run (and reuses them), PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
 set -euo pipefail
@@ -222,6 +223,13 @@ if [ "${BENCH_CRITERION:-1}" != 0 ]; then
       tail -40 "$WORK/criterion.txt" | tee "$WORK/criterion-tail.txt" >&2
       record raw "criterion FAILED (the last lines of its output)" "$WORK/criterion-tail.txt"
     }
+fi
+
+# --- where the big start-up's time and memory go (perf, heaptrack) ----------------------
+if [ "${BENCH_PROFILE:-1}" != 0 ] && [ "${BENCH_KEEP_DB:-0}" = 1 ] && command -v heaptrack >/dev/null; then
+  log "start-up profile"
+  bash scripts/bench/profile-startup.sh "$BIG" >"$WORK/profile.txt" 2>&1 || true
+  record raw "Start-up profile of postgis-$BIG (scripts/bench/profile-startup.sh)" "$WORK/profile.txt"
 fi
 
 # --- report ----------------------------------------------------------------------------

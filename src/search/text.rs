@@ -31,6 +31,9 @@ pub enum Field {
 }
 
 const FIELDS: usize = 3;
+/// The completions of a prefix stop once they reach more postings than the index has
+/// documents, but never below this many (so a province-sized index completes fully).
+const PREFIX_POSTINGS_FLOOR: usize = 200_000;
 const FIELD_WEIGHT: [f32; FIELDS] = [1.0, 0.85, 0.6];
 /// Prefix lookups stop after this many terms: a one-letter prefix must not fan out to the
 /// whole vocabulary.
@@ -156,14 +159,22 @@ impl TextIndex {
                 .search(Str::new(word).starts_with())
                 .into_stream();
             let mut n = 0;
+            // A short prefix of a big index completes to words that together reach more
+            // documents than there are: past that, more completions only add scoring
+            // work (at 2M, "d" alone reaches millions). Small indexes never hit this.
+            let budget = (self.doc_count as usize).max(PREFIX_POSTINGS_FLOOR);
+            let mut reached = 0usize;
             while let Some((k, t)) = s.next() {
                 if k.len() == word.len() {
                     continue;
                 }
                 // Longer completions are less likely what was meant.
                 out.push((t, 0.55 + 0.3 * word.len() as f32 / k.len() as f32));
+                reached += (0..FIELDS)
+                    .map(|f| self.postings(t, f).len())
+                    .sum::<usize>();
                 n += 1;
-                if n == MAX_PREFIX_TERMS {
+                if n == MAX_PREFIX_TERMS || reached > budget {
                     break;
                 }
             }
@@ -306,6 +317,21 @@ mod tests {
         ix.for_each_match(&words, prefix, |d, s| v.push((d, s)));
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v
+    }
+
+    #[test]
+    fn a_short_prefix_of_a_big_index_stops_completing_once_it_reaches_every_document() {
+        let words: Vec<String> = (0..10).map(|k| format!("d{k}")).collect();
+        let mut big = TextIndexBuilder::default();
+        for _ in 0..300_000 {
+            big.add(words.iter().map(|w| (Field::Name, w.as_str())));
+        }
+        let big = big.finish();
+        // Each completion reaches all 300,000 documents: two are past the budget.
+        assert_eq!(big.matching_terms("d", true).len(), 2);
+        // A province-sized index completes as far as MAX_PREFIX_TERMS allows.
+        let small = index(&[&[(Field::Name, "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9")]]);
+        assert_eq!(small.matching_terms("d", true).len(), 10);
     }
 
     #[test]

@@ -38,15 +38,7 @@ pub(super) async fn insert_population(
 /// The whole layer, versioned by the data version it was read with.
 pub async fn load_population(pool: &PgPool) -> Result<PopulationLayer, StoreError> {
     let db = StoreError::db;
-    let mut tx = pool.begin().await.map_err(db("starting a read"))?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(db("starting a read"))?;
-    let version: i64 = sqlx::query_scalar("SELECT version FROM dataset_version")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db("reading the data version"))?;
+    let (mut tx, version) = super::load::begin_versioned_read(pool).await?;
     let rows: Vec<(f64, f64, f64, String)> = sqlx::query_as(
         "SELECT ST_X(geom), ST_Y(geom), population, source FROM population_cells ORDER BY id",
     )

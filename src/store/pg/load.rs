@@ -81,15 +81,7 @@ pub async fn data_version(pool: &PgPool) -> Result<String, StoreError> {
 /// start-up is mostly these reads, and each keeps one core (ours or the server's) busy.
 pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     let db = StoreError::db;
-    let mut tx = pool.begin().await.map_err(db("starting a read"))?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(db("starting a read"))?;
-    let version: i64 = sqlx::query_scalar("SELECT version FROM dataset_version")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db("reading the data version"))?;
+    let (mut tx, version) = begin_versioned_read(pool).await?;
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
         .fetch_one(&mut *tx)
         .await
@@ -170,6 +162,24 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
         institutions,
         version: format!("db-{version}"),
     })
+}
+
+/// A read-only repeatable-read transaction and the data version it sees, so that what
+/// is read with it belongs to that version.
+pub(super) async fn begin_versioned_read(
+    pool: &PgPool,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, i64), StoreError> {
+    let db = StoreError::db;
+    let mut tx = pool.begin().await.map_err(db("starting a read"))?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(db("starting a read"))?;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM dataset_version")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db("reading the data version"))?;
+    Ok((tx, version))
 }
 
 /// Makes a fresh transaction read the snapshot another one exported.

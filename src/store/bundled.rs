@@ -45,30 +45,40 @@ pub fn load_dir(dir: &Path) -> Result<Bundled, StoreError> {
         }
     }
     let version = format!("files-{}", &hex::encode(hasher.finalize())[..16]);
-    let mut bundled = assemble(batches);
+    let mut bundled = assemble_checked(batches)?;
     bundled.dataset.share_repeated_text();
     bundled.population.version = version.clone();
     bundled.dataset.version = version;
-    let mut broken = bundled.dataset.broken_references();
-    broken.extend(credential_references(&bundled));
-    if !broken.is_empty() {
-        return Err(StoreError::Invalid(
-            broken
-                .into_iter()
-                .map(|b| ImportError {
-                    location: None,
-                    record: Some(b.record),
-                    field: Some(b.field),
-                    message: b.message,
-                })
-                .collect(),
-        ));
-    }
     Ok(bundled)
 }
 
+/// Puts batches together and checks what they refer to, as the database's foreign keys
+/// would: programmes of an unknown institution (by line), areas, occupations and
+/// credentials naming records that are not there. `import --check` runs this on a whole
+/// directory, so a dataset that passes the check also imports.
+pub fn assemble_checked(batches: Vec<Batch>) -> Result<Bundled, StoreError> {
+    let (bundled, mut errors) = assemble(batches);
+    let broken = bundled
+        .dataset
+        .broken_references()
+        .into_iter()
+        .chain(credential_references(&bundled));
+    errors.extend(broken.map(|b| ImportError {
+        location: None,
+        record: Some(b.record),
+        field: Some(b.field),
+        message: b.message,
+    }));
+    if errors.is_empty() {
+        Ok(bundled)
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
 /// Puts batches together: programmes files attach to their institutions, in file order.
-pub fn assemble(batches: Vec<Batch>) -> Bundled {
+/// Programmes whose institution is in no batch are returned as errors at their line.
+fn assemble(batches: Vec<Batch>) -> (Bundled, Vec<ImportError>) {
     let mut out = Bundled::default();
     let mut programmes = Vec::new();
     for b in batches {
@@ -85,18 +95,30 @@ pub fn assemble(batches: Vec<Batch>) -> Bundled {
             Batch::Population(v) => out.population.cells.extend(v.into_iter().map(|r| r.1)),
         }
     }
-    if !programmes.is_empty() {
-        let mut by_id: HashMap<String, Vec<_>> = HashMap::new();
-        for (_, id, p) in programmes {
-            by_id.entry(id.as_str().to_owned()).or_default().push(p);
-        }
-        for i in &mut out.dataset.institutions {
-            if let Some(ps) = by_id.remove(i.id.as_str()) {
-                i.programmes = ps;
-            }
+    let known: HashMap<String, usize> = out
+        .dataset
+        .institutions
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.id.as_str().to_owned(), n))
+        .collect();
+    let mut attached: HashMap<usize, Vec<_>> = HashMap::new();
+    let mut orphans = Vec::new();
+    for (location, id, p) in programmes {
+        match known.get(id.as_str()) {
+            Some(&n) => attached.entry(n).or_default().push(p),
+            None => orphans.push(ImportError {
+                location: Some(location),
+                record: Some(format!("programme of {}", id.as_str())),
+                field: Some("institution_id".into()),
+                message: format!("no institution {}", id.as_str()),
+            }),
         }
     }
-    out
+    for (n, ps) in attached {
+        out.dataset.institutions[n].programmes = ps;
+    }
+    (out, orphans)
 }
 
 /// Credentials must name a known institution and occupation, as the database's foreign
@@ -132,4 +154,50 @@ fn credential_references(b: &Bundled) -> Vec<BrokenReference> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::InstitutionId;
+    use crate::store::Location;
+
+    fn bundled_batches() -> Vec<Batch> {
+        files::read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+            .expect("the bundled data reads")
+    }
+
+    #[test]
+    fn the_bundled_directory_assembles_with_no_broken_reference() {
+        let b = assemble_checked(bundled_batches()).expect("bundled data is consistent");
+        assert!(b.dataset.institutions.iter().any(|i| !i.programmes.is_empty()));
+    }
+
+    #[test]
+    fn a_programme_of_an_unknown_institution_is_an_error_at_its_line() {
+        let mut batches = bundled_batches();
+        let programme = assemble_checked(bundled_batches())
+            .expect("bundled data is consistent")
+            .dataset
+            .institutions
+            .iter()
+            .find_map(|i| i.programmes.first().cloned())
+            .expect("some institution teaches something");
+        let location = Location {
+            file: "programmes.csv".into(),
+            position: "line 7".into(),
+        };
+        let ghost = InstitutionId::parse("truong-khong-co").expect("a valid slug");
+        batches.push(Batch::Programmes(vec![(location, ghost, programme)]));
+        let Err(StoreError::Invalid(errors)) = assemble_checked(batches) else {
+            panic!("an orphan programme must be refused");
+        };
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert_eq!(e.field.as_deref(), Some("institution_id"));
+        assert_eq!(
+            e.location.as_ref().map(|l| l.to_string()).as_deref(),
+            Some("programmes.csv line 7")
+        );
+    }
 }

@@ -25,6 +25,7 @@ enum Command {
     Serve(Config),
     /// Create or update the PostGIS schema (needs DATABASE_URL).
     Migrate {
+        /// PostgreSQL/PostGIS connection URL of the database to migrate.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
@@ -43,6 +44,7 @@ enum Command {
         /// Only validate (no database needed); nothing is written.
         #[arg(long)]
         check: bool,
+        /// PostgreSQL/PostGIS connection URL to import into; not needed with --check.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
@@ -53,10 +55,14 @@ enum Command {
         /// Directory to write into (created if missing).
         #[arg(long, short)]
         out: PathBuf,
+        /// File formats to write.
         #[arg(long, value_enum, default_value = "geojson")]
         format: ExportFormat,
+        /// PostgreSQL/PostGIS connection URL to export from; without it, --data-dir is
+        /// exported.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
+        /// Dataset directory to export when no database URL is given.
         #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
@@ -73,8 +79,11 @@ enum Command {
         /// Directory to write (created if missing); without it, writes to the database.
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// File formats to write with --out.
         #[arg(long, value_enum, default_value = "geojson")]
         format: ExportFormat,
+        /// PostgreSQL/PostGIS connection URL to copy the network into when --out is not
+        /// given (--out wins when both are).
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
@@ -109,6 +118,8 @@ enum IndicatorsCommand {
         /// YYYY-MM-DD.
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        /// PostgreSQL/PostGIS connection URL: the data the indicators are computed from
+        /// and where the snapshot is stored.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },

@@ -28,6 +28,27 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 
+# The tests connect as postgres@127.0.0.1 with no password (tests/common/mod.rs), but
+# Debian's pg_hba.conf asks for one on 127.0.0.1: as root, trust that one user on loopback.
+pg_no_password() {
+  env -u PGPASSWORD psql -w -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1
+}
+if [ "$(id -u)" = 0 ] && ! pg_no_password; then
+  hba=$(su postgres -c "psql -p 5432 -Atc 'show hba_file'")
+  if grep -qx 'host all postgres 127.0.0.1/32 trust' "$hba"; then
+    echo "postgres@127.0.0.1 still cannot connect without a password, though $hba trusts it" >&2
+    exit 1
+  fi
+  echo "PostgreSQL asks postgres@127.0.0.1 for a password: adding trust lines at the top of $hba"
+  { printf '%s\n' '# added by vetmap scripts/test.sh: the tests connect without a password' \
+      'host all postgres 127.0.0.1/32 trust' 'host all postgres ::1/128 trust'
+    cat "$hba"; } >"$hba.vetmap-new"
+  cat "$hba.vetmap-new" >"$hba" # keeps the file's owner and mode
+  rm "$hba.vetmap-new"
+  su postgres -c "psql -p 5432 -Atqc 'select pg_reload_conf()'" >/dev/null
+  for _ in $(seq 1 10); do pg_no_password && break; sleep 0.5; done
+fi
+
 if [ -f web/package.json ]; then
   npm ci --prefix web --no-audit --no-fund --loglevel=error
 fi

@@ -170,7 +170,12 @@ mod tests {
     #[test]
     fn the_bundled_directory_assembles_with_no_broken_reference() {
         let b = assemble_checked(bundled_batches()).expect("bundled data is consistent");
-        assert!(b.dataset.institutions.iter().any(|i| !i.programmes.is_empty()));
+        assert!(
+            b.dataset
+                .institutions
+                .iter()
+                .any(|i| !i.programmes.is_empty())
+        );
     }
 
     #[test]

@@ -85,6 +85,19 @@ impl Application {
                 Keys::ephemeral()?
             }
         };
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let bound = listener.local_addr().unwrap_or(config.bind);
+        if config.public_url.is_none() && !bound.ip().is_loopback() {
+            tracing::warn!(
+                "no VETMAP_PUBLIC_URL: signed credential statements will name {} as their issuer",
+                crate::credentials::issuer_base(None, bound)
+            );
+        }
         let credentials = Arc::new(CredentialService {
             source: match &db {
                 Some(pool) => Source::Db(pool.clone()),
@@ -92,13 +105,9 @@ impl Application {
             },
             keys,
             limiter: ClientLimiter::per_minute(config.verify_rate_per_minute),
+            issuer_base: crate::credentials::issuer_base(config.public_url.as_deref(), bound),
+            answer_floor: std::time::Duration::from_millis(config.verify_answer_floor_ms),
         });
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| AppError::Bind {
-                addr: config.bind,
-                source,
-            })?;
         Ok(Self {
             listener,
             state: AppState {

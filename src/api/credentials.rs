@@ -96,18 +96,6 @@ fn client_ip(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
-/// Absolute base URL for links inside signed statements.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
@@ -120,6 +108,17 @@ struct VerifyBody {
 async fn verify(
     _: RateLimited,
     State(state): State<AppState>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let answer_at = tokio::time::Instant::now() + state.credentials.answer_floor;
+    let answer = verify_answer(&state, body).await;
+    // Found, not found and errors alike: the lookup's own time does not show.
+    tokio::time::sleep_until(answer_at).await;
+    answer
+}
+
+async fn verify_answer(
+    state: &AppState,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body.map_err(|e| match e.status() {
@@ -147,7 +146,7 @@ async fn verify(
         // The same body for an unknown serial and a wrong second factor.
         return Ok(Json(json!({"result": "not_found"})));
     };
-    Ok(Json(verification(&state, found)))
+    Ok(Json(verification(state, found)))
 }
 
 fn verification(state: &AppState, found: &StoredCredential) -> Value {
@@ -208,13 +207,12 @@ async fn statement_jws(
     _: RateLimited,
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let found = valid_record(&state, &token).await?;
-    let base = base_url(&state, &headers);
+    let base = &state.credentials.issuer_base;
     let index = state.index.current();
     let payload = statement::statement(
-        &base,
+        base,
         &found,
         index.institution(found.credential.institution_id.as_str()),
         Utc::now(),
@@ -228,11 +226,11 @@ fn private() -> (header::HeaderName, &'static str) {
     (header::CACHE_CONTROL, "private, no-store")
 }
 
-async fn qr_text(state: &AppState, token: &str, headers: &HeaderMap) -> Result<String, ApiError> {
+async fn qr_text(state: &AppState, token: &str) -> Result<String, ApiError> {
     valid_record(state, token).await?;
     Ok(format!(
         "{}/verify.html#statement={token}",
-        base_url(state, headers)
+        state.credentials.issuer_base
     ))
 }
 
@@ -240,9 +238,8 @@ async fn qr_svg(
     _: RateLimited,
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let text = qr_text(&state, &token, &headers).await?;
+    let text = qr_text(&state, &token).await?;
     let svg = qr::svg(&text).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), private()], svg).into_response())
 }
@@ -251,9 +248,8 @@ async fn qr_png(
     _: RateLimited,
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let text = qr_text(&state, &token, &headers).await?;
+    let text = qr_text(&state, &token).await?;
     let png = qr::png(&text, 6).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "image/png"), private()], png).into_response())
 }
@@ -261,7 +257,6 @@ async fn qr_png(
 async fn status_list_jws(
     State(state): State<AppState>,
     Path(list): Path<u64>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let revoked = state
         .credentials
@@ -269,9 +264,12 @@ async fn status_list_jws(
         .revoked_in_list(list)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no status list {list}")))?;
-    let base = base_url(&state, &headers);
-    let payload =
-        statement::status_list_credential(&base, list, status_list::encode(revoked), Utc::now());
+    let payload = statement::status_list_credential(
+        &state.credentials.issuer_base,
+        list,
+        status_list::encode(revoked),
+        Utc::now(),
+    );
     let keys = &state.credentials.keys;
     let jws = crate::credentials::jws::sign(keys.signing(), keys.kid(), statement::TYP, &payload);
     Ok((

@@ -32,10 +32,32 @@ pub enum CredentialError {
     Qr(String),
 }
 
-/// What the credential endpoints share: the records' source, the signing keys and the
-/// per-client limiter.
+/// What the credential endpoints share: the records' source, the signing keys, the
+/// per-client limiter, the issuer's base URL and the verification answer's time floor.
 pub struct CredentialService {
     pub source: Source,
     pub keys: Keys,
     pub limiter: ClientLimiter,
+    /// Base of the issuer, status-list and check-page URLs inside signed statements. Fixed
+    /// at start (the configured public URL, else the bound address) and never taken from
+    /// a request's Host header: otherwise anyone could obtain a statement signed by our key
+    /// that points its verifier at a status list on their own host.
+    pub issuer_base: String,
+    /// Every verification answer waits until this long after the request arrived, so an
+    /// unknown serial and a wrong date of birth, whose lookups differ in work, take the same
+    /// time (as long as the lookup itself is faster than the floor).
+    pub answer_floor: std::time::Duration,
+}
+
+/// The base URL statements carry when no public URL is configured: the bound address, with
+/// `localhost` for a wildcard bind (which has no one address to name).
+pub fn issuer_base(public_url: Option<&str>, bound: std::net::SocketAddr) -> String {
+    if let Some(u) = public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    if bound.ip().is_unspecified() {
+        format!("http://localhost:{}", bound.port())
+    } else {
+        format!("http://{bound}")
+    }
 }

@@ -3,13 +3,19 @@
 //! # Layout
 //!
 //! - [`config`]: flags and environment, read once.
-//! - [`model`]: domain types (institutions, programmes, areas, credentials), validated
-//!   at construction.
+//! - [`model`]: domain types (institutions, programmes, areas, occupations, credentials,
+//!   population), validated at construction.
 //! - [`store`]: PostGIS (the system of record, all SQL) and the file formats (the bundled
 //!   dataset, import and export).
 //! - [`index`]: the in-memory serving index every read goes through.
 //! - [`tiles`]: vector tiles (MVT) of the network, clustered, cached.
 //! - [`search`]: Vietnamese folding, text search and nearest institutions.
+//! - [`features`]: OGC API – Features' domain side: queryables, CQL2 filters, sorting,
+//!   GeoJSON geometry.
+//! - [`coverage`]: where institutions teaching an occupation are within reach and where
+//!   they are not, per area and on a hexagonal grid, for officials.
+//! - [`indicators`]: the Plan's digital-transformation indicators and their dated
+//!   snapshots.
 //! - [`credentials`]: diploma and certificate verification, signed statements, status
 //!   lists (holder data never leaves it).
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.

@@ -61,6 +61,12 @@ pub struct Config {
     #[arg(long, env = "VETMAP_VERIFY_RATE_PER_MINUTE", default_value_t = 30)]
     pub verify_rate_per_minute: u32,
 
+    /// Milliseconds every credential verification answer takes at least, so that an
+    /// unknown serial and a wrong date of birth cannot be told apart by timing. Keep it
+    /// above the lookup's p99 (docs/BENCHMARKS.md); 0 turns the floor off.
+    #[arg(long, env = "VETMAP_VERIFY_ANSWER_FLOOR_MS", default_value_t = 25)]
+    pub verify_answer_floor_ms: u64,
+
     /// Header carrying the client address set by a reverse proxy you trust (e.g.
     /// X-Forwarded-For; its last address is used). Unset: the TCP peer address is the client.
     #[arg(long, env = "VETMAP_TRUSTED_PROXY_HEADER")]
@@ -113,6 +119,7 @@ impl Config {
             public_url: None,
             signing_key: None,
             verify_rate_per_minute: 30,
+            verify_answer_floor_ms: 25,
             trusted_proxy_header: None,
             upload_token: None,
             frame_ancestors: "*".into(),

@@ -148,6 +148,49 @@ async fn a_wrong_birth_date_is_indistinguishable_from_an_unknown_serial() {
 }
 
 #[tokio::test]
+async fn every_verification_answer_waits_for_the_time_floor() {
+    // The floor is what makes an unknown serial and a wrong date of birth take the same
+    // time; it is set high here so that the lower bound is unmistakable.
+    let mut config = bundled_config();
+    config.verify_answer_floor_ms = 400;
+    let s = spawn(config).await;
+    for body in [
+        json!({"serial": "DEMO-CD 999999", "birth_date": VALID.1}),
+        json!({"serial": VALID.0, "birth_date": "2002-03-15"}),
+        json!({"serial": VALID.0, "birth_date": VALID.1}),
+        json!({"serial": "x;", "birth_date": VALID.1}),
+    ] {
+        let started = std::time::Instant::now();
+        let (status, _) = verify(&s, body.clone()).await;
+        let took = started.elapsed();
+        assert!(
+            took >= std::time::Duration::from_millis(400),
+            "{body} answered {status} after {took:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn statements_name_the_configured_issuer_never_the_requests_host() {
+    let s = spawn_bundled().await;
+    let (v, _) = valid_statement(&s, VALID.0, VALID.1).await;
+    let link = v["statement"]["links"]["jws"].as_str().unwrap();
+    let r = s
+        .client
+        .get(s.url(link))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let jws = r.text().await.unwrap();
+    let report = verify_offline(&jws, &jwks(&s).await, None).unwrap();
+    let vc = report.credential.to_string();
+    assert!(!vc.contains("evil.example"), "{vc}");
+    assert_eq!(report.credential["issuer"], s.base.as_str(), "{vc}");
+}
+
+#[tokio::test]
 async fn malformed_requests_get_a_400_naming_the_problem() {
     let s = spawn_bundled().await;
     let (status, v) = verify_json(&s, json!({"serial": "x'; drop", "birth_date": VALID.1})).await;
@@ -449,6 +492,50 @@ async fn a_statement_issued_before_revocation_is_reported_revoked_by_the_status_
     .await;
     assert_eq!(v["result"], "revoked");
     assert_eq!(v["revocation"]["date"], "2025-01-10");
+}
+
+#[tokio::test]
+async fn a_reimported_serial_may_be_revoked_but_not_given_to_someone_else() {
+    let (s, _db) = spawn_db_with_upload_token().await;
+    let row = |name: &str, status: &str| {
+        format!(
+            "{HEADER}DEMO-CD 000901,DEMO/2024/CD/0901,college_diploma,{name},2001-05-05,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15,{status}\n"
+        )
+    };
+    let (status, v) = upload(&s, Some("s3cret-official"), &row("Lâm Văn Thật", "valid,,")).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, v) = upload(&s, Some("s3cret-official"), &row("Kẻ Mạo Danh", "valid,,")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{v}");
+    assert_eq!(errors[0]["location"]["position"], "line 2");
+    assert_eq!(errors[0]["field"], "holder_name");
+    let said = v.to_string();
+    assert!(
+        !said.contains("Mạo") && !said.contains("Thật") && !said.contains("2001-05-05"),
+        "{said}"
+    );
+    let ask = |name: &str| json!({"serial": "DEMO-CD 000901", "birth_date": "2001-05-05", "holder_name": name});
+    assert_eq!(
+        verify_json(&s, ask("Lâm Văn Thật")).await.1["result"],
+        "valid"
+    );
+    assert_eq!(
+        verify_json(&s, ask("Kẻ Mạo Danh")).await.1["result"],
+        "not_found"
+    );
+    // The same record with a revocation is accepted.
+    let (status, v) = upload(
+        &s,
+        Some("s3cret-official"),
+        &row("Lâm Văn Thật", "revoked,2025-02-01,issued in error"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        verify_json(&s, ask("Lâm Văn Thật")).await.1["result"],
+        "revoked"
+    );
 }
 
 #[tokio::test]

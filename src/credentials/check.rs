@@ -60,7 +60,7 @@ pub fn find_match<'a>(
     candidates: &'a [StoredCredential],
     request: &VerifyRequest,
 ) -> Option<&'a StoredCredential> {
-    let stand_in = [stand_in()];
+    let stand_in = [stand_in(&request.serial)];
     let (pool, real) = if candidates.is_empty() {
         (&stand_in[..], Choice::from(0))
     } else {
@@ -99,15 +99,17 @@ fn name_digest(name: &str) -> [u8; 32] {
     Sha256::digest(words.join(" ").as_bytes()).into()
 }
 
-/// Compared against when no record has the serial, so an unknown serial costs the same.
-fn stand_in() -> StoredCredential {
+/// Compared against when no record has the serial, so an unknown serial costs the same:
+/// its serial and date have the lengths of a real record's (a constant-time comparison
+/// of unequal lengths stops at once).
+fn stand_in(serial: &str) -> StoredCredential {
     StoredCredential {
         credential: Credential {
-            serial: "-".into(),
+            serial: serial.into(),
             register_no: "-".into(),
             kind: CredentialKind::ElementaryCertificate,
             holder_name: "Nguyễn Văn Không Có".into(),
-            holder_birth_date: NaiveDate::MIN,
+            holder_birth_date: NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(),
             occupation_code: OccupationCode::parse("5000000").unwrap_or_else(|_| unreachable!()),
             occupation_name: "-".into(),
             institution_id: crate::model::InstitutionId::parse("none")
@@ -117,6 +119,15 @@ fn stand_in() -> StoredCredential {
             status: CredentialStatus::Valid,
         },
         status_index: u64::MAX,
+    }
+}
+
+/// A record for other modules' tests: the stand-in, owning bit `status_index`.
+#[cfg(test)]
+pub(crate) fn stored_for_tests(status_index: u64) -> StoredCredential {
+    StoredCredential {
+        status_index,
+        ..stand_in("DEMO 1")
     }
 }
 
@@ -163,7 +174,7 @@ mod tests {
     use super::*;
 
     fn stored(serial: &str, name: &str, born: &str) -> StoredCredential {
-        let mut c = stand_in();
+        let mut c = stand_in(serial);
         c.credential.serial = serial.into();
         c.credential.holder_name = name.into();
         c.credential.holder_birth_date = born.parse().unwrap();

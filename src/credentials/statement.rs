@@ -137,8 +137,24 @@ pub fn verify_offline(
                     "the status list given is not the one the statement names",
                 ));
             }
-            if list["credentialSubject"]["statusPurpose"] != "revocation" {
-                return Err(bad("the status list is not a revocation list"));
+            // Only a list from the statement's own issuer can say it is revoked.
+            if list["issuer"] != vc["issuer"] {
+                return Err(bad("the status list comes from another issuer"));
+            }
+            let purpose = &list["credentialSubject"]["statusPurpose"];
+            if purpose != "revocation" || entry["statusPurpose"] != *purpose {
+                return Err(bad(
+                    "the statement's status entry and the list are not both for revocation",
+                ));
+            }
+            if let Some(until) = list["validUntil"].as_str() {
+                let until = DateTime::parse_from_rfc3339(until)
+                    .map_err(|_| bad("the status list's validUntil is not a date-time"))?;
+                if until < Utc::now() {
+                    return Err(bad(
+                        "the status list has expired (validUntil passed): fetch it again",
+                    ));
+                }
             }
             let index: u64 = entry["statusListIndex"]
                 .as_str()
@@ -164,4 +180,56 @@ fn has_type(vc: &Value, t: &str) -> bool {
     vc["type"]
         .as_array()
         .is_some_and(|ts| ts.iter().any(|x| x == t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::check::stored_for_tests;
+    use crate::credentials::keys::Keys;
+
+    const BASE: &str = "https://map.example.vn";
+
+    fn signed(keys: &Keys, payload: &Value) -> String {
+        jws::sign(keys.signing(), keys.kid(), TYP, payload)
+    }
+
+    /// A statement for status index 9 and the list it points to, with bit 9 set.
+    fn statement_and_list(keys: &Keys, now: DateTime<Utc>) -> (String, Value) {
+        let stored = stored_for_tests(9);
+        let vc = statement(BASE, &stored, None, now);
+        let list = status_list_credential(BASE, 0, status_list::encode([9]), now);
+        (signed(keys, &vc), list)
+    }
+
+    #[test]
+    fn a_fresh_list_from_the_issuer_reports_the_revocation() {
+        let keys = Keys::ephemeral().unwrap();
+        let (vc, list) = statement_and_list(&keys, Utc::now());
+        let report = verify_offline(&vc, &keys.jwks(), Some(&signed(&keys, &list))).unwrap();
+        assert_eq!(report.revocation, RevocationCheck::Revoked);
+    }
+
+    #[test]
+    fn a_list_from_another_issuer_for_another_purpose_or_expired_is_refused() {
+        let keys = Keys::ephemeral().unwrap();
+        let (vc, list) = statement_and_list(&keys, Utc::now());
+        let mut foreign = list.clone();
+        foreign["issuer"] = json!("https://evil.example");
+        let mut suspension = list.clone();
+        suspension["credentialSubject"]["statusPurpose"] = json!("suspension");
+        let (_, expired) = statement_and_list(&keys, Utc::now() - chrono::Duration::days(2));
+        let mut expired = expired;
+        expired["id"] = list["id"].clone();
+        for (what, bad) in [
+            ("issuer", foreign),
+            ("revocation", suspension),
+            ("expired", expired),
+        ] {
+            let e = verify_offline(&vc, &keys.jwks(), Some(&signed(&keys, &bad)))
+                .expect_err(what)
+                .to_string();
+            assert!(e.contains(what), "{what}: {e}");
+        }
+    }
 }

@@ -52,6 +52,11 @@ pub fn is_set(encoded: &str, position: u64) -> Result<bool, CredentialError> {
         .take(64 * 1024 * 1024)
         .read_to_end(&mut bits)
         .map_err(|_| bad("encodedList is not GZIP data"))?;
+    // Bitstring Status List §3.1: the bitstring is at least 16 KB, so that one status
+    // tells nothing about how many credentials there are.
+    if (bits.len() as u64) < LIST_SIZE / 8 {
+        return Err(bad("the bitstring is shorter than the required 16 KB"));
+    }
     let byte = bits
         .get((position / 8) as usize)
         .ok_or_else(|| bad("the index is beyond the list"))?;
@@ -82,6 +87,15 @@ mod tests {
         GzDecoder::new(&gz[..]).read_to_end(&mut bits).unwrap();
         assert_eq!(bits[0], 0x80);
         assert_eq!(bits.len() as u64, LIST_SIZE / 8);
+    }
+
+    #[test]
+    fn a_list_shorter_than_16_kb_is_refused() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, &[0u8; 100]).unwrap();
+        let short = format!("u{}", B64.encode(gz.finish().unwrap()));
+        let e = is_set(&short, 3).unwrap_err().to_string();
+        assert!(e.contains("16 KB"), "{e}");
     }
 
     #[test]

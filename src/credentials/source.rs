@@ -36,8 +36,23 @@ fn stored((credential, status_index): (Credential, u64)) -> StoredCredential {
 }
 
 impl Source {
-    /// Every record with this (normalised) serial.
+    /// Every record with this (normalised) serial, ordered by institution and kind so that
+    /// when two institutions issued one serial, the answer does not depend on row order.
     pub async fn by_serial(&self, serial: &str) -> Result<Vec<StoredCredential>, StoreError> {
+        let mut found = self.unordered_by_serial(serial).await?;
+        found.sort_by(|a, b| {
+            let key = |s: &StoredCredential| {
+                (
+                    s.credential.institution_id.as_str().to_owned(),
+                    s.credential.kind.as_str(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        Ok(found)
+    }
+
+    async fn unordered_by_serial(&self, serial: &str) -> Result<Vec<StoredCredential>, StoreError> {
         match self {
             Source::Db(pool) => Ok(pg::credentials::by_serial(pool, serial)
                 .await?
@@ -131,4 +146,32 @@ pub async fn credential_counts(
             count,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::check::stored_for_tests;
+    use crate::credentials::{VerifyRequest, find_match};
+    use crate::model::InstitutionId;
+
+    #[tokio::test]
+    async fn one_serial_from_two_institutions_answers_the_same_whatever_the_row_order() {
+        let at = |id: &str| {
+            let mut c = stored_for_tests(0).credential;
+            c.institution_id = InstitutionId::parse(id).unwrap();
+            c.holder_birth_date = "2000-02-02".parse().unwrap();
+            c
+        };
+        let request = VerifyRequest::parse("DEMO 1", "2000-02-02", None).unwrap();
+        for records in [
+            vec![at("truong-b"), at("truong-a")],
+            vec![at("truong-a"), at("truong-b")],
+        ] {
+            let source = Source::Bundled(Arc::new(records));
+            let found = source.by_serial("DEMO 1").await.unwrap();
+            let matched = find_match(&found, &request).expect("both match");
+            assert_eq!(matched.credential.institution_id.as_str(), "truong-a");
+        }
+    }
 }

@@ -183,7 +183,12 @@ fn refusal(location: &Location, e: &sqlx::Error) -> ImportError {
     let (field, message) = match e {
         sqlx::Error::Database(d) => {
             let pg = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>();
-            let detail = pg.and_then(|p| p.detail()).unwrap_or_default();
+            // A check constraint's detail is "Failing row contains (...)": every value of
+            // the row, which for a credential is the holder's personal data.
+            let detail = pg
+                .and_then(|p| p.detail())
+                .filter(|d| !d.starts_with("Failing row contains"))
+                .unwrap_or_default();
             let column = pg.and_then(|p| p.column()).map(str::to_owned);
             let constraint = d.constraint().map(str::to_owned);
             let field = column.or_else(|| constraint.as_deref().map(field_of_constraint));

@@ -71,3 +71,21 @@ async fn the_page_speaks_english_when_asked() {
     assert!(dom.contains(r#"<html lang="en""#), "{dom}");
     assert!(dom.contains("Check a vocational diploma or certificate"));
 }
+
+#[tokio::test]
+async fn a_qr_link_whose_statement_is_gone_says_so_and_points_back_to_the_form() {
+    // A revoked record's statement, like an unknown token's, is no longer served.
+    let s = spawn_bundled().await;
+    let base = s.base.clone();
+    let dom = tokio::task::spawn_blocking(move || {
+        rendered(&format!(
+            "{base}/verify.html#statement=AAAAAAAAAAAAAAAAAAAAAA"
+        ))
+    })
+    .await
+    .unwrap();
+    assert!(
+        dom.contains(r#"id="jwsAnswerError"><p>Không còn bản xác nhận cho mã này"#),
+        "{dom}"
+    );
+}

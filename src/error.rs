@@ -33,6 +33,8 @@ pub enum ApiError {
     NeedsDatabase(&'static str),
     #[error("not ready: {0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Timeout(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -68,6 +70,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "Unauthorized"),
             ApiError::NeedsDatabase(_) => (StatusCode::SERVICE_UNAVAILABLE, "NeedsDatabase"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "NotReady"),
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "Timeout"),
             ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "InvalidData"),
             ApiError::Store(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ServerError")

@@ -147,6 +147,14 @@ async fn bodies_over_the_limit_are_refused_with_413() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    let v: serde_json::Value = r.json().await.expect("a JSON body");
+    assert_eq!(v["code"], "PayloadTooLarge", "{v}");
+    assert!(
+        v["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("VETMAP_MAX_BODY_BYTES")),
+        "{v}"
+    );
 }
 
 #[test]
@@ -223,4 +231,23 @@ async fn data_derived_answers_revalidate_with_304() {
             .await;
         assert_eq!(stale.status(), 200, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_gets_503_with_a_json_body() {
+    // The verification answer floor makes a request reliably slower than the timeout.
+    let mut config = common::bundled_config();
+    config.request_timeout_secs = 1;
+    config.verify_answer_floor_ms = 5_000;
+    let server = common::spawn(config).await;
+    let r = server
+        .client
+        .post(server.url("/api/v1/credentials/verify"))
+        .json(&serde_json::json!({"serial": "DEMO-CD 000101", "birth_date": "2002-03-14"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let v: serde_json::Value = r.json().await.expect("a JSON body");
+    assert_eq!(v["code"], "Timeout", "{v}");
 }

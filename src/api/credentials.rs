@@ -43,7 +43,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/credentials/{token}/qr.svg", get(qr_svg))
         .route("/api/v1/credentials/{token}/qr.png", get(qr_png))
         .route("/api/v1/credentials/status/{list}", get(status_list_jws))
-        .route("/api/v1/credentials/batches", post(upload_batch))
+        // A batch may be large: the server-wide body limit (VETMAP_MAX_BODY_BYTES)
+        // applies instead of axum's 2 MB default.
+        .route(
+            "/api/v1/credentials/batches",
+            post(upload_batch).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/api/v1/institutions/{id}/credential-counts",
             get(institution_counts),
@@ -305,8 +310,10 @@ async fn institution_counts(
 }
 
 /// Officials upload an institution's batch as CSV (the `credentials.csv` columns);
-/// every row is validated and the batch is written all or nothing.
+/// every row is validated and the batch is written all or nothing. Uploads share the
+/// per-client rate limit, which also bounds guessing the token.
 async fn upload_batch(
+    _: RateLimited,
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

@@ -129,10 +129,41 @@ pub fn router(state: AppState) -> Router {
                         .expose_headers([REQUEST_ID]),
                 )
                 .layer(CompressionLayer::new())
+                .layer(axum::middleware::map_response(layer_refusals_as_json))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     config.request_timeout(),
                 ))
                 .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
         )
+}
+
+/// The body limit and the timeout answer from tower layers, below the handlers' error
+/// type and as plain text; this gives them the same JSON body as every other refusal.
+async fn layer_refusals_as_json<B>(response: axum::http::Response<B>) -> axum::response::Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    use axum::response::IntoResponse;
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json {
+        return response.map(axum::body::Body::new);
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => crate::error::ApiError::PayloadTooLarge(
+            "the request body is over this server's limit (VETMAP_MAX_BODY_BYTES)".into(),
+        )
+        .into_response(),
+        StatusCode::SERVICE_UNAVAILABLE => crate::error::ApiError::Timeout(
+            "the request took longer than this server's timeout (VETMAP_REQUEST_TIMEOUT_SECS)"
+                .into(),
+        )
+        .into_response(),
+        _ => response.map(axum::body::Body::new),
+    }
 }

@@ -129,9 +129,17 @@ async fn a_change_in_the_database_reaches_a_running_server() {
 }
 
 #[tokio::test]
-async fn unknown_paths_are_404() {
+async fn unknown_paths_and_the_web_build_tree_are_404() {
     let server = spawn_bundled().await;
     assert_eq!(server.get("/no/such/thing").await.status(), 404);
+    // web/ holds the npm tree and the build script beside the site; they exist on disk
+    // but are not served.
+    for hidden in ["/package.json", "/build.mjs", "/node_modules/esbuild/package.json"] {
+        assert!(common::repo_path("web").join(&hidden[1..]).exists(), "{hidden}");
+        let r = server.get(hidden).await;
+        assert_eq!(r.status(), 404, "{hidden}");
+    }
+    assert_eq!(server.get("/verify.html").await.status(), 200);
 }
 
 #[tokio::test]

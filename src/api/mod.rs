@@ -98,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(indicators::router())
         .merge(report::router())
-        .fallback_service(web::static_files(&config.web_dir))
+        .fallback(web::static_file)
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -19,6 +19,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use super::AppState;
+use crate::error::ApiError;
 
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
@@ -28,8 +29,38 @@ pub fn router() -> Router<AppState> {
         .route("/embed/builder", get(builder_page))
 }
 
-/// The static files of `web_dir`, for the router's fallback.
-pub fn static_files(web_dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
+/// The router's fallback: a public file of `web_dir`, else 404. `web/` also holds the
+/// npm tree, the browser tests and the build script, which are not the site's to serve.
+pub async fn static_file(State(state): State<AppState>, req: Request) -> Response {
+    if !is_public(req.uri().path()) {
+        return ApiError::NotFound(format!("no page or file at {}", req.uri().path()))
+            .into_response();
+    }
+    match static_files(&state.config.web_dir).oneshot(req).await {
+        Ok(res) => res.into_response(),
+        Err(never) => match never {},
+    }
+}
+
+/// The pages at the top of `web/`, the built bundles, the officials' assets, and
+/// MapLibre's own distribution (the tile test page loads it unbundled).
+fn is_public(path: &str) -> bool {
+    const TREES: [&str; 3] = ["/dist/", "/officials/", "/node_modules/maplibre-gl/dist/"];
+    if path.contains("..") {
+        return false;
+    }
+    if TREES.iter().any(|t| path.starts_with(t)) {
+        return true;
+    }
+    match path.strip_prefix('/') {
+        Some("") => true,
+        Some(file) => !file.contains('/') && (file.ends_with(".html") || file == "favicon.svg"),
+        None => false,
+    }
+}
+
+/// The static files of `web_dir`.
+fn static_files(web_dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
     ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -67,4 +98,35 @@ async fn serve_file(path: &Path, req: Request) -> Response {
     let mut res = res;
     res.headers_mut().insert(header::CACHE_CONTROL, NO_CACHE);
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn pages_and_bundles_are_public_and_the_build_tree_is_not() {
+        for p in [
+            "/",
+            "/index.html",
+            "/verify.html",
+            "/favicon.svg",
+            "/dist/map.js",
+            "/officials/officials.js",
+            "/node_modules/maplibre-gl/dist/maplibre-gl.css",
+        ] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in [
+            "/package.json",
+            "/build.mjs",
+            "/tests/helpers.mjs",
+            "/src/main.js",
+            "/node_modules/esbuild/bin/esbuild",
+            "/node_modules/maplibre-gl/package.json",
+            "/dist/../package.json",
+        ] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
 }

@@ -180,7 +180,21 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let records: usize = batches.iter().map(|b| b.len()).sum();
             if check {
-                println!("{records} records are valid; nothing was written (--check)");
+                // With the institutions in hand (a whole data directory), references are
+                // checked here as the database's foreign keys would check them.
+                let whole = batches.iter().any(|b| b.kind() == FileKind::Institutions);
+                if whole {
+                    bundled::assemble_checked(batches)?;
+                    println!(
+                        "{records} records are valid and all they refer to is present; \
+                         nothing was written (--check)"
+                    );
+                } else {
+                    println!(
+                        "{records} records are valid; what they refer to in the database is \
+                         checked when they are imported; nothing was written (--check)"
+                    );
+                }
                 return Ok(());
             }
             let Some(url) = database_url else {

@@ -240,3 +240,42 @@ fn a_malformed_geojson_feature_is_named_by_number_and_field() {
     assert_eq!(errors[0].location.as_ref().unwrap().position, "feature 2");
     assert_eq!(errors[0].field.as_deref(), Some("geometry"));
 }
+
+#[test]
+fn check_mode_on_a_data_directory_finds_references_to_missing_records() {
+    let dir = scratch_dir("check-references");
+    for f in [
+        "occupations.csv",
+        "admin-areas.geojson",
+        "commune-mapping.csv",
+        "institutions.geojson",
+        "credentials.csv",
+    ] {
+        std::fs::copy(repo_path("data").join(f), dir.join(f)).unwrap();
+    }
+    let out = vetmap(&["import", "--check", dir.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A credential of a school that is not in the directory: valid on its own, but the
+    // import would fail on it.
+    let mut creds = String::from_utf8(read(&dir.join("credentials.csv"))).unwrap();
+    let first = creds.lines().nth(1).unwrap().to_owned();
+    let orphan = first
+        .replacen("DEMO-", "DEMO-X", 1)
+        .replace("cd-nghe-tra-vinh", "truong-khong-co")
+        .replace("cd-y-te-tra-vinh", "truong-khong-co");
+    assert!(orphan.contains("truong-khong-co"), "{orphan}");
+    creds.push_str(&orphan);
+    creds.push('\n');
+    std::fs::write(dir.join("credentials.csv"), creds).unwrap();
+    let out = vetmap(&["import", "--check", dir.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("institution_id") && said.contains("truong-khong-co"),
+        "{said}"
+    );
+}

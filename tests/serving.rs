@@ -95,6 +95,94 @@ async fn postgis_server_serves_the_same_network_as_the_bundled_files() {
     );
 }
 
+/// The README's way to PostGIS, with nothing but the binary: `vetmap migrate`, `vetmap
+/// import data`, then `vetmap serve` with DATABASE_URL serves what the files serve.
+#[tokio::test]
+async fn the_readme_path_migrate_import_serve_gives_the_bundled_network() {
+    let db = common::TestDb::create_empty().await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"))
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("vetmap runs");
+        assert!(
+            out.status.success(),
+            "vetmap {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["migrate"]);
+    run(&["import", common::repo_path("data").to_str().unwrap()]);
+    let served = ServedBinary::start(&[("DATABASE_URL", db.url.as_str())]);
+    let bundled = spawn_bundled().await;
+    let from_db: serde_json::Value = reqwest::get(format!("{}/api/v1/institutions", served.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ready: serde_json::Value = reqwest::get(format!("{}/ready", served.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["source"], "postgis", "{ready}");
+    let (_, from_files) = bundled.get_json("/api/v1/institutions").await;
+    assert!(from_files["count"].as_u64().unwrap() >= 12);
+    assert_eq!(from_files["institutions"], from_db["institutions"]);
+}
+
+/// `vetmap serve` as a child process on a free port, killed when dropped.
+struct ServedBinary {
+    child: std::process::Child,
+    base: String,
+}
+
+impl ServedBinary {
+    fn start(env: &[(&str, &str)]) -> ServedBinary {
+        use std::io::{BufRead, BufReader};
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"));
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("DATABASE_URL")
+            .env("VETMAP_DATA_DIR", common::repo_path("data"))
+            .env("VETMAP_WEB_DIR", common::repo_path("web"))
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("vetmap starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.split("listening on http://")
+                    .nth(1)
+                    .map(|a| a.trim().to_owned())
+            })
+            .expect("the server says where it listens");
+        // Keep draining the log so the child never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ServedBinary {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test]
 async fn a_change_in_the_database_reaches_a_running_server() {
     let (server, db) = spawn_with_db().await;
@@ -134,8 +222,15 @@ async fn unknown_paths_and_the_web_build_tree_are_404() {
     assert_eq!(server.get("/no/such/thing").await.status(), 404);
     // web/ holds the npm tree and the build script beside the site; they exist on disk
     // but are not served.
-    for hidden in ["/package.json", "/build.mjs", "/node_modules/esbuild/package.json"] {
-        assert!(common::repo_path("web").join(&hidden[1..]).exists(), "{hidden}");
+    for hidden in [
+        "/package.json",
+        "/build.mjs",
+        "/node_modules/esbuild/package.json",
+    ] {
+        assert!(
+            common::repo_path("web").join(&hidden[1..]).exists(),
+            "{hidden}"
+        );
         let r = server.get(hidden).await;
         assert_eq!(r.status(), 404, "{hidden}");
     }

@@ -109,6 +109,17 @@ impl TestDb {
     /// Creates `vetmap_test_<random>` and migrates it. Panics with instructions when
     /// PostgreSQL or PostGIS is missing: PostGIS tests never skip silently.
     pub async fn create() -> TestDb {
+        let db = TestDb::create_empty().await;
+        let pool = db.pool().await;
+        pg::migrate(&pool).await.unwrap_or_else(|e| {
+            panic!("migrations failed (is PostGIS installed? apt-get install postgresql-15-postgis-3): {e}")
+        });
+        pool.close().await;
+        db
+    }
+
+    /// Creates `vetmap_test_<random>` with no schema, for tests of `vetmap migrate`.
+    pub async fn create_empty() -> TestDb {
         let admin_url = admin_url();
         let admin = pg::connect(&admin_url, 1).await.unwrap_or_else(|e| {
             panic!(
@@ -126,11 +137,6 @@ impl TestDb {
             Some((server, _)) => format!("{server}/{name}"),
             None => panic!("VETMAP_TEST_ADMIN_URL must end in /database"),
         };
-        let pool = pg::connect(&url, 2).await.expect("connect test database");
-        pg::migrate(&pool).await.unwrap_or_else(|e| {
-            panic!("migrations failed (is PostGIS installed? apt-get install postgresql-15-postgis-3): {e}")
-        });
-        pool.close().await;
         TestDb {
             url,
             name,

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use serde_json::{Map, Value};
+use unicode_normalization::UnicodeNormalization;
 
 use super::FieldError;
 
@@ -69,7 +70,9 @@ impl Record {
     pub fn opt_str(&self, field: &str) -> Result<Option<String>, FieldError> {
         match self.raw(field) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            // Vietnamese arrives composed or decomposed (NFD from some editors and
+            // systems); stored text is NFC, so equal names are equal bytes everywhere.
+            Some(Value::String(s)) => Ok(Some(s.trim().nfc().collect())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(other) => Err(FieldError::new(
                 field,
@@ -193,6 +196,17 @@ mod tests {
             Value::Object(m) => Record::new(m),
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn text_is_stored_composed_whatever_form_it_arrives_in() {
+        let composed = "Trường Cao đẳng Nghề Trà Vinh";
+        let decomposed: String = composed.nfd().collect();
+        assert_ne!(decomposed, composed);
+        let mut m = Map::new();
+        m.insert("name_vi".into(), Value::String(format!(" {decomposed} ")));
+        let r = Record::new(m);
+        assert_eq!(r.req_str("name_vi").unwrap(), composed);
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! Credential inputs never reach the logs: with every log level on, a verification, a
-//! statement and a failed check leave no serial, name or date of birth behind.
+//! Credential inputs never reach the logs: with every log level on (sqlx's statements
+//! included), verifications, statements, QR codes, refused checks, uploads accepted and
+//! refused, and rate-limited requests leave no serial, name or date of birth behind.
 
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::spawn_bundled;
+use common::{TestDb, bundled_config, repo_path, spawn};
 use serde_json::{Value, json};
 
 #[derive(Clone, Default)]
@@ -31,7 +32,29 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
         .with_writer(move || sink.clone())
         .init();
 
-    let s = spawn_bundled().await;
+    let db = TestDb::create().await;
+    db.import_dir(&repo_path("data")).await;
+    let mut config = bundled_config();
+    config.database_url = Some(db.url.clone());
+    config.upload_token = Some("s3cret-official".into());
+    config.verify_rate_per_minute = 12;
+    let s = spawn(config).await;
+    let upload = |csv: String| {
+        s.client
+            .post(s.url("/api/v1/credentials/batches"))
+            .bearer_auth("s3cret-official")
+            .body(csv)
+            .send()
+    };
+    let header = "serial,register_no,kind,holder_name,holder_birth_date,occupation_code,occupation_name,institution_id,graduation_year,issue_date,status,revoked_on,revocation_reason\n";
+    let row = |name: &str| {
+        format!(
+            "{header}PRIV-CD 777001,PRIV/2024/777,college_diploma,{name},1998-08-08,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15,valid,,\n"
+        )
+    };
+    assert_eq!(upload(row("Phạm Thị Riêngtư")).await.unwrap().status(), 201);
+    // Refused by the database (the record exists with another holder).
+    assert_eq!(upload(row("Đỗ Văn Giảmạo")).await.unwrap().status(), 400);
     let post = |body: Value| {
         s.client
             .post(s.url("/api/v1/credentials/verify"))
@@ -56,10 +79,25 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
     post(json!({"serial": "bad;serial", "birth_date": "x"}))
         .await
         .unwrap();
+    let qr = jws.replace("/statement", "/qr.svg");
+    assert_eq!(s.get(&qr).await.status(), 200);
+    let mut limited = false;
+    for _ in 0..20 {
+        let r = post(json!({"serial": "PRIV-CD 777001", "birth_date": "1998-08-08"}))
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the rate limit was reached");
 
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(
-        logs.contains("/api/v1/credentials/verify"),
+        logs.contains("/api/v1/credentials/verify")
+            && logs.contains("/api/v1/credentials/batches")
+            && logs.contains("INSERT INTO credentials"),
         "the capture works: {logs}"
     );
     for private in [
@@ -71,6 +109,11 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
         "Nguyễn",
         "Nguy",
         "bad;serial",
+        "PRIV",
+        "777001",
+        "1998-08-08",
+        "Riêngtư",
+        "Giảmạo",
     ] {
         assert!(
             !logs.contains(private),

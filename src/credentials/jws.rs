@@ -115,8 +115,11 @@ pub fn verify(jws: &str, keys: &Jwks) -> Result<Verified, CredentialError> {
     let signature: [u8; 64] = decode(s, "signature is not base64url")?
         .try_into()
         .map_err(|_| bad("signature is not 64 bytes"))?;
+    // Strict: refuses small-order keys and non-canonical signatures (RFC 8032 §5.1.7
+    // as the Ed25519 validation criteria paper recommends), so a statement has exactly
+    // one valid signature.
     jwk.verifying_key()?
-        .verify(
+        .verify_strict(
             format!("{h}.{p}").as_bytes(),
             &Signature::from_bytes(&signature),
         )

@@ -46,8 +46,9 @@ pub struct Config {
     #[arg(long, env = "VETMAP_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 
-    /// Public base URL (e.g. https://map.example.vn) for absolute links; defaults to the
-    /// request's Host.
+    /// Public base URL (e.g. https://map.example.vn) for absolute links, and the issuer
+    /// of signed credential statements. Unset: links follow the request's Host, and
+    /// statements name the bound address (never the Host, which a client chooses).
     #[arg(long, env = "VETMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
 

@@ -660,3 +660,53 @@ fn vetmap_import_check_reports_every_bad_credential_row_by_line_and_field() {
         "the good row is not blamed:\n{err}"
     );
 }
+
+#[tokio::test]
+async fn the_institution_page_shows_credential_counts_per_year_and_level_but_no_holder() {
+    let s = spawn_bundled().await;
+    // cd-y-te-tra-vinh in data/credentials.csv: one college diploma in 2025, one
+    // intermediate diploma (since revoked) in 2023.
+    let (status, page) = text(&s, "/institutions/cd-y-te-tra-vinh").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<h2>Văn bằng, chứng chỉ đã cấp</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("<table class=\"credential-counts\">\n<caption>"));
+    let cell = |n: u32| format!("<td class=\"num\">{n}</td>");
+    let row = |head: &str, ns: [u32; 4]| {
+        format!(
+            "<tr><th scope=\"row\">{head}</th>{}</tr>",
+            ns.map(cell).concat()
+        )
+    };
+    assert!(page.contains(&row("2025", [1, 0, 0, 1])), "2025: {page}");
+    assert!(page.contains(&row("2023", [0, 1, 0, 1])), "2023: {page}");
+    assert!(page.contains(&row("Tổng", [1, 1, 0, 2])), "totals: {page}");
+    assert!(
+        page.find(&row("2025", [1, 0, 0, 1])) < page.find(&row("2023", [0, 1, 0, 1])),
+        "newest year first"
+    );
+    assert!(page.contains("<a href=\"/verify.html\">"));
+    let csv = std::fs::read_to_string(repo_path("data/credentials.csv")).unwrap();
+    for line in csv.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        for private in [fields[0], fields[1], fields[3], fields[4]] {
+            assert!(!page.contains(private), "the page discloses {private}");
+        }
+    }
+
+    let (_, en) = text(&s, "/institutions/cd-y-te-tra-vinh?lang=en").await;
+    assert!(en.contains("<h2>Credentials issued</h2>"));
+    assert!(en.contains(&row("Total", [1, 1, 0, 2])), "{en}");
+    assert!(en.contains("<a href=\"/verify.html?lang=en\">"));
+
+    // No fictitious credential names gdnn-gdtx-cang-long: one line, no empty table.
+    let (status, none) = text(&s, "/institutions/gdnn-gdtx-cang-long").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(none.contains("<h2>Văn bằng, chứng chỉ đã cấp</h2>\n<p>Chưa có số liệu văn bằng, chứng chỉ đã cấp.</p>"), "{none}");
+    assert!(
+        !none.contains("<table class=\"credential-counts\">"),
+        "{none}"
+    );
+}

@@ -1,5 +1,6 @@
 // The profile panel: what the institution's own HTML page (/institutions/{id}) says,
-// in the panel beside the map: programmes, contacts, directions, readiness, sharing.
+// in the panel beside the map: programmes, credentials issued (counts only), contacts,
+// directions, readiness, sharing.
 import { lang, nameOf, t } from './i18n.js';
 import { kindSvg } from './kinds.js';
 
@@ -23,6 +24,38 @@ export function normalise(p) {
     programmes: p.programmes || [],
     admin: p.admin || {},
   };
+}
+
+const CREDENTIAL_LEVELS = ['college', 'intermediate', 'elementary'];
+
+/// Credentials issued per graduation year (newest first) and level, with totals: the
+/// profile's `credential_counts` aggregates, never an individual record.
+function credentials(counts, { locale, embed }) {
+  const byYear = new Map();
+  for (const c of counts || []) {
+    const i = CREDENTIAL_LEVELS.indexOf(c.level);
+    if (i < 0) continue;
+    if (!byYear.has(c.graduation_year)) byYear.set(c.graduation_year, [0, 0, 0]);
+    byYear.get(c.graduation_year)[i] += Number(c.count) || 0;
+  }
+  if (!byYear.size) return `<p>${esc(t('profile.credentials_none'))}</p>`;
+  const num = (n) => `<td class="num">${esc(n.toLocaleString(locale))}</td>`;
+  const sum = (ns) => ns.reduce((a, b) => a + b, 0);
+  const totals = [0, 0, 0];
+  const rows = [...byYear].sort(([a], [b]) => b - a).map(([year, ns]) => {
+    ns.forEach((n, i) => { totals[i] += n; });
+    return `<tr><th scope="row">${esc(year)}</th>${ns.map(num).join('')}${num(sum(ns))}</tr>`;
+  }).join('');
+  const caption = t('profile.credentials_caption');
+  const verify = `/verify.html${lang() === 'en' ? '?lang=en' : ''}`;
+  return `<div class="table-wrap" tabindex="0" role="region" aria-label="${esc(caption)}"><table class="programmes credential-counts">
+      <caption>${esc(caption)}</caption>
+      <thead><tr><th scope="col">${esc(t('profile.graduation_year'))}</th>
+      ${CREDENTIAL_LEVELS.map((l) => `<th scope="col" class="num">${esc(t(`level.${l}`))}</th>`).join('')}
+      <th scope="col" class="num">${esc(t('profile.total'))}</th></tr></thead>
+      <tbody>${rows}</tbody>
+      <tfoot><tr><th scope="row">${esc(t('profile.total'))}</th>${totals.map(num).join('')}${num(sum(totals))}</tr></tfoot></table></div>
+    <p class="note">${esc(t('profile.credentials_note'))} <a href="${esc(verify)}" ${embed ? 'target="_blank" rel="noopener"' : ''}>${esc(t('profile.credentials_check'))}</a></p>`;
 }
 
 function yesNo(v) {
@@ -108,6 +141,8 @@ export function renderProfile(panel, raw, { embed, onClose, occupationName }) {
       <thead><tr><th scope="col">${esc(t('profile.occupation'))}</th><th scope="col">${esc(t('profile.code'))}</th>
       <th scope="col">${esc(t('profile.level'))}</th><th scope="col" class="num">${esc(t('profile.quota'))}</th></tr></thead>
       <tbody>${programmes}</tbody></table></div>` : `<p>${esc(t('profile.no_programmes'))}</p>`}
+    <h3>${esc(t('profile.credentials'))}</h3>
+    ${credentials(p.credential_counts, { locale, embed })}
     <h3>${esc(t('profile.areas'))}</h3>
     ${areas(p)}
     <h3>${esc(t('profile.readiness'))}</h3>

@@ -56,6 +56,20 @@ test('a click on an institution opens its profile with programmes, contacts and 
   for (const s of ['Chương trình đào tạo', 'Hàn', '6520123', 'Liên hệ', 'Mức độ sẵn sàng chuyển đổi số', 'Chỉ đường']) {
     assert.ok(text.includes(s), `profile shows ${s}`);
   }
+  // Credentials issued (data/credentials.csv): counts per year and level, no holder.
+  const counts = await page.$$eval('#profile table.credential-counts tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  assert.deepEqual(counts, [
+    ['Năm', 'Cao đẳng', 'Trung cấp', 'Sơ cấp', 'Tổng'],
+    ['2024', '2', '0', '0', '2'],
+    ['2023', '0', '1', '0', '1'],
+    ['Tổng', '2', '1', '0', '3'],
+  ]);
+  assert.match(await page.textContent('#profile table.credential-counts caption'), /theo năm tốt nghiệp và trình độ/);
+  assert.ok(text.includes('Văn bằng, chứng chỉ đã cấp'), 'profile shows the credentials section');
+  assert.equal(await page.getAttribute('#profile a[href^="/verify.html"]', 'href'), '/verify.html');
+  for (const holder of ['Nguyễn Văn Thử', 'Trần Thị Mẫu', 'Lê Văn Ví Dụ', 'DEMO-CD']) {
+    assert.ok(!text.includes(holder), `profile does not disclose ${holder}`);
+  }
   const directions = await page.getAttribute('#profile a[href*="destination="]', 'href');
   assert.match(directions, /destination=9\.9561,106\.3302/);
   assert.equal(new URL(page.url()).searchParams.get('institution'), 'cd-nghe-tra-vinh', 'the address bar is the share link');

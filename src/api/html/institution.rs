@@ -2,6 +2,7 @@
 //! `?lang=en`), with schema.org JSON-LD and Open Graph tags so that a shared link shows
 //! a proper card and search engines read the address and position.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use axum::Router;
@@ -15,6 +16,7 @@ use super::{Lang, escape as e, script_json};
 use crate::api::AppState;
 use crate::api::extract::{Path, Query};
 use crate::api::profile::{admin_areas, find, programmes_by_level};
+use crate::credentials::{CredentialCount, credential_counts};
 use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::model::{Institution, InstitutionKind, Level, Ownership, PositionAccuracy, Scheme};
@@ -36,13 +38,15 @@ async fn page(
     let index = state.index.current();
     let inst = find(&index, &id)?;
     let lang = Lang::from_param(p.lang.as_deref());
+    // Aggregates only (per graduation year and level), never individual records.
+    let counts = credential_counts(&state.credentials.source, &id).await?;
     let base = state
         .config
         .public_url
         .as_deref()
         .unwrap_or("")
         .trim_end_matches('/');
-    Ok(Html(render(&index, inst, lang, base)))
+    Ok(Html(render(&index, inst, &counts, lang, base)))
 }
 
 fn name(inst: &Institution, lang: Lang) -> &str {
@@ -52,7 +56,13 @@ fn name(inst: &Institution, lang: Lang) -> &str {
     }
 }
 
-pub fn render(index: &ServingIndex, inst: &Institution, lang: Lang, base: &str) -> String {
+pub fn render(
+    index: &ServingIndex,
+    inst: &Institution,
+    counts: &[CredentialCount],
+    lang: Lang,
+    base: &str,
+) -> String {
     let t = |vi, en| lang.t(vi, en);
     let id = inst.id.as_str();
     let title = name(inst, lang);
@@ -84,7 +94,7 @@ pub fn render(index: &ServingIndex, inst: &Institution, lang: Lang, base: &str) 
 <meta property="og:locale" content="{locale}">
 <meta property="og:site_name" content="vetmap">
 <script type="application/ld+json">{ld}</script>
-<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;line-height:1.5}}table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.25rem;text-align:left}}.note{{color:#555;font-size:.9em}}</style>
+<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;line-height:1.5}}table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.25rem;text-align:left}}.note{{color:#555;font-size:.9em}}.num{{text-align:right}}caption{{text-align:left;font-size:.9em;color:#555;padding:.25rem 0}}tfoot td,tfoot th{{font-weight:bold;border-top:2px solid #bbb}}.scroll{{overflow-x:auto}}@media (max-width:30em){{.credential-counts{{font-size:.9em}}.credential-counts thead th{{font-size:.85em}}.credential-counts th,.credential-counts td{{padding:.25rem 3px}}.credential-counts tr>:first-child{{padding-left:0}}}}</style>
 </head>
 <body>
 <nav><a href="/">{map}</a> · <a href="{other_href}" hreflang="{other_lang}">{other_label}</a></nav>
@@ -197,6 +207,7 @@ pub fn render(index: &ServingIndex, inst: &Institution, lang: Lang, base: &str) 
         }
         h.push_str("</tbody></table>\n");
     }
+    credentials(&mut h, counts, lang);
     readiness(&mut h, inst, lang);
     let _ = write!(
         h,
@@ -220,6 +231,110 @@ fn row(h: &mut String, label: &str, value: Option<&str>) {
     if let Some(v) = value {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", e(label), e(v));
     }
+}
+
+/// The levels credentials are issued at, in the table's column order.
+const CREDENTIAL_LEVELS: [Level; 3] = [Level::College, Level::Intermediate, Level::Elementary];
+
+/// How many credentials were issued per graduation year (newest first) and level, with
+/// totals: counts only, never a holder or a serial.
+fn credentials(h: &mut String, counts: &[CredentialCount], lang: Lang) {
+    let t = |vi, en| lang.t(vi, en);
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>",
+        t("Văn bằng, chứng chỉ đã cấp", "Credentials issued")
+    );
+    if counts.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            t(
+                "Chưa có số liệu văn bằng, chứng chỉ đã cấp.",
+                "No credentials issued on record."
+            )
+        );
+        return;
+    }
+    let mut years: BTreeMap<i32, [u64; 3]> = BTreeMap::new();
+    for c in counts {
+        if let Some(i) = CREDENTIAL_LEVELS.iter().position(|l| *l == c.level) {
+            years.entry(c.graduation_year).or_default()[i] += c.count;
+        }
+    }
+    let caption = t(
+        "Số văn bằng, chứng chỉ theo năm tốt nghiệp và trình độ",
+        "Credentials by graduation year and level",
+    );
+    // The wrapper scrolls sideways on the narrowest phones, reachable by keyboard.
+    let _ = write!(
+        h,
+        "<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{caption}\">\
+         <table class=\"credential-counts\">\n<caption>{caption}</caption>\n\
+         <thead><tr><th scope=\"col\">{}</th>",
+        t("Năm", "Year"),
+    );
+    for l in CREDENTIAL_LEVELS {
+        let _ = write!(
+            h,
+            "<th scope=\"col\" class=\"num\">{}</th>",
+            e(level_label(l, lang))
+        );
+    }
+    let total_label = t("Tổng", "Total");
+    let _ = writeln!(
+        h,
+        "<th scope=\"col\" class=\"num\">{total_label}</th></tr></thead>\n<tbody>"
+    );
+    let mut totals = [0u64; 3];
+    for (year, row) in years.iter().rev() {
+        let _ = write!(h, "<tr><th scope=\"row\">{year}</th>");
+        for (n, total) in row.iter().zip(totals.iter_mut()) {
+            *total += n;
+            let _ = write!(h, "<td class=\"num\">{}</td>", group(*n, lang));
+        }
+        let _ = writeln!(
+            h,
+            "<td class=\"num\">{}</td></tr>",
+            group(row.iter().sum(), lang)
+        );
+    }
+    let _ = write!(
+        h,
+        "</tbody>\n<tfoot><tr><th scope=\"row\">{total_label}</th>"
+    );
+    for n in totals {
+        let _ = write!(h, "<td class=\"num\">{}</td>", group(n, lang));
+    }
+    let _ = writeln!(
+        h,
+        "<td class=\"num\">{}</td></tr></tfoot>\n</table></div>",
+        group(totals.iter().sum(), lang)
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} <a href=\"/verify.html{}\">{}</a></p>",
+        t(
+            "Chỉ công bố số lượng, không bao giờ công bố hồ sơ cá nhân.",
+            "Only counts are published, never individual records."
+        ),
+        if lang == Lang::En { "?lang=en" } else { "" },
+        t("Kiểm tra một văn bằng", "Check a credential"),
+    );
+}
+
+/// A count with thousands grouped the language's way: 1.234 in Vietnamese, 1,234 in English.
+fn group(n: u64, lang: Lang) -> String {
+    let sep = lang.t(".", ",");
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn readiness(h: &mut String, inst: &Institution, lang: Lang) {

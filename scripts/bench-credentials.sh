@@ -36,7 +36,7 @@ psql "$URL" -Atc "EXPLAIN SELECT * FROM credentials WHERE serial = 'SYN-00000042
 # unknown serials and wrong dates of birth should then take the same time; more
 # connections keep the floor from capping the rate.
 PID=
-trap 'kill $PID 2>/dev/null; [ "${BENCH_KEEP:-0}" = 1 ] || psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB" || true' EXIT
+trap 'kill $PID 2>/dev/null || true; [ "${BENCH_KEEP:-0}" = 1 ] || psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB" || true' EXIT
 for floor in 0 25; do
   DATABASE_URL="$URL" VETMAP_VERIFY_RATE_PER_MINUTE=100000000 VETMAP_VERIFY_ANSWER_FLOOR_MS=$floor \
     RUST_LOG=error "$BIN" serve --bind "127.0.0.1:$PORT" --db-max-connections 16 &

@@ -354,3 +354,26 @@ async fn a_request_over_the_timeout_gets_503_with_a_json_body() {
     let v: serde_json::Value = r.json().await.expect("a JSON body");
     assert_eq!(v["code"], "Timeout", "{v}");
 }
+
+#[tokio::test]
+async fn without_its_database_the_server_is_not_ready_but_still_serves_the_map() {
+    let (server, db) = spawn_with_db().await;
+    assert_eq!(server.get("/ready").await.status(), 200);
+    drop(db); // DROP DATABASE ... WITH (FORCE): the server's connections are cut.
+
+    let r = server.get("/ready").await;
+    assert_eq!(r.status(), 503);
+    let v: serde_json::Value = r.json().await.expect("a JSON body");
+    assert_eq!(v["code"], "NotReady", "{v}");
+    assert!(
+        v["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("database")),
+        "{v}"
+    );
+    // Liveness and the map's reads come from the process and its index.
+    assert_eq!(server.get("/health").await.status(), 200);
+    let (status, list) = server.get_json("/api/v1/institutions").await;
+    assert_eq!(status, 200);
+    assert!(list["count"].as_u64().unwrap() >= 12);
+}

@@ -1,5 +1,6 @@
 //! Server-rendered HTML pages: readable without JavaScript, shareable, indexable.
 
+mod credential_counts;
 mod institution;
 
 use axum::Router;

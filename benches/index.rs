@@ -43,5 +43,32 @@ fn bbox(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, build, bbox);
+/// A page of `/collections/institutions/items?bbox=...&limit=100` without the HTTP: the
+/// selection (R-tree query, count for `numberMatched`) and the first page in id order.
+fn items_page(c: &mut Criterion) {
+    use vetmap::features::institutions::{InstitutionQuery, select};
+    let mut g = c.benchmark_group("items_page");
+    // A town-sized box and a region-sized one, as in scripts/bench/paths.py.
+    for side in [0.1, 1.1] {
+        let boxes = common::bboxes(64, side);
+        for n in common::sizes() {
+            let index = common::index(n);
+            let mut k = 0;
+            g.bench_function(BenchmarkId::new(format!("side_{side}deg"), n), |b| {
+                b.iter(|| {
+                    k = (k + 1) % boxes.len();
+                    let query = InstitutionQuery {
+                        bbox: Some(boxes[k]),
+                        ..Default::default()
+                    };
+                    let matched = select(&index, &query);
+                    black_box((matched.len(), matched.page(0, 100)))
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, build, bbox, items_page);
 criterion_main!(benches);

@@ -234,6 +234,13 @@ async fn unknown_paths_and_the_web_build_tree_are_404() {
         let r = server.get(hidden).await;
         assert_eq!(r.status(), 404, "{hidden}");
     }
+    // The same, with the slashes percent-encoded (ServeDir decodes them).
+    let encoded = "/node_modules%2Fplaywright-core%2Flib%2Fvite%2FtraceViewer%2Findex.html";
+    assert!(
+        common::repo_path("web/node_modules/playwright-core/lib/vite/traceViewer/index.html")
+            .exists()
+    );
+    assert_eq!(server.get(encoded).await.status(), 404, "{encoded}");
     assert_eq!(server.get("/verify.html").await.status(), 200);
 }
 

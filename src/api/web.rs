@@ -43,10 +43,15 @@ pub async fn static_file(State(state): State<AppState>, req: Request) -> Respons
 }
 
 /// The pages at the top of `web/`, the built bundles, the officials' assets, and
-/// MapLibre's own distribution (the tile test page loads it unbundled).
-fn is_public(path: &str) -> bool {
+/// MapLibre's own distribution (the tile test page loads it unbundled). Judged on the
+/// percent-decoded path, as ServeDir will read it: `/node_modules%2Fx.html` is a path
+/// into node_modules, not a page at the top.
+fn is_public(raw_path: &str) -> bool {
     const TREES: [&str; 3] = ["/dist/", "/officials/", "/node_modules/maplibre-gl/dist/"];
-    if path.contains("..") {
+    let Ok(path) = percent_encoding::percent_decode_str(raw_path).decode_utf8() else {
+        return false;
+    };
+    if path.contains("..") || path.contains('\\') || path.contains("//") {
         return false;
     }
     if TREES.iter().any(|t| path.starts_with(t)) {
@@ -125,6 +130,12 @@ mod tests {
             "/node_modules/esbuild/bin/esbuild",
             "/node_modules/maplibre-gl/package.json",
             "/dist/../package.json",
+            "/node_modules%2Fplaywright-core%2Flib%2Fvite%2FtraceViewer%2Findex.html",
+            "/node_modules%2fx.html",
+            "/dist/%2e%2e/package.json",
+            "/dist/..%5Cpackage.json",
+            "//node_modules/x.html",
+            "/%ff.html",
         ] {
             assert!(!is_public(p), "{p}");
         }

@@ -4,12 +4,25 @@
 -- the database so that every writer (import, upload, psql, QGIS) is held to it.
 -- The error names the changed column (for the import's line-and-field report) and never
 -- its values, which are personal data.
+-- Imports store text NFC from now on; records stored before may be decomposed, and a
+-- re-import of the same file must not count as a change. Normalise them first.
+UPDATE credentials SET
+    holder_name = normalize(holder_name, NFC),
+    occupation_name = normalize(occupation_name, NFC),
+    register_no = normalize(register_no, NFC)
+WHERE holder_name IS NOT NFC NORMALIZED
+   OR occupation_name IS NOT NFC NORMALIZED
+   OR register_no IS NOT NFC NORMALIZED;
+
 CREATE FUNCTION credentials_keep_issued_content() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     changed text;
 BEGIN
     changed := CASE
+        WHEN NEW.institution_id IS DISTINCT FROM OLD.institution_id THEN 'institution_id'
+        WHEN NEW.kind IS DISTINCT FROM OLD.kind THEN 'kind'
+        WHEN NEW.serial IS DISTINCT FROM OLD.serial THEN 'serial'
         WHEN NEW.register_no IS DISTINCT FROM OLD.register_no THEN 'register_no'
         WHEN NEW.holder_name IS DISTINCT FROM OLD.holder_name THEN 'holder_name'
         WHEN NEW.holder_birth_date IS DISTINCT FROM OLD.holder_birth_date THEN 'holder_birth_date'

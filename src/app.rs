@@ -92,9 +92,12 @@ impl Application {
                 source,
             })?;
         let bound = listener.local_addr().unwrap_or(config.bind);
-        if config.public_url.is_none() && !bound.ip().is_loopback() {
+        if config.public_url.is_none() {
+            // Behind a reverse proxy the bound address is loopback: statements and printed
+            // QR codes would point at it. Say so on every start until it is configured.
             tracing::warn!(
-                "no VETMAP_PUBLIC_URL: signed credential statements will name {} as their issuer",
+                "no VETMAP_PUBLIC_URL: credential statements and QR codes will name {}; \
+                 set it to the address people reach this service at",
                 crate::credentials::issuer_base(None, bound)
             );
         }

@@ -46,9 +46,10 @@ pub struct Config {
     #[arg(long, env = "VETMAP_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 
-    /// Public base URL (e.g. https://map.example.vn) for absolute links, and the issuer
-    /// of signed credential statements. Unset: links follow the request's Host, and
-    /// statements name the bound address (never the Host, which a client chooses).
+    /// Public base URL (e.g. https://map.example.vn) for absolute links, the issuer of
+    /// signed credential statements and the target of their QR codes. Unset: API links
+    /// follow the request's Host; statements and QR codes name the bound address (never
+    /// the Host, which a client chooses), which behind a reverse proxy is not public.
     #[arg(long, env = "VETMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
 

@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for RateLimited {
             Err(wait) => {
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 Err(ApiError::TooManyRequests(
-                    format!("too many credential checks from this client; retry in {secs} s"),
+                    format!("too many credential requests from this client; retry in {secs} s"),
                     secs.max(1),
                 ))
             }
@@ -310,33 +310,47 @@ async fn institution_counts(
     Ok(Json(json!({"institution_id": id, "counts": counts})))
 }
 
+/// The officials' bearer token, checked from the headers alone: a request without it is
+/// refused before its body (up to VETMAP_MAX_BODY_BYTES) is read.
+pub struct OfficialToken;
+
+impl FromRequestParts<AppState> for OfficialToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = &state.config.upload_token else {
+            return Err(ApiError::Unauthorized(
+                "uploads are disabled: the server has no VETMAP_UPLOAD_TOKEN".into(),
+            ));
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Digests first: comparing slices of different lengths returns at once, which
+        // would tell a guesser the token's length.
+        let digest = |t: &str| -> [u8; 32] { sha2::Sha256::digest(t.as_bytes()).into() };
+        if bool::from(digest(given).ct_eq(&digest(expected))) {
+            Ok(OfficialToken)
+        } else {
+            Err(ApiError::Unauthorized(
+                "a valid bearer token is required to upload credentials".into(),
+            ))
+        }
+    }
+}
+
 /// Officials upload an institution's batch as CSV (the `credentials.csv` columns);
 /// every row is validated and the batch is written all or nothing. Uploads share the
 /// per-client rate limit, which also bounds guessing the token.
 async fn upload_batch(
     _: RateLimited,
+    _: OfficialToken,
     State(state): State<AppState>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Some(expected) = &state.config.upload_token else {
-        return Err(ApiError::Unauthorized(
-            "uploads are disabled: the server has no VETMAP_UPLOAD_TOKEN".into(),
-        ));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    // Digests first: comparing slices of different lengths returns at once, which
-    // would tell a guesser the token's length.
-    let digest = |t: &str| -> [u8; 32] { sha2::Sha256::digest(t.as_bytes()).into() };
-    if !bool::from(digest(given).ct_eq(&digest(expected))) {
-        return Err(ApiError::Unauthorized(
-            "a valid bearer token is required to upload credentials".into(),
-        ));
-    }
     let Some(pool) = &state.db else {
         return Err(ApiError::NeedsDatabase("uploading credentials"));
     };

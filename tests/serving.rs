@@ -383,4 +383,17 @@ async fn without_its_database_the_server_is_not_ready_but_still_serves_the_map()
     let (status, list) = server.get_json("/api/v1/institutions").await;
     assert_eq!(status, 200);
     assert!(list["count"].as_u64().unwrap() >= 12);
+    // A profile comes from the index; only its credential counts need the database.
+    let (status, profile) = server
+        .get_json("/api/v1/institutions/cd-y-te-tra-vinh")
+        .await;
+    assert_eq!(status, 200, "{profile}");
+    assert!(profile["credential_counts"].is_null(), "{profile}");
+    let r = server.get("/institutions/cd-y-te-tra-vinh?lang=en").await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Credential counts are unavailable right now."),
+        "{page}"
+    );
 }

@@ -31,6 +31,8 @@ const CREDENTIAL_LEVELS = ['college', 'intermediate', 'elementary'];
 /// Credentials issued per graduation year (newest first) and level, with totals: the
 /// profile's `credential_counts` aggregates, never an individual record.
 function credentials(counts, { locale, embed }) {
+  // null: the server could not read the counts (its database is away).
+  if (counts === null) return `<p>${esc(t('profile.credentials_unavailable'))}</p>`;
   const byYear = new Map();
   for (const c of counts || []) {
     const i = CREDENTIAL_LEVELS.indexOf(c.level);

@@ -14,13 +14,25 @@ const CREDENTIAL_LEVELS: [Level; 3] = [Level::College, Level::Intermediate, Leve
 
 /// How many credentials were issued per graduation year (newest first) and level, with
 /// totals: counts only, never a holder or a serial.
-pub(super) fn table(h: &mut String, counts: &[CredentialCount], lang: Lang) {
+/// `None`: the counts could not be read (the database is away).
+pub(super) fn table(h: &mut String, counts: Option<&[CredentialCount]>, lang: Lang) {
     let t = |vi, en| lang.t(vi, en);
     let _ = writeln!(
         h,
         "<h2>{}</h2>",
         t("Văn bằng, chứng chỉ đã cấp", "Credentials issued")
     );
+    let Some(counts) = counts else {
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            t(
+                "Tạm thời không đọc được số liệu văn bằng, chứng chỉ.",
+                "Credential counts are unavailable right now."
+            )
+        );
+        return;
+    };
     if counts.is_empty() {
         let _ = writeln!(
             h,

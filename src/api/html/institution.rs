@@ -37,15 +37,20 @@ async fn page(
     let index = state.index.current();
     let inst = find(&index, &id)?;
     let lang = Lang::from_param(p.lang.as_deref());
-    // Aggregates only (per graduation year and level), never individual records.
-    let counts = credential_counts(&state.credentials.source, &id).await?;
+    // Aggregates only (per graduation year and level), never individual records. They
+    // come from the database; the rest of the page does not, so it is served without them
+    // when the database is away.
+    let counts = credential_counts(&state.credentials.source, &id)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "credential counts unavailable"))
+        .ok();
     let base = state
         .config
         .public_url
         .as_deref()
         .unwrap_or("")
         .trim_end_matches('/');
-    Ok(Html(render(&index, inst, &counts, lang, base)))
+    Ok(Html(render(&index, inst, counts.as_deref(), lang, base)))
 }
 
 fn name(inst: &Institution, lang: Lang) -> &str {
@@ -58,7 +63,7 @@ fn name(inst: &Institution, lang: Lang) -> &str {
 pub fn render(
     index: &ServingIndex,
     inst: &Institution,
-    counts: &[CredentialCount],
+    counts: Option<&[CredentialCount]>,
     lang: Lang,
     base: &str,
 ) -> String {

@@ -126,7 +126,11 @@ pub fn verify_offline(
     let revocation = match status_list_jws {
         None => RevocationCheck::NotChecked,
         Some(list_jws) => {
-            let list = jws::verify(list_jws, keys)?.payload;
+            let list = jws::verify(list_jws, keys)?;
+            if list.header["typ"] != TYP {
+                return Err(bad("the status list's typ must be vc+jwt"));
+            }
+            let list = list.payload;
             if !has_type(&list, "BitstringStatusListCredential") {
                 return Err(bad(
                     "the status list is not a BitstringStatusListCredential",

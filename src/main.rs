@@ -182,9 +182,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let records: usize = batches.iter().map(|b| b.len()).sum();
             if check {
-                // With the institutions in hand (a whole data directory), references are
-                // checked here as the database's foreign keys would check them.
-                let whole = batches.iter().any(|b| b.kind() == FileKind::Institutions);
+                // With institutions, occupations and areas in hand (a whole data
+                // directory), references are checked here as the database's foreign keys
+                // would; a partial set refers to records only the database has.
+                let whole = [
+                    FileKind::Institutions,
+                    FileKind::Occupations,
+                    FileKind::Areas,
+                ]
+                .iter()
+                .all(|k| batches.iter().any(|b| b.kind() == *k));
                 if whole {
                     bundled::assemble_checked(batches)?;
                     println!(

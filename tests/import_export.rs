@@ -259,6 +259,20 @@ fn check_mode_on_a_data_directory_finds_references_to_missing_records() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A file alone refers to records that only the database has: not an error here.
+    let out = vetmap(
+        &[
+            "import",
+            "--check",
+            dir.join("institutions.geojson").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A credential of a school that is not in the directory: valid on its own, but the
     // import would fail on it.
     let mut creds = String::from_utf8(read(&dir.join("credentials.csv"))).unwrap();

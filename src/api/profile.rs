@@ -2,6 +2,7 @@
 //! the catalogue with how many institutions teach each occupation at each level.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::routing::get;
@@ -80,7 +81,7 @@ pub fn admin_areas<'a>(
     inst: &Institution,
 ) -> [(Scheme, &'static str, Option<&'a AdminArea>); 5] {
     let a = &inst.admin;
-    let get = |s, c: &Option<String>| c.as_deref().and_then(|c| index.area(s, c));
+    let get = |s, c: &Option<Arc<str>>| c.as_deref().and_then(|c| index.area(s, c));
     [
         (
             Scheme::Pre2025,

@@ -192,8 +192,8 @@ fn in_list<T: PartialEq>(list: &[T], v: T) -> bool {
     list.is_empty() || list.contains(&v)
 }
 
-fn eq_opt(want: &Option<String>, have: &Option<String>) -> bool {
-    want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+fn eq_opt(want: &Option<String>, have: &Option<std::sync::Arc<str>>) -> bool {
+    want.as_deref().is_none_or(|w| have.as_deref() == Some(w))
 }
 
 /// Every word occurs in the folded names, address, code or programme names.

@@ -24,8 +24,8 @@ pub struct BrokenReference {
 }
 
 impl Dataset {
-    /// Makes equal occupation names and sources share one allocation (records parsed one
-    /// by one each own a copy); see [`super::Interner`].
+    /// Makes equal occupation names, sources and administrative codes share one
+    /// allocation (records parsed one by one each own a copy); see [`super::Interner`].
     pub fn share_repeated_text(&mut self) {
         let mut shared = super::Interner::default();
         for i in &mut self.institutions {
@@ -35,6 +35,9 @@ impl Dataset {
             }
             for p in &mut i.programmes {
                 p.occupation_name = shared.share(&p.occupation_name);
+            }
+            for code in i.admin.codes_mut().into_iter().flatten() {
+                *code = shared.share(code);
             }
         }
     }
@@ -95,7 +98,7 @@ impl Dataset {
                 ("commune_2025", Scheme::Y2025, &a.commune_2025),
             ] {
                 if let Some(c) = code
-                    && !areas.contains(&(scheme, c.as_str()))
+                    && !areas.contains(&(scheme, &**c))
                 {
                     broken(
                         rec.clone(),

@@ -66,14 +66,29 @@ impl From<InstitutionId> for String {
 
 /// Administrative codes in both schemes. Before the 2025 reform an institution sat in a
 /// province, district and commune; after it, in a province and a commune. Codes are GSO
-/// codes and only mean something together with their scheme.
+/// codes and only mean something together with their scheme. Thousands of institutions
+/// share each code, so loaders share one allocation per code (see
+/// [`crate::model::Interner`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminCodes {
-    pub province_pre2025: Option<String>,
-    pub district_pre2025: Option<String>,
-    pub commune_pre2025: Option<String>,
-    pub province_2025: Option<String>,
-    pub commune_2025: Option<String>,
+    pub province_pre2025: Option<Arc<str>>,
+    pub district_pre2025: Option<Arc<str>>,
+    pub commune_pre2025: Option<Arc<str>>,
+    pub province_2025: Option<Arc<str>>,
+    pub commune_2025: Option<Arc<str>>,
+}
+
+impl AdminCodes {
+    /// Every code, mutably, for sharing repeated ones.
+    pub fn codes_mut(&mut self) -> [&mut Option<Arc<str>>; 5] {
+        [
+            &mut self.province_pre2025,
+            &mut self.district_pre2025,
+            &mut self.commune_pre2025,
+            &mut self.province_2025,
+            &mut self.commune_2025,
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -411,10 +426,10 @@ impl Programme {
     }
 }
 
-fn admin_code(r: &Record, e: &mut RecordErrors, field: &str, digits: usize) -> Option<String> {
+fn admin_code(r: &Record, e: &mut RecordErrors, field: &str, digits: usize) -> Option<Arc<str>> {
     let v = e.take(r.opt_str(field)).flatten()?;
     if v.len() == digits && v.bytes().all(|b| b.is_ascii_digit()) {
-        Some(v)
+        Some(Arc::from(v))
     } else {
         e.push(field, format!("{v:?} is not a {digits}-digit GSO code"));
         None

@@ -188,8 +188,8 @@ fn institution(
         position_accuracy: PositionAccuracy::Approximate,
         address: Some(format!("Địa chỉ tổng hợp số {}, {}", n + 1, town.name)),
         admin: AdminCodes {
-            province_pre2025: Some(area.clone()),
-            province_2025: Some(area),
+            province_pre2025: Some(common.names.intern(&area)),
+            province_2025: Some(common.names.intern(&area)),
             ..AdminCodes::default()
         },
         contacts: Contacts::default(),

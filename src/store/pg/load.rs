@@ -289,6 +289,7 @@ async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, 
     Ok(institutions)
 }
 
+/// `sources` shares repeated text between rows: data sources and administrative codes.
 fn institution_from_row(
     r: InstitutionRow,
     sources: &mut Interner,
@@ -310,11 +311,11 @@ fn institution_from_row(
             .map_err(|_| corrupt_text("position_accuracy", &r.position_accuracy))?,
         address: r.address,
         admin: AdminCodes {
-            province_pre2025: r.province_pre2025,
-            district_pre2025: r.district_pre2025,
-            commune_pre2025: r.commune_pre2025,
-            province_2025: r.province_2025,
-            commune_2025: r.commune_2025,
+            province_pre2025: r.province_pre2025.as_deref().map(|c| sources.intern(c)),
+            district_pre2025: r.district_pre2025.as_deref().map(|c| sources.intern(c)),
+            commune_pre2025: r.commune_pre2025.as_deref().map(|c| sources.intern(c)),
+            province_2025: r.province_2025.as_deref().map(|c| sources.intern(c)),
+            commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
         },
         contacts: Contacts {
             phone: r.phone,

@@ -61,3 +61,26 @@ pub fn issuer_base(public_url: Option<&str>, bound: std::net::SocketAddr) -> Str
         format!("http://{bound}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::issuer_base;
+
+    #[test]
+    fn the_issuer_is_the_public_url_else_a_reachable_bound_address() {
+        let at = |s: &str| s.parse().unwrap();
+        assert_eq!(
+            issuer_base(Some("https://map.example.vn/"), at("127.0.0.1:8080")),
+            "https://map.example.vn"
+        );
+        assert_eq!(
+            issuer_base(None, at("127.0.0.1:8080")),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            issuer_base(None, at("0.0.0.0:8080")),
+            "http://localhost:8080"
+        );
+        assert_eq!(issuer_base(None, at("[::1]:8080")), "http://[::1]:8080");
+    }
+}

@@ -115,7 +115,7 @@ async fn the_readme_path_migrate_import_serve_gives_the_bundled_network() {
     };
     run(&["migrate"]);
     run(&["import", common::repo_path("data").to_str().unwrap()]);
-    let served = ServedBinary::start(&[("DATABASE_URL", db.url.as_str())]);
+    let served = common::ServedBinary::start(&[("DATABASE_URL", db.url.as_str())]);
     let bundled = spawn_bundled().await;
     let from_db: serde_json::Value = reqwest::get(format!("{}/api/v1/institutions", served.base))
         .await
@@ -133,54 +133,6 @@ async fn the_readme_path_migrate_import_serve_gives_the_bundled_network() {
     let (_, from_files) = bundled.get_json("/api/v1/institutions").await;
     assert!(from_files["count"].as_u64().unwrap() >= 12);
     assert_eq!(from_files["institutions"], from_db["institutions"]);
-}
-
-/// `vetmap serve` as a child process on a free port, killed when dropped.
-struct ServedBinary {
-    child: std::process::Child,
-    base: String,
-}
-
-impl ServedBinary {
-    fn start(env: &[(&str, &str)]) -> ServedBinary {
-        use std::io::{BufRead, BufReader};
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"));
-        cmd.args(["serve", "--bind", "127.0.0.1:0"])
-            .env_remove("DATABASE_URL")
-            .env("VETMAP_DATA_DIR", common::repo_path("data"))
-            .env("VETMAP_WEB_DIR", common::repo_path("web"))
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stderr(std::process::Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("vetmap starts");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.split("listening on http://")
-                    .nth(1)
-                    .map(|a| a.trim().to_owned())
-            })
-            .expect("the server says where it listens");
-        // Keep draining the log so the child never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        ServedBinary {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-}
-
-impl Drop for ServedBinary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test]
@@ -269,39 +221,10 @@ async fn bodies_over_the_limit_are_refused_with_413() {
 
 #[test]
 fn the_binary_serves_until_sigterm_and_then_exits_cleanly() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vetmap"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("DATABASE_URL")
-        .env("VETMAP_DATA_DIR", common::repo_path("data"))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("vetmap starts");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split("listening on http://")
-                .nth(1)
-                .map(|a| a.trim().to_owned())
-        })
-        .expect("the server says where it listens");
-
-    let body = blocking_get(&format!("http://{addr}/ready"));
+    let served = common::ServedBinary::start(&[]);
+    let body = blocking_get(&format!("{}/ready", served.base));
     assert!(body.contains("\"ready\""), "{body}");
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
+    let status = served.terminate();
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
 

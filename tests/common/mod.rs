@@ -207,3 +207,64 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("create scratch dir");
     d
 }
+
+/// `vetmap serve` as a child process on a free port (the bundled data unless `env` says
+/// otherwise), killed when dropped.
+pub struct ServedBinary {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ServedBinary {
+    /// Starts the binary and waits for its "listening on" log line; a server that has not
+    /// said where it listens within a minute fails the test instead of hanging it.
+    pub fn start(env: &[(&str, &str)]) -> ServedBinary {
+        use std::io::{BufRead, BufReader};
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"));
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("DATABASE_URL")
+            .env("VETMAP_DATA_DIR", repo_path("data"))
+            .env("VETMAP_WEB_DIR", repo_path("web"))
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("vetmap starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the log to its end, so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server says where it listens within a minute");
+        ServedBinary {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        self.child.wait().expect("the server exits")
+    }
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -119,31 +119,54 @@ impl SearchIndex {
             }
         }
 
-        // Pass 2: one document per institution.
-        let mut ib = TextIndexBuilder::default();
-        let mut name_words = Vec::with_capacity(institutions.len());
+        // Pass 2: one document per institution, the two halves on two threads, each with
+        // its own dictionary; the second is appended to the first (its documents
+        // renumbered after the first's), which gives the index one build would give.
+        let mid = institutions.len() / 2;
+        let (head, tail) = institutions.split_at(mid);
+        let documents = |part: &[Institution]| {
+            let mut ib = TextIndexBuilder::default();
+            let mut name_words = Vec::with_capacity(part.len());
+            for inst in part {
+                let name = fold(&inst.name_vi);
+                name_words.push(words(&name, Field::Name).count().min(255) as u8);
+                let name_en = inst.name_en.as_deref().map(fold).unwrap_or_default();
+                let address = inst.address.as_deref().map(fold).unwrap_or_default();
+                let own = with_expansions(
+                    words(&name, Field::Name)
+                        .chain(words(&name_en, Field::Name))
+                        .chain(words(inst.code.as_deref().unwrap_or_default(), Field::Name))
+                        .chain(words(&address, Field::Place)),
+                );
+                let mut doc: Vec<(Field, &str)> = own.collect();
+                for key in admin_codes(inst) {
+                    doc.extend(area_words[&key].iter().map(|(f, w)| (*f, w.as_str())));
+                }
+                for p in &inst.programmes {
+                    let shared = &programme_words[&(&p.occupation_code, &*p.occupation_name)];
+                    doc.extend(shared.iter().map(|(f, w)| (*f, w.as_str())));
+                }
+                ib.add(doc);
+            }
+            (ib, name_words)
+        };
+        let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
+            let tail_half = s.spawn(|| documents(tail));
+            let head_half = documents(head);
+            let tail_half = tail_half
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (head_half, tail_half)
+        });
+        ib.append(tail_ib);
+        name_words.extend(tail_names);
+
         let mut by_occupation: FastMap<OccupationCode, Vec<u32>> = FastMap::default();
         let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
         let mut seen: Vec<(&OccupationCode, Level)> = Vec::new();
         for (n, inst) in institutions.iter().enumerate() {
-            let name = fold(&inst.name_vi);
-            name_words.push(words(&name, Field::Name).count().min(255) as u8);
-            let name_en = inst.name_en.as_deref().map(fold).unwrap_or_default();
-            let address = inst.address.as_deref().map(fold).unwrap_or_default();
-            let own = with_expansions(
-                words(&name, Field::Name)
-                    .chain(words(&name_en, Field::Name))
-                    .chain(words(inst.code.as_deref().unwrap_or_default(), Field::Name))
-                    .chain(words(&address, Field::Place)),
-            );
-            let mut doc: Vec<(Field, &str)> = own.collect();
-            for key in admin_codes(inst) {
-                doc.extend(area_words[&key].iter().map(|(f, w)| (*f, w.as_str())));
-            }
             seen.clear();
             for p in &inst.programmes {
-                let shared = &programme_words[&(&p.occupation_code, &*p.occupation_name)];
-                doc.extend(shared.iter().map(|(f, w)| (*f, w.as_str())));
                 let teaching = by_occupation.entry(p.occupation_code.clone()).or_default();
                 if teaching.last() != Some(&(n as u32)) {
                     teaching.push(n as u32);
@@ -155,7 +178,6 @@ impl SearchIndex {
                         .or_default() += 1;
                 }
             }
-            ib.add(doc);
         }
         let mut level_counts: BTreeMap<OccupationCode, BTreeMap<Level, u32>> = BTreeMap::new();
         for ((code, level), count) in taught {

@@ -87,6 +87,34 @@ impl TextIndexBuilder {
         doc
     }
 
+    /// Appends the documents of `other` after this builder's: document `d` of `other`
+    /// becomes `self.doc_count + d`, so postings stay sorted and the result is what adding
+    /// every document to one builder would have given.
+    pub fn append(&mut self, other: TextIndexBuilder) {
+        let offset = self.doc_count;
+        let mut lists = other.postings;
+        for (word, old) in other.ids {
+            let id = match self.ids.get(&word) {
+                Some(&id) => id,
+                None => {
+                    let id = self.ids.len() as u32;
+                    self.ids.insert(word, id);
+                    self.postings.push(Default::default());
+                    id
+                }
+            };
+            let moved = std::mem::take(&mut lists[old as usize]);
+            for (into, from) in self.postings[id as usize].iter_mut().zip(moved) {
+                if into.is_empty() && offset == 0 {
+                    *into = from;
+                } else {
+                    into.extend(from.into_iter().map(|d| d + offset));
+                }
+            }
+        }
+        self.doc_count += other.doc_count;
+    }
+
     pub fn finish(self) -> TextIndex {
         let mut terms: Vec<(String, u32)> = self.ids.into_iter().collect();
         terms.sort_unstable();
@@ -299,6 +327,36 @@ impl TextIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_halves_appended_index_like_one_builder() {
+        let docs: Vec<Vec<(Field, String)>> = (0..50)
+            .map(|n| {
+                vec![
+                    (Field::Name, format!("truong {}", n % 7)),
+                    (Field::Programme, format!("nghe {} han", n % 3)),
+                    (Field::Place, format!("xa {n}")),
+                ]
+            })
+            .collect();
+        let add = |b: &mut TextIndexBuilder, d: &[(Field, String)]| {
+            b.add(
+                d.iter()
+                    .flat_map(|(f, t)| t.split(' ').map(move |w| (*f, w))),
+            );
+        };
+        let mut whole = TextIndexBuilder::default();
+        docs.iter().for_each(|d| add(&mut whole, d));
+        let (mut head, mut tail) = (TextIndexBuilder::default(), TextIndexBuilder::default());
+        docs[..23].iter().for_each(|d| add(&mut head, d));
+        docs[23..].iter().for_each(|d| add(&mut tail, d));
+        head.append(tail);
+        let (a, b) = (whole.finish(), head.finish());
+        assert_eq!(a.doc_count, b.doc_count);
+        assert_eq!(a.terms.as_fst().as_bytes(), b.terms.as_fst().as_bytes());
+        assert_eq!(a.offsets, b.offsets);
+        assert_eq!(a.docs, b.docs);
+    }
 
     fn index(docs: &[&[(Field, &str)]]) -> TextIndex {
         let mut b = TextIndexBuilder::default();

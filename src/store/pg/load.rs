@@ -133,8 +133,17 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     })
     .collect();
 
-    let (grouped, mut institutions) =
-        tokio::try_join!(read_programmes(&mut second), read_institutions(&mut tx))?;
+    // The programmes are read on their own task, so that decoding their rows runs on
+    // another worker thread than the institutions' (joined futures would share one).
+    let programmes = tokio::spawn(async move {
+        let grouped = read_programmes(&mut second).await;
+        (grouped, second)
+    });
+    let institutions = read_institutions(&mut tx).await;
+    let (grouped, second) = programmes
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    let (grouped, mut institutions) = (grouped?, institutions?);
     // Both reads are ordered by institution id (the same collation, the same snapshot),
     // so each institution takes its group by merging: no map of millions of keys.
     let mut groups = grouped.into_iter().peekable();

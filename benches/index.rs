@@ -6,6 +6,7 @@ mod common;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use vetmap::index::ServingIndex;
+use vetmap::model::Bbox;
 
 fn build(c: &mut Criterion) {
     let mut g = c.benchmark_group("index_build");
@@ -25,44 +26,46 @@ fn build(c: &mut Criterion) {
 }
 
 fn bbox(c: &mut Criterion) {
-    let mut g = c.benchmark_group("index_bbox");
     // A town-sized box (about 11 km) and a province-sized one (about 55 km).
-    for side in [0.1, 0.5] {
-        let boxes = common::bboxes(256, side);
-        for n in common::sizes() {
-            let index = common::index(n);
-            let mut k = 0;
-            g.bench_function(BenchmarkId::new(format!("side_{side}deg"), n), |b| {
-                b.iter(|| {
-                    k = (k + 1) % boxes.len();
-                    black_box(index.in_bbox(&boxes[k]).len())
-                })
-            });
-        }
-    }
-    g.finish();
+    over_boxes(c, "index_bbox", &[0.1, 0.5], 256, |index, bbox| {
+        index.in_bbox(bbox).len()
+    });
 }
 
 /// A page of `/collections/institutions/items?bbox=...&limit=100` without the HTTP: the
 /// selection (R-tree query, count for `numberMatched`) and the first page in id order.
 fn items_page(c: &mut Criterion) {
     use vetmap::features::institutions::{InstitutionQuery, select};
-    let mut g = c.benchmark_group("items_page");
     // A town-sized box and a region-sized one, as in scripts/bench/paths.py.
-    for side in [0.1, 1.1] {
-        let boxes = common::bboxes(64, side);
+    over_boxes(c, "items_page", &[0.1, 1.1], 64, |index, bbox| {
+        let query = InstitutionQuery {
+            bbox: Some(*bbox),
+            ..Default::default()
+        };
+        let matched = select(index, &query);
+        (matched.len(), matched.page(0, 100))
+    });
+}
+
+/// Benches `query` over `count` boxes of each side (degrees) near towns, at every size,
+/// cycling through the boxes.
+fn over_boxes<R>(
+    c: &mut Criterion,
+    group: &str,
+    sides: &[f64],
+    count: usize,
+    query: impl Fn(&ServingIndex, &Bbox) -> R,
+) {
+    let mut g = c.benchmark_group(group);
+    for &side in sides {
+        let boxes = common::bboxes(count, side);
         for n in common::sizes() {
             let index = common::index(n);
             let mut k = 0;
             g.bench_function(BenchmarkId::new(format!("side_{side}deg"), n), |b| {
                 b.iter(|| {
                     k = (k + 1) % boxes.len();
-                    let query = InstitutionQuery {
-                        bbox: Some(boxes[k]),
-                        ..Default::default()
-                    };
-                    let matched = select(&index, &query);
-                    black_box((matched.len(), matched.page(0, 100)))
+                    black_box(query(&index, &boxes[k]))
                 })
             });
         }

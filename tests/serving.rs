@@ -208,15 +208,7 @@ async fn bodies_over_the_limit_are_refused_with_413() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 413);
-    let v: serde_json::Value = r.json().await.expect("a JSON body");
-    assert_eq!(v["code"], "PayloadTooLarge", "{v}");
-    assert!(
-        v["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("VETMAP_MAX_BODY_BYTES")),
-        "{v}"
-    );
+    common::assert_json_error(r, 413, "PayloadTooLarge", Some("VETMAP_MAX_BODY_BYTES")).await;
 }
 
 #[test]
@@ -280,9 +272,7 @@ async fn a_request_over_the_timeout_gets_503_with_a_json_body() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 503);
-    let v: serde_json::Value = r.json().await.expect("a JSON body");
-    assert_eq!(v["code"], "Timeout", "{v}");
+    common::assert_json_error(r, 503, "Timeout", None).await;
 }
 
 #[tokio::test]
@@ -292,15 +282,7 @@ async fn without_its_database_the_server_is_not_ready_but_still_serves_the_map()
     drop(db); // DROP DATABASE ... WITH (FORCE): the server's connections are cut.
 
     let r = server.get("/ready").await;
-    assert_eq!(r.status(), 503);
-    let v: serde_json::Value = r.json().await.expect("a JSON body");
-    assert_eq!(v["code"], "NotReady", "{v}");
-    assert!(
-        v["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("database")),
-        "{v}"
-    );
+    common::assert_json_error(r, 503, "NotReady", Some("database")).await;
     // Liveness and the map's reads come from the process and its index.
     assert_eq!(server.get("/health").await.status(), 200);
     let (status, list) = server.get_json("/api/v1/institutions").await;

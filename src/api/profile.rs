@@ -47,14 +47,22 @@ async fn profile(
     let index = state.index.current();
     let inst = find(&index, &id)?;
     let mut v = profile_json(&index, inst);
-    // Aggregates only (per graduation year and level), never individual records; null
-    // when the database is away, as the rest of the profile comes from the index.
-    let counts = crate::credentials::credential_counts(&state.credentials.source, &id)
+    v["credential_counts"] = json!(available_credential_counts(&state, &id).await);
+    Ok(Json(v))
+}
+
+/// An institution's credentials issued per graduation year and level: aggregates only,
+/// never individual records. They come from the database while the rest of a profile
+/// comes from the index, so a profile is served without them (`None`) when the database
+/// is away.
+pub async fn available_credential_counts(
+    state: &AppState,
+    id: &str,
+) -> Option<Vec<crate::credentials::CredentialCount>> {
+    crate::credentials::credential_counts(&state.credentials.source, id)
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "credential counts unavailable"))
-        .ok();
-    v["credential_counts"] = json!(counts);
-    Ok(Json(v))
+        .ok()
 }
 
 /// Programmes grouped by level, highest first (college, intermediate, ...), each

@@ -175,7 +175,6 @@ mod tests {
 
     fn stored(serial: &str, name: &str, born: &str) -> StoredCredential {
         let mut c = stand_in(serial);
-        c.credential.serial = serial.into();
         c.credential.holder_name = name.into();
         c.credential.holder_birth_date = born.parse().unwrap();
         c.status_index = 0;

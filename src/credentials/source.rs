@@ -40,15 +40,13 @@ impl Source {
     /// when two institutions issued one serial, the answer does not depend on row order.
     pub async fn by_serial(&self, serial: &str) -> Result<Vec<StoredCredential>, StoreError> {
         let mut found = self.unordered_by_serial(serial).await?;
-        found.sort_by(|a, b| {
-            let key = |s: &StoredCredential| {
-                (
-                    s.credential.institution_id.as_str().to_owned(),
-                    s.credential.kind.as_str(),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        fn key(s: &StoredCredential) -> (&str, &str) {
+            (
+                s.credential.institution_id.as_str(),
+                s.credential.kind.as_str(),
+            )
+        }
+        found.sort_by(|a, b| key(a).cmp(&key(b)));
         Ok(found)
     }
 

@@ -89,16 +89,9 @@ impl Dataset {
             if !ids.insert(&i.id) {
                 broken(rec.clone(), "id", "duplicate id".into());
             }
-            let a = &i.admin;
-            for (field, scheme, code) in [
-                ("province_pre2025", Scheme::Pre2025, &a.province_pre2025),
-                ("district_pre2025", Scheme::Pre2025, &a.district_pre2025),
-                ("commune_pre2025", Scheme::Pre2025, &a.commune_pre2025),
-                ("province_2025", Scheme::Y2025, &a.province_2025),
-                ("commune_2025", Scheme::Y2025, &a.commune_2025),
-            ] {
+            for (field, scheme, code) in i.admin.with_schemes() {
                 if let Some(c) = code
-                    && !areas.contains(&(scheme, &**c))
+                    && !areas.contains(&(scheme, c))
                 {
                     broken(
                         rec.clone(),

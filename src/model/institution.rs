@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::Scheme;
 use super::occupation::rename;
 use super::{
     FieldError, InstitutionKind, Level, LonLat, OccupationCode, Ownership, PositionAccuracy,
@@ -79,6 +80,33 @@ pub struct AdminCodes {
 }
 
 impl AdminCodes {
+    /// Every code with its field name and scheme, in file order.
+    pub fn with_schemes(&self) -> [(&'static str, Scheme, Option<&str>); 5] {
+        [
+            (
+                "province_pre2025",
+                Scheme::Pre2025,
+                self.province_pre2025.as_deref(),
+            ),
+            (
+                "district_pre2025",
+                Scheme::Pre2025,
+                self.district_pre2025.as_deref(),
+            ),
+            (
+                "commune_pre2025",
+                Scheme::Pre2025,
+                self.commune_pre2025.as_deref(),
+            ),
+            (
+                "province_2025",
+                Scheme::Y2025,
+                self.province_2025.as_deref(),
+            ),
+            ("commune_2025", Scheme::Y2025, self.commune_2025.as_deref()),
+        ]
+    }
+
     /// Every code, mutably, for sharing repeated ones.
     pub fn codes_mut(&mut self) -> [&mut Option<Arc<str>>; 5] {
         [

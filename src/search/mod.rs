@@ -218,16 +218,10 @@ impl SearchIndex {
 
 /// An institution's administrative codes with their scheme.
 fn admin_codes(inst: &Institution) -> impl Iterator<Item = (Scheme, &str)> {
-    let a = &inst.admin;
-    [
-        (Scheme::Pre2025, &a.province_pre2025),
-        (Scheme::Pre2025, &a.district_pre2025),
-        (Scheme::Pre2025, &a.commune_pre2025),
-        (Scheme::Y2025, &a.province_2025),
-        (Scheme::Y2025, &a.commune_2025),
-    ]
-    .into_iter()
-    .filter_map(|(scheme, code)| Some((scheme, code.as_deref()?)))
+    inst.admin
+        .with_schemes()
+        .into_iter()
+        .filter_map(|(_, scheme, code)| Some((scheme, code?)))
 }
 
 /// Each word followed by the words of its long form when it is an abbreviation.

@@ -66,16 +66,7 @@ impl TextIndexBuilder {
         let doc = self.doc_count;
         self.scratch.clear();
         for (field, w) in words {
-            // Most words are already known: look up before allocating a key.
-            let id = match self.ids.get(w) {
-                Some(&id) => id,
-                None => {
-                    let id = self.ids.len() as u32;
-                    self.ids.insert(w.to_owned(), id);
-                    self.postings.push(Default::default());
-                    id
-                }
-            };
+            let id = self.term_id(w);
             self.scratch.push((id, field as usize));
         }
         self.scratch.sort_unstable();
@@ -94,25 +85,25 @@ impl TextIndexBuilder {
         let offset = self.doc_count;
         let mut lists = other.postings;
         for (word, old) in other.ids {
-            let id = match self.ids.get(&word) {
-                Some(&id) => id,
-                None => {
-                    let id = self.ids.len() as u32;
-                    self.ids.insert(word, id);
-                    self.postings.push(Default::default());
-                    id
-                }
-            };
+            let id = self.term_id(word);
             let moved = std::mem::take(&mut lists[old as usize]);
             for (into, from) in self.postings[id as usize].iter_mut().zip(moved) {
-                if into.is_empty() && offset == 0 {
-                    *into = from;
-                } else {
-                    into.extend(from.into_iter().map(|d| d + offset));
-                }
+                into.extend(from.into_iter().map(|d| d + offset));
             }
         }
         self.doc_count += other.doc_count;
+    }
+
+    /// The id of `word`, added to the dictionary when new. Most words are already known,
+    /// so the key is looked up before one is allocated.
+    fn term_id(&mut self, word: impl AsRef<str> + Into<String>) -> u32 {
+        if let Some(&id) = self.ids.get(word.as_ref()) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(word.into(), id);
+        self.postings.push(Default::default());
+        id
     }
 
     pub fn finish(self) -> TextIndex {

@@ -268,3 +268,22 @@ impl Drop for ServedBinary {
         let _ = self.child.wait();
     }
 }
+
+/// Asserts an error answer: its status, a JSON body with its `code`, and (when given) a
+/// description that mentions `mentions`.
+pub async fn assert_json_error(
+    r: reqwest::Response,
+    status: u16,
+    code: &str,
+    mentions: Option<&str>,
+) {
+    assert_eq!(r.status(), status);
+    let v: serde_json::Value = r.json().await.expect("a JSON body");
+    assert_eq!(v["code"], code, "{v}");
+    if let Some(m) = mentions {
+        assert!(
+            v["description"].as_str().is_some_and(|d| d.contains(m)),
+            "{v}"
+        );
+    }
+}

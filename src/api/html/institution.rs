@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use super::{Lang, escape as e, script_json};
 use crate::api::AppState;
 use crate::api::extract::{Path, Query};
-use crate::api::profile::{admin_areas, find, programmes_by_level};
-use crate::credentials::{CredentialCount, credential_counts};
+use crate::api::profile::{admin_areas, available_credential_counts, find, programmes_by_level};
+use crate::credentials::CredentialCount;
 use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::model::{Institution, InstitutionKind, Level, Ownership, PositionAccuracy, Scheme};
@@ -37,13 +37,7 @@ async fn page(
     let index = state.index.current();
     let inst = find(&index, &id)?;
     let lang = Lang::from_param(p.lang.as_deref());
-    // Aggregates only (per graduation year and level), never individual records. They
-    // come from the database; the rest of the page does not, so it is served without them
-    // when the database is away.
-    let counts = credential_counts(&state.credentials.source, &id)
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "credential counts unavailable"))
-        .ok();
+    let counts = available_credential_counts(&state, &id).await;
     let base = state
         .config
         .public_url

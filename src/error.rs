@@ -28,6 +28,26 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// The resource changed since the client read it (a stale `If-Match`, say).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Too much of one kind of heavy work is already running: try again shortly.
+    #[error("{description}")]
+    Busy {
+        description: String,
+        retry_after_secs: u64,
+    },
+    /// The database is configured but does not answer now.
+    #[error("{0}")]
+    DatabaseUnavailable(String),
     /// The embedded default has no database; the message says what needs one.
     #[error("{0} needs a database: start the server with DATABASE_URL set")]
     NeedsDatabase(&'static str),
@@ -68,6 +88,21 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests(..) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "Unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
+            ApiError::PreconditionFailed(_) => {
+                (StatusCode::PRECONDITION_FAILED, "PreconditionFailed")
+            }
+            ApiError::PreconditionRequired(_) => {
+                (StatusCode::PRECONDITION_REQUIRED, "PreconditionRequired")
+            }
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType")
+            }
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "Busy"),
+            ApiError::DatabaseUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "DatabaseUnavailable")
+            }
             ApiError::NeedsDatabase(_) => (StatusCode::SERVICE_UNAVAILABLE, "NeedsDatabase"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "NotReady"),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "Timeout"),
@@ -98,8 +133,15 @@ impl IntoResponse for ApiError {
             body["parameter"] = json!(p);
         }
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::TooManyRequests(_, retry_after) = self
-            && let Ok(v) = retry_after.to_string().parse()
+        let retry_after = match self {
+            ApiError::TooManyRequests(_, secs) => Some(secs),
+            ApiError::Busy {
+                retry_after_secs, ..
+            } => Some(retry_after_secs),
+            _ => None,
+        };
+        if let Some(secs) = retry_after
+            && let Ok(v) = secs.to_string().parse()
         {
             response
                 .headers_mut()

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use super::extract::Query;
+use super::edge::extract::Query;
+use super::edge::params::vocabulary;
 use crate::coverage::{self, Analysis, CoverageError, Filter, Params, export};
 use crate::error::ApiError;
 use crate::model::{AdminLevel, Level, OccupationCode, PopulationLayer, Scheme};
@@ -54,19 +55,6 @@ impl From<CoverageError> for ApiError {
     }
 }
 
-fn parse_enum<T: std::str::FromStr>(
-    name: &str,
-    value: Option<&str>,
-    allowed: &str,
-) -> Result<Option<T>, ApiError> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            ApiError::bad_parameter(name, format!("{name} {v:?} is not one of: {allowed}"))
-        }),
-    }
-}
-
 /// Validates the query into [`Params`] against the current index.
 pub fn params(state: &AppState, q: &CoverageQuery) -> Result<Params, ApiError> {
     let index = state.index.current();
@@ -82,15 +70,13 @@ pub fn params(state: &AppState, q: &CoverageQuery) -> Result<Params, ApiError> {
                 .map_err(|e| ApiError::bad_parameter("occupation", e.message))?,
         ),
     };
-    let level = parse_enum::<Level>("level", q.level.as_deref(), Level::ALLOWED)?;
-    let scheme = parse_enum::<Scheme>("scheme", q.scheme.as_deref(), Scheme::ALLOWED)?
-        .unwrap_or(Scheme::Pre2025);
+    let level = vocabulary::<Level>("level", q.level.as_deref())?;
+    let scheme = vocabulary::<Scheme>("scheme", q.scheme.as_deref())?.unwrap_or(Scheme::Pre2025);
     let area_level =
-        parse_enum::<AdminLevel>("area_level", q.area_level.as_deref(), AdminLevel::ALLOWED)?
-            .unwrap_or(match scheme {
-                Scheme::Pre2025 => AdminLevel::District,
-                Scheme::Y2025 => AdminLevel::Commune,
-            });
+        vocabulary::<AdminLevel>("area_level", q.area_level.as_deref())?.unwrap_or(match scheme {
+            Scheme::Pre2025 => AdminLevel::District,
+            Scheme::Y2025 => AdminLevel::Commune,
+        });
     Ok(Params::new(
         &index,
         Filter { occupation, level },
@@ -239,16 +225,7 @@ async fn tilejson(
     let p = params(&state, &q)?;
     let query = tile_query(&p);
     let a = analysis(&state, p).await?;
-    let base = match &state.config.public_url {
-        Some(u) => u.trim_end_matches('/').to_owned(),
-        None => format!(
-            "http://{}",
-            headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1")
-        ),
-    };
+    let base = super::edge::links::base_url(state.config.public_url.as_deref(), &headers);
     let (mut x0, mut y0, mut x1, mut y1) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
     for c in a.grid.cells() {
         x0 = x0.min(c.centre.lon());
@@ -305,7 +282,11 @@ fn tile_query(p: &Params) -> String {
 /// One tile of the `coverage` tileset: 204 when empty.
 async fn tile(
     State(state): State<AppState>,
-    crate::api::extract::Path((z, x, file)): crate::api::extract::Path<(u32, u32, String)>,
+    crate::api::edge::extract::Path((z, x, file)): crate::api::edge::extract::Path<(
+        u32,
+        u32,
+        String,
+    )>,
     Query(q): Query<CoverageQuery>,
 ) -> Result<Response, ApiError> {
     if q.f.is_some() || q.lang.is_some() {

@@ -21,7 +21,7 @@ use sha2::Digest;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
-use super::extract::Path;
+use super::edge::extract::Path;
 use crate::credentials::statement::{self, MEDIA_TYPE};
 use crate::credentials::{
     Disclosure, StoredCredential, VerifyRequest, credential_counts, find_match, qr, status_list,

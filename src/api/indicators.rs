@@ -10,7 +10,8 @@ use serde_json::json;
 
 use super::AppState;
 use super::coverage::{download, geojson_response};
-use super::extract::Query;
+use super::edge::extract::Query;
+use super::edge::params::vocabulary;
 use crate::error::ApiError;
 use crate::indicators::{self, export};
 use crate::model::{AdminLevel, Scheme};
@@ -31,27 +32,12 @@ pub struct IndicatorsQuery {
 
 /// Scheme and level of the breakdown (default: pre-2025 districts).
 pub fn breakdown(q: &IndicatorsQuery) -> Result<(Scheme, AdminLevel), ApiError> {
-    let scheme = match q.scheme.as_deref() {
-        None | Some("") => Scheme::Pre2025,
-        Some(s) => s.parse().map_err(|_| {
-            ApiError::bad_parameter(
-                "scheme",
-                format!("scheme {s:?} is not one of: {}", Scheme::ALLOWED),
-            )
-        })?,
-    };
-    let level = match q.area_level.as_deref() {
-        None | Some("") => match scheme {
+    let scheme = vocabulary::<Scheme>("scheme", q.scheme.as_deref())?.unwrap_or(Scheme::Pre2025);
+    let level =
+        vocabulary::<AdminLevel>("area_level", q.area_level.as_deref())?.unwrap_or(match scheme {
             Scheme::Pre2025 => AdminLevel::District,
             Scheme::Y2025 => AdminLevel::Commune,
-        },
-        Some(s) => s.parse().map_err(|_| {
-            ApiError::bad_parameter(
-                "area_level",
-                format!("area_level {s:?} is not one of: {}", AdminLevel::ALLOWED),
-            )
-        })?,
-    };
+        });
     if scheme == Scheme::Y2025 && level == AdminLevel::District {
         return Err(ApiError::bad_parameter(
             "area_level",

@@ -9,8 +9,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::Query;
-use super::{AppState, profile, query_params as qp};
+use super::edge::extract::Query;
+use super::{AppState, edge::params as qp, profile};
 use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::model::{InstitutionKind, Level, OccupationCode, Ownership};
@@ -59,17 +59,9 @@ async fn nearby_institutions(
             .as_deref()
             .map(|o| resolve_occupation(&index, o))
             .transpose()?,
-        level: qp::vocabulary::<Level>("level", p.level.as_deref(), Level::ALLOWED)?,
-        kind: qp::vocabulary::<InstitutionKind>(
-            "kind",
-            p.kind.as_deref(),
-            InstitutionKind::ALLOWED,
-        )?,
-        ownership: qp::vocabulary::<Ownership>(
-            "ownership",
-            p.ownership.as_deref(),
-            Ownership::ALLOWED,
-        )?,
+        level: qp::vocabulary::<Level>("level", p.level.as_deref())?,
+        kind: qp::vocabulary::<InstitutionKind>("kind", p.kind.as_deref())?,
+        ownership: qp::vocabulary::<Ownership>("ownership", p.ownership.as_deref())?,
     };
     let hits = nearby(
         &index,

@@ -10,8 +10,8 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
-use super::extract::Query;
-use super::features::negotiate::{Format, negotiate};
+use super::edge::extract::Query;
+use super::edge::negotiate::{Format, negotiate};
 use super::features::{CONFORMANCE, CRS84, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::error::ApiError;
 use crate::model::{AdminLevel, InstitutionKind, Level, Ownership};

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use strum::IntoEnumIterator;
 
 use super::AppState;
-use super::extract::Path;
+use super::edge::extract::Path;
 use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::model::{AdminArea, Institution, InstitutionId, Level, Programme, Scheme};

@@ -12,7 +12,7 @@ use axum::routing::get;
 
 use super::AppState;
 use super::coverage::{CoverageQuery, analysis, params};
-use super::extract::Query;
+use super::edge::extract::Query;
 use crate::error::ApiError;
 use crate::indicators;
 use crate::model::{AdminLevel, Scheme};

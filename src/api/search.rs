@@ -7,8 +7,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::Query;
-use super::{AppState, profile, query_params as qp};
+use super::edge::extract::Query;
+use super::{AppState, edge::params as qp, profile};
 use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::search::{SearchHit, SearchRequest, search};

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::AppState;
-use super::extract::{Path, Query};
+use super::edge::extract::{Path, Query};
+use super::edge::links::base_url;
+use super::edge::params::vocabulary;
+use super::edge::validators::etag_matches;
 use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::model::{InstitutionKind, Level, OccupationCode, Ownership};
@@ -58,21 +61,6 @@ struct FilterParams {
 
 impl FilterParams {
     fn validate(self, index: &ServingIndex) -> Result<InstitutionFilter, ApiError> {
-        fn vocab<T: std::str::FromStr>(
-            name: &str,
-            v: Option<String>,
-            allowed: &str,
-        ) -> Result<Option<T>, ApiError> {
-            v.map(|s| {
-                s.parse::<T>().map_err(|_| {
-                    ApiError::bad_parameter(
-                        name,
-                        format!("unknown {name} {s:?}; one of: {}", allowed.trim()),
-                    )
-                })
-            })
-            .transpose()
-        }
         let occupation = match self.occupation {
             None => None,
             Some(s) => {
@@ -88,28 +76,16 @@ impl FilterParams {
             }
         };
         Ok(InstitutionFilter {
-            kind: vocab::<InstitutionKind>("kind", self.kind, InstitutionKind::ALLOWED)?,
-            ownership: vocab::<Ownership>("ownership", self.ownership, Ownership::ALLOWED)?,
-            level: vocab::<Level>("level", self.level, Level::ALLOWED)?,
+            kind: vocabulary::<InstitutionKind>("kind", self.kind.as_deref())?,
+            ownership: vocabulary::<Ownership>("ownership", self.ownership.as_deref())?,
+            level: vocabulary::<Level>("level", self.level.as_deref())?,
             occupation,
         })
     }
 }
 
-/// The root for absolute URLs: the configured public URL, else this request's host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
-}
-
 async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = base_url(&state, &headers);
+    let base = base_url(state.config.public_url.as_deref(), &headers);
     let mut doc = tilejson::catalogue(&base);
     // The coverage tileset lives with its analysis (src/coverage/) and takes the
     // coverage question as its query string; it belongs in the list all the same.
@@ -134,7 +110,7 @@ async fn tilejson_handler(
     if tileset != Tileset::Institutions && !filter.is_empty() {
         return Err(TileError::FilterNotSupported(tileset.id()).into());
     }
-    let base = base_url(&state, &headers);
+    let base = base_url(state.config.public_url.as_deref(), &headers);
     let service = state.tiles.clone();
     let doc = tokio::task::spawn_blocking(move || {
         let prepared = service.prepared(&index);
@@ -214,26 +190,4 @@ async fn tile(
         HeaderValue::from_static(TILE_CACHE_CONTROL),
     );
     Ok(response)
-}
-
-/// Weak comparison (RFC 9110 §8.8.3.2) against a list of entity tags or `*`.
-fn etag_matches(header: &str, etag: &str) -> bool {
-    let ours = etag.trim_start_matches("W/");
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t.trim_start_matches("W/") == ours)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::etag_matches;
-
-    #[test]
-    fn etags_compare_weakly_and_in_lists() {
-        assert!(etag_matches("W/\"abc\"", "W/\"abc\""));
-        assert!(etag_matches("\"x\", \"abc\"", "W/\"abc\""));
-        assert!(etag_matches("*", "W/\"abc\""));
-        assert!(!etag_matches("W/\"abd\"", "W/\"abc\""));
-    }
 }

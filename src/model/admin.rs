@@ -37,6 +37,10 @@ pub enum Scheme {
     Y2025,
 }
 
+impl super::enums::Vocabulary for Scheme {
+    const ALLOWED: &'static str = Self::ALLOWED;
+}
+
 impl Scheme {
     pub const ALLOWED: &'static str = "pre2025 2025";
     pub fn as_str(&self) -> &'static str {
@@ -65,6 +69,10 @@ pub enum AdminLevel {
     Province,
     District,
     Commune,
+}
+
+impl super::enums::Vocabulary for AdminLevel {
+    const ALLOWED: &'static str = Self::ALLOWED;
 }
 
 impl AdminLevel {

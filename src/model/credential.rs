@@ -35,6 +35,10 @@ pub enum CredentialKind {
     ElementaryCertificate,
 }
 
+impl super::enums::Vocabulary for CredentialKind {
+    const ALLOWED: &'static str = Self::ALLOWED;
+}
+
 impl CredentialKind {
     pub const ALLOWED: &'static str = "college_diploma intermediate_diploma elementary_certificate";
 

@@ -4,6 +4,13 @@
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, Display, EnumIter, EnumString, IntoStaticStr};
 
+/// A closed vocabulary: parsed from its text form, with the allowed values listed for
+/// error messages and API documentation.
+pub trait Vocabulary: std::str::FromStr {
+    /// The allowed text forms, space-separated.
+    const ALLOWED: &'static str;
+}
+
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -13,9 +20,13 @@ macro_rules! vocabulary {
             $($(#[$vmeta])* #[serde(rename = $text)] #[strum(serialize = $text)] $variant),+
         }
 
+        impl Vocabulary for $name {
+            const ALLOWED: &'static str = concat!($($text, " "),+);
+        }
+
         impl $name {
             /// The allowed values, for error messages and API documentation.
-            pub const ALLOWED: &'static str = concat!($($text, " "),+);
+            pub const ALLOWED: &'static str = <Self as Vocabulary>::ALLOWED;
 
             pub fn as_str(&self) -> &'static str {
                 self.into()

@@ -22,7 +22,7 @@ pub use admin::{AdminArea, AdminLevel, CommuneMapping, Scheme};
 pub use bbox::Bbox;
 pub use credential::{Credential, CredentialKind, CredentialStatus};
 pub use dataset::{BrokenReference, Dataset};
-pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy};
+pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy, Vocabulary};
 pub use error::{FieldError, RecordErrors};
 pub use institution::{AdminCodes, Contacts, Institution, InstitutionId, Programme, Readiness};
 pub use intern::Interner;

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::links::{Links, link};
 use super::params::{CRS84, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::api::edge::links::{Links, link};
 use crate::error::ApiError;
 use crate::features::{Field, FieldKind, areas, institutions};
 use crate::index::ServingIndex;

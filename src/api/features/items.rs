@@ -12,18 +12,18 @@ use serde_json::{Map, Value, json};
 
 use super::collections::Collection;
 use super::html;
-use super::links::{Links, link};
-use super::negotiate::{Format, negotiate};
 use super::params::{COMMON, Params};
 use crate::api::AppState;
-use crate::api::caching::Validators;
-use crate::api::extract::{Path, Query};
+use crate::api::edge::extract::{Path, Query};
+use crate::api::edge::links::{Links, link};
+use crate::api::edge::negotiate::{Format, negotiate};
+use crate::api::edge::validators::Validators;
 use crate::error::ApiError;
 use crate::features::areas::{self, AreaQuery};
 use crate::features::geometry;
 use crate::features::institutions::{self, InstitutionQuery, READINESS_FLAGS, query_words};
 use crate::index::ServingIndex;
-use crate::model::{AdminLevel, InstitutionKind, Level, OccupationCode, Ownership, Scheme};
+use crate::model::{AdminLevel, Level, OccupationCode, Scheme};
 
 const OFFERED: &[Format] = &[Format::GeoJson, Format::Html];
 
@@ -218,8 +218,8 @@ fn institution_query(p: &Params) -> Result<InstitutionQuery, ApiError> {
     };
     Ok(InstitutionQuery {
         bbox: p.bbox()?,
-        kinds: p.list("kind", InstitutionKind::ALLOWED)?,
-        ownerships: p.list("ownership", Ownership::ALLOWED)?,
+        kinds: p.list("kind")?,
+        ownerships: p.list("ownership")?,
         district: code("district", 3)?,
         commune: code("commune", 5)?,
         commune_pre2025: code("commune_pre2025", 5)?,
@@ -230,7 +230,7 @@ fn institution_query(p: &Params) -> Result<InstitutionQuery, ApiError> {
                     .map_err(|e| ApiError::bad_parameter("occupation", e.message))
             })
             .transpose()?,
-        levels: p.list::<Level>("level", Level::ALLOWED)?,
+        levels: p.list::<Level>("level")?,
         flags,
         q: p.text("q")?.map(|q| query_words(&q)).unwrap_or_default(),
         datetime: p.datetime()?,
@@ -250,7 +250,7 @@ fn area_query(p: &Params) -> Result<AreaQuery, ApiError> {
                 })
             })
             .transpose()?,
-        levels: p.list::<AdminLevel>("level", AdminLevel::ALLOWED)?,
+        levels: p.list::<AdminLevel>("level")?,
         parent: p.text("parent")?,
         q: p.text("q")?.map(|q| query_words(&q)).unwrap_or_default(),
         datetime: p.datetime()?,

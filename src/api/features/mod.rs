@@ -8,8 +8,6 @@
 mod collections;
 mod html;
 mod items;
-mod links;
-pub mod negotiate;
 mod params;
 
 use axum::Router;
@@ -22,12 +20,12 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use self::collections::Collection;
-use self::links::{Links, link};
-use self::negotiate::{Format, negotiate, prefers_html};
 use self::params::Params;
 use super::AppState;
-use super::caching::Validators;
-use super::extract::{Path, Query};
+use super::edge::extract::{Path, Query};
+use super::edge::links::{Links, link};
+use super::edge::negotiate::{Format, negotiate, prefers_html};
+use super::edge::validators::Validators;
 use crate::error::ApiError;
 
 pub use self::params::{CRS84, DEFAULT_LIMIT, MAX_LIMIT};

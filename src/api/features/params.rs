@@ -79,24 +79,8 @@ impl Params {
     }
 
     /// A comma-separated list of values of a vocabulary (`kind=college,university`).
-    pub fn list<T: std::str::FromStr>(
-        &self,
-        name: &str,
-        allowed: &str,
-    ) -> Result<Vec<T>, ApiError> {
-        let Some(v) = self.get(name) else {
-            return Ok(Vec::new());
-        };
-        v.split(',')
-            .map(|s| {
-                s.trim().parse::<T>().map_err(|_| {
-                    ApiError::bad_parameter(
-                        name,
-                        format!("{s:?} is not one of: {}", allowed.trim()),
-                    )
-                })
-            })
-            .collect()
+    pub fn list<T: crate::model::Vocabulary>(&self, name: &str) -> Result<Vec<T>, ApiError> {
+        crate::api::edge::params::vocabulary_list(name, self.get(name))
     }
 
     /// A non-empty text value.
@@ -219,31 +203,4 @@ impl Params {
 pub struct Page {
     pub limit: usize,
     pub offset: usize,
-}
-
-/// Percent-encodes a query string component (RFC 3986 unreserved characters stay).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// A query string from pairs, `?`-prefixed (empty when there are none).
-pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let s: Vec<String> = pairs
-        .into_iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect();
-    if s.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", s.join("&"))
-    }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::{Lang, escape as e, script_json};
 use crate::api::AppState;
-use crate::api::extract::{Path, Query};
+use crate::api::edge::extract::{Path, Query};
 use crate::api::profile::{admin_areas, available_credential_counts, find, programmes_by_level};
 use crate::credentials::CredentialCount;
 use crate::error::ApiError;

@@ -54,11 +54,9 @@ impl Validators {
     /// (weak comparison), otherwise `If-Modified-Since`.
     pub fn not_modified(&self, request: &HeaderMap) -> Option<Response> {
         let fresh = match request.get(header::IF_NONE_MATCH) {
-            Some(inm) => inm.to_str().is_ok_and(|list| {
-                list.split(',').map(str::trim).any(|t| {
-                    t == "*" || opaque(t) == opaque(self.etag.to_str().unwrap_or_default())
-                })
-            }),
+            Some(inm) => inm
+                .to_str()
+                .is_ok_and(|list| etag_matches(list, self.etag.to_str().unwrap_or_default())),
             None => request
                 .get(header::IF_MODIFIED_SINCE)
                 .and_then(|v| v.to_str().ok())
@@ -119,6 +117,15 @@ pub async fn revalidate_by_data_version(
     response
 }
 
+/// Weak comparison (RFC 9110 §8.8.3.2) of `etag` against an `If-None-Match` list of
+/// entity tags or `*`.
+pub fn etag_matches(list: &str, etag: &str) -> bool {
+    let ours = opaque(etag);
+    list.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || opaque(t) == ours)
+}
+
 /// The opaque part of an entity tag, weak or strong.
 fn opaque(tag: &str) -> &str {
     tag.strip_prefix("W/").unwrap_or(tag)
@@ -132,6 +139,14 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(name, HeaderValue::from_str(value).unwrap());
         h
+    }
+
+    #[test]
+    fn etags_compare_weakly_and_in_lists() {
+        assert!(etag_matches("W/\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"x\", \"abc\"", "W/\"abc\""));
+        assert!(etag_matches("*", "W/\"abc\""));
+        assert!(!etag_matches("W/\"abd\"", "W/\"abc\""));
     }
 
     #[test]

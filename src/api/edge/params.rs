@@ -1,11 +1,10 @@
-//! Parsing the query parameters the finder endpoints share, with messages that name the
-//! parameter and say what was wrong. Parameters arrive as text so that "abc", "NaN" and
-//! a missing value each get their own clear answer.
-
-use std::str::FromStr;
+//! Parsing query parameters into domain values, with messages that name the parameter
+//! and say what was wrong. Every resource parses its parameters with these, so a value
+//! means the same everywhere. Parameters arrive as text so that "abc", "NaN" and a
+//! missing value each get their own clear answer.
 
 use crate::error::ApiError;
-use crate::model::LonLat;
+use crate::model::{LonLat, Vocabulary};
 
 /// A required point from `lon` and `lat`.
 pub fn point(lon: Option<&str>, lat: Option<&str>) -> Result<LonLat, ApiError> {
@@ -52,19 +51,34 @@ pub fn limit(v: Option<&str>, default: usize, max: usize) -> Result<usize, ApiEr
     }
 }
 
-/// One value of a closed vocabulary, if given.
-pub fn vocabulary<T: FromStr>(
-    parameter: &str,
-    v: Option<&str>,
-    allowed: &str,
-) -> Result<Option<T>, ApiError> {
+/// One value of a closed vocabulary, if given (an empty value counts as not given).
+pub fn vocabulary<T: Vocabulary>(parameter: &str, v: Option<&str>) -> Result<Option<T>, ApiError> {
     let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    v.parse().map(Some).map_err(|_| {
+    parse_one(parameter, v).map(Some)
+}
+
+/// Comma-separated alternatives of a closed vocabulary (`kind=college,university`);
+/// empty when not given.
+pub fn vocabulary_list<T: Vocabulary>(
+    parameter: &str,
+    v: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    v.split(',')
+        .map(|s| parse_one(parameter, s.trim()))
+        .collect()
+}
+
+fn parse_one<T: Vocabulary>(parameter: &str, v: &str) -> Result<T, ApiError> {
+    v.parse().map_err(|_| {
         ApiError::bad_parameter(
             parameter,
-            format!("{parameter} must be one of: {}; got {v:?}", allowed.trim()),
+            format!(
+                "{parameter} must be one of: {}; got {v:?}",
+                T::ALLOWED.trim()
+            ),
         )
     })
 }

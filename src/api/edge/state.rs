@@ -1,0 +1,38 @@
+//! What every handler may reach: one `AppState`, cloned cheaply into each request.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::index::IndexHandle;
+use crate::model::Credential;
+use crate::tiles::TileService;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// The serving index; every map read goes through it.
+    pub index: IndexHandle,
+    /// The system of record, when the server runs with `DATABASE_URL`.
+    pub db: Option<PgPool>,
+    /// The embedded default's fictitious credentials (empty with a database).
+    pub bundled_credentials: Arc<Vec<Credential>>,
+    /// Vector tiles: per-version preparation and the tile cache.
+    pub tiles: Arc<TileService>,
+    /// Credential verification: records' source, signing keys, rate limiter.
+    pub credentials: Arc<crate::credentials::CredentialService>,
+    /// The population layer and cached coverage analyses.
+    pub coverage: Arc<crate::coverage::CoverageState>,
+}
+
+impl AppState {
+    /// "bundled" or "postgis": which source the index was built from.
+    pub fn source_name(&self) -> &'static str {
+        if self.db.is_some() {
+            "postgis"
+        } else {
+            "bundled"
+        }
+    }
+}

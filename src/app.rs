@@ -111,6 +111,11 @@ impl Application {
             issuer_base: crate::credentials::issuer_base(config.public_url.as_deref(), bound),
             answer_floor: std::time::Duration::from_millis(config.verify_answer_floor_ms),
         });
+        let auth = Arc::new(crate::api::edge::auth::AuthService::new(
+            config.session_hours,
+            config.session_idle_minutes,
+            config.secure_cookies(),
+        ));
         Ok(Self {
             listener,
             state: AppState {
@@ -121,6 +126,7 @@ impl Application {
                 credentials,
                 tiles: Arc::new(TileService::new(land)),
                 coverage: Arc::new(crate::coverage::CoverageState::new(population)),
+                auth,
             },
         })
     }

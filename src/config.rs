@@ -83,6 +83,19 @@ pub struct Config {
     /// "*" for any site, or "'none'".
     #[arg(long, env = "VETMAP_FRAME_ANCESTORS", default_value = "*", value_parser = parse_frame_ancestors)]
     pub frame_ancestors: String,
+
+    /// Hours an official's session lasts from sign-in.
+    #[arg(long, env = "VETMAP_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "VETMAP_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+
+    /// Whether coverage, indicators and the periodic report are open to everyone (true) or
+    /// only to signed-in officials (false).
+    #[arg(long, env = "VETMAP_ANALYTICS_PUBLIC", default_value_t = true, action = clap::ArgAction::Set)]
+    pub analytics_public: bool,
 }
 
 /// A `frame-ancestors` source list: non-empty, printable ASCII, no directive separator.
@@ -107,6 +120,13 @@ impl Config {
         Duration::from_secs(self.request_timeout_secs)
     }
 
+    /// Cookies are `Secure` when people reach the service over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// A configuration for tests and embedding: the bundled data, a free port.
     pub fn for_bundled(data_dir: PathBuf, web_dir: PathBuf) -> Self {
         Self {
@@ -125,6 +145,9 @@ impl Config {
             trusted_proxy_header: None,
             upload_token: None,
             frame_ancestors: "*".into(),
+            session_hours: 12,
+            session_idle_minutes: 120,
+            analytics_public: true,
         }
     }
 }

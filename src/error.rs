@@ -107,6 +107,12 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "NotReady"),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "Timeout"),
             ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "InvalidData"),
+            ApiError::Store(StoreError::Missing(_)) => (StatusCode::NOT_FOUND, "NotFound"),
+            ApiError::Store(StoreError::Stale { .. }) => {
+                (StatusCode::PRECONDITION_FAILED, "PreconditionFailed")
+            }
+            ApiError::Store(StoreError::NotPermitted(_)) => (StatusCode::FORBIDDEN, "Forbidden"),
+            ApiError::Store(StoreError::AlreadyExists(_)) => (StatusCode::CONFLICT, "Conflict"),
             ApiError::Store(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ServerError")
             }
@@ -132,7 +138,20 @@ impl IntoResponse for ApiError {
         {
             body["parameter"] = json!(p);
         }
+        let mut current_version = None;
+        if let ApiError::Store(StoreError::Stale { current }) = &self {
+            // Tells the editor what to reload; the ETag says it the HTTP way.
+            body["current_version"] = json!(current);
+            current_version = Some(*current);
+        }
         let mut response = (status, Json(body)).into_response();
+        if let Some(v) = current_version
+            && let Ok(etag) = format!("\"{v}\"").parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::ETAG, etag);
+        }
         let retry_after = match self {
             ApiError::TooManyRequests(_, secs) => Some(secs),
             ApiError::Busy {

@@ -31,6 +31,7 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod coverage;
 pub mod credentials;

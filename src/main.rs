@@ -110,6 +110,44 @@ enum Command {
         #[command(subcommand)]
         command: IndicatorsCommand,
     },
+    /// Officials' accounts (the first administrator is made here; administrators manage
+    /// the rest on the web).
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create an account. The password is read from standard input (one line), so it
+    /// stays out of the shell history and the process list:
+    /// `read -rs P && printf '%s\n' "$P" | vetmap accounts create --login admin --name "Quản trị" --role admin`
+    Create {
+        /// 3 to 64 characters: letters, digits, '.', '_', '@', '-' (an e-mail address fits).
+        #[arg(long)]
+        login: String,
+        /// The name shown to other officials and in the history.
+        #[arg(long)]
+        name: String,
+        /// admin, province, district or institution.
+        #[arg(long)]
+        role: String,
+        /// For a district account: an area it edits, as SCHEME:CODE (pre2025:846,
+        /// 2025:29254); repeat for several.
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        /// For an institution account: an institution it edits (its id); repeat for several.
+        #[arg(long = "institution")]
+        institutions: Vec<String>,
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
+    /// List the accounts with their roles and scopes.
+    List {
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,6 +299,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             jwks,
             status_list,
         } => verify_statement(&file, &jwks, status_list.as_deref())?,
+        Command::Accounts { command } => accounts(command).await?,
         Command::Indicators {
             command: IndicatorsCommand::Snapshot { date, database_url },
         } => {
@@ -277,6 +316,89 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 println!(
                     "{date} {}: {v} ({} in scope, {} unknown)",
                     r.indicator, r.in_scope, r.unknown
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
+    use vetmap::auth::{self, NewPassword, Role};
+    use vetmap::store::pg::accounts::{self as store, NewAccount};
+    use vetmap::store::pg::audit::Actor;
+    match command {
+        AccountsCommand::Create {
+            login,
+            name,
+            role,
+            areas,
+            institutions,
+            database_url,
+        } => {
+            let role: Role = role.parse().map_err(|_| {
+                anyhow::anyhow!("--role must be one of: admin province district institution")
+            })?;
+            let areas = areas
+                .iter()
+                .enumerate()
+                .map(|(n, a)| {
+                    let (scheme, code) = a.split_once(':').ok_or_else(|| {
+                        anyhow::anyhow!("--area {a:?}: write SCHEME:CODE, e.g. pre2025:846")
+                    })?;
+                    Ok(auth::parse_area(
+                        &format!("--area #{}", n + 1),
+                        scheme,
+                        code,
+                    )?)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let institutions = institutions
+                .iter()
+                .map(|i| {
+                    vetmap::model::InstitutionId::parse(i)
+                        .map_err(|e| anyhow::anyhow!("--institution: {e}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            auth::check_scope(role, &areas, &institutions)?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = NewPassword::parse(password.trim_end_matches(['\r', '\n']))?;
+            let new = NewAccount {
+                login: auth::parse_login(&login)?,
+                display_name: auth::parse_display_name(&name)?,
+                role,
+                password_hash: password.hash()?,
+                areas,
+                institutions,
+            };
+            let pool = pg::connect(&database_url, 2).await?;
+            let id = store::create_account(&pool, &new, &Actor::command("vetmap accounts create"))
+                .await?;
+            println!("created account {id} ({}, {role})", new.login);
+        }
+        AccountsCommand::List { database_url } => {
+            let pool = pg::connect(&database_url, 2).await?;
+            for a in store::list_accounts(&pool).await? {
+                let scope: Vec<String> = a
+                    .account
+                    .areas
+                    .iter()
+                    .map(|x| format!("{}:{}", x.scheme, x.code))
+                    .chain(a.account.institutions.iter().map(|i| i.to_string()))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    a.account.id,
+                    a.account.login,
+                    a.account.role,
+                    a.account.display_name,
+                    scope.join(","),
+                    if a.disabled_at.is_some() {
+                        "\t(disabled)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

@@ -12,6 +12,7 @@ mod indicators;
 mod institutions;
 mod locate;
 mod nearby;
+mod officials;
 pub mod openapi;
 mod profile;
 mod report;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(indicators::router())
         .merge(report::router())
+        .merge(officials::router())
         .fallback(web::static_file)
         .with_state(state);
     edge::layers::apply(routes, &config)

@@ -172,6 +172,10 @@ pub struct Institution {
     /// Where the record comes from, in words a reader can check.
     pub source: Arc<str>,
     pub updated_at: DateTime<Utc>,
+    /// Moves on with every change in the system of record (1 for files): the ETag an
+    /// edit must name (`If-Match`), so that two officials cannot overwrite each other.
+    /// Not part of the exchanged record: the database keeps it.
+    pub version: i64,
 }
 
 /// The flat field names of an institution, in file order (CSV columns and GeoJSON
@@ -347,6 +351,7 @@ impl Institution {
                 readiness,
                 source: source.into(),
                 updated_at,
+                version: 1,
             }),
             _ => Err(e),
         }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod bbox;
+pub mod changes;
 pub mod credential;
 pub mod dataset;
 pub mod enums;

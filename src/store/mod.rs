@@ -70,6 +70,19 @@ pub enum StoreError {
     Corrupt(String),
     #[error("could not migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// What a write names does not exist (or no longer: a retired institution).
+    #[error("{0}")]
+    Missing(String),
+    /// An optimistic-concurrency check failed: the record moved on to `current`.
+    #[error("the record changed since it was read: it is now at version {current}")]
+    Stale { current: i64 },
+    /// The caller may not change the stored record (its scope was checked against the
+    /// record as stored, inside the write's transaction).
+    #[error("{0}")]
+    NotPermitted(String),
+    /// The write would create what already exists.
+    #[error("{0}")]
+    AlreadyExists(String),
 }
 
 impl StoreError {

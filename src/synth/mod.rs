@@ -197,6 +197,7 @@ fn institution(
         readiness,
         source: common.source.clone(),
         updated_at: common.updated_at,
+        version: 1,
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod officials;
+
 use vetmap::store::{files, pg};
 use vetmap::{Application, Config};
 

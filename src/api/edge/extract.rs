@@ -49,3 +49,33 @@ fn path_error(e: PathRejection) -> ApiError {
         description: format!("bad path: {}", e.body_text()),
     }
 }
+
+/// A JSON request body. Anything but `application/json` is a 415 before the body is
+/// read; a body that is not JSON, or not of `T`'s shape, is a 400 saying where; a body
+/// over the route's limit is a 413. All with our JSON error body.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType(
+                "the body must be JSON, sent with Content-Type: application/json".into(),
+            )),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::PayloadTooLarge(
+                    "the request body is over this endpoint's limit".into(),
+                ))
+            }
+            Err(e) => Err(ApiError::BadRequest {
+                parameter: None,
+                description: format!("bad JSON body: {}", e.body_text()),
+            }),
+        }
+    }
+}

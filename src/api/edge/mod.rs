@@ -2,6 +2,7 @@
 //! in one place so that a new route gets all of it by default.
 //!
 //! - [`state`]: `AppState`, what handlers may reach.
+//! - [`auth`]: who is asking (session cookie + CSRF token, or a personal API token).
 //! - [`layers`]: the stack every request passes through (request ids, tracing, CORS,
 //!   compression, timeouts, body limits, refusals as JSON).
 //! - [`extract`]: axum's extractors with our JSON errors as rejections.
@@ -11,6 +12,7 @@
 //! - [`negotiate`]: `f=` and `Accept`.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
 
+pub mod auth;
 pub mod extract;
 pub mod layers;
 pub mod links;

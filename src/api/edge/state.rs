@@ -24,6 +24,8 @@ pub struct AppState {
     pub credentials: Arc<crate::credentials::CredentialService>,
     /// The population layer and cached coverage analyses.
     pub coverage: Arc<crate::coverage::CoverageState>,
+    /// Officials' sign-in: session lifetimes, cookie flags, limits on guessing.
+    pub auth: Arc<super::auth::AuthService>,
 }
 
 impl AppState {

@@ -38,6 +38,12 @@ pub async fn import_batches(
             .position(|k| *k == b.kind())
     });
     let mut tx = pool.begin().await.map_err(db("starting the import"))?;
+    // The audit log names what made each change to an institution it did not see
+    // through the API (migration 20261201000001).
+    sqlx::query("SELECT set_config('vetmap.actor', 'import', true)")
+        .execute(&mut *tx)
+        .await
+        .map_err(db("starting the import"))?;
     let mut errors = Vec::new();
     let mut summary = ImportSummary::default();
     for batch in &batches {
@@ -148,7 +154,7 @@ async fn write_rows<T>(
                     match write(conn, &[item]).await {
                         Ok(()) => savepoint(conn, "RELEASE SAVEPOINT one").await?,
                         Err(e) if is_refusal(&e) => {
-                            errors.push(refusal(location, &e));
+                            errors.push(refusal(Some(location), &e));
                             savepoint(conn, "ROLLBACK TO SAVEPOINT one").await?;
                         }
                         Err(e) => return Err(db("writing a row")(e)),
@@ -170,7 +176,7 @@ async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> Result<(), Sto
 }
 
 /// Constraint violations and bad values: the data's fault, not the database's.
-fn is_refusal(e: &sqlx::Error) -> bool {
+pub(super) fn is_refusal(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => d
             .code()
@@ -179,7 +185,7 @@ fn is_refusal(e: &sqlx::Error) -> bool {
     }
 }
 
-fn refusal(location: &Location, e: &sqlx::Error) -> ImportError {
+pub(super) fn refusal(location: Option<&Location>, e: &sqlx::Error) -> ImportError {
     let (field, message) = match e {
         sqlx::Error::Database(d) => {
             let pg = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>();
@@ -202,7 +208,7 @@ fn refusal(location: &Location, e: &sqlx::Error) -> ImportError {
         other => (None, other.to_string()),
     };
     ImportError {
-        location: Some(location.clone()),
+        location: location.cloned(),
         record: None,
         field,
         message,
@@ -305,7 +311,7 @@ pub(super) async fn upsert_mapping(
     .map(|_| ())
 }
 
-async fn upsert_institutions(
+pub(super) async fn upsert_institutions(
     conn: &mut PgConnection,
     items: &[&Institution],
 ) -> Result<(), sqlx::Error> {
@@ -395,7 +401,7 @@ struct ProgrammeRow {
     annual_quota: Option<i32>,
 }
 
-async fn replace_programmes(
+pub(super) async fn replace_programmes(
     conn: &mut PgConnection,
     items: &[&Institution],
 ) -> Result<(), sqlx::Error> {

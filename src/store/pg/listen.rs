@@ -48,7 +48,9 @@ pub async fn listen_for_changes(pool: PgPool, index: IndexHandle) {
     }
 }
 
-async fn reload(pool: &PgPool, index: &IndexHandle) {
+/// Reloads the index when the database moved past it (the listener, and a write on this
+/// server that wants its change readable before it answers).
+pub async fn reload(pool: &PgPool, index: &IndexHandle) {
     // At national scale a load takes seconds and a second copy of the data in memory:
     // skip it when the version says nothing changed (as on start-up, when this runs
     // right after the first load).

@@ -42,6 +42,7 @@ struct InstitutionRow {
     readiness_source: Option<String>,
     source: String,
     updated_at: DateTime<Utc>,
+    version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -145,21 +146,21 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     let (grouped, mut institutions) = (grouped?, institutions?);
     // Both reads are ordered by institution id (the same collation, the same snapshot),
-    // so each institution takes its group by merging: no map of millions of keys.
+    // so each institution takes its group by merging: no map of millions of keys. Groups
+    // with no institution belong to retired ones (kept in the database, gone from the map).
     let mut groups = grouped.into_iter().peekable();
     for inst in &mut institutions {
+        while groups
+            .peek()
+            .is_some_and(|(id, _)| id.as_str() < inst.id.as_str())
+        {
+            groups.next();
+        }
         if let Some((id, _)) = groups.peek()
             && id == inst.id.as_str()
         {
             inst.programmes = groups.next().map(|g| g.1).unwrap_or_default();
         }
-    }
-    if let Some((id, _)) = groups.next() {
-        // Every programme references an institution (foreign key), so only a mismatch of
-        // the two orders could leave a group unclaimed: refuse rather than drop it.
-        return Err(StoreError::Corrupt(format!(
-            "programmes of institution {id:?} were not matched to it while loading"
-        )));
     }
     second.commit().await.map_err(db("finishing a read"))?;
     tx.commit().await.map_err(db("finishing a read"))?;
@@ -228,30 +229,23 @@ async fn read_programmes(
          FROM programmes ORDER BY institution_id, ordinal",
     )
     .fetch(&mut *conn);
-    while let Some(p) = rows
+    while let Some(mut p) = rows
         .try_next()
         .await
         .map_err(StoreError::db("reading programmes"))?
     {
         count += 1;
-        let programme = Programme {
-            occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
-            occupation_name: names.intern(&p.occupation_name),
-            level: p
-                .level
-                .parse()
-                .map_err(|_| corrupt_text("level", &p.level))?,
-            annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
-        };
+        let institution_id = std::mem::take(&mut p.institution_id);
+        let programme = programme_from_row(p, &mut names)?;
         match grouped.last_mut() {
-            Some((id, list)) if *id == p.institution_id => list.push(programme),
+            Some((id, list)) if *id == institution_id => list.push(programme),
             Some((_, list)) => {
                 // A finished group keeps no spare capacity: growth by doubling left
                 // about twice the programmes' size allocated (heaptrack, 2M network).
                 list.shrink_to_fit();
-                grouped.push((p.institution_id, vec![programme]));
+                grouped.push((institution_id, vec![programme]));
             }
-            None => grouped.push((p.institution_id, vec![programme])),
+            None => grouped.push((institution_id, vec![programme])),
         }
     }
     if let Some((_, list)) = grouped.last_mut() {
@@ -271,15 +265,9 @@ async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, 
     let started = Instant::now();
     let mut sources = Interner::default();
     let mut institutions = Vec::new();
-    let mut rows = sqlx::query_as::<_, InstitutionRow>(
-        "SELECT id, code, name_vi, name_en, kind, ownership, ST_X(geom) AS lon, ST_Y(geom) AS lat,
-                position_accuracy, address, province_pre2025, district_pre2025, commune_pre2025,
-                province_2025, commune_2025, phone, email, website, digital_infrastructure,
-                connected_national_platform, digitised_learning_records, digitised_diplomas,
-                teachers_digital_trained_pct, high_quality_school, digital_school,
-                readiness_source, source, updated_at
-         FROM institutions ORDER BY id",
-    )
+    let mut rows = sqlx::query_as::<_, InstitutionRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {INSTITUTION_COLUMNS} FROM institutions WHERE retired_at IS NULL ORDER BY id"
+    )))
     .fetch(&mut *conn);
     while let Some(r) = rows
         .try_next()
@@ -296,6 +284,52 @@ async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, 
     // 2M records of ~450 bytes: do not keep the doubling's spare half.
     institutions.shrink_to_fit();
     Ok(institutions)
+}
+
+const INSTITUTION_COLUMNS: &str = "id, code, name_vi, name_en, kind, ownership,
+    ST_X(geom) AS lon, ST_Y(geom) AS lat, position_accuracy, address, province_pre2025,
+    district_pre2025, commune_pre2025, province_2025, commune_2025, phone, email, website,
+    digital_infrastructure, connected_national_platform, digitised_learning_records,
+    digitised_diplomas, teachers_digital_trained_pct, high_quality_school, digital_school,
+    readiness_source, source, updated_at, version";
+
+/// One institution as stored, with its programmes and whether it is retired, read on
+/// `conn` (inside a write's transaction, after the row is locked).
+pub(super) async fn one_institution(
+    conn: &mut PgConnection,
+    id: &str,
+) -> Result<Option<(Institution, bool)>, StoreError> {
+    let db = StoreError::db;
+    let row = sqlx::query_as::<_, InstitutionRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {INSTITUTION_COLUMNS} FROM institutions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db("reading an institution"))?;
+    let Some(row) = row else { return Ok(None) };
+    let retired: bool =
+        sqlx::query_scalar("SELECT retired_at IS NOT NULL FROM institutions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("reading an institution"))?;
+    let mut institution = institution_from_row(row, &mut Interner::default())?;
+    let mut names = Interner::default();
+    for p in sqlx::query_as::<_, ProgrammeRow>(
+        "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
+         FROM programmes WHERE institution_id = $1 ORDER BY ordinal",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("reading an institution's programmes"))?
+    {
+        institution
+            .programmes
+            .push(programme_from_row(p, &mut names)?);
+    }
+    Ok(Some((institution, retired)))
 }
 
 /// `sources` shares repeated text between rows: data sources and administrative codes.
@@ -344,6 +378,19 @@ fn institution_from_row(
         },
         source: sources.intern(&r.source),
         updated_at: r.updated_at,
+        version: r.version,
+    })
+}
+
+fn programme_from_row(p: ProgrammeRow, names: &mut Interner) -> Result<Programme, StoreError> {
+    Ok(Programme {
+        occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
+        occupation_name: names.intern(&p.occupation_name),
+        level: p
+            .level
+            .parse()
+            .map_err(|_| corrupt_text("level", &p.level))?,
+        annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
     })
 }
 

@@ -1,9 +1,12 @@
 //! PostGIS, the system of record. Every statement binds its parameters; none is built
 //! from input text.
 
+pub mod accounts;
+pub mod audit;
 mod copy;
 mod coverage;
 pub mod credentials;
+pub mod edits;
 mod import;
 mod listen;
 mod load;
@@ -11,7 +14,7 @@ mod load;
 pub use copy::copy_dataset;
 pub use coverage::{load_population, load_snapshots, save_snapshot};
 pub use import::{ImportSummary, import_batches};
-pub use listen::listen_for_changes;
+pub use listen::{listen_for_changes, reload};
 pub use load::{data_version, load_dataset};
 
 use std::time::Duration;
@@ -44,4 +47,18 @@ pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
         .await
         .map(|_| ())
         .map_err(StoreError::db("checking the database"))
+}
+
+/// A write's error: a refusal by a constraint becomes an input error at its column (or
+/// at `field` when the database does not name one); anything else is the database's.
+pub(crate) fn refused(field: &str, e: sqlx::Error, context: &'static str) -> StoreError {
+    if import::is_refusal(&e) {
+        let mut refusal = import::refusal(None, &e);
+        if refusal.field.is_none() {
+            refusal.field = Some(field.to_owned());
+        }
+        StoreError::Invalid(vec![refusal])
+    } else {
+        StoreError::Db { context, source: e }
+    }
 }

@@ -1,0 +1,27 @@
+//! What officials do when signed in: sign in and out ([`session`]), manage accounts
+//! ([`accounts`]) and their personal API tokens ([`tokens`]), edit institutions
+//! ([`edits`]), and read the history ([`history`]). Everything here needs the database
+//! (503 `NeedsDatabase` on the bundled files) and an [`Official`](super::edge::auth::Official).
+
+mod accounts;
+mod edits;
+mod history;
+mod session;
+mod tokens;
+
+use axum::Router;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(accounts::router())
+        .merge(tokens::router())
+        .merge(edits::router())
+        .merge(history::router())
+}
+
+/// JSON bodies of officials' requests are small: a whole institution with a few
+/// hundred programmes fits in far less.
+pub const BODY_LIMIT: usize = 256 * 1024;

@@ -54,3 +54,6 @@ if [ -f web/package.json ]; then
 fi
 
 cargo test --locked --all-targets
+# --all-targets leaves out the doc examples; they are API documentation that must compile
+# and run.
+cargo test --locked --doc

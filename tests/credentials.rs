@@ -124,27 +124,79 @@ async fn a_revoked_credential_says_so_with_its_date_and_reason_and_no_statement(
     assert!(v.get("statement").is_none());
 }
 
-#[tokio::test]
-async fn a_wrong_birth_date_is_indistinguishable_from_an_unknown_serial() {
-    let s = spawn_bundled().await;
-    let unknown = verify(
-        &s,
+/// Headers that differ between any two requests whatever was asked, so they cannot tell
+/// one record from another: `date` (the clock; two answers may straddle a second) and
+/// `x-request-id` (a fresh id for every request, by design). Verification answers carry
+/// no ETag or Last-Modified; were one added, it would have to be equal too.
+const DIFFER_PER_REQUEST: [&str; 2] = ["date", "x-request-id"];
+
+type Headers = std::collections::BTreeMap<String, Vec<String>>;
+
+/// A verification answer as its client sees it: status, headers less
+/// [`DIFFER_PER_REQUEST`], and body.
+async fn observed(s: &TestServer, body: Value) -> (StatusCode, Headers, String) {
+    let r = s
+        .client
+        .post(s.url("/api/v1/credentials/verify"))
+        .json(&body)
+        .send()
+        .await
+        .expect("request reaches the server");
+    for varying in DIFFER_PER_REQUEST {
+        assert!(r.headers().contains_key(varying), "{varying} is still sent");
+    }
+    let mut headers = Headers::new();
+    for (name, value) in r.headers() {
+        if !DIFFER_PER_REQUEST.contains(&name.as_str()) {
+            headers
+                .entry(name.as_str().to_owned())
+                .or_default()
+                .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+    }
+    assert!(headers.contains_key("content-type"), "{headers:?}");
+    (r.status(), headers, r.text().await.expect("a body"))
+}
+
+/// An unknown serial, a known one with a wrong date of birth or name, and a revoked one
+/// with a wrong date of birth get one and the same answer, headers included.
+async fn assert_not_found_answers_are_identical(s: &TestServer) {
+    let unknown = observed(
+        s,
         json!({"serial": "DEMO-CD 999999", "birth_date": VALID.1}),
     )
     .await;
-    let wrong_date = verify(&s, json!({"serial": VALID.0, "birth_date": "2002-03-15"})).await;
-    let wrong_name = verify(
-        &s,
-        json!({"serial": VALID.0, "birth_date": VALID.1, "holder_name": "Trần Thị Mẫu"}),
-    )
-    .await;
     assert_eq!(unknown.0, StatusCode::OK);
-    assert_eq!(unknown, wrong_date);
-    assert_eq!(unknown, wrong_name);
     assert_eq!(
-        serde_json::from_str::<Value>(&unknown.1).unwrap(),
+        serde_json::from_str::<Value>(&unknown.2).unwrap(),
         json!({"result": "not_found"})
     );
+    for (what, body) in [
+        (
+            "known serial, wrong birth date",
+            json!({"serial": VALID.0, "birth_date": "2002-03-15"}),
+        ),
+        (
+            "known serial, wrong name",
+            json!({"serial": VALID.0, "birth_date": VALID.1, "holder_name": "Trần Thị Mẫu"}),
+        ),
+        (
+            "revoked serial, wrong birth date",
+            json!({"serial": REVOKED.0, "birth_date": "2000-01-10"}),
+        ),
+        (
+            "revoked serial in other letter case and spacing, wrong birth date",
+            json!({"serial": "demo-tc   000202", "birth_date": "1999-12-31"}),
+        ),
+    ] {
+        assert_eq!(observed(s, body).await, unknown, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_birth_date_is_indistinguishable_from_an_unknown_serial() {
+    let s = spawn_bundled().await;
+    assert_not_found_answers_are_identical(&s).await;
 }
 
 #[tokio::test]
@@ -385,6 +437,74 @@ async fn statements_and_qr_codes_need_a_genuine_token() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// A QR code read back from pixels (`luma(x, y)`, 0 black to 255 white): its text and its
+/// width in modules.
+fn read_qr(width: usize, height: usize, luma: impl FnMut(usize, usize) -> u8) -> (String, usize) {
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, luma);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (meta, text) = grids[0].decode().expect("the QR code decodes");
+    (text, 17 + 4 * meta.version.0)
+}
+
+/// The QR code of a PNG: its text, its width in modules and the image's side in pixels.
+fn read_png_qr(bytes: &[u8]) -> (String, usize, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a sane PNG size")];
+    let frame = reader.next_frame(&mut pixels).expect("PNG pixels");
+    assert_eq!(frame.bit_depth, png::BitDepth::Eight);
+    let channels = frame.color_type.samples();
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    assert_eq!(w, h, "a square image");
+    let (text, modules) = read_qr(w, h, |x, y| pixels[(y * w + x) * channels]);
+    (text, modules, frame.width)
+}
+
+/// The QR code of an SVG, rasterised at its own size: its text, its width in modules and
+/// the document's side in user units.
+fn read_svg_qr(svg: &str) -> (String, usize, f32) {
+    use resvg::{tiny_skia, usvg};
+    let tree = usvg::Tree::from_str(svg, &usvg::Options::default()).expect("a valid SVG");
+    let size = tree.size();
+    assert_eq!(size.width(), size.height(), "a square image");
+    let side = size.width().ceil() as u32;
+    let mut pixmap = tiny_skia::Pixmap::new(side, side).expect("a non-empty SVG");
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    let w = side as usize;
+    let rgba = pixmap.data();
+    let (text, modules) = read_qr(w, w, |x, y| rgba[(y * w + x) * 4]);
+    (text, modules, size.width())
+}
+
+#[tokio::test]
+async fn qr_codes_decode_to_the_check_page_link_of_the_statement() {
+    let s = spawn_bundled().await;
+    let (v, _) = valid_statement(&s, VALID.0, VALID.1).await;
+    let token = v["statement"]["token"].as_str().unwrap();
+    let links = &v["statement"]["links"];
+    // The bundled configuration has no public URL: the issuer is the server itself.
+    let link = format!("{}/verify.html#statement={token}", s.base);
+
+    let png = s.get(links["qr_png"].as_str().unwrap()).await;
+    assert_eq!(png.status(), StatusCode::OK);
+    let (text, modules, side) = read_png_qr(&png.bytes().await.unwrap());
+    assert_eq!(text, link);
+    // Six pixels a module, with the four-module quiet zone on each side.
+    assert_eq!(side as usize, (modules + 8) * 6);
+
+    let svg = s.get(links["qr_svg"].as_str().unwrap()).await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    let (text, svg_modules, side) = read_svg_qr(&svg.text().await.unwrap());
+    assert_eq!(text, link);
+    assert_eq!(svg_modules, modules, "the same code as the PNG");
+    // At least 256 units wide, in whole units a module, quiet zone included: the
+    // smallest such size.
+    let per_module = 256_usize.div_ceil(modules + 8);
+    assert_eq!(side, ((modules + 8) * per_module) as f32);
+}
+
 #[tokio::test]
 async fn the_jwks_publishes_one_ed25519_key() {
     let s = spawn_bundled().await;
@@ -444,6 +564,26 @@ async fn upload(s: &TestServer, token: Option<&str>, csv: &str) -> (StatusCode, 
     (r.status(), r.json().await.unwrap())
 }
 
+async fn credential_count(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM credentials")
+        .fetch_one(pool)
+        .await
+        .expect("count credentials")
+}
+
+/// A refused batch left the table as it was: the same number of rows, none of the batch's.
+async fn assert_nothing_written(pool: &sqlx::PgPool, count_before: i64, serials: &[&str]) {
+    let serials: Vec<String> = serials.iter().map(|s| (*s).to_owned()).collect();
+    let written: Vec<String> =
+        sqlx::query_scalar("SELECT serial FROM credentials WHERE serial = ANY($1)")
+            .bind(&serials)
+            .fetch_all(pool)
+            .await
+            .expect("look up the batch's serials");
+    assert!(written.is_empty(), "a refused batch wrote {written:?}");
+    assert_eq!(credential_count(pool).await, count_before);
+}
+
 const HEADER: &str = "serial,register_no,kind,holder_name,holder_birth_date,occupation_code,occupation_name,institution_id,graduation_year,issue_date,status,revoked_on,revocation_reason\n";
 
 #[tokio::test]
@@ -496,7 +636,8 @@ async fn a_statement_issued_before_revocation_is_reported_revoked_by_the_status_
 
 #[tokio::test]
 async fn a_reimported_serial_may_be_revoked_but_not_given_to_someone_else() {
-    let (s, _db) = spawn_db_with_upload_token().await;
+    let (s, db) = spawn_db_with_upload_token().await;
+    let pool = db.pool().await;
     let row = |name: &str, status: &str| {
         format!(
             "{HEADER}DEMO-CD 000901,DEMO/2024/CD/0901,college_diploma,{name},2001-05-05,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15,{status}\n"
@@ -504,8 +645,20 @@ async fn a_reimported_serial_may_be_revoked_but_not_given_to_someone_else() {
     };
     let (status, v) = upload(&s, Some("s3cret-official"), &row("Lâm Văn Thật", "valid,,")).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
+    let stored = credential_count(&pool).await;
     let (status, v) = upload(&s, Some("s3cret-official"), &row("Kẻ Mạo Danh", "valid,,")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let holders: Vec<String> =
+        sqlx::query_scalar("SELECT holder_name FROM credentials WHERE serial = 'DEMO-CD 000901'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        holders,
+        ["Lâm Văn Thật"],
+        "the refused re-import changed nothing"
+    );
+    assert_eq!(credential_count(&pool).await, stored);
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{v}");
     assert_eq!(errors[0]["location"]["position"], "line 2");
@@ -545,13 +698,7 @@ async fn the_database_answers_like_the_bundled_records() {
     assert_eq!(v["result"], "valid");
     let (_, v) = verify_json(&s, json!({"serial": REVOKED.0, "birth_date": REVOKED.1})).await;
     assert_eq!(v["result"], "revoked");
-    let unknown = verify(
-        &s,
-        json!({"serial": "DEMO-CD 999999", "birth_date": VALID.1}),
-    )
-    .await;
-    let wrong = verify(&s, json!({"serial": VALID.0, "birth_date": "1999-01-01"})).await;
-    assert_eq!(unknown, wrong);
+    assert_not_found_answers_are_identical(&s).await;
     let (_, v) = s
         .get_json("/api/v1/institutions/cd-y-te-tra-vinh/credential-counts")
         .await;
@@ -573,7 +720,10 @@ async fn uploads_need_the_officials_token() {
 
 #[tokio::test]
 async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_field() {
-    let (s, _db) = spawn_db_with_upload_token().await;
+    let (s, db) = spawn_db_with_upload_token().await;
+    let pool = db.pool().await;
+    let stored = credential_count(&pool).await;
+    assert!(stored > 0, "the bundled records were imported");
     let csv = format!(
         "{HEADER}\
          GOOD 1,R1,college_diploma,An,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
@@ -598,6 +748,7 @@ async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_f
             .unwrap()
             .contains("more than once")
     );
+    assert_nothing_written(&pool, stored, &["GOOD 1", "BAD 2", "BAD 3", "BAD 5"]).await;
     // File-level checks fail first; the database's (unknown institution, unknown
     // occupation) are reported on a batch that passes them.
     let csv = format!(
@@ -614,7 +765,8 @@ async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_f
     assert_eq!(errors[0]["field"], "institution_id");
     assert_eq!(errors[1]["location"]["position"], "line 4");
     assert_eq!(errors[1]["field"], "occupation_code");
-    // Nothing was written, not even the good row.
+    // Nothing was written, not even the good row the database accepted before the bad ones.
+    assert_nothing_written(&pool, stored, &["GOOD 1", "BAD 3", "BAD 5"]).await;
     let (_, v) = verify_json(&s, json!({"serial": "GOOD 1", "birth_date": "2000-01-01"})).await;
     assert_eq!(v["result"], "not_found");
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{TestServer, spawn_bundled};
+use common::{TestServer, bundled_config, repo_path, scratch_dir, spawn, spawn_bundled};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, HeaderMap};
 use serde_json::Value;
@@ -34,6 +34,77 @@ fn ids_where(all: &[Value], pred: impl Fn(&Value) -> bool) -> BTreeSet<String> {
         .filter(|i| pred(i))
         .map(|i| i["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Institutions whose bundled record is changed by [`spawn_varied`], and how.
+const VARIED: [(&str, &str, &str); 7] = [
+    ("cd-nghe-tra-vinh", "updated_at", "2019-06-01T00:00:00Z"),
+    ("dh-tra-vinh", "updated_at", "2021-03-15T08:30:00Z"),
+    ("gdnn-gdtx-cau-ke", "updated_at", "2023-01-01T00:00:00Z"),
+    ("gdnn-gdtx-cau-ke", "ownership", "private"),
+    ("gdnn-gdtx-tra-cu", "ownership", "foreign_invested"),
+    ("dh-tra-vinh", "digital_school", "true"),
+    ("cd-y-te-tra-vinh", "digital_school", "true"),
+];
+
+/// The server on a copy of `data/` in which [`VARIED`] is applied. The bundled
+/// institutions all share one `updated_at`, are all public and none is a digital school,
+/// so filters on those fields would select everything (or nothing) whether they work or
+/// are ignored; here each of them splits the records.
+async fn spawn_varied() -> TestServer {
+    let dir = scratch_dir("varied-data");
+    for entry in std::fs::read_dir(repo_path("data")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let path = dir.join("institutions.geojson");
+    let mut fc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (id, field, value) in VARIED {
+        let feature = fc["features"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is no longer in data/institutions.geojson"));
+        let value = match value {
+            "true" => Value::Bool(true),
+            text => Value::from(text),
+        };
+        feature["properties"][field] = value;
+    }
+    std::fs::write(&path, fc.to_string()).unwrap();
+    let mut config = bundled_config();
+    config.data_dir = dir;
+    spawn(config).await
+}
+
+/// Every institution but `except`, by id: for filters that leave out a few.
+fn all_but(all: &[Value], except: &[&str]) -> BTreeSet<String> {
+    let ids = ids_where(all, |i| !except.contains(&i["id"].as_str().unwrap()));
+    assert_eq!(
+        ids.len(),
+        all.len() - except.len(),
+        "{except:?} are all known"
+    );
+    ids
+}
+
+fn id_set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| (*id).to_owned()).collect()
+}
+
+/// A filter test means something only if the filter's answer differs from both the
+/// unfiltered answer and the empty one.
+fn assert_selective(expected: &BTreeSet<String>, all: &[Value], what: &str) {
+    assert!(
+        !expected.is_empty() && expected.len() < all.len(),
+        "{what}: expects {} of {} records, so it would pass with the filter ignored or \
+         matching nothing",
+        expected.len(),
+        all.len()
+    );
 }
 
 async fn items(s: &TestServer, query: &str) -> Value {
@@ -428,6 +499,7 @@ async fn bbox_includes_points_on_the_boundary_and_rejects_bad_boxes() {
             );
             x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]
         });
+        assert_selective(&expected, &all, &bbox);
         assert_eq!(got, expected);
     }
     // A degenerate box (a point) still finds what is exactly there.
@@ -463,7 +535,7 @@ async fn bbox_includes_points_on_the_boundary_and_rejects_bad_boxes() {
 
 #[tokio::test]
 async fn property_filters_select_what_the_plain_list_says() {
-    let s = spawn_bundled().await;
+    let s = spawn_varied().await;
     let all = all_institutions(&s).await;
     let has_programme =
         |i: &Value, f: &dyn Fn(&Value) -> bool| i["programmes"].as_array().unwrap().iter().any(f);
@@ -533,26 +605,47 @@ async fn property_filters_select_what_the_plain_list_says() {
             "digital_school=false",
             Box::new(|i: &Value| i["readiness"]["digital_school"] == false),
         ),
-        (
-            "datetime=2020-01-01T00:00:00Z/..",
-            Box::new(|_: &Value| true),
-        ),
-        ("datetime=../2020-01-01", Box::new(|_: &Value| false)),
     ];
-    let mut non_trivial = 0;
     for (query, pred) in cases {
         let expected = ids_where(&all, pred);
-        if !expected.is_empty() && expected.len() < all.len() {
-            non_trivial += 1;
-        }
+        assert_selective(&expected, &all, query);
         let got = items(&s, query).await;
         assert_eq!(ids(&got), expected, "{query}");
         assert_eq!(got["numberMatched"], expected.len(), "{query}");
     }
-    assert!(
-        non_trivial >= 8,
-        "the fixture exercises the filters ({non_trivial} selective)"
-    );
+    // `updated_at` as VARIED sets it: cd-nghe-tra-vinh 2019-06-01, dh-tra-vinh
+    // 2021-03-15T08:30, gdnn-gdtx-cau-ke 2023-01-01, every other one 2026-11-28.
+    let dated = [
+        (
+            "datetime=2020-01-01T00:00:00Z/..",
+            all_but(&all, &["cd-nghe-tra-vinh"]),
+        ),
+        ("datetime=../2020-01-01", id_set(&["cd-nghe-tra-vinh"])),
+        (
+            "datetime=2020-01-01/2024-01-01",
+            id_set(&["dh-tra-vinh", "gdnn-gdtx-cau-ke"]),
+        ),
+        // Bounds are included.
+        ("datetime=2021-03-15T08:30:00Z", id_set(&["dh-tra-vinh"])),
+        (
+            "datetime=2021-03-15T08:30:00Z/..",
+            all_but(&all, &["cd-nghe-tra-vinh"]),
+        ),
+        (
+            "datetime=../2021-03-15T08:30:00Z",
+            id_set(&["cd-nghe-tra-vinh", "dh-tra-vinh"]),
+        ),
+        (
+            "datetime=../2021-03-15T08:29:59Z",
+            id_set(&["cd-nghe-tra-vinh"]),
+        ),
+    ];
+    for (query, expected) in dated {
+        assert_selective(&expected, &all, query);
+        let got = items(&s, query).await;
+        assert_eq!(ids(&got), expected, "{query}");
+        assert_eq!(got["numberMatched"], expected.len(), "{query}");
+    }
     for (bad, param) in [
         ("kind=castle", "kind"),
         ("district=84", "district"),
@@ -573,15 +666,6 @@ async fn free_text_ignores_vietnamese_diacritics() {
     let s = spawn_bundled().await;
     let all = all_institutions(&s).await;
     let with = |word: &str| ids_where(&all, |i| i["name_vi"].as_str().unwrap().contains(word));
-    assert_eq!(
-        ids(&items(&s, "q=cao%20dang%20nghe").await),
-        with("Cao đẳng Nghề")
-    );
-    assert_eq!(ids(&items(&s, "q=CAU%20KE").await), with("Cầu Kè"));
-    assert_eq!(
-        ids(&items(&s, "q=%C4%90%E1%BA%A1i%20h%E1%BB%8Dc").await),
-        with("Đại học")
-    );
     // Programme names are searched too.
     let nursing = ids_where(&all, |i| {
         i["programmes"]
@@ -590,7 +674,15 @@ async fn free_text_ignores_vietnamese_diacritics() {
             .iter()
             .any(|p| p["occupation_name"] == "Điều dưỡng")
     });
-    assert_eq!(ids(&items(&s, "q=dieu%20duong").await), nursing);
+    for (query, expected) in [
+        ("q=cao%20dang%20nghe", with("Cao đẳng Nghề")),
+        ("q=CAU%20KE", with("Cầu Kè")),
+        ("q=%C4%90%E1%BA%A1i%20h%E1%BB%8Dc", with("Đại học")),
+        ("q=dieu%20duong", nursing),
+    ] {
+        assert_selective(&expected, &all, query);
+        assert_eq!(ids(&items(&s, query).await), expected, "{query}");
+    }
     assert_eq!(items(&s, "q=zzzz").await["numberMatched"], 0);
 }
 
@@ -643,7 +735,7 @@ async fn properties_selects_fields_and_sortby_orders_with_stable_ties() {
 
 #[tokio::test]
 async fn cql2_filters_select_and_bad_filters_say_why() {
-    let s = spawn_bundled().await;
+    let s = spawn_varied().await;
     let all = all_institutions(&s).await;
     let enc = |f: &str| {
         f.replace('%', "%25")
@@ -706,13 +798,39 @@ async fn cql2_filters_select_and_bad_filters_say_why() {
             }),
         ),
         (
-            "updated_at >= TIMESTAMP('2000-01-01T00:00:00Z')",
-            Box::new(|_: &Value| true),
+            "ownership <> 'public'",
+            Box::new(|i: &Value| i["ownership"] != "public"),
+        ),
+        (
+            "digital_school = true",
+            Box::new(|i: &Value| i["readiness"]["digital_school"] == true),
         ),
     ];
     for (filter, pred) in cases {
+        let expected = ids_where(&all, pred);
+        assert_selective(&expected, &all, filter);
         let got = items(&s, &format!("filter={}", enc(filter))).await;
-        assert_eq!(ids(&got), ids_where(&all, pred), "{filter}");
+        assert_eq!(ids(&got), expected, "{filter}");
+    }
+    // `updated_at` as VARIED sets it (see property_filters_select_what_the_plain_list_says).
+    for (filter, expected) in [
+        (
+            "updated_at >= TIMESTAMP('2021-03-15T08:30:00Z')",
+            all_but(&all, &["cd-nghe-tra-vinh"]),
+        ),
+        (
+            "updated_at < TIMESTAMP('2023-01-01T00:00:00Z')",
+            id_set(&["cd-nghe-tra-vinh", "dh-tra-vinh"]),
+        ),
+        (
+            "updated_at > TIMESTAMP('2020-01-01T00:00:00Z') AND kind = 'gdnn_gdtx_centre' \
+             AND updated_at <= TIMESTAMP('2024-01-01T00:00:00Z')",
+            id_set(&["gdnn-gdtx-cau-ke"]),
+        ),
+    ] {
+        assert_selective(&expected, &all, filter);
+        let got = items(&s, &format!("filter={}", enc(filter))).await;
+        assert_eq!(ids(&got), expected, "{filter}");
     }
     // A point exactly at an institution.
     let p = &all[3]["location"];
@@ -839,7 +957,8 @@ async fn admin_areas_pick_a_scheme_and_have_right_hand_polygons_or_null_geometry
     let (_, after) = s
         .get_json("/collections/admin-areas/items?limit=1000&datetime=2026-01-01")
         .await;
-    assert_eq!(n(&after), n(&new));
+    assert!(n(&new) < n(&every));
+    assert_eq!(ids(&after), ids(&new));
     let (status, body) = error(&s, "/collections/admin-areas/items?scheme=1990").await;
     assert_eq!(status, 400);
     assert_eq!(body["parameter"], "scheme");

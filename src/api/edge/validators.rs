@@ -3,11 +3,35 @@
 //! built, `Cache-Control`, and `304 Not Modified` on revalidation. Any resource can use
 //! it (features, tiles, ...):
 //!
-//! ```ignore
-//! let v = Validators::new(index.version(), index.built_at(), &variant_key);
-//! if let Some(not_modified) = v.not_modified(&headers) { return Ok(not_modified); }
-//! let mut response = build_the_body()?;
-//! v.apply(&mut response);
+//! ```
+//! use axum::http::{HeaderMap, StatusCode, header};
+//! use axum::response::{IntoResponse, Response};
+//! use chrono::{DateTime, Utc};
+//! use vetmap::api::edge::validators::Validators;
+//!
+//! // A handler: the data version and snapshot time come from the serving index
+//! // (`index.version()`, `index.built_at()`), the variant from the request.
+//! fn handler(version: &str, built_at: DateTime<Utc>, headers: &HeaderMap) -> Response {
+//!     let v = Validators::new(version, built_at, "/collections?f=json");
+//!     if let Some(not_modified) = v.not_modified(headers) {
+//!         return not_modified;
+//!     }
+//!     let mut response = "the body".into_response();
+//!     v.apply(&mut response);
+//!     response
+//! }
+//!
+//! let built_at = DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+//! let first = handler("v1", built_at, &HeaderMap::new());
+//! assert_eq!(first.status(), StatusCode::OK);
+//! let mut revalidate = HeaderMap::new();
+//! revalidate.insert(header::IF_NONE_MATCH, first.headers()[header::ETAG].clone());
+//! // Same data: the client's copy is current.
+//! assert_eq!(handler("v1", built_at, &revalidate).status(), StatusCode::NOT_MODIFIED);
+//! // The data changed: a full answer with another ETag.
+//! let changed = handler("v2", built_at, &revalidate);
+//! assert_eq!(changed.status(), StatusCode::OK);
+//! assert_ne!(changed.headers()[header::ETAG], first.headers()[header::ETAG]);
 //! ```
 //!
 //! The ETag is weak (`W/"..."`) because the compression layer may re-encode the bytes;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vetmap::credentials::KeyRing;
 use vetmap::store::files::{self, ExportFormat, FileKind};
 use vetmap::store::{bundled, pg};
 use vetmap::{Application, Config};
@@ -105,11 +106,35 @@ enum Command {
         #[arg(long)]
         status_list: Option<PathBuf>,
     },
+    /// The signing key ring (statements, status lists, the JWKS).
+    Keys {
+        /// The key ring file the server uses.
+        #[arg(
+            long,
+            global = true,
+            env = "VETMAP_SIGNING_KEYS",
+            default_value = "var/signing-keys.pem"
+        )]
+        signing_keys: PathBuf,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The Plan's indicators (Decision 2104/QĐ-UBND).
     Indicators {
         #[command(subcommand)]
         command: IndicatorsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key to the ring, which signs from the server's next start on.
+    ///
+    /// The earlier keys stay in the ring and in the JWKS, so what they signed still
+    /// verifies, and statement tokens do not change.
+    Rotate,
+    /// List the ring's keys, oldest first: id (kid), creation date, which one signs.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +286,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
             jwks,
             status_list,
         } => verify_statement(&file, &jwks, status_list.as_deref())?,
+        Command::Keys {
+            signing_keys,
+            command: KeysCommand::Rotate,
+        } => {
+            let kid = KeyRing::rotate(&signing_keys)?;
+            println!(
+                "added key {kid} to {}; it signs once the server restarts",
+                signing_keys.display()
+            );
+        }
+        Command::Keys {
+            signing_keys,
+            command: KeysCommand::List,
+        } => {
+            let ring = KeyRing::read(&signing_keys)?;
+            let last = ring.keys().len() - 1;
+            for (i, k) in ring.keys().iter().enumerate() {
+                let created = k.created.map_or("unknown".into(), |t| {
+                    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+                });
+                let role = if i == last { "  signs" } else { "" };
+                println!("{}  {created}{role}", k.kid());
+            }
+        }
         Command::Indicators {
             command: IndicatorsCommand::Snapshot { date, database_url },
         } => {

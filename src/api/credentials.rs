@@ -286,7 +286,9 @@ async fn jwks(State(state): State<AppState>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/jwk-set+json"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            // Short, like the status lists': after a rotation and restart, verifiers'
+            // copies learn the new key within minutes.
+            (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         Json(state.credentials.keys.jwks()),
     )

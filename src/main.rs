@@ -173,6 +173,15 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(config) => {
+            // Retired: it trusted the header's last entry whoever wrote it. Starting
+            // without it would count every client behind the proxy as one, so say so.
+            if std::env::var_os("VETMAP_TRUSTED_PROXY_HEADER").is_some() {
+                anyhow::bail!(
+                    "VETMAP_TRUSTED_PROXY_HEADER is no longer read: unset it and set \
+                     VETMAP_TRUSTED_PROXY_HOPS to the number of reverse proxies in front of \
+                     vetmap that append to X-Forwarded-For (1 for a single nginx)"
+                );
+            }
             let app = Application::build(config).await?;
             tracing::info!("listening on http://{}", app.local_addr());
             app.run_until_stopped().await?;

@@ -161,25 +161,37 @@ async fn the_client_is_the_address_the_trusted_proxy_appended_not_one_it_was_sen
     );
 }
 
+/// `vetmap serve` with one more environment variable, expected to refuse to start: its
+/// standard error.
+fn refused_start(name: &str, value: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("VETMAP_DATA_DIR", common::repo_path("data"))
+        .env(
+            "VETMAP_SIGNING_KEYS",
+            common::scratch_dir("refused").join("k.pem"),
+        )
+        .env(name, value)
+        .output()
+        .expect("vetmap runs");
+    assert!(!out.status.success(), "{name}={value:?} was accepted");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_short_or_empty_upload_token_stops_the_server_at_start_saying_how_to_make_one() {
     for token in ["", "s3cret-official"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vetmap"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env_remove("DATABASE_URL")
-            .env("VETMAP_DATA_DIR", common::repo_path("data"))
-            .env(
-                "VETMAP_SIGNING_KEYS",
-                common::scratch_dir("token").join("k.pem"),
-            )
-            .env("VETMAP_UPLOAD_TOKEN", token)
-            .output()
-            .expect("vetmap runs");
-        assert!(!out.status.success(), "{token:?} was accepted");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = refused_start("VETMAP_UPLOAD_TOKEN", token);
         assert!(
             err.contains("at least 32") && err.contains("openssl rand -base64 32"),
             "{token:?}: {err}"
         );
     }
+}
+
+#[test]
+fn the_retired_proxy_header_setting_stops_the_server_naming_its_replacement() {
+    let err = refused_start("VETMAP_TRUSTED_PROXY_HEADER", "X-Forwarded-For");
+    assert!(err.contains("VETMAP_TRUSTED_PROXY_HOPS"), "{err}");
 }

@@ -38,7 +38,8 @@ psql "$URL" -Atc "EXPLAIN SELECT * FROM credentials WHERE serial = 'SYN-00000042
 PID=
 trap 'kill $PID 2>/dev/null || true; [ "${BENCH_KEEP:-0}" = 1 ] || psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB" || true' EXIT
 for floor in 0 25; do
-  DATABASE_URL="$URL" VETMAP_VERIFY_RATE_PER_MINUTE=100000000 VETMAP_VERIFY_ANSWER_FLOOR_MS=$floor \
+  DATABASE_URL="$URL" VETMAP_VERIFY_RATE_PER_MINUTE=100000000 \
+    VETMAP_VERIFY_ATTEMPTS_PER_SERIAL_PER_HOUR=100000000 VETMAP_VERIFY_ANSWER_FLOOR_MS=$floor \
     RUST_LOG=error "$BIN" serve --bind "127.0.0.1:$PORT" --db-max-connections 16 &
   PID=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done

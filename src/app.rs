@@ -9,7 +9,10 @@ use tokio::net::TcpListener;
 
 use crate::api::{AppState, router};
 use crate::config::Config;
-use crate::credentials::{ClientLimiter, CredentialError, CredentialService, Keys, Source};
+use crate::credentials::key_ring::Opened;
+use crate::credentials::{
+    ClientLimiter, CredentialError, CredentialService, KeyRing, Keys, SerialLimiter, Source,
+};
 use crate::index::{IndexHandle, ServingIndex};
 use crate::store::{StoreError, bundled, pg};
 use crate::tiles::{Land, TileError, TileService};
@@ -75,16 +78,7 @@ impl Application {
             tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
         }
         let bundled_credentials = Arc::new(bundled_credentials);
-        let keys = match &config.signing_key {
-            Some(path) => Keys::load(path)?,
-            None => {
-                tracing::warn!(
-                    "no VETMAP_SIGNING_KEY: signing credential statements with a key made \
-                     for this run; they will not verify after a restart"
-                );
-                Keys::ephemeral()?
-            }
-        };
+        let keys = signing_keys(&config)?;
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| AppError::Bind {
@@ -108,6 +102,7 @@ impl Application {
             },
             keys,
             limiter: ClientLimiter::per_minute(config.verify_rate_per_minute),
+            serial_limiter: SerialLimiter::per_hour(config.verify_attempts_per_serial_per_hour)?,
             issuer_base: crate::credentials::issuer_base(config.public_url.as_deref(), bound),
             answer_floor: std::time::Duration::from_millis(config.verify_answer_floor_ms),
         });
@@ -164,6 +159,48 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), AppError> {
         self.run_until(shutdown_signal()).await
     }
+}
+
+/// The keys that sign statements: the old single key when one is configured (never
+/// written), else the key ring, made on first start.
+fn signing_keys(config: &Config) -> Result<Keys, CredentialError> {
+    let (ring, path, opened) = match (&config.signing_key, &config.signing_keys) {
+        (Some(path), _) => {
+            tracing::warn!(
+                path = %path.display(),
+                "VETMAP_SIGNING_KEY is read as a key ring of one that is never rotated; \
+                 point VETMAP_SIGNING_KEYS at the same file instead to rotate it"
+            );
+            (KeyRing::read(path)?, path, Opened::Read)
+        }
+        (None, Some(path)) => {
+            let (ring, opened) = KeyRing::open_or_create(path)?;
+            (ring, path, opened)
+        }
+        (None, None) => {
+            tracing::warn!(
+                "no signing key ring: signing credential statements with a key made for \
+                 this process; they will not verify after it stops"
+            );
+            return Keys::ephemeral();
+        }
+    };
+    let kid = ring.current().kid();
+    match opened {
+        Opened::Created => tracing::warn!(
+            path = %path.display(),
+            kid,
+            "made a new signing key ring: back it up, every statement and QR code \
+             depends on it"
+        ),
+        Opened::Read => tracing::info!(
+            path = %path.display(),
+            kid,
+            keys = ring.keys().len(),
+            "signing with the newest key of the ring"
+        ),
+    }
+    Ok(Keys::from_ring(&ring))
 }
 
 async fn shutdown_signal() {

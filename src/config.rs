@@ -53,9 +53,23 @@ pub struct Config {
     #[arg(long, env = "VETMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Ed25519 private key (PKCS#8 PEM, `openssl genpkey -algorithm ed25519`) that signs
-    /// credential statements and status lists. Without it a key is generated at start:
-    /// statements signed before a restart then no longer verify.
+    /// The signing key ring: Ed25519 private keys (PKCS#8 PEM, oldest first) that sign
+    /// credential statements and status lists. Made with one new key (mode 0600) when the
+    /// file is missing; `vetmap keys rotate` adds a key, which signs from the next start
+    /// on while the earlier keys stay published, so nothing signed before stops verifying.
+    /// Back it up: losing it breaks every printed statement and QR code. `None` only when
+    /// embedding (`Config::for_bundled`): a key for this process alone.
+    #[arg(
+        long,
+        env = "VETMAP_SIGNING_KEYS",
+        default_value = "var/signing-keys.pem"
+    )]
+    pub signing_keys: Option<PathBuf>,
+
+    /// A single Ed25519 PKCS#8 PEM key, as servers before key rings were configured. When
+    /// set it wins over --signing-keys and is read as a ring of one that the server never
+    /// writes; to rotate, point VETMAP_SIGNING_KEYS at the same file instead (a single
+    /// PEM key is a valid ring) and run `vetmap keys rotate`.
     #[arg(long, env = "VETMAP_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
 
@@ -63,21 +77,36 @@ pub struct Config {
     #[arg(long, env = "VETMAP_VERIFY_RATE_PER_MINUTE", default_value_t = 30)]
     pub verify_rate_per_minute: u32,
 
+    /// Verification attempts allowed per serial number per hour, from all clients
+    /// together, so that many addresses cannot guess one holder's date of birth. Known
+    /// and unknown serials spend attempts alike; past it, 429 with Retry-After.
+    #[arg(
+        long,
+        env = "VETMAP_VERIFY_ATTEMPTS_PER_SERIAL_PER_HOUR",
+        default_value_t = 10
+    )]
+    pub verify_attempts_per_serial_per_hour: u32,
+
     /// Milliseconds every credential verification answer takes at least, so that an
     /// unknown serial and a wrong date of birth cannot be told apart by timing. Keep it
     /// above the lookup's p99 (docs/BENCHMARKS.md); 0 turns the floor off.
     #[arg(long, env = "VETMAP_VERIFY_ANSWER_FLOOR_MS", default_value_t = 25)]
     pub verify_answer_floor_ms: u64,
 
-    /// Header carrying the client address set by a reverse proxy you trust (e.g.
-    /// X-Forwarded-For; its last address is used). Unset: the TCP peer address is the client.
-    #[arg(long, env = "VETMAP_TRUSTED_PROXY_HEADER")]
-    pub trusted_proxy_header: Option<String>,
+    /// How many reverse proxies you run in front of this server, each appending the
+    /// address it saw to X-Forwarded-For. With N, the client is the N-th address from the
+    /// right of X-Forwarded-For (entries left of it are whatever the client sent); a
+    /// request with fewer entries did not come through them all and is counted as its TCP
+    /// peer. 0: the TCP peer is the client and X-Forwarded-For is ignored.
+    #[arg(long, env = "VETMAP_TRUSTED_PROXY_HOPS", default_value_t = 0)]
+    pub trusted_proxy_hops: usize,
 
     /// Bearer token for officials' credential batch uploads
-    /// (`POST /api/v1/credentials/batches`). Unset: uploads are disabled.
-    #[arg(long, env = "VETMAP_UPLOAD_TOKEN", hide_env_values = true)]
+    /// (`POST /api/v1/credentials/batches`), at least 32 characters
+    /// (`openssl rand -base64 32`). Unset: uploads are disabled.
+    #[arg(long, env = "VETMAP_UPLOAD_TOKEN", hide_env_values = true, value_parser = parse_upload_token)]
     pub upload_token: Option<String>,
+
     /// Which sites may show `/embed` in a frame: the sources of the Content-Security-Policy
     /// `frame-ancestors` directive, e.g. "https://travinh.gov.vn https://*.edu.vn", or
     /// "*" for any site, or "'none'".
@@ -96,6 +125,24 @@ pub struct Config {
     /// only to signed-in officials (false).
     #[arg(long, env = "VETMAP_ANALYTICS_PUBLIC", default_value_t = true, action = clap::ArgAction::Set)]
     pub analytics_public: bool,
+}
+
+/// Shortest upload token accepted: 32 characters of `openssl rand -base64 32` carry 192
+/// bits, beyond guessing at any rate the per-client limit allows.
+pub const MIN_UPLOAD_TOKEN_CHARS: usize = 32;
+
+/// An upload token long enough not to be guessed. An empty one would let anyone upload
+/// (a request without a token would match it), so it is refused, not ignored.
+fn parse_upload_token(s: &str) -> Result<String, String> {
+    let n = s.chars().count();
+    if n < MIN_UPLOAD_TOKEN_CHARS {
+        return Err(format!(
+            "the upload token has {n} characters; it needs at least {MIN_UPLOAD_TOKEN_CHARS} \
+             so it cannot be guessed. Make one with `openssl rand -base64 32`, or unset \
+             VETMAP_UPLOAD_TOKEN to disable uploads"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 /// A `frame-ancestors` source list: non-empty, printable ASCII, no directive separator.
@@ -139,15 +186,32 @@ impl Config {
             max_body_bytes: 10 * 1024 * 1024,
             db_max_connections: 10,
             public_url: None,
+            signing_keys: None,
             signing_key: None,
             verify_rate_per_minute: 30,
+            verify_attempts_per_serial_per_hour: 10,
             verify_answer_floor_ms: 25,
-            trusted_proxy_header: None,
+            trusted_proxy_hops: 0,
             upload_token: None,
             frame_ancestors: "*".into(),
             session_hours: 12,
             session_idle_minutes: 120,
             analytics_public: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_tokens_under_32_characters_are_refused_with_how_to_make_one() {
+        for short in ["", "s3cret-official", &"x".repeat(31)] {
+            let e = parse_upload_token(short).unwrap_err();
+            assert!(e.contains("openssl rand -base64 32"), "{e}");
+        }
+        let made = "q0Xh8oM4y2mHk5Yb7nZ1cTgW3rLp9sVd6eJfAaBuCiE=";
+        assert_eq!(parse_upload_token(made).unwrap(), made);
     }
 }

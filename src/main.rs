@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vetmap::credentials::KeyRing;
 use vetmap::store::files::{self, ExportFormat, FileKind};
 use vetmap::store::{bundled, pg};
 use vetmap::{Application, Config};
@@ -105,6 +106,19 @@ enum Command {
         #[arg(long)]
         status_list: Option<PathBuf>,
     },
+    /// The signing key ring (statements, status lists, the JWKS).
+    Keys {
+        /// The key ring file the server uses.
+        #[arg(
+            long,
+            global = true,
+            env = "VETMAP_SIGNING_KEYS",
+            default_value = "var/signing-keys.pem"
+        )]
+        signing_keys: PathBuf,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The Plan's indicators (Decision 2104/QĐ-UBND).
     Indicators {
         #[command(subcommand)]
@@ -151,6 +165,17 @@ enum AccountsCommand {
 }
 
 #[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key to the ring, which signs from the server's next start on.
+    ///
+    /// The earlier keys stay in the ring and in the JWKS, so what they signed still
+    /// verifies, and statement tokens do not change.
+    Rotate,
+    /// List the ring's keys, oldest first: id (kid), creation date, which one signs.
+    List,
+}
+
+#[derive(Subcommand)]
 enum IndicatorsCommand {
     /// Compute the indicators from PostGIS and store them as the snapshot of a date
     /// (today by default; a second snapshot the same day replaces the first).
@@ -186,6 +211,15 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(config) => {
+            // Retired: it trusted the header's last entry whoever wrote it. Starting
+            // without it would count every client behind the proxy as one, so say so.
+            if std::env::var_os("VETMAP_TRUSTED_PROXY_HEADER").is_some() {
+                anyhow::bail!(
+                    "VETMAP_TRUSTED_PROXY_HEADER is no longer read: unset it and set \
+                     VETMAP_TRUSTED_PROXY_HOPS to the number of reverse proxies in front of \
+                     vetmap that append to X-Forwarded-For (1 for a single nginx)"
+                );
+            }
             let app = Application::build(config).await?;
             tracing::info!("listening on http://{}", app.local_addr());
             app.run_until_stopped().await?;
@@ -300,6 +334,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
             status_list,
         } => verify_statement(&file, &jwks, status_list.as_deref())?,
         Command::Accounts { command } => accounts(command).await?,
+        Command::Keys {
+            signing_keys,
+            command: KeysCommand::Rotate,
+        } => {
+            let kid = KeyRing::rotate(&signing_keys)?;
+            println!(
+                "added key {kid} to {}; it signs once the server restarts",
+                signing_keys.display()
+            );
+        }
+        Command::Keys {
+            signing_keys,
+            command: KeysCommand::List,
+        } => {
+            let ring = KeyRing::read(&signing_keys)?;
+            let last = ring.keys().len() - 1;
+            for (i, k) in ring.keys().iter().enumerate() {
+                let created = k.created.map_or("unknown".into(), |t| {
+                    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+                });
+                let role = if i == last { "  signs" } else { "" };
+                println!("{}  {created}{role}", k.kid());
+            }
+        }
         Command::Indicators {
             command: IndicatorsCommand::Snapshot { date, database_url },
         } => {

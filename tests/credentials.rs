@@ -267,7 +267,8 @@ async fn malformed_requests_get_a_400_naming_the_problem() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // Not declared JSON: refused before it is read (tests/credential_checks.rs).
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]

@@ -5,10 +5,10 @@
 //! Nothing here logs a request's content, and no URL carries a serial or a name: the
 //! check is a POST, statements are named by tokens.
 
-use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,8 @@ use sha2::Digest;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
-use super::edge::extract::Path;
+use super::edge::client::ClientAddr;
+use super::edge::extract::{JsonContentType, Path};
 use crate::credentials::statement::{self, MEDIA_TYPE};
 use crate::credentials::{
     Disclosure, StoredCredential, VerifyRequest, credential_counts, find_match, qr, status_list,
@@ -65,41 +66,23 @@ impl FromRequestParts<AppState> for RateLimited {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let client = client_ip(parts, state.config.trusted_proxy_header.as_deref());
+        let Ok(ClientAddr(client)) = ClientAddr::from_request_parts(parts, state).await;
         match state.credentials.limiter.check(client) {
             Ok(()) => Ok(RateLimited),
             Err(wait) => {
-                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let secs = retry_after_secs(wait);
                 Err(ApiError::TooManyRequests(
                     format!("too many credential requests from this client; retry in {secs} s"),
-                    secs.max(1),
+                    secs,
                 ))
             }
         }
     }
 }
 
-/// The client's address: the trusted proxy's header (its last entry) when configured,
-/// else the TCP peer.
-fn client_ip(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
-    let from_header = trusted_header.and_then(|h| {
-        parts
-            .headers
-            .get_all(h)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .next_back()
-    });
-    from_header
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip())
-        })
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+/// Whole seconds to wait, rounded up, at least one.
+fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 #[derive(Deserialize)]
@@ -111,8 +94,12 @@ struct VerifyBody {
     holder_name: Option<String>,
 }
 
+/// A body that is not declared JSON is refused at once (415, by `JsonContentType`, before
+/// the body is read): no lookup happened, so there is no lookup time to hide behind the
+/// floor, and the refusal depends only on a header the client wrote.
 async fn verify(
     _: RateLimited,
+    _: JsonContentType,
     State(state): State<AppState>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -147,6 +134,15 @@ async fn verify_answer(
         &parsed.birth_date,
         parsed.holder_name.as_deref(),
     )?;
+    // Before the lookup, so a known and an unknown serial spend attempts alike, and with
+    // the same words for both (the wait is in Retry-After).
+    if let Err(wait) = state.credentials.serial_limiter.check(&request.serial) {
+        return Err(ApiError::TooManyRequests(
+            "too many attempts to verify this serial number; retry after the time in Retry-After"
+                .into(),
+            retry_after_secs(wait),
+        ));
+    }
     let candidates = state.credentials.source.by_serial(&request.serial).await?;
     let Some(found) = find_match(&candidates, &request) else {
         // The same body for an unknown serial and a wrong second factor.
@@ -223,8 +219,7 @@ async fn statement_jws(
         index.institution(found.credential.institution_id.as_str()),
         Utc::now(),
     );
-    let keys = &state.credentials.keys;
-    let jws = crate::credentials::jws::sign(keys.signing(), keys.kid(), statement::TYP, &payload);
+    let jws = state.credentials.keys.sign(statement::TYP, &payload);
     Ok(([(header::CONTENT_TYPE, MEDIA_TYPE), private()], jws).into_response())
 }
 
@@ -276,8 +271,7 @@ async fn status_list_jws(
         status_list::encode(revoked),
         Utc::now(),
     );
-    let keys = &state.credentials.keys;
-    let jws = crate::credentials::jws::sign(keys.signing(), keys.kid(), statement::TYP, &payload);
+    let jws = state.credentials.keys.sign(statement::TYP, &payload);
     Ok((
         [
             (header::CONTENT_TYPE, MEDIA_TYPE),
@@ -292,7 +286,9 @@ async fn jwks(State(state): State<AppState>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/jwk-set+json"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            // Short, like the status lists': after a rotation and restart, verifiers'
+            // copies learn the new key within minutes.
+            (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         Json(state.credentials.keys.jwks()),
     )
@@ -329,6 +325,13 @@ impl FromRequestParts<AppState> for OfficialToken {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
+        // `vetmap serve` refuses short tokens at start; this guards embedders too: an
+        // empty expected token must not match a request that sends none.
+        if given.is_empty() || expected.is_empty() {
+            return Err(ApiError::Unauthorized(
+                "a valid bearer token is required to upload credentials".into(),
+            ));
+        }
         // Digests first: comparing slices of different lengths returns at once, which
         // would tell a guesser the token's length.
         let digest = |t: &str| -> [u8; 32] { sha2::Sha256::digest(t.as_bytes()).into() };
@@ -354,8 +357,14 @@ async fn upload_batch(
     let Some(pool) = &state.db else {
         return Err(ApiError::NeedsDatabase("uploading credentials"));
     };
-    let batch = files::read_bytes("upload.csv", &body, Some(FileKind::Credentials))
-        .map_err(StoreError::Invalid)?;
+    // Parsing and validating a batch of up to VETMAP_MAX_BODY_BYTES is CPU work: off the
+    // async workers, so other requests keep being served meanwhile.
+    let batch = tokio::task::spawn_blocking(move || {
+        files::read_bytes("upload.csv", &body, Some(FileKind::Credentials))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the batch parser stopped: {e}")))?
+    .map_err(StoreError::Invalid)?;
     let summary = pg::import_batches(pool, vec![batch]).await?;
     Ok((
         StatusCode::CREATED,
@@ -384,7 +393,8 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
                 "200": {"description": "`result` is valid, revoked or not_found (an unknown serial and a wrong second factor answer alike)"},
                 "400": {"description": "malformed request"},
                 "413": {"description": "body over 2 KiB"},
-                "429": too_many}}},
+                "415": {"description": "the body is not declared application/json"},
+                "429": {"description": "rate limit reached, for this client or for this serial (the same answer whether the serial exists or not); see Retry-After"}}}},
         "/api/v1/credentials/{token}/statement": {"get": {
             "summary": "Signed statement (W3C VC 2.0 as vc+jwt, EdDSA/Ed25519) of a valid record",
             "parameters": [token],

@@ -1,73 +1,80 @@
-//! The service's signing key: loaded from a PKCS#8 PEM file (`openssl genpkey -algorithm
-//! ed25519`), or generated at start when none is configured. An ephemeral key makes every
-//! statement signed before a restart unverifiable afterwards, hence the warning.
-
-use std::path::Path;
+//! The signing keys a running server holds: the current key signs statements and status
+//! lists with its `kid` in the header, every key of the ring is published in the JWKS
+//! (so what an earlier key signed still verifies), and statement tokens are MACed with a
+//! secret derived from the ring's FIRST key, so that rotating never invalidates a token
+//! printed in a QR code. Where the keys are kept: [`super::key_ring`].
 
 use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::DecodePrivateKey;
 use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::CredentialError;
-use super::jws::{Jwk, Jwks};
+use super::jws::{self, Jwk, Jwks};
+use super::key_ring::{KeyRing, RingKey};
 
 pub struct Keys {
     signing: SigningKey,
-    jwk: Jwk,
-    /// Derived from the signing key: opaque statement tokens are MACed with it, so they
-    /// stay valid as long as the key does and cannot be made up without it.
+    kid: String,
+    /// The current key first, then the earlier ones, newest first.
+    jwks: Jwks,
+    /// Derived from the ring's first key: opaque statement tokens are MACed with it, so
+    /// they stay valid as long as that key stays in the ring and cannot be made up
+    /// without it.
     token_secret: [u8; 32],
 }
 
 type HmacSha256 = Hmac<Sha256>;
 
 impl Keys {
-    pub fn from_signing_key(signing: SigningKey) -> Self {
+    pub fn from_ring(ring: &KeyRing) -> Self {
+        let keys = ring.keys();
+        let current = ring.current();
         let mut h = Sha256::new();
+        // Unchanged since single keys: a server upgraded with its old key as the ring's
+        // first keeps its tokens.
         h.update(b"vetmap statement token v1");
-        h.update(signing.to_bytes());
-        let token_secret = h.finalize().into();
-        let jwk = Jwk::from_key(&signing.verifying_key());
+        h.update(keys[0].signing.to_bytes());
         Keys {
+            signing: current.signing.clone(),
+            kid: current.kid(),
+            jwks: Jwks {
+                keys: keys
+                    .iter()
+                    .rev()
+                    .map(|k| Jwk::from_key(&k.signing.verifying_key()))
+                    .collect(),
+            },
+            token_secret: h.finalize().into(),
+        }
+    }
+
+    /// A ring of one.
+    pub fn from_signing_key(signing: SigningKey) -> Self {
+        Self::from_ring(&KeyRing::of(RingKey {
             signing,
-            jwk,
-            token_secret,
-        }
+            created: None,
+        }))
     }
 
-    pub fn load(path: &Path) -> Result<Self, CredentialError> {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| CredentialError::BadKey(format!("cannot read {}: {e}", path.display())))?;
-        let key = SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
-            CredentialError::BadKey(format!(
-                "{} is not an Ed25519 PKCS#8 PEM private key: {e}",
-                path.display()
-            ))
-        })?;
-        Ok(Self::from_signing_key(key))
-    }
-
+    /// A ring of one new key, for this process only.
     pub fn ephemeral() -> Result<Self, CredentialError> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed)
-            .map_err(|e| CredentialError::BadKey(format!("no randomness for a key: {e}")))?;
-        Ok(Self::from_signing_key(SigningKey::from_bytes(&seed)))
+        Ok(Self::from_ring(&KeyRing::of(RingKey::generate()?)))
     }
 
-    pub fn signing(&self) -> &SigningKey {
-        &self.signing
-    }
-
+    /// The current key's id.
     pub fn kid(&self) -> &str {
-        self.jwk.kid.as_deref().unwrap_or_default()
+        &self.kid
     }
 
-    pub fn jwks(&self) -> Jwks {
-        Jwks {
-            keys: vec![self.jwk.clone()],
-        }
+    pub fn jwks(&self) -> &Jwks {
+        &self.jwks
+    }
+
+    /// A compact JWS of `payload` by the current key.
+    pub fn sign(&self, typ: &str, payload: &Value) -> String {
+        jws::sign(&self.signing, &self.kid, typ, payload)
     }
 
     fn mac(&self, index: u64) -> [u8; 16] {
@@ -107,6 +114,22 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn key(seed: u8) -> RingKey {
+        RingKey {
+            signing: SigningKey::from_bytes(&[seed; 32]),
+            created: None,
+        }
+    }
+
+    fn ring(seeds: &[u8]) -> KeyRing {
+        let mut r = KeyRing::of(key(seeds[0]));
+        for s in &seeds[1..] {
+            r.push(key(*s));
+        }
+        r
+    }
 
     #[test]
     fn tokens_name_their_index_and_cannot_be_made_up() {
@@ -116,5 +139,35 @@ mod tests {
         let other = Keys::from_signing_key(SigningKey::from_bytes(&[2u8; 32]));
         assert_eq!(other.index_of(&t), None);
         assert_eq!(keys.index_of("AAAAAAAAACo"), None);
+    }
+
+    #[test]
+    fn rotation_keeps_tokens_and_earlier_signatures_and_signs_with_the_new_key() {
+        let before = Keys::from_ring(&ring(&[1]));
+        let after = Keys::from_ring(&ring(&[1, 2]));
+        let token = before.token_for(7);
+        assert_eq!(after.index_of(&token), Some(7));
+
+        let old = before.sign("vc+jwt", &json!({"a": 1}));
+        assert!(jws::verify(&old, after.jwks()).is_ok());
+        assert_ne!(after.kid(), before.kid());
+        assert_eq!(after.jwks().keys.len(), 2);
+        assert_eq!(after.jwks().keys[0].kid.as_deref(), Some(after.kid()));
+        let new = after.sign("vc+jwt", &json!({"a": 1}));
+        let header = jws::verify(&new, after.jwks()).unwrap().header;
+        assert_eq!(header["kid"], after.kid());
+        // A verifier holding only the old JWKS cannot check the new key's statements.
+        assert!(jws::verify(&new, before.jwks()).is_err());
+    }
+
+    #[test]
+    fn a_single_key_names_tokens_as_it_did_before_rings() {
+        // The token of index 42 under the key of seed 1, as single-key servers made it.
+        let keys = Keys::from_signing_key(SigningKey::from_bytes(&[1u8; 32]));
+        let mut h = Sha256::new();
+        h.update(b"vetmap statement token v1");
+        h.update([1u8; 32]);
+        let secret: [u8; 32] = h.finalize().into();
+        assert_eq!(keys.token_secret, secret);
     }
 }

@@ -6,10 +6,12 @@
 //! - [`source`]: where records come from (PostGIS, or the bundled fictitious file).
 //! - [`jws`], [`keys`], [`statement`], [`status_list`]: signed statements (VC 2.0 as
 //!   `vc+jwt`, Ed25519), the JWKS, opaque statement tokens, Bitstring Status Lists.
-//! - [`rate`]: per-client rate limits; [`qr`]: QR codes of statement links.
+//! - [`key_ring`]: the signing keys' file, kept across restarts and rotated.
+//! - [`rate`]: per-client and per-serial rate limits; [`qr`]: QR codes of statement links.
 
 pub mod check;
 pub mod jws;
+pub mod key_ring;
 pub mod keys;
 pub mod qr;
 pub mod rate;
@@ -18,8 +20,9 @@ pub mod statement;
 pub mod status_list;
 
 pub use check::{Disclosure, StoredCredential, VerifyRequest, find_match, mask_name};
+pub use key_ring::KeyRing;
 pub use keys::Keys;
-pub use rate::ClientLimiter;
+pub use rate::{ClientLimiter, SerialLimiter};
 pub use source::{CredentialCount, Source, credential_counts};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,11 +36,15 @@ pub enum CredentialError {
 }
 
 /// What the credential endpoints share: the records' source, the signing keys, the
-/// per-client limiter, the issuer's base URL and the verification answer's time floor.
+/// per-client and per-serial limiters, the issuer's base URL and the verification
+/// answer's time floor.
 pub struct CredentialService {
     pub source: Source,
     pub keys: Keys,
     pub limiter: ClientLimiter,
+    /// Attempts per serial, whoever asks: checked after the body is parsed and before
+    /// the lookup.
+    pub serial_limiter: SerialLimiter,
     /// Base of the issuer, status-list and check-page URLs inside signed statements. Fixed
     /// at start (the configured public URL, else the bound address) and never taken from
     /// a request's Host header: otherwise anyone could obtain a statement signed by our key

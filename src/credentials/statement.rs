@@ -195,7 +195,7 @@ mod tests {
     const BASE: &str = "https://map.example.vn";
 
     fn signed(keys: &Keys, payload: &Value) -> String {
-        jws::sign(keys.signing(), keys.kid(), TYP, payload)
+        keys.sign(TYP, payload)
     }
 
     /// A statement for status index 9 and the list it points to, with bit 9 set.
@@ -210,7 +210,7 @@ mod tests {
     fn a_fresh_list_from_the_issuer_reports_the_revocation() {
         let keys = Keys::ephemeral().unwrap();
         let (vc, list) = statement_and_list(&keys, Utc::now());
-        let report = verify_offline(&vc, &keys.jwks(), Some(&signed(&keys, &list))).unwrap();
+        let report = verify_offline(&vc, keys.jwks(), Some(&signed(&keys, &list))).unwrap();
         assert_eq!(report.revocation, RevocationCheck::Revoked);
     }
 
@@ -230,7 +230,7 @@ mod tests {
             ("revocation", suspension),
             ("expired", expired),
         ] {
-            let e = verify_offline(&vc, &keys.jwks(), Some(&signed(&keys, &bad)))
+            let e = verify_offline(&vc, keys.jwks(), Some(&signed(&keys, &bad)))
                 .expect_err(what)
                 .to_string();
             assert!(e.contains(what), "{what}: {e}");

@@ -229,6 +229,11 @@ impl ServedBinary {
             .env("VETMAP_WEB_DIR", repo_path("web"))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            // Its own key ring, not one under the repository's var/.
+            .env(
+                "VETMAP_SIGNING_KEYS",
+                scratch_dir("keys").join("signing-keys.pem"),
+            )
             .stderr(std::process::Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
@@ -288,4 +293,29 @@ pub async fn assert_json_error(
             "{v}"
         );
     }
+}
+
+/// A page's DOM after its scripts ran, in headless Chromium (`VETMAP_CHROMIUM` names
+/// another binary). Browser tests fail, never skip, without it.
+pub fn rendered_dom(url: &str) -> String {
+    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("browser tests need Chromium (`bash scripts/test.sh` installs it): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -79,3 +79,62 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequest<S> for Json
         }
     }
 }
+
+/// Admits a request whose body is declared `application/json` (parameters such as
+/// `; charset=utf-8` allowed) and refuses any other with 415, from the headers alone.
+/// Besides telling clients what to send, it closes the cross-site route: a browser sends
+/// `text/plain`, form and multipart bodies to another site without asking it first (no
+/// CORS preflight), but never `application/json`.
+pub struct JsonContentType;
+
+impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let declared = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if declared.is_some_and(is_json) {
+            Ok(JsonContentType)
+        } else {
+            Err(ApiError::UnsupportedMediaType(
+                "the body must be sent as Content-Type: application/json".into(),
+            ))
+        }
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn only_application_json_with_or_without_parameters_is_json() {
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+        ] {
+            assert!(is_json(yes), "{yes}");
+        }
+        for no in [
+            "text/plain",
+            "text/plain; a=application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonp",
+            "application/ld+json",
+            "",
+        ] {
+            assert!(!is_json(no), "{no}");
+        }
+    }
+}

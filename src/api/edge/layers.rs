@@ -1,10 +1,10 @@
 //! The layers every request passes through, outermost first: a request id, a tracing
-//! span naming the matched route, CORS, compression, refusals as JSON, the request
-//! timeout and the body limit.
+//! span naming the matched route, CORS (for reads only), compression, refusals as JSON,
+//! the request timeout and the body limit.
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, Method, StatusCode};
+use axum::http::{HeaderName, Method, StatusCode, header};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -41,6 +41,7 @@ pub fn apply(routes: Router, config: &Config) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(axum::middleware::from_fn(cors_for_reads_only))
             .layer(
                 CorsLayer::new()
                     .allow_origin(Any)
@@ -55,6 +56,39 @@ pub fn apply(routes: Router, config: &Config) -> Router {
             ))
             .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
     )
+}
+
+/// CORS lets other sites read what anyone may read (GET, HEAD and their preflights) and
+/// nothing else: an answer to any other method never carries
+/// `Access-Control-Allow-Origin`, so a foreign page cannot read it, and a preflight for
+/// one is not granted, so a browser does not send it. (A `text/plain` POST needs no
+/// preflight; the credential check refuses it with 415 before any lookup.)
+async fn cors_for_reads_only(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_read = |m: &Method| *m == Method::GET || *m == Method::HEAD;
+    let preflight_for_read = request.method() == Method::OPTIONS
+        && request
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+            .and_then(|v| Method::from_bytes(v.as_bytes()).ok())
+            .is_some_and(|m| is_read(&m));
+    let grant = is_read(request.method()) || preflight_for_read;
+    let mut response = next.run(request).await;
+    if !grant {
+        let h = response.headers_mut();
+        for name in [
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::ACCESS_CONTROL_MAX_AGE,
+        ] {
+            h.remove(name);
+        }
+    }
+    response
 }
 
 /// The body limit and the timeout answer from tower layers, below the handlers' error

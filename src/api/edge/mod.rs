@@ -5,7 +5,9 @@
 //! - [`auth`]: who is asking (session cookie + CSRF token, or a personal API token).
 //! - [`layers`]: the stack every request passes through (request ids, tracing, CORS,
 //!   compression, timeouts, body limits, refusals as JSON).
-//! - [`extract`]: axum's extractors with our JSON errors as rejections.
+//! - [`client`]: the client's address behind the trusted proxies (`ClientAddr`).
+//! - [`extract`]: axum's extractors with our JSON errors as rejections, and the
+//!   `application/json` gate of JSON bodies.
 //! - [`params`]: query parameters parsed into domain values (numbers, points, limits,
 //!   closed vocabularies).
 //! - [`links`]: the base URL of absolute links, query strings.
@@ -13,6 +15,7 @@
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
 
 pub mod auth;
+pub mod client;
 pub mod extract;
 pub mod layers;
 pub mod links;

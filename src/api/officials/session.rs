@@ -2,10 +2,8 @@
 //! write), see who is signed in, sign out; `/api/v1/session/password`: change one's own
 //! password.
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +14,7 @@ use serde_json::{Value, json};
 use super::BODY_LIMIT;
 use crate::api::AppState;
 use crate::api::edge::auth::{Official, session_token};
+use crate::api::edge::client::ClientAddr;
 use crate::api::edge::extract::Json;
 use crate::auth::{Account, NewPassword, parse_login, password, secret};
 use crate::error::ApiError;
@@ -63,7 +62,7 @@ fn refused() -> ApiError {
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Json(body): Json<SignIn>,
 ) -> Result<Response, ApiError> {
     let Some(pool) = &state.db else {
@@ -80,7 +79,7 @@ async fn sign_in(
     let clock = governor::clock::DefaultClock::default();
     use governor::clock::Clock;
     auth.per_client
-        .check_key(&peer.ip())
+        .check_key(&client)
         .map_err(|n| too_many(n.wait_time_from(clock.now())))?;
     // A login that cannot exist is refused like a wrong password, after the same work.
     let login = parse_login(&body.login).unwrap_or_default();

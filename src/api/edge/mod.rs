@@ -1,9 +1,10 @@
 //! The HTTP edge: everything a request meets before and after its resource's handler,
 //! in one place so that a new route gets all of it by default.
 //!
+//! - [`connections`]: the serve loop: connection caps, header, idle and shutdown bounds.
 //! - [`state`]: `AppState`, what handlers may reach.
 //! - [`layers`]: the stack every request passes through (request ids, tracing, CORS,
-//!   compression, timeouts, body limits, refusals as JSON).
+//!   compression, timeouts, body limits and body pauses, refusals as JSON).
 //! - [`extract`]: axum's extractors with our JSON errors as rejections.
 //! - [`params`]: query parameters parsed into domain values (numbers, points, limits,
 //!   closed vocabularies).
@@ -11,6 +12,7 @@
 //! - [`negotiate`]: `f=` and `Accept`.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
 
+pub mod connections;
 pub mod extract;
 pub mod layers;
 pub mod links;

@@ -34,7 +34,6 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::time::Instant;
 use tower::ServiceExt;
 
 use crate::config::Config;
@@ -50,8 +49,7 @@ const RESERVED_FILES: u64 = 256;
 /// file descriptors, out of memory): retrying at once would spin on the same error.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Refused connections are counted and logged at most this often, so a flood does not
-/// become a flood of log lines.
+/// How often refused connections are counted in the log.
 const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// The bounds of this server's connections, from the configuration.
@@ -144,7 +142,8 @@ pub async fn serve(
     let slots = Slots::new(limits.max_connections, limits.max_per_client);
     let graceful = GracefulShutdown::new();
     let (force_close, closing) = watch::channel(false);
-    let mut refusals = Refusals::new();
+    let mut refusals = Refusals::default();
+    let mut refusal_log = tokio::time::interval(REFUSAL_LOG_EVERY);
     let mut shutdown = pin!(shutdown);
     tracing::info!(
         max_connections = limits.max_connections,
@@ -157,6 +156,10 @@ pub async fn serve(
             biased;
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
+            _ = refusal_log.tick() => {
+                refusals.log(&limits);
+                continue;
+            }
         };
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -189,12 +192,13 @@ pub async fn serve(
                 // Closing at once: the client learns now, not after a timeout, and the
                 // descriptor is free again.
                 drop(stream);
-                refusals.note(refused, &limits);
+                refusals.note(refused);
             }
         }
     }
 
     drop(listener);
+    refusals.log(&limits);
     tracing::info!(
         open = graceful.count(),
         "stopped accepting; letting open connections finish"
@@ -274,32 +278,24 @@ fn is_connection_error(e: &std::io::Error) -> bool {
     )
 }
 
-/// Counts refused connections and logs them at most once per `REFUSAL_LOG_EVERY`.
+/// Refused connections since they were last logged: a flood of them becomes one log
+/// line per `REFUSAL_LOG_EVERY`, not one per connection.
+#[derive(Default)]
 struct Refusals {
     full: u64,
     client_full: u64,
-    since: Option<Instant>,
 }
 
 impl Refusals {
-    fn new() -> Self {
-        Self {
-            full: 0,
-            client_full: 0,
-            since: None,
-        }
-    }
-
-    fn note(&mut self, refused: Refused, limits: &ConnectionLimits) {
+    fn note(&mut self, refused: Refused) {
         match refused {
             Refused::Full => self.full += 1,
             Refused::ClientFull => self.client_full += 1,
         }
-        let now = Instant::now();
-        if self
-            .since
-            .is_some_and(|since| now.duration_since(since) < REFUSAL_LOG_EVERY)
-        {
+    }
+
+    fn log(&mut self, limits: &ConnectionLimits) {
+        if self.full == 0 && self.client_full == 0 {
             return;
         }
         tracing::warn!(
@@ -309,8 +305,6 @@ impl Refusals {
             max_per_client = limits.max_per_client,
             "closed new connections at once: over the connection caps"
         );
-        self.full = 0;
-        self.client_full = 0;
-        self.since = Some(now);
+        *self = Self::default();
     }
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use tokio::net::TcpListener;
 
+use crate::api::edge::connections::{self, ConnectionLimits};
 use crate::api::{AppState, router};
 use crate::config::Config;
 use crate::credentials::key_ring::Opened;
@@ -30,8 +31,6 @@ pub enum AppError {
     Tiles(#[from] TileError),
     #[error("{0}")]
     Credentials(#[from] CredentialError),
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
 }
 
 /// A bound, ready-to-run server.
@@ -140,19 +139,17 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves until `shutdown` completes, then lets requests in flight finish (for up to
+    /// the request timeout) and closes what is left. Connections are capped and timed
+    /// out as `api::edge::connections` describes.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
+        let limits = ConnectionLimits::from_config(&self.state.config);
         let app = router(self.state);
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(AppError::Serve)
+        connections::serve(self.listener, app, limits, shutdown).await;
+        Ok(())
     }
 
     /// Serves until SIGTERM or Ctrl-C.

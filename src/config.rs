@@ -42,6 +42,39 @@ pub struct Config {
     #[arg(long, env = "VETMAP_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Seconds a client has to send a request's headers, counted from the moment the
+    /// server is ready to read them: a new connection's first request, and the next
+    /// request on a kept-alive connection (so it is also the keep-alive idle time).
+    #[arg(long, env = "VETMAP_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a request body may pause between two chunks before the request is
+    /// answered 408 (the whole request stays bounded by VETMAP_REQUEST_TIMEOUT_SECS).
+    #[arg(long, env = "VETMAP_BODY_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_secs: u64,
+
+    /// Seconds a connection may stay open with no byte moving either way while no
+    /// handler is working for it (a client that stopped reading its response, say)
+    /// before it is closed.
+    #[arg(long, env = "VETMAP_IDLE_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+
+    /// Most client connections open at once; past it new connections are closed at
+    /// once. Lowered at start to what the open-files limit leaves after the database
+    /// pool and the server's own files.
+    #[arg(long, env = "VETMAP_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+
+    /// Most connections one client address may hold open (IPv6: one /64); 0 turns the
+    /// limit off. Behind a reverse proxy every connection comes from the proxy: set 0
+    /// there and limit clients at the proxy.
+    #[arg(long, env = "VETMAP_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: usize,
+
     /// Most database connections this server opens.
     #[arg(long, env = "VETMAP_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
@@ -174,6 +207,18 @@ impl Config {
             .is_some_and(|u| u.starts_with("https://"))
     }
 
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_read_timeout_secs)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
     /// A configuration for tests and embedding: the bundled data, a free port.
     pub fn for_bundled(data_dir: PathBuf, web_dir: PathBuf) -> Self {
         Self {
@@ -184,6 +229,11 @@ impl Config {
             web_dir,
             request_timeout_secs: 30,
             max_body_bytes: 10 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 10_000,
+            max_connections_per_client: 256,
             db_max_connections: 10,
             public_url: None,
             signing_keys: None,

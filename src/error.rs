@@ -55,6 +55,9 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Timeout(String),
+    /// The client stopped sending its request (a body that stalls): its fault, not ours.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -106,6 +109,7 @@ impl IntoResponse for ApiError {
             ApiError::NeedsDatabase(_) => (StatusCode::SERVICE_UNAVAILABLE, "NeedsDatabase"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "NotReady"),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "Timeout"),
+            ApiError::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeout"),
             ApiError::Store(StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "InvalidData"),
             ApiError::Store(StoreError::Missing(_)) => (StatusCode::NOT_FOUND, "NotFound"),
             ApiError::Store(StoreError::Stale { .. }) => {

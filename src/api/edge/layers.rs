@@ -1,16 +1,24 @@
 //! The layers every request passes through, outermost first: a request id, a tracing
 //! span naming the matched route, CORS (for reads only), compression, refusals as JSON,
-//! the request timeout and the body limit.
+//! the request timeout, the pause allowed between body chunks and the body limit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{TimeoutBody, TimeoutError, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -54,6 +62,10 @@ pub fn apply(routes: Router, config: &Config) -> Router {
                 StatusCode::SERVICE_UNAVAILABLE,
                 config.request_timeout(),
             ))
+            .layer(axum::middleware::from_fn_with_state(
+                config.body_read_timeout(),
+                body_read_timeout,
+            ))
             .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
     )
 }
@@ -91,14 +103,40 @@ async fn cors_for_reads_only(
     response
 }
 
+/// A body that pauses longer than `timeout` between two chunks ends the request with
+/// 408. tower-http's `TimeoutBody` cuts the body; the handler then sees only an
+/// unreadable body (and would answer 400), so the cut is remembered here and answered
+/// for what it is. The whole request stays bounded by the request timeout, so a body
+/// trickled just under this pause still ends.
+async fn body_read_timeout(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
+    let stalled = Arc::new(AtomicBool::new(false));
+    let seen = stalled.clone();
+    let req = req.map(|body| {
+        Body::new(TimeoutBody::new(timeout, body).map_err(move |e| {
+            if e.is::<TimeoutError>() {
+                seen.store(true, Ordering::Relaxed);
+            }
+            e
+        }))
+    });
+    let response = next.run(req).await;
+    if stalled.load(Ordering::Relaxed) {
+        return crate::error::ApiError::RequestTimeout(format!(
+            "the request body paused for more than {} s (VETMAP_BODY_READ_TIMEOUT_SECS)",
+            timeout.as_secs()
+        ))
+        .into_response();
+    }
+    response
+}
+
 /// The body limit and the timeout answer from tower layers, below the handlers' error
 /// type and as plain text; this gives them the same JSON body as every other refusal.
-async fn layer_refusals_as_json<B>(response: axum::http::Response<B>) -> axum::response::Response
+async fn layer_refusals_as_json<B>(response: axum::http::Response<B>) -> Response
 where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    use axum::response::IntoResponse;
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)

@@ -1,10 +1,13 @@
 //! The HTTP edge: everything a request meets before and after its resource's handler,
 //! in one place so that a new route gets all of it by default.
 //!
+//! - [`connections`]: the serve loop: connection caps, header, idle and shutdown bounds.
 //! - [`state`]: `AppState`, what handlers may reach.
 //! - [`auth`]: who is asking (session cookie + CSRF token, or a personal API token).
 //! - [`layers`]: the stack every request passes through (request ids, tracing, CORS,
-//!   compression, timeouts, body limits, refusals as JSON).
+//!   compression, timeouts, body limits and body pauses, refusals as JSON).
+//! - [`connections`]: the accept loop: header-read and idle timeouts, caps on open
+//!   connections.
 //! - [`client`]: the client's address behind the trusted proxies (`ClientAddr`).
 //! - [`extract`]: axum's extractors with our JSON errors as rejections, and the
 //!   `application/json` gate of JSON bodies.
@@ -16,6 +19,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod connections;
 pub mod extract;
 pub mod layers;
 pub mod links;

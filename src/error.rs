@@ -11,6 +11,11 @@ use serde_json::json;
 use crate::model::FieldError;
 use crate::store::StoreError;
 
+/// The `code` of an error answer, kept on the response for the metrics layer
+/// (`api::edge::metrics`), which counts refusals by it without reading bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{description}")]
@@ -55,8 +60,10 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Timeout(String),
+    /// Any other store failure; an unavailable database becomes
+    /// [`ApiError::DatabaseUnavailable`] on the way in (`From<StoreError>`).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Internal(String),
 }
@@ -67,6 +74,19 @@ impl ApiError {
             parameter: Some(parameter.into()),
             description: description.into(),
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            // The driver's words (addresses, OS errors) are for the log, not the client.
+            tracing::warn!(error = %e, "answering 503: the database is unavailable");
+            return ApiError::DatabaseUnavailable(
+                "the database does not answer at the moment; try again shortly".into(),
+            );
+        }
+        ApiError::Store(e)
     }
 }
 
@@ -133,6 +153,7 @@ impl IntoResponse for ApiError {
             body["parameter"] = json!(p);
         }
         let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(code));
         let retry_after = match self {
             ApiError::TooManyRequests(_, secs) => Some(secs),
             ApiError::Busy {

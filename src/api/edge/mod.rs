@@ -10,10 +10,12 @@
 //! - [`links`]: the base URL of absolute links, query strings.
 //! - [`negotiate`]: `f=` and `Accept`.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
+//! - [`metrics`]: requests, latency, refusals and the server's state for Prometheus.
 
 pub mod extract;
 pub mod layers;
 pub mod links;
+pub mod metrics;
 pub mod negotiate;
 pub mod params;
 pub mod state;

@@ -257,7 +257,7 @@ fn server_state(state: &AppState, out: &mut String) {
         let idle = pool.num_idle() as u32;
         let _ = writeln!(
             out,
-            "# HELP vetmap_db_pool_connections Open database connections, by state\n\
+            "# HELP vetmap_db_pool_connections Database connections of the pool, by state (in_use counts one being opened)\n\
              # TYPE vetmap_db_pool_connections gauge\n\
              vetmap_db_pool_connections{{state=\"idle\"}} {idle}\n\
              vetmap_db_pool_connections{{state=\"in_use\"}} {}",

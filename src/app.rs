@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::api::edge::connections::{self, ConnectionLimits};
@@ -15,6 +16,7 @@ use crate::credentials::{
     ClientLimiter, CredentialError, CredentialService, KeyRing, Keys, SerialLimiter, Source,
 };
 use crate::index::{IndexHandle, ServingIndex};
+use crate::model::{Dataset, PopulationLayer};
 use crate::store::{StoreError, bundled, pg};
 use crate::tiles::{Land, TileError, TileService};
 
@@ -33,6 +35,29 @@ pub enum AppError {
     Credentials(#[from] CredentialError),
 }
 
+/// The data and the population layer, read from PostGIS.
+async fn load_from_db(pool: &PgPool) -> Result<(Dataset, PopulationLayer), StoreError> {
+    Ok((
+        pg::load_dataset(pool).await?,
+        pg::load_population(pool).await?,
+    ))
+}
+
+/// Builds the first snapshot, logging start-up time split into reading the source and
+/// building the index.
+fn build_index(dataset: Dataset, started: Instant) -> ServingIndex {
+    let loaded_ms = started.elapsed().as_millis() as u64;
+    let index = ServingIndex::build(dataset);
+    tracing::info!(
+        institutions = index.institutions().len(),
+        version = index.version(),
+        load_ms = loaded_ms,
+        build_ms = started.elapsed().as_millis() as u64 - loaded_ms,
+        "serving index built"
+    );
+    index
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -40,42 +65,54 @@ pub struct Application {
 }
 
 impl Application {
-    /// Loads the data and binds. When this returns, the index is built: the server is
-    /// ready as soon as it runs.
+    /// Loads the data and binds. When this returns the index is built and the server is
+    /// ready as soon as it runs, except when the database did not answer: then the
+    /// server starts all the same, answers `/health` and says on `/ready` and everywhere
+    /// else (503) that it is not ready, and loads as soon as the database answers (the
+    /// change listener retries with growing waits, each attempt logged).
     pub async fn build(config: Config) -> Result<Self, AppError> {
+        crate::api::edge::metrics::install();
         let started = Instant::now();
-        let (dataset, db, bundled_credentials, population) = match &config.database_url {
+        let (index, db, bundled_credentials, population) = match &config.database_url {
             Some(url) => {
-                let pool = pg::connect(url, config.db_max_connections).await?;
-                let dataset = pg::load_dataset(&pool).await?;
-                let population = pg::load_population(&pool).await?;
-                (dataset, Some(pool), Vec::new(), population)
+                let pool =
+                    pg::server_pool(url, config.db_max_connections, config.db_acquire_timeout())?;
+                let (index, population) = match load_from_db(&pool).await {
+                    Ok((dataset, population)) => {
+                        (IndexHandle::new(build_index(dataset, started)), population)
+                    }
+                    Err(e) if e.is_unavailable() => {
+                        tracing::warn!(
+                            error = %e,
+                            "the database does not answer: starting without data; /ready \
+                             answers 503 until the first load"
+                        );
+                        (IndexHandle::not_loaded(), PopulationLayer::default())
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                (index, Some(pool), Vec::new(), population)
             }
             None => {
                 let b = bundled::load_dir(&config.data_dir)?;
-                (b.dataset, None, b.credentials, b.population)
+                let index = IndexHandle::new(build_index(b.dataset, started));
+                (index, None, b.credentials, b.population)
             }
         };
-        let loaded_ms = started.elapsed().as_millis() as u64;
-        let index = ServingIndex::build(dataset);
-        // Start-up time split into reading the source and building the index.
-        tracing::info!(
-            institutions = index.institutions().len(),
-            version = index.version(),
-            load_ms = loaded_ms,
-            build_ms = started.elapsed().as_millis() as u64 - loaded_ms,
-            "serving index built"
-        );
         let land = if config.basemap.exists() {
             Land::load(&config.basemap)?
         } else {
             tracing::warn!(path = %config.basemap.display(), "no base map file: the base tileset has no land");
             Land::none()
         };
-        let index = IndexHandle::new(index);
-        if let Some(pool) = &db {
-            tokio::spawn(pg::listen_for_changes(pool.clone(), index.clone()));
-        }
+        let (changes, keeper) = match &db {
+            Some(pool) => {
+                let (status, keeper) =
+                    pg::keep_index_current(pool.clone(), index.clone(), config.change_check());
+                (Some(status), Some(keeper))
+            }
+            None => (None, None),
+        };
         let bundled_credentials = Arc::new(bundled_credentials);
         let keys = signing_keys(&config)?;
         let listener = TcpListener::bind(config.bind)
@@ -116,6 +153,8 @@ impl Application {
                 config: Arc::new(config),
                 index,
                 db,
+                changes,
+                keeper,
                 bundled_credentials,
                 credentials,
                 tiles: Arc::new(TileService::new(land)),

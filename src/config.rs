@@ -79,6 +79,17 @@ pub struct Config {
     #[arg(long, env = "VETMAP_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 
+    /// Milliseconds a request waits for a database connection before it is answered 503
+    /// `DatabaseUnavailable`; also the bound on `/ready`'s database check.
+    #[arg(long, env = "VETMAP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 1000)]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Milliseconds between checks of the database's data version, which reload the index
+    /// when a change notification was lost (sent while the listening connection was
+    /// down). 0 turns the check off and leaves change notifications alone.
+    #[arg(long, env = "VETMAP_CHANGE_CHECK_MS", default_value_t = 5000)]
+    pub change_check_ms: u64,
+
     /// Public base URL (e.g. https://map.example.vn) for absolute links, the issuer of
     /// signed credential statements and the target of their QR codes. Unset: API links
     /// follow the request's Host; statements and QR codes name the bound address (never
@@ -219,6 +230,15 @@ impl Config {
         Duration::from_secs(self.idle_timeout_secs)
     }
 
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+
+    /// `None` when the periodic version check is off.
+    pub fn change_check(&self) -> Option<Duration> {
+        (self.change_check_ms > 0).then(|| Duration::from_millis(self.change_check_ms))
+    }
+
     /// A configuration for tests and embedding: the bundled data, a free port.
     pub fn for_bundled(data_dir: PathBuf, web_dir: PathBuf) -> Self {
         Self {
@@ -235,6 +255,8 @@ impl Config {
             max_connections: 10_000,
             max_connections_per_client: 256,
             db_max_connections: 10,
+            db_acquire_timeout_ms: 1000,
+            change_check_ms: 5000,
             public_url: None,
             signing_keys: None,
             signing_key: None,

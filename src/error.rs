@@ -11,6 +11,11 @@ use serde_json::json;
 use crate::model::FieldError;
 use crate::store::StoreError;
 
+/// The `code` of an error answer, kept on the response for the metrics layer
+/// (`api::edge::metrics`), which counts refusals by it without reading bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{description}")]
@@ -58,8 +63,10 @@ pub enum ApiError {
     /// The client stopped sending its request (a body that stalls): its fault, not ours.
     #[error("{0}")]
     RequestTimeout(String),
+    /// Any other store failure; an unavailable database becomes
+    /// [`ApiError::DatabaseUnavailable`] on the way in (`From<StoreError>`).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Internal(String),
 }
@@ -70,6 +77,19 @@ impl ApiError {
             parameter: Some(parameter.into()),
             description: description.into(),
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            // The driver's words (addresses, OS errors) are for the log, not the client.
+            tracing::warn!(error = %e, "answering 503: the database is unavailable");
+            return ApiError::DatabaseUnavailable(
+                "the database does not answer at the moment; try again shortly".into(),
+            );
+        }
+        ApiError::Store(e)
     }
 }
 
@@ -156,6 +176,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(axum::http::header::ETAG, etag);
         }
+        response.extensions_mut().insert(ErrorCode(code));
         let retry_after = match self {
             ApiError::TooManyRequests(_, secs) => Some(secs),
             ApiError::Busy {

@@ -26,7 +26,7 @@ pub use edge::AppState;
 
 /// The whole application; tests call it too.
 pub fn router(state: AppState) -> Router {
-    let config = state.config.clone();
+    let edge_state = state.clone();
     let routes = Router::new()
         .merge(health::router())
         .merge(institutions::router())
@@ -55,5 +55,5 @@ pub fn router(state: AppState) -> Router {
         .merge(officials::router())
         .fallback(web::static_file)
         .with_state(state);
-    edge::layers::apply(routes, &config)
+    edge::layers::apply(routes, &edge_state)
 }

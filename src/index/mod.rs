@@ -4,6 +4,7 @@
 //! holding the old one finish with it undisturbed, and never wait on a writer.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -245,21 +246,45 @@ impl ServingIndex {
 
 /// The current snapshot, swappable. Cloning the handle shares the same slot.
 #[derive(Clone)]
-pub struct IndexHandle(Arc<ArcSwap<ServingIndex>>);
+pub struct IndexHandle {
+    slot: Arc<ArcSwap<ServingIndex>>,
+    /// False until the first real snapshot: a server whose database was away at start
+    /// holds an empty one meanwhile, and says it is not ready.
+    loaded: Arc<AtomicBool>,
+}
 
 impl IndexHandle {
     pub fn new(index: ServingIndex) -> Self {
         release_freed_memory();
-        Self(Arc::new(ArcSwap::from_pointee(index)))
+        Self {
+            slot: Arc::new(ArcSwap::from_pointee(index)),
+            loaded: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// A handle with nothing loaded yet: an empty snapshot whose version (`""`) no
+    /// source has, until [`IndexHandle::replace`] puts the first real one in.
+    pub fn not_loaded() -> Self {
+        let empty = ServingIndex::build(Dataset::default());
+        Self {
+            slot: Arc::new(ArcSwap::from_pointee(empty)),
+            loaded: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether a snapshot of real data has been put in.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
     }
 
     /// The snapshot to answer one request from.
     pub fn current(&self) -> Arc<ServingIndex> {
-        self.0.load_full()
+        self.slot.load_full()
     }
 
     pub fn replace(&self, index: ServingIndex) {
-        self.0.store(Arc::new(index));
+        self.slot.store(Arc::new(index));
+        self.loaded.store(true, Ordering::Release);
         release_freed_memory();
     }
 }

@@ -52,3 +52,15 @@ fn replacing_the_snapshot_leaves_old_readers_untouched() {
     assert_eq!(before.institutions().len(), 1);
     assert_eq!(handle.current().institutions().len(), 2);
 }
+
+#[test]
+fn a_handle_is_not_loaded_until_the_first_real_snapshot_is_put_in() {
+    let handle = IndexHandle::not_loaded();
+    assert!(!handle.is_loaded());
+    assert_eq!(handle.current().version(), "");
+    assert!(handle.current().institutions().is_empty());
+    handle.replace(index(&[("aa", 106.0, 9.0)]));
+    assert!(handle.is_loaded());
+    assert_eq!(handle.current().version(), "t1");
+    assert!(IndexHandle::new(index(&[])).is_loaded());
+}

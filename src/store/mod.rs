@@ -66,6 +66,13 @@ pub enum StoreError {
         context: &'static str,
         source: sqlx::Error,
     },
+    /// The database did not answer (down, restarting, unreachable, no free connection in
+    /// time): not a fault of the request nor of our SQL, and worth retrying shortly.
+    #[error("the database is unavailable while {context}: {source}")]
+    Unavailable {
+        context: &'static str,
+        source: sqlx::Error,
+    },
     #[error("the database holds a value the model rejects: {0}")]
     Corrupt(String),
     #[error("could not migrate the database: {0}")]
@@ -86,8 +93,39 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Wraps a driver error with what we were doing. This is the one place that tells a
+    /// database that is not there ([`StoreError::Unavailable`]) from a query that failed.
     pub fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-        move |source| StoreError::Db { context, source }
+        move |source| {
+            if is_connection_failure(&source) {
+                StoreError::Unavailable { context, source }
+            } else {
+                StoreError::Db { context, source }
+            }
+        }
+    }
+
+    /// Whether the database was unreachable, rather than the request or the data wrong.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+}
+
+/// Errors that say nothing about the statement and everything about the connection: no
+/// connection could be had in time, the socket failed, or the server refused or ended the
+/// session (SQLSTATE class 08 "connection exception"; 57P01-57P03 shutting down or not
+/// yet accepting connections; 53300 too many connections).
+fn is_connection_failure(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -97,4 +135,32 @@ fn list(errors: &[ImportError]) -> String {
         .map(|e| format!("  {e}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classified(e: sqlx::Error) -> bool {
+        StoreError::db("testing")(e).is_unavailable()
+    }
+
+    #[test]
+    fn a_refused_or_dropped_connection_and_a_pool_timeout_mean_unavailable() {
+        use std::io::{Error, ErrorKind};
+        assert!(classified(sqlx::Error::PoolTimedOut));
+        assert!(classified(sqlx::Error::Io(Error::from(
+            ErrorKind::ConnectionRefused
+        ))));
+        assert!(classified(sqlx::Error::Io(Error::from(
+            ErrorKind::UnexpectedEof
+        ))));
+    }
+
+    #[test]
+    fn errors_of_the_query_or_the_rows_stay_query_errors() {
+        assert!(!classified(sqlx::Error::RowNotFound));
+        assert!(!classified(sqlx::Error::ColumnNotFound("name".into())));
+        assert!(!classified(sqlx::Error::Protocol("unexpected".into())));
+    }
 }

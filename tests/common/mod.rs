@@ -2,7 +2,10 @@
 //! PostGIS database) and talk HTTP to it.
 #![allow(dead_code)]
 
+pub mod pg_proxy;
+
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub mod officials;
 
@@ -44,6 +47,23 @@ impl TestServer {
             .expect("request reaches the server")
     }
 
+    /// Waits until the server's change listener has `LISTEN` in place and has checked the
+    /// version after it: a change made from now on reaches the server by notification.
+    pub async fn until_listening(&self) {
+        let mut changes = self
+            .state
+            .changes
+            .clone()
+            .expect("the server runs on a database");
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            changes.wait_for(|c| c.listening_since.is_some()),
+        )
+        .await
+        .expect("the server listens for changes within 30 s")
+        .expect("the change listener runs");
+    }
+
     pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
         let r = self.get(path).await;
         let status = r.status();
@@ -64,7 +84,21 @@ pub fn bundled_config() -> Config {
     Config::for_bundled(repo_path("data"), repo_path("web"))
 }
 
+/// Starts the server and waits until its data is loaded (a server whose database was
+/// slow to answer at start loads it moments later).
 pub async fn spawn(config: Config) -> TestServer {
+    let server = spawn_unready(config).await;
+    let index = server.state.index.clone();
+    eventually(Duration::from_secs(60), "the server's first load", || {
+        let loaded = index.is_loaded();
+        async move { loaded.then_some(()) }
+    })
+    .await;
+    server
+}
+
+/// Starts the server and returns as soon as it listens, loaded or not.
+pub async fn spawn_unready(config: Config) -> TestServer {
     let app = Application::build(config).await.expect("server builds");
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
@@ -94,11 +128,37 @@ pub struct TestDb {
 
 /// The server on a fresh PostGIS database into which `data/` was imported.
 pub async fn spawn_with_db() -> (TestServer, TestDb) {
+    spawn_with_db_and(|_| {}).await
+}
+
+/// As [`spawn_with_db`], with the configuration changed first.
+pub async fn spawn_with_db_and(configure: impl FnOnce(&mut Config)) -> (TestServer, TestDb) {
     let db = TestDb::create().await;
     db.import_dir(&repo_path("data")).await;
     let mut config = bundled_config();
     config.database_url = Some(db.url.clone());
+    configure(&mut config);
     (spawn(config).await, db)
+}
+
+/// Polls `check` until it gives `Some`, and fails the test when `within` has passed
+/// first, naming `what` did not happen.
+pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Where the tests find a PostgreSQL server they may create databases on.

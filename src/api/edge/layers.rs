@@ -1,6 +1,7 @@
 //! The layers every request passes through, outermost first: a request id, a tracing
-//! span naming the matched route, CORS (for reads only), compression, refusals as JSON,
-//! the request timeout, the pause allowed between body chunks and the body limit.
+//! span naming the matched route, metrics, CORS (for reads only), compression, refusals
+//! as JSON, the not-yet-loaded gate, the request timeout, the pause allowed between body
+//! chunks and the body limit.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,12 +22,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::{TimeoutBody, TimeoutError, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
+use super::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Wraps the application's routes in the edge's layers.
-pub fn apply(routes: Router, config: &Config) -> Router {
+pub fn apply(routes: Router, state: &AppState) -> Router {
+    let config = &state.config;
     routes.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -49,6 +51,7 @@ pub fn apply(routes: Router, config: &Config) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(axum::middleware::from_fn(super::metrics::record))
             .layer(axum::middleware::from_fn(cors_for_reads_only))
             .layer(
                 CorsLayer::new()
@@ -58,6 +61,10 @@ pub fn apply(routes: Router, config: &Config) -> Router {
             )
             .layer(CompressionLayer::new())
             .layer(axum::middleware::map_response(layer_refusals_as_json))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::api::health::until_loaded,
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 config.request_timeout(),

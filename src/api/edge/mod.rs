@@ -16,6 +16,7 @@
 //! - [`links`]: the base URL of absolute links, query strings.
 //! - [`negotiate`]: `f=` and `Accept`.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
+//! - [`metrics`]: requests, latency, refusals and the server's state for Prometheus.
 
 pub mod auth;
 pub mod client;
@@ -23,6 +24,7 @@ pub mod connections;
 pub mod extract;
 pub mod layers;
 pub mod links;
+pub mod metrics;
 pub mod negotiate;
 pub mod params;
 pub mod state;

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::index::IndexHandle;
 use crate::model::Credential;
+use crate::store::pg::ChangeStatus;
 use crate::tiles::TileService;
 
 #[derive(Clone)]
@@ -16,6 +18,11 @@ pub struct AppState {
     pub index: IndexHandle,
     /// The system of record, when the server runs with `DATABASE_URL`.
     pub db: Option<PgPool>,
+    /// What keeps the index current with the database (listening, last version check),
+    /// when there is one.
+    pub changes: Option<watch::Receiver<ChangeStatus>>,
+    /// Brings the index to the database's version on demand (a write before it answers).
+    pub keeper: Option<crate::store::pg::IndexKeeper>,
     /// The embedded default's fictitious credentials (empty with a database).
     pub bundled_credentials: Arc<Vec<Credential>>,
     /// Vector tiles: per-version preparation and the tile cache.

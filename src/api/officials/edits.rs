@@ -22,7 +22,7 @@ use crate::api::edge::auth::Official;
 use crate::api::edge::extract::{Json, Path};
 use crate::error::ApiError;
 use crate::model::{Institution, InstitutionId, Programme, Record};
-use crate::store::pg::{self, edits};
+use crate::store::pg::edits;
 use crate::store::{ImportError, StoreError};
 
 pub fn router() -> Router<AppState> {
@@ -147,8 +147,10 @@ fn parse(mut body: Map<String, Value>, path_id: Option<&str>) -> Result<Institut
 
 /// Read-your-writes on this server: the index is brought to the committed version before
 /// the answer goes out (other servers follow by NOTIFY).
-async fn catch_up(state: &AppState, pool: &sqlx::PgPool) {
-    pg::reload(pool, &state.index).await;
+async fn catch_up(state: &AppState) {
+    if let Some(keeper) = &state.keeper {
+        keeper.catch_up().await;
+    }
 }
 
 fn saved(status: StatusCode, id: &str, version: i64) -> Response {
@@ -188,7 +190,7 @@ async fn create(
         ));
     }
     let version = edits::create_institution(pool, &new, &official.actor).await?;
-    catch_up(&state, pool).await;
+    catch_up(&state).await;
     Ok(saved(StatusCode::CREATED, new.id.as_str(), version))
 }
 
@@ -212,7 +214,7 @@ async fn replace(
     let permitted = move |stored: &Institution| account.may_edit(stored);
     let version =
         edits::update_institution(pool, &new, expected, &permitted, &official.actor).await?;
-    catch_up(&state, pool).await;
+    catch_up(&state).await;
     Ok(saved(StatusCode::OK, &id, version))
 }
 
@@ -243,6 +245,6 @@ async fn retire(
     let permitted = move |stored: &Institution| account.may_edit(stored);
     let version =
         edits::retire_institution(pool, &id, expected, reason, &permitted, &official.actor).await?;
-    catch_up(&state, pool).await;
+    catch_up(&state).await;
     Ok(saved(StatusCode::OK, &id, version))
 }

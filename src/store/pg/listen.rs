@@ -1,75 +1,208 @@
 //! Keeps a server's serving index current when the database changes, whoever changed
 //! it (another server, `vetmap import`, or a GIS user in QGIS): triggers bump the data
 //! version and `NOTIFY vetmap_data_changed`; every server listens and reloads.
+//!
+//! A notification sent while the listening connection is down is lost for good, so two
+//! more checks compare the database's version with the index's: one each time `LISTEN` is
+//! (re)established, and one every few seconds (`VETMAP_CHANGE_CHECK_MS`), which also
+//! catches what no reconnect noticed. The same comparison makes the first load of a
+//! server that started while its database was away.
 
-use std::time::Duration;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use tokio::sync::{Mutex, watch};
 
 use crate::index::{IndexHandle, ServingIndex};
+use crate::store::StoreError;
 
 pub const CHANNEL: &str = "vetmap_data_changed";
 
-/// Runs until the process ends: on each notification (bursts coalesced), reloads the
-/// dataset and swaps the index if its version moved. A lost connection is retried; on
-/// reconnect the data is reloaded, since notifications may have been missed meanwhile.
-pub async fn listen_for_changes(pool: PgPool, index: IndexHandle) {
-    loop {
-        match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if let Err(e) = listener.listen(CHANNEL).await {
-                    tracing::warn!(error = %e, "could not LISTEN; retrying");
-                } else {
-                    reload(&pool, &index).await;
-                    loop {
-                        match listener.recv().await {
-                            Ok(_) => {
-                                // Let a burst of statements from one import settle.
-                                while let Ok(Ok(Some(_))) = tokio::time::timeout(
-                                    Duration::from_millis(50),
-                                    listener.try_recv(),
-                                )
-                                .await
-                                {}
-                                reload(&pool, &index).await;
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "lost the change listener; reconnecting");
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "could not connect the change listener"),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+/// Reconnection waits: doubled from the first up to the last, so a database that is away
+/// for long costs one attempt (and one warning) every ten seconds.
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const LAST_RETRY: Duration = Duration::from_secs(10);
+
+/// What keeps the index current is doing; for `/ready`, and for tests, which wait for a
+/// state instead of racing the listener.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeStatus {
+    /// Since when `LISTEN` has been in place, with the version checked after it; `None`
+    /// while it is not (not yet connected, or reconnecting).
+    pub listening_since: Option<DateTime<Utc>>,
+    /// When the database's data version was last read, and what it was.
+    pub last_checked_at: Option<DateTime<Utc>>,
+    pub last_checked_version: Option<String>,
+    /// Snapshots swapped in since start (the first load of a late start included).
+    pub reloads: u64,
+}
+
+/// A way to bring the index to the database's version now: a write on this server
+/// calls it before answering, so the writer reads what it wrote (other servers follow by
+/// notification).
+#[derive(Clone)]
+pub struct IndexKeeper(Arc<Keeper>);
+
+impl IndexKeeper {
+    /// Checks the version and reloads if it moved, one check at a time with the listener's.
+    pub async fn catch_up(&self) {
+        self.0.check_logged().await;
     }
 }
 
-/// Reloads the index when the database moved past it (the listener, and a write on this
-/// server that wants its change readable before it answers).
-pub async fn reload(pool: &PgPool, index: &IndexHandle) {
-    // At national scale a load takes seconds and a second copy of the data in memory:
-    // skip it when the version says nothing changed (as on start-up, when this runs
-    // right after the first load).
-    if super::data_version(pool)
-        .await
-        .is_ok_and(|v| v == index.current().version())
-    {
-        return;
+/// Starts listening and, unless `check_every` is `None`, checking periodically; both run
+/// until the process ends. The receiver follows their state.
+pub fn keep_index_current(
+    pool: PgPool,
+    index: IndexHandle,
+    check_every: Option<Duration>,
+) -> (watch::Receiver<ChangeStatus>, IndexKeeper) {
+    let (status, receiver) = watch::channel(ChangeStatus::default());
+    let keeper = Arc::new(Keeper {
+        pool,
+        index,
+        status,
+        reloading: Mutex::new(()),
+    });
+    tokio::spawn(keeper.clone().listen());
+    if let Some(every) = check_every {
+        tokio::spawn(keeper.clone().check_every(every));
     }
-    match super::load_dataset(pool).await {
-        Ok(ds) if ds.version != index.current().version() => {
-            let version = ds.version.clone();
-            let started = std::time::Instant::now();
-            index.replace(ServingIndex::build(ds));
-            tracing::info!(%version, elapsed_ms = started.elapsed().as_millis() as u64, "serving index reloaded");
+    (receiver, IndexKeeper(keeper))
+}
+
+struct Keeper {
+    pool: PgPool,
+    index: IndexHandle,
+    status: watch::Sender<ChangeStatus>,
+    /// One check at a time: at national scale a load takes seconds and a second copy of
+    /// the data in memory.
+    reloading: Mutex<()>,
+}
+
+impl Keeper {
+    /// Listens, reconnecting with growing waits whenever the connection is lost.
+    async fn listen(self: Arc<Self>) {
+        let mut wait = FIRST_RETRY;
+        loop {
+            let Err(e) = self.listen_once(&mut wait).await;
+            self.status.send_modify(|s| s.listening_since = None);
+            tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "change listener down; reconnecting");
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(LAST_RETRY);
         }
-        Ok(_) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "could not reload the dataset; still serving the previous one")
+    }
+
+    /// One connection's life: `LISTEN`, check what changed before it was in place, then
+    /// reload on each burst of notifications until the connection is lost.
+    async fn listen_once(&self, wait: &mut Duration) -> Result<Infallible, StoreError> {
+        let context = "listening for changes";
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(StoreError::db(context))?;
+        // A lost connection is reported (`Ok(None)`) rather than silently re-established,
+        // so that every new `LISTEN` is followed by a check.
+        listener.eager_reconnect(false);
+        listener
+            .listen(CHANNEL)
+            .await
+            .map_err(StoreError::db(context))?;
+        self.check_logged().await;
+        *wait = FIRST_RETRY;
+        self.status
+            .send_modify(|s| s.listening_since = Some(Utc::now()));
+        tracing::info!(channel = CHANNEL, "listening for data changes");
+        loop {
+            let mut lost = listener
+                .try_recv()
+                .await
+                .map_err(StoreError::db(context))?
+                .is_none();
+            // Let a burst of statements from one import settle.
+            while !lost {
+                match tokio::time::timeout(Duration::from_millis(50), listener.try_recv()).await {
+                    Ok(Ok(Some(_))) => {}
+                    Ok(Ok(None)) => lost = true,
+                    Ok(Err(e)) => return Err(StoreError::db(context)(e)),
+                    Err(_) => break,
+                }
+            }
+            if lost {
+                return Err(StoreError::db(context)(sqlx::Error::Io(
+                    std::io::ErrorKind::ConnectionAborted.into(),
+                )));
+            }
+            self.check_logged().await;
         }
+    }
+
+    /// Compares versions every `every`; says once when the database stops answering and
+    /// once when it is back, not on every tick.
+    async fn check_every(self: Arc<Self>, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        let mut failing = false;
+        loop {
+            ticks.tick().await;
+            match self.check().await {
+                Ok(()) if failing => {
+                    tracing::info!("the database answers the version check again");
+                    failing = false;
+                }
+                Ok(()) => {}
+                Err(e) if e.is_unavailable() => {
+                    if !failing {
+                        tracing::warn!(error = %e, "version check: the database does not answer");
+                    }
+                    failing = true;
+                }
+                Err(e) => tracing::error!(error = %e, "version check failed"),
+            }
+        }
+    }
+
+    async fn check_logged(&self) {
+        if let Err(e) = self.check().await {
+            tracing::error!(error = %e, "could not check or reload the data; still serving the previous snapshot");
+        }
+    }
+
+    /// Reloads when the database's version differs from the index's. The version alone
+    /// is cheap; the load is not (at national scale seconds, and a second copy of the
+    /// data in memory), so it runs only when something moved.
+    async fn check(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.reloading.lock().await;
+        let version = super::data_version(&self.pool).await?;
+        self.status.send_modify(|s| {
+            s.last_checked_at = Some(Utc::now());
+            s.last_checked_version = Some(version.clone());
+        });
+        if version == self.index.current().version() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let loaded = async {
+            let dataset = super::load_dataset(&self.pool).await?;
+            // Building is seconds of CPU at national scale: not on the async threads.
+            tokio::task::spawn_blocking(move || ServingIndex::build(dataset))
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))
+        }
+        .await;
+        let outcome = if loaded.is_ok() { "ok" } else { "failed" };
+        metrics::counter!("vetmap_index_reloads_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("vetmap_index_reload_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        let index = loaded?;
+        let version = index.version().to_owned();
+        self.index.replace(index);
+        self.status.send_modify(|s| s.reloads += 1);
+        tracing::info!(%version, elapsed_ms = started.elapsed().as_millis() as u64, "serving index reloaded");
+        Ok(())
     }
 }

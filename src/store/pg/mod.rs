@@ -14,7 +14,7 @@ mod load;
 pub use copy::copy_dataset;
 pub use coverage::{load_population, load_snapshots, save_snapshot};
 pub use import::{ImportSummary, import_batches};
-pub use listen::{listen_for_changes, reload};
+pub use listen::{ChangeStatus, IndexKeeper, keep_index_current};
 pub use load::{data_version, load_dataset};
 
 use std::time::Duration;
@@ -34,13 +34,29 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
         .map_err(StoreError::db("connecting to PostgreSQL"))
 }
 
+/// The serving pool: connects lazily (a server may start before its database) and gives
+/// up on a connection after `acquire_timeout`, so that a request answers 503 promptly
+/// when the database is away instead of waiting with its client. It reconnects by itself
+/// when the database is back.
+pub fn server_pool(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, StoreError> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
+        .connect_lazy(url)
+        .map_err(StoreError::db("reading DATABASE_URL"))
+}
+
 /// Applies the migrations in `migrations/` that have not run yet.
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     sqlx::migrate!("./migrations").run(pool).await?;
     Ok(())
 }
 
-/// Whether the database answers (for `/ready`).
+/// Whether the database answers (for `/ready`; the caller bounds the wait).
 pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
     sqlx::query("SELECT 1")
         .execute(pool)

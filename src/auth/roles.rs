@@ -187,7 +187,7 @@ mod tests {
             scheme: Scheme::Y2025,
             code: "29254".into(),
         };
-        assert!(area.contains(&institution("a", "842", "29254")));
-        assert!(!area.contains(&institution("a", "842", "29000")));
+        assert!(area.contains(&institution("ab", "842", "29254")));
+        assert!(!area.contains(&institution("ab", "842", "29000")));
     }
 }

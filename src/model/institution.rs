@@ -175,7 +175,12 @@ pub struct Institution {
     /// Moves on with every change in the system of record (1 for files): the ETag an
     /// edit must name (`If-Match`), so that two officials cannot overwrite each other.
     /// Not part of the exchanged record: the database keeps it.
+    #[serde(skip_serializing, default = "first_version")]
     pub version: i64,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 /// The flat field names of an institution, in file order (CSV columns and GeoJSON

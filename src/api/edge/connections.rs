@@ -289,8 +289,14 @@ struct Refusals {
 impl Refusals {
     fn note(&mut self, refused: Refused) {
         match refused {
-            Refused::Full => self.full += 1,
-            Refused::ClientFull => self.client_full += 1,
+            Refused::Full => {
+                super::metrics::rejected("connection_cap");
+                self.full += 1
+            }
+            Refused::ClientFull => {
+                super::metrics::rejected("connection_cap_per_client");
+                self.client_full += 1
+            }
         }
     }
 

@@ -9,6 +9,10 @@ pg_version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
 pg_version=${pg_version:-15}
 missing=()
 [ -f "/usr/share/postgresql/$pg_version/extension/postgis.control" ] || missing+=("postgresql-$pg_version-postgis-3")
+# tests/backup.rs runs pg_dump, pg_restore and createdb: postgresql-client-N, which the
+# server package postgresql-N depends on; named here so that a missing one is installed.
+[ -x "/usr/lib/postgresql/$pg_version/bin/pg_restore" ] || command -v pg_restore >/dev/null ||
+  missing+=("postgresql-client-$pg_version")
 command -v chromium >/dev/null || missing+=(chromium)
 # GDAL's ogrinfo is the real OGC API – Features client of tests/ogc_client.rs.
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)

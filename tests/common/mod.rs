@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod pg_proxy;
+pub mod pg_tools;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -204,6 +205,11 @@ impl TestDb {
             name,
             admin_url,
         }
+    }
+
+    /// The database's name, as `createdb`/`dropdb` and `psql` want it.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     pub async fn pool(&self) -> sqlx::PgPool {

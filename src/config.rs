@@ -145,12 +145,6 @@ pub struct Config {
     #[arg(long, env = "VETMAP_TRUSTED_PROXY_HOPS", default_value_t = 0)]
     pub trusted_proxy_hops: usize,
 
-    /// Bearer token for officials' credential batch uploads
-    /// (`POST /api/v1/credentials/batches`), at least 32 characters
-    /// (`openssl rand -base64 32`). Unset: uploads are disabled.
-    #[arg(long, env = "VETMAP_UPLOAD_TOKEN", hide_env_values = true, value_parser = parse_upload_token)]
-    pub upload_token: Option<String>,
-
     /// Which sites may show `/embed` in a frame: the sources of the Content-Security-Policy
     /// `frame-ancestors` directive, e.g. "https://travinh.gov.vn https://*.edu.vn", or
     /// "*" for any site, or "'none'".
@@ -169,24 +163,6 @@ pub struct Config {
     /// only to signed-in officials (false).
     #[arg(long, env = "VETMAP_ANALYTICS_PUBLIC", default_value_t = true, action = clap::ArgAction::Set)]
     pub analytics_public: bool,
-}
-
-/// Shortest upload token accepted: 32 characters of `openssl rand -base64 32` carry 192
-/// bits, beyond guessing at any rate the per-client limit allows.
-pub const MIN_UPLOAD_TOKEN_CHARS: usize = 32;
-
-/// An upload token long enough not to be guessed. An empty one would let anyone upload
-/// (a request without a token would match it), so it is refused, not ignored.
-fn parse_upload_token(s: &str) -> Result<String, String> {
-    let n = s.chars().count();
-    if n < MIN_UPLOAD_TOKEN_CHARS {
-        return Err(format!(
-            "the upload token has {n} characters; it needs at least {MIN_UPLOAD_TOKEN_CHARS} \
-             so it cannot be guessed. Make one with `openssl rand -base64 32`, or unset \
-             VETMAP_UPLOAD_TOKEN to disable uploads"
-        ));
-    }
-    Ok(s.to_owned())
 }
 
 /// A `frame-ancestors` source list: non-empty, printable ASCII, no directive separator.
@@ -264,26 +240,10 @@ impl Config {
             verify_attempts_per_serial_per_hour: 10,
             verify_answer_floor_ms: 25,
             trusted_proxy_hops: 0,
-            upload_token: None,
             frame_ancestors: "*".into(),
             session_hours: 12,
             session_idle_minutes: 120,
             analytics_public: true,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn upload_tokens_under_32_characters_are_refused_with_how_to_make_one() {
-        for short in ["", "s3cret-official", &"x".repeat(31)] {
-            let e = parse_upload_token(short).unwrap_err();
-            assert!(e.contains("openssl rand -base64 32"), "{e}");
-        }
-        let made = "q0Xh8oM4y2mHk5Yb7nZ1cTgW3rLp9sVd6eJfAaBuCiE=";
-        assert_eq!(parse_upload_token(made).unwrap(), made);
     }
 }

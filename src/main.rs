@@ -220,6 +220,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
                      vetmap that append to X-Forwarded-For (1 for a single nginx)"
                 );
             }
+            // Retired: one shared token could change any institution's credentials and
+            // left no trace of who did. Starting without it would silently break the
+            // scripts that used it, so say what replaces it.
+            if std::env::var_os("VETMAP_UPLOAD_TOKEN").is_some() {
+                anyhow::bail!(
+                    "VETMAP_UPLOAD_TOKEN is no longer read: credential uploads now sign in as \
+                     an official's account. Unset it; give each uploading script a personal API \
+                     token (create the account with `vetmap accounts create`, sign in, then \
+                     POST /api/v1/tokens) and send it as `Authorization: Bearer vmt_…`"
+                );
+            }
             let app = Application::build(config).await?;
             tracing::info!("listening on http://{}", app.local_addr());
             app.run_until_stopped().await?;

@@ -180,13 +180,17 @@ fn refused_start(name: &str, value: &str) -> String {
 }
 
 #[test]
-fn a_short_or_empty_upload_token_stops_the_server_at_start_saying_how_to_make_one() {
-    for token in ["", "s3cret-official"] {
+fn the_retired_upload_token_stops_the_server_naming_personal_api_tokens() {
+    for token in ["", "q0Xh8oM4y2mHk5Yb7nZ1cTgW3rLp9sVd6eJfAaBuCiE="] {
         let err = refused_start("VETMAP_UPLOAD_TOKEN", token);
         assert!(
-            err.contains("at least 32") && err.contains("openssl rand -base64 32"),
+            err.contains("VETMAP_UPLOAD_TOKEN is no longer read")
+                && err.contains("personal API token")
+                && err.contains("/api/v1/tokens"),
             "{token:?}: {err}"
         );
+        // The refusal does not repeat the secret it was given.
+        assert!(token.is_empty() || !err.contains(token), "{err}");
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 use common::{TestDb, TestServer, bundled_config, repo_path, spawn, spawn_bundled};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use vetmap::auth::Role;
 use vetmap::credentials::jws::Jwks;
 use vetmap::credentials::statement::{RevocationCheck, verify_offline};
 
@@ -543,13 +544,17 @@ async fn an_institution_shows_counts_per_year_and_level_never_records() {
 
 // ---- PostGIS: uploads and revocation ----
 
-async fn spawn_db_with_upload_token() -> (TestServer, TestDb) {
+/// A database with `data/` imported, and a province official's API token (province
+/// officials may upload for any institution id, so unknown ones reach the database).
+async fn spawn_db_with_official() -> (TestServer, TestDb, String) {
     let db = TestDb::create().await;
     db.import_dir(&repo_path("data")).await;
     let mut config = bundled_config();
     config.database_url = Some(db.url.clone());
-    config.upload_token = Some("s3cret-official".into());
-    (spawn(config).await, db)
+    let s = spawn(config).await;
+    let (_, token) =
+        common::officials::official_with_token(&s, &db, "so-lao-dong", Role::Province, &[]).await;
+    (s, db, token)
 }
 
 async fn upload(s: &TestServer, token: Option<&str>, csv: &str) -> (StatusCode, Value) {
@@ -589,14 +594,9 @@ const HEADER: &str = "serial,register_no,kind,holder_name,holder_birth_date,occu
 
 #[tokio::test]
 async fn a_statement_issued_before_revocation_is_reported_revoked_by_the_status_list() {
-    let (s, _db) = spawn_db_with_upload_token().await;
+    let (s, _db, token) = spawn_db_with_official().await;
     let row = "DEMO-CD 000900,DEMO/2024/CD/0900,college_diploma,Lý Thị Thử Nghiệm,2001-04-04,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15";
-    let (status, v) = upload(
-        &s,
-        Some("s3cret-official"),
-        &format!("{HEADER}{row},valid,,\n"),
-    )
-    .await;
+    let (status, v) = upload(&s, Some(&token), &format!("{HEADER}{row},valid,,\n")).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let (_, jws) = valid_statement(&s, "DEMO-CD 000900", "2001-04-04").await;
     let keys = jwks(&s).await;
@@ -614,11 +614,18 @@ async fn a_statement_issued_before_revocation_is_reported_revoked_by_the_status_
         RevocationCheck::NotRevoked
     );
 
-    let revoke = format!("{HEADER}{row},revoked,2025-01-10,issued in error\n");
-    assert_eq!(
-        upload(&s, Some("s3cret-official"), &revoke).await.0,
-        StatusCode::CREATED
-    );
+    let r = s
+        .client
+        .post(s.url("/api/v1/credentials/revocations"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"institution_id": "cd-nghe-tra-vinh", "kind": "college_diploma",
+            "serial": "DEMO-CD 000900", "reason": "issued in error", "revoked_on": "2025-01-10"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     let (_, after) = text(&s, list_path).await;
     assert_eq!(
         verify_offline(&jws, &keys, Some(&after))
@@ -636,18 +643,18 @@ async fn a_statement_issued_before_revocation_is_reported_revoked_by_the_status_
 }
 
 #[tokio::test]
-async fn a_reimported_serial_may_be_revoked_but_not_given_to_someone_else() {
-    let (s, db) = spawn_db_with_upload_token().await;
+async fn a_reuploaded_serial_is_not_given_to_someone_else() {
+    let (s, db, token) = spawn_db_with_official().await;
     let pool = db.pool().await;
-    let row = |name: &str, status: &str| {
+    let row = |name: &str| {
         format!(
-            "{HEADER}DEMO-CD 000901,DEMO/2024/CD/0901,college_diploma,{name},2001-05-05,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15,{status}\n"
+            "{HEADER}DEMO-CD 000901,DEMO/2024/CD/0901,college_diploma,{name},2001-05-05,6480201,Công nghệ thông tin,cd-nghe-tra-vinh,2024,2024-07-15,valid,,\n"
         )
     };
-    let (status, v) = upload(&s, Some("s3cret-official"), &row("Lâm Văn Thật", "valid,,")).await;
+    let (status, v) = upload(&s, Some(&token), &row("Lâm Văn Thật")).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let stored = credential_count(&pool).await;
-    let (status, v) = upload(&s, Some("s3cret-official"), &row("Kẻ Mạo Danh", "valid,,")).await;
+    let (status, v) = upload(&s, Some(&token), &row("Kẻ Mạo Danh")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     let holders: Vec<String> =
         sqlx::query_scalar("SELECT holder_name FROM credentials WHERE serial = 'DEMO-CD 000901'")
@@ -678,23 +685,11 @@ async fn a_reimported_serial_may_be_revoked_but_not_given_to_someone_else() {
         verify_json(&s, ask("Kẻ Mạo Danh")).await.1["result"],
         "not_found"
     );
-    // The same record with a revocation is accepted.
-    let (status, v) = upload(
-        &s,
-        Some("s3cret-official"),
-        &row("Lâm Văn Thật", "revoked,2025-02-01,issued in error"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    assert_eq!(
-        verify_json(&s, ask("Lâm Văn Thật")).await.1["result"],
-        "revoked"
-    );
 }
 
 #[tokio::test]
 async fn the_database_answers_like_the_bundled_records() {
-    let (s, _db) = spawn_db_with_upload_token().await;
+    let (s, _db, _) = spawn_db_with_official().await;
     let (_, v) = verify_json(&s, json!({"serial": VALID.0, "birth_date": VALID.1})).await;
     assert_eq!(v["result"], "valid");
     let (_, v) = verify_json(&s, json!({"serial": REVOKED.0, "birth_date": REVOKED.1})).await;
@@ -707,21 +702,26 @@ async fn the_database_answers_like_the_bundled_records() {
 }
 
 #[tokio::test]
-async fn uploads_need_the_officials_token() {
-    let (s, _db) = spawn_db_with_upload_token().await;
+async fn uploads_need_an_officials_account() {
+    let (s, db, _) = spawn_db_with_official().await;
+    let pool = db.pool().await;
+    let stored = credential_count(&pool).await;
     let csv = format!(
         "{HEADER}X 1,R1,college_diploma,A B,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
     );
-    assert_eq!(upload(&s, None, &csv).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        upload(&s, Some("guess"), &csv).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    // No token, the retired shared token's shape, and a made-up personal token.
+    let made_up = format!("vmt_{}", "A".repeat(43));
+    for token in [None, Some("s3cret-official"), Some(made_up.as_str())] {
+        let (status, v) = upload(&s, token, &csv).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}: {v}");
+        assert_eq!(v["code"], "Unauthorized");
+    }
+    assert_nothing_written(&pool, stored, &["X 1"]).await;
 }
 
 #[tokio::test]
 async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_field() {
-    let (s, db) = spawn_db_with_upload_token().await;
+    let (s, db, token) = spawn_db_with_official().await;
     let pool = db.pool().await;
     let stored = credential_count(&pool).await;
     assert!(stored > 0, "the bundled records were imported");
@@ -733,7 +733,7 @@ async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_f
          GOOD 1,R4,college_diploma,Dũng,2000-01-01,6480201,CNTT,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n\
          BAD 5,R5,college_diploma,Em,2000-01-01,6999999,Không có,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
     );
-    let (status, v) = upload(&s, Some("s3cret-official"), &csv).await;
+    let (status, v) = upload(&s, Some(&token), &csv).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     let errors = v["errors"].as_array().unwrap();
     let at = |line: &str| {
@@ -758,7 +758,7 @@ async fn a_batch_with_any_bad_row_is_refused_whole_with_each_error_by_line_and_f
          BAD 3,R3,college_diploma,Chi,2000-01-01,6480201,CNTT,no-such-school,2024,2024-07-01,valid,,\n\
          BAD 5,R5,college_diploma,Em,2000-01-01,6999999,Không có,cd-nghe-tra-vinh,2024,2024-07-01,valid,,\n"
     );
-    let (status, v) = upload(&s, Some("s3cret-official"), &csv).await;
+    let (status, v) = upload(&s, Some(&token), &csv).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{v}");

@@ -1,14 +1,18 @@
 //! Credential inputs never reach the logs: with every log level on (sqlx's statements
 //! included), verifications, statements, QR codes, refused checks, uploads accepted and
-//! refused, and rate-limited requests leave no serial, name or date of birth behind.
+//! refused (with an official's API token), a revocation and a reinstatement (with a
+//! session cookie), and rate-limited requests leave no serial, name or date of birth
+//! behind, nor the officials' password, API token, session cookie or CSRF token.
 
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use common::officials::{PASSWORD, official_with_token};
 use common::{TestDb, bundled_config, repo_path, spawn};
 use serde_json::{Value, json};
+use vetmap::auth::Role;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -36,13 +40,15 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
     db.import_dir(&repo_path("data")).await;
     let mut config = bundled_config();
     config.database_url = Some(db.url.clone());
-    config.upload_token = Some("s3cret-official".into());
     config.verify_rate_per_minute = 12;
     let s = spawn(config).await;
+    let (school, token) =
+        official_with_token(&s, &db, "cd-nghe", Role::Institution, &["cd-nghe-tra-vinh"]).await;
+    let (province, _) = official_with_token(&s, &db, "so-gddt", Role::Province, &[]).await;
     let upload = |csv: String| {
         s.client
             .post(s.url("/api/v1/credentials/batches"))
-            .bearer_auth("s3cret-official")
+            .bearer_auth(&token)
             .body(csv)
             .send()
     };
@@ -55,6 +61,43 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
     assert_eq!(upload(row("Phạm Thị Riêngtư")).await.unwrap().status(), 201);
     // Refused by the database (the record exists with another holder).
     assert_eq!(upload(row("Đỗ Văn Giảmạo")).await.unwrap().status(), 400);
+    let key = json!({"institution_id": "cd-nghe-tra-vinh", "kind": "college_diploma",
+        "serial": "PRIV-CD 777001"});
+    let with_reason = |reason: &str| {
+        let mut body = key.clone();
+        body["reason"] = json!(reason);
+        body
+    };
+    let r = school
+        .request(&s, reqwest::Method::POST, "/api/v1/credentials/revocations")
+        .json(&with_reason("cấp nhầm số hiệu"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Refused: the reason names the holder.
+    let r = province
+        .request(
+            &s,
+            reqwest::Method::POST,
+            "/api/v1/credentials/reinstatements",
+        )
+        .json(&with_reason("Phạm Thị Riêngtư sinh 08/08/1998"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = province
+        .request(
+            &s,
+            reqwest::Method::POST,
+            "/api/v1/credentials/reinstatements",
+        )
+        .json(&with_reason("thu hồi nhầm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let post = |body: Value| {
         s.client
             .post(s.url("/api/v1/credentials/verify"))
@@ -97,9 +140,24 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
     assert!(
         logs.contains("/api/v1/credentials/verify")
             && logs.contains("/api/v1/credentials/batches")
-            && logs.contains("INSERT INTO credentials"),
+            && logs.contains("/api/v1/credentials/revocations")
+            && logs.contains("/api/v1/credentials/reinstatements")
+            && logs.contains("INSERT INTO credentials")
+            && logs.contains("UPDATE credentials"),
         "the capture works: {logs}"
     );
+    let session_ids = [&school, &province].map(|o| {
+        o.cookie
+            .split_once('=')
+            .map(|(_, id)| id.to_owned())
+            .unwrap()
+    });
+    for secret in [PASSWORD, &token, &school.csrf, &province.csrf]
+        .into_iter()
+        .chain(session_ids.iter().map(String::as_str))
+    {
+        assert!(!logs.contains(secret), "the logs contain a secret:\n{logs}");
+    }
     for private in [
         "DEMO-CD",
         // Whole serials: a bare "000101" also occurs in sqlx's timings (0.000101215 s).
@@ -115,6 +173,7 @@ async fn no_credential_input_or_holder_data_is_logged_even_at_trace_level() {
         "1998-08-08",
         "Riêngtư",
         "Giảmạo",
+        "08/08/1998",
     ] {
         assert!(
             !logs.contains(private),

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 // From data/credentials.csv (fictitious records).
 const VALID: (&str, &str) = ("DEMO-CD 000101", "2002-03-14");
-const UPLOAD_TOKEN: &str = "s3cret-official";
 /// A refusal must come back within this: a bound on waiting, not a benchmark.
 const PROMPTLY: Duration = Duration::from_secs(3);
 /// How long a test waits for the server to recover.
@@ -35,7 +34,6 @@ fn config_through(db: &TestDb, proxy: &PgProxy) -> vetmap::Config {
     config.database_url = Some(proxy.url(&db.url));
     config.verify_rate_per_minute = 10_000;
     config.change_check_ms = 300;
-    config.upload_token = Some(UPLOAD_TOKEN.into());
     config
 }
 
@@ -251,11 +249,11 @@ fn credential_row(serial: &str) -> String {
     )
 }
 
-async fn upload(s: &TestServer, serial: &str) -> reqwest::Response {
+async fn upload(s: &TestServer, token: &str, serial: &str) -> reqwest::Response {
     s.client
         .post(s.url("/api/v1/credentials/batches"))
         .header("content-type", "text/csv")
-        .bearer_auth(UPLOAD_TOKEN)
+        .bearer_auth(token)
         .body(credential_row(serial))
         .send()
         .await
@@ -266,17 +264,25 @@ async fn upload(s: &TestServer, serial: &str) -> reqwest::Response {
 async fn writes_succeed_again_when_the_database_returns_and_none_committed_is_lost() {
     let (db, proxy) = database_behind_proxy().await;
     let s = spawn(config_through(&db, &proxy)).await;
+    let (_, token) = common::officials::official_with_token(
+        &s,
+        &db,
+        "cd-nghe",
+        vetmap::auth::Role::Institution,
+        &["cd-nghe-tra-vinh"],
+    )
+    .await;
     assert_eq!(
-        upload(&s, "DEMO-CD 000901").await.status(),
+        upload(&s, &token, "DEMO-CD 000901").await.status(),
         StatusCode::CREATED
     );
 
     proxy.cut();
-    assert_database_unavailable(upload(&s, "DEMO-CD 000902")).await;
+    assert_database_unavailable(upload(&s, &token, "DEMO-CD 000902")).await;
 
     proxy.restore();
     eventually(RECOVERY, "an upload after the restore", || async {
-        (upload(&s, "DEMO-CD 000902").await.status() == StatusCode::CREATED).then_some(())
+        (upload(&s, &token, "DEMO-CD 000902").await.status() == StatusCode::CREATED).then_some(())
     })
     .await;
     let direct = db.pool().await;

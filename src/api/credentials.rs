@@ -1,6 +1,7 @@
 //! Credential verification over HTTP: `POST /api/v1/credentials/verify`, signed
 //! statements and their QR codes behind opaque tokens, the JWKS, the revocation status
-//! lists, per-institution counts, and officials' batch uploads.
+//! lists, per-institution counts; and ([`writes`]) officials' batch uploads, revocations
+//! and reinstatements.
 //!
 //! Nothing here logs a request's content, and no URL carries a serial or a name: the
 //! check is a POST, statements are named by tokens.
@@ -17,8 +18,6 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::Digest;
-use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::edge::client::ClientAddr;
@@ -29,8 +28,10 @@ use crate::credentials::{
 };
 use crate::error::ApiError;
 use crate::model::CredentialStatus;
-use crate::store::files::{self, FileKind};
-use crate::store::{StoreError, pg};
+
+mod writes;
+
+pub use writes::openapi_security_schemes;
 
 /// Largest verification request: a serial, a date and a name fit in far less.
 const VERIFY_BODY_LIMIT: usize = 2 * 1024;
@@ -45,17 +46,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/credentials/{token}/qr.svg", get(qr_svg))
         .route("/api/v1/credentials/{token}/qr.png", get(qr_png))
         .route("/api/v1/credentials/status/{list}", get(status_list_jws))
-        // A batch may be large: the server-wide body limit (VETMAP_MAX_BODY_BYTES)
-        // applies instead of axum's 2 MB default.
-        .route(
-            "/api/v1/credentials/batches",
-            post(upload_batch).layer(DefaultBodyLimit::disable()),
-        )
         .route(
             "/api/v1/institutions/{id}/credential-counts",
             get(institution_counts),
         )
         .route("/.well-known/jwks.json", get(jwks))
+        .merge(writes::router())
 }
 
 /// Admits the request if its client is within its rate limit; answers 429 with
@@ -306,72 +302,6 @@ async fn institution_counts(
     Ok(Json(json!({"institution_id": id, "counts": counts})))
 }
 
-/// The officials' bearer token, checked from the headers alone: a request without it is
-/// refused before its body (up to VETMAP_MAX_BODY_BYTES) is read.
-pub struct OfficialToken;
-
-impl FromRequestParts<AppState> for OfficialToken {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = &state.config.upload_token else {
-            return Err(ApiError::Unauthorized(
-                "uploads are disabled: the server has no VETMAP_UPLOAD_TOKEN".into(),
-            ));
-        };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        // `vetmap serve` refuses short tokens at start; this guards embedders too: an
-        // empty expected token must not match a request that sends none.
-        if given.is_empty() || expected.is_empty() {
-            return Err(ApiError::Unauthorized(
-                "a valid bearer token is required to upload credentials".into(),
-            ));
-        }
-        // Digests first: comparing slices of different lengths returns at once, which
-        // would tell a guesser the token's length.
-        let digest = |t: &str| -> [u8; 32] { sha2::Sha256::digest(t.as_bytes()).into() };
-        if bool::from(digest(given).ct_eq(&digest(expected))) {
-            Ok(OfficialToken)
-        } else {
-            Err(ApiError::Unauthorized(
-                "a valid bearer token is required to upload credentials".into(),
-            ))
-        }
-    }
-}
-
-/// Officials upload an institution's batch as CSV (the `credentials.csv` columns);
-/// every row is validated and the batch is written all or nothing. Uploads share the
-/// per-client rate limit, which also bounds guessing the token.
-async fn upload_batch(
-    _: RateLimited,
-    _: OfficialToken,
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Some(pool) = &state.db else {
-        return Err(ApiError::NeedsDatabase("uploading credentials"));
-    };
-    // Parsing and validating a batch of up to VETMAP_MAX_BODY_BYTES is CPU work: off the
-    // async workers, so other requests keep being served meanwhile.
-    let batch = tokio::task::spawn_blocking(move || {
-        files::read_bytes("upload.csv", &body, Some(FileKind::Credentials))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("the batch parser stopped: {e}")))?
-    .map_err(StoreError::Invalid)?;
-    let summary = pg::import_batches(pool, vec![batch]).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"imported": summary.credentials})),
-    ))
-}
-
 /// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
 pub fn openapi_paths() -> serde_json::Map<String, Value> {
     let jwt = json!({"application/vc+jwt": {"schema": {"type": "string"}}});
@@ -420,17 +350,12 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
             "parameters": [{"name": "id", "in": "path", "required": true,
                 "schema": {"type": "string"}}],
             "responses": {"200": {"description": "counts"}, "404": {"description": "no such institution"}}}},
-        "/api/v1/credentials/batches": {"post": {
-            "summary": "Officials upload a credentials.csv batch, all or nothing",
-            "security": [{"uploadToken": []}],
-            "requestBody": {"required": true, "content": {"text/csv": {}}},
-            "responses": {"201": {"description": "imported"},
-                "400": {"description": "errors by line and field; nothing written"},
-                "401": {"description": "missing or wrong token"},
-                "503": {"description": "no database"}}}},
     });
-    match paths {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
+    let mut all = serde_json::Map::new();
+    for group in [paths, writes::openapi_paths()] {
+        if let Value::Object(m) = group {
+            all.extend(m);
+        }
     }
+    all
 }

@@ -313,6 +313,7 @@ fn components() -> Value {
                 "timeStamp": {"type": "string", "format": "date-time"},
                 "numberMatched": {"type": "integer", "minimum": 0}, "numberReturned": {"type": "integer", "minimum": 0}}},
         },
+        "securitySchemes": super::credentials::openapi_security_schemes(),
         "x-conformance": CONFORMANCE,
     })
 }

@@ -8,6 +8,8 @@
 //!   `vc+jwt`, Ed25519), the JWKS, opaque statement tokens, Bitstring Status Lists.
 //! - [`key_ring`]: the signing keys' file, kept across restarts and rotated.
 //! - [`rate`]: per-client and per-serial rate limits; [`qr`]: QR codes of statement links.
+//! - [`upload`]: whose credentials an official's batch may carry; [`revocation`]:
+//!   revoking and reinstating a credential (requests, and what they may not say).
 
 pub mod check;
 pub mod jws;
@@ -15,9 +17,11 @@ pub mod key_ring;
 pub mod keys;
 pub mod qr;
 pub mod rate;
+pub mod revocation;
 pub mod source;
 pub mod statement;
 pub mod status_list;
+pub mod upload;
 
 pub use check::{Disclosure, StoredCredential, VerifyRequest, find_match, mask_name};
 pub use key_ring::KeyRing;

@@ -103,3 +103,30 @@ impl Session {
             .header("cookie", &self.cookie)
     }
 }
+
+/// A personal API token of the signed-in account, made as a script's owner makes one.
+pub async fn api_token(s: &TestServer, session: &Session) -> String {
+    let r = session
+        .request(s, reqwest::Method::POST, "/api/v1/tokens")
+        .json(&serde_json::json!({"name": "tải văn bằng / credential uploads"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "token created");
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["token"].as_str().expect("the token").to_owned()
+}
+
+/// An account with `role` over `institutions`, signed in, and an API token of it.
+pub async fn official_with_token(
+    s: &TestServer,
+    db: &TestDb,
+    login: &str,
+    role: Role,
+    institutions: &[&str],
+) -> (Session, String) {
+    create_account(db, login, role, &[], institutions).await;
+    let session = sign_in(s, login).await;
+    let token = api_token(s, &session).await;
+    (session, token)
+}

@@ -1,7 +1,14 @@
 //! Credential reads for verification. Each is one indexed read: by serial
 //! (`credentials_serial_idx`), by status index (`credentials_status_index_idx`), revoked
 //! bits of one list (the partial `credentials_revoked_idx`), counts of one institution
-//! (the primary key's leading column).
+//! (the primary key's leading column). Officials' writes are in [`upload`] (new
+//! credentials) and [`status`] (revoking, reinstating).
+
+mod status;
+mod upload;
+
+pub use status::{field_refusal, reinstate, revoke};
+pub use upload::{UploadCounts, UploadSummary, upload};
 
 use chrono::NaiveDate;
 use sqlx::{PgPool, Row};
@@ -89,12 +96,10 @@ fn from_row(r: &sqlx::postgres::PgRow) -> Result<(Credential, u64), StoreError> 
     let get_err = |e: sqlx::Error| StoreError::Corrupt(format!("credential row: {e}"));
     let text = |c: &str| r.try_get::<String, _>(c).map_err(get_err);
     let kind: CredentialKind = text("kind")?.parse().map_err(|_| corrupt("kind"))?;
-    let revoked_on: Option<NaiveDate> = r.try_get("revoked_on").map_err(get_err)?;
-    let reason: Option<String> = r.try_get("revocation_reason").map_err(get_err)?;
-    let status = match (revoked_on, reason) {
-        (Some(on), Some(reason)) => CredentialStatus::Revoked { on, reason },
-        _ => CredentialStatus::Valid,
-    };
+    let status = status_of(
+        r.try_get("revoked_on").map_err(get_err)?,
+        r.try_get("revocation_reason").map_err(get_err)?,
+    );
     let index: i64 = r.try_get("status_index").map_err(get_err)?;
     Ok((
         Credential {
@@ -114,4 +119,12 @@ fn from_row(r: &sqlx::postgres::PgRow) -> Result<(Credential, u64), StoreError> 
         },
         u64::try_from(index).map_err(|_| corrupt("status_index"))?,
     ))
+}
+
+/// The status the revocation columns hold (a check constraint sets both or neither).
+fn status_of(revoked_on: Option<NaiveDate>, reason: Option<String>) -> CredentialStatus {
+    match (revoked_on, reason) {
+        (Some(on), Some(reason)) => CredentialStatus::Revoked { on, reason },
+        _ => CredentialStatus::Valid,
+    }
 }

@@ -13,7 +13,7 @@ use crate::model::{
 use crate::store::files::Batch;
 use crate::store::{ImportError, Location, StoreError};
 
-const CHUNK: usize = 5_000;
+pub(super) const CHUNK: usize = 5_000;
 
 #[derive(Debug, Default, Serialize)]
 pub struct ImportSummary {
@@ -135,7 +135,7 @@ pub async fn import_batches(
 
 /// Writes rows chunk by chunk; a refused chunk is retried row by row to report each
 /// refused row at its location. Errors other than refusals end the import.
-async fn write_rows<T>(
+pub(super) async fn write_rows<T>(
     conn: &mut PgConnection,
     rows: &[(Location, T)],
     errors: &mut Vec<ImportError>,
@@ -454,6 +454,50 @@ async fn upsert_credentials(
     conn: &mut PgConnection,
     items: &[&Credential],
 ) -> Result<(), sqlx::Error> {
+    insert_credentials(conn, items, OnConflict::Replace).await
+}
+
+/// What writing a credential does when its record (institution, kind, serial) is stored.
+/// In both cases the trigger `credentials_keep_issued_content` refuses a change to what
+/// was issued, naming the column.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum OnConflict {
+    /// `vetmap import`, the server administrator's: the file is the truth, its revocation
+    /// status included.
+    Replace,
+    /// Officials' uploads: the revocation status is never written, and an identical row
+    /// writes nothing.
+    KeepStatus,
+}
+
+pub(super) async fn insert_credentials(
+    conn: &mut PgConnection,
+    items: &[&Credential],
+    on_conflict: OnConflict,
+) -> Result<(), sqlx::Error> {
+    const CONTENT: &str = "register_no = EXCLUDED.register_no, holder_name = EXCLUDED.holder_name,
+             holder_birth_date = EXCLUDED.holder_birth_date,
+             occupation_code = EXCLUDED.occupation_code,
+             occupation_name = EXCLUDED.occupation_name,
+             graduation_year = EXCLUDED.graduation_year, issue_date = EXCLUDED.issue_date";
+    let update = match on_conflict {
+        OnConflict::Replace => format!(
+            "{CONTENT}, revoked_on = EXCLUDED.revoked_on,
+             revocation_reason = EXCLUDED.revocation_reason"
+        ),
+        // Only a row that differs reaches the trigger (which refuses it at its line).
+        OnConflict::KeepStatus => format!(
+            "{CONTENT}
+         WHERE (credentials.register_no, credentials.holder_name,
+                credentials.holder_birth_date, credentials.occupation_code,
+                credentials.occupation_name, credentials.graduation_year,
+                credentials.issue_date)
+               IS DISTINCT FROM
+               (EXCLUDED.register_no, EXCLUDED.holder_name, EXCLUDED.holder_birth_date,
+                EXCLUDED.occupation_code, EXCLUDED.occupation_name, EXCLUDED.graduation_year,
+                EXCLUDED.issue_date)"
+        ),
+    };
     let text =
         |f: &dyn Fn(&Credential) -> String| -> Vec<String> { items.iter().map(|c| f(c)).collect() };
     let (revoked_on, reason): (Vec<_>, Vec<_>) = items
@@ -463,20 +507,15 @@ async fn upsert_credentials(
             CredentialStatus::Revoked { on, reason } => (Some(*on), Some(reason.clone())),
         })
         .unzip();
-    sqlx::query(
+    // Both texts are constants of this function: no input reaches the statement's text.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO credentials (institution_id, kind, serial, register_no, holder_name,
              holder_birth_date, occupation_code, occupation_name, graduation_year, issue_date,
              revoked_on, revocation_reason)
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
              $6::date[], $7::text[], $8::text[], $9::int4[], $10::date[], $11::date[], $12::text[])
-         ON CONFLICT (institution_id, kind, serial) DO UPDATE SET
-             register_no = EXCLUDED.register_no, holder_name = EXCLUDED.holder_name,
-             holder_birth_date = EXCLUDED.holder_birth_date,
-             occupation_code = EXCLUDED.occupation_code,
-             occupation_name = EXCLUDED.occupation_name,
-             graduation_year = EXCLUDED.graduation_year, issue_date = EXCLUDED.issue_date,
-             revoked_on = EXCLUDED.revoked_on, revocation_reason = EXCLUDED.revocation_reason",
-    )
+         ON CONFLICT (institution_id, kind, serial) DO UPDATE SET {update}"
+    )))
     .bind(text(&|c| c.institution_id.to_string()))
     .bind(text(&|c| c.kind.as_str().to_owned()))
     .bind(text(&|c| c.serial.clone()))

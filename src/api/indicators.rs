@@ -1,5 +1,6 @@
-//! `/api/v1/indicators`: the Plan's indicators now, per area, as JSON, CSV or GeoJSON;
-//! `/api/v1/indicators/snapshots`: their values over time (needs the database).
+//! `/api/v1/indicators`: the Plan's indicators now, per area, as JSON, CSV or GeoJSON
+//! (`period=YYYY`: from the figures institutions reported for that year, which needs the
+//! database); `/api/v1/indicators/snapshots`: their values over time (needs the database).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +14,9 @@ use super::coverage::{download, geojson_response};
 use super::edge::extract::Query;
 use super::edge::params::vocabulary;
 use crate::error::ApiError;
-use crate::indicators::{self, export};
+use crate::index::ServingIndex;
+use crate::indicators::{self, IndicatorsReport, export};
+use crate::model::report::Period;
 use crate::model::{AdminLevel, Scheme};
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +31,8 @@ pub struct IndicatorsQuery {
     pub scheme: Option<String>,
     pub area_level: Option<String>,
     pub f: Option<String>,
+    /// A reporting year: the indicators from that year's reports.
+    pub period: Option<String>,
 }
 
 /// Scheme and level of the breakdown (default: pre-2025 districts).
@@ -47,28 +52,61 @@ pub fn breakdown(q: &IndicatorsQuery) -> Result<(Scheme, AdminLevel), ApiError> 
     Ok((scheme, level))
 }
 
+/// The reporting year asked for, if any.
+fn period(q: &IndicatorsQuery) -> Result<Option<Period>, ApiError> {
+    let Some(text) = q.period.as_deref().filter(|p| !p.trim().is_empty()) else {
+        return Ok(None);
+    };
+    Ok(Some(Period::parse(
+        "period",
+        text,
+        chrono::Utc::now().date_naive(),
+    )?))
+}
+
+/// The indicators of a reporting year, from the reports the database holds.
+async fn of_period(
+    state: &AppState,
+    index: &ServingIndex,
+    (scheme, level): (Scheme, AdminLevel),
+    period: Period,
+) -> Result<IndicatorsReport, ApiError> {
+    let Some(pool) = &state.db else {
+        return Err(ApiError::NeedsDatabase("indicators for a reporting period"));
+    };
+    let reports = crate::store::pg::reports::reports_of_period(pool, period).await?;
+    Ok(indicators::compute_for_period(
+        index, scheme, level, period, &reports,
+    ))
+}
+
 async fn now(
     State(state): State<AppState>,
     Query(q): Query<IndicatorsQuery>,
 ) -> Result<Response, ApiError> {
     let (scheme, level) = breakdown(&q)?;
+    let period = period(&q)?;
     let index = state.index.current();
-    let report = indicators::compute(&index, scheme, level);
+    let report = match period {
+        None => indicators::compute(&index, scheme, level),
+        Some(p) => of_period(&state, &index, (scheme, level), p).await?,
+    };
+    // A period's links and files keep their period.
+    let (keep, file) = match period {
+        None => (String::new(), "indicators.csv".to_owned()),
+        Some(p) => (format!("period={p}&"), format!("indicators-{p}.csv")),
+    };
     Ok(match q.f.as_deref().unwrap_or("json") {
         "json" => {
             let mut body =
                 serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
             body["links"] = json!({
-                "csv": "?f=csv", "geojson": "?f=geojson",
+                "csv": format!("?{keep}f=csv"), "geojson": format!("?{keep}f=geojson"),
                 "snapshots": "/api/v1/indicators/snapshots", "report": "/reports/periodic",
             });
             Json(body).into_response()
         }
-        "csv" => download(
-            "text/csv; charset=utf-8",
-            "indicators.csv",
-            export::csv(&report),
-        ),
+        "csv" => download("text/csv; charset=utf-8", &file, export::csv(&report)),
         "geojson" => geojson_response(export::geojson(&report, &index)),
         other => {
             return Err(ApiError::bad_parameter(

@@ -467,8 +467,9 @@ fn coverage_paths() -> Map<String, Value> {
             query("scheme", "breakdown scheme (default pre2025)", json!({"type": "string", "enum": ["pre2025", "2025"]})),
             query("area_level", "breakdown level (default district)", json!({"type": "string", "enum": ["province", "district", "commune"]})),
             query("f", "output format", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
+            query("period", "a reporting year: the indicators from that year's reports (needs the database)", json!({"type": "integer", "minimum": 2000, "maximum": 2100})),
         ],
-        "responses": {"200": obj("indicators"), "400": err("400")}}}));
+        "responses": {"200": obj("indicators"), "400": err("400"), "503": err("503")}}}));
     m.insert("/api/v1/indicators/snapshots".into(), json!({"get": {
         "summary": "Dated indicator snapshots, oldest first (needs the database)", "operationId": "indicatorSnapshots", "tags": ["indicators"],
         "responses": {"200": obj("snapshots and the values now"), "503": err("503")}}}));

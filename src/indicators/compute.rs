@@ -1,5 +1,9 @@
 //! Computing the indicators from the serving index: per province and per area, unknown
 //! answers counted apart (never as "no"), and the data's caveats from its sources.
+//!
+//! Which figures count is the caller's choice ([`compute_with`]): each institution's own
+//! readiness fields ([`compute`]), or what it reported for a period
+//! ([`super::period`]); an institution without figures is unknown for every indicator.
 
 use std::collections::BTreeMap;
 
@@ -7,9 +11,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::definitions::{DEFINITIONS, Definition, Measure, Target};
+use super::period::{PeriodSummary, Reporting};
 use crate::coverage::area_code_of;
 use crate::index::ServingIndex;
-use crate::model::{AdminLevel, Institution, Scheme};
+use crate::model::{AdminLevel, Institution, Readiness, Scheme};
 
 /// Counts behind one value. For yes/no indicators `yes`, `no` and `unknown` count
 /// institutions, the numerator is `yes` and the denominator `yes + no`; for mean
@@ -45,6 +50,12 @@ pub struct AreaCounts {
     pub name: Option<String>,
     #[serde(flatten)]
     pub counts: Counts,
+    /// For a period: the counts over reviewed reports only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub over_reviewed: Option<Counts>,
+    /// For a period: how many of the institutions concerned reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporting: Option<Reporting>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +75,12 @@ pub struct IndicatorResult {
     /// recorded); they are in neither numerator nor denominator.
     pub scope_unknown: usize,
     pub targets: Vec<TargetProgress>,
+    /// For a period: the counts over reviewed reports only (`counts` are over all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub over_reviewed: Option<Counts>,
+    /// For a period: how many of the institutions concerned reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporting: Option<Reporting>,
     pub breakdown: Vec<AreaCounts>,
 }
 
@@ -76,6 +93,9 @@ pub struct SourceCount {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorsReport {
+    /// Set when the figures are those reported for a period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<PeriodSummary>,
     pub data_version: String,
     pub computed_at: DateTime<Utc>,
     pub scheme: Scheme,
@@ -86,22 +106,31 @@ pub struct IndicatorsReport {
     pub data_caveats: Vec<String>,
 }
 
-/// Counts one indicator over a set of institutions.
-pub fn count<'a>(def: &Definition, institutions: impl Iterator<Item = &'a Institution>) -> Counts {
+/// Counts one indicator over a set of institutions, each with the figures `figures` gives
+/// it (`None`: it has none, and is unknown).
+pub fn count<'a, F>(
+    def: &Definition,
+    institutions: impl Iterator<Item = &'a Institution>,
+    figures: &F,
+) -> Counts
+where
+    F: Fn(&'a Institution) -> Option<&'a Readiness>,
+{
     let mut c = Counts::default();
     let (mut yes, mut no, mut sum) = (0usize, 0usize, 0.0);
     for i in institutions {
-        if def.scope.contains(i) != Some(true) {
+        let r = figures(i);
+        if def.scope.contains(i, r) != Some(true) {
             continue;
         }
         c.in_scope += 1;
         match def.measure {
-            Measure::Flag(f) => match f(&i.readiness) {
+            Measure::Flag(f) => match r.and_then(f) {
                 Some(true) => yes += 1,
                 Some(false) => no += 1,
                 None => c.unknown += 1,
             },
-            Measure::MeanPct(f) => match f(&i.readiness) {
+            Measure::MeanPct(f) => match r.and_then(f) {
                 Some(p) => {
                     yes += 1;
                     sum += p;
@@ -164,9 +193,12 @@ fn is_illustrative(source: &str) -> bool {
     .any(|w| s.contains(w))
 }
 
-/// Every indicator, for the province and broken down by the areas of `scheme`/`level`.
-pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> IndicatorsReport {
-    let institutions = index.institutions();
+/// The institutions of each area of `scheme`/`level` (`None`: without a code there).
+pub(super) fn area_groups(
+    institutions: &[Institution],
+    scheme: Scheme,
+    level: AdminLevel,
+) -> BTreeMap<Option<String>, Vec<&Institution>> {
     let mut groups: BTreeMap<Option<String>, Vec<&Institution>> = BTreeMap::new();
     for i in institutions {
         groups
@@ -174,13 +206,35 @@ pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> Indic
             .or_default()
             .push(i);
     }
+    groups
+}
+
+/// Every indicator from each institution's own readiness fields, for the province and
+/// broken down by the areas of `scheme`/`level`.
+pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> IndicatorsReport {
+    compute_with(index, scheme, level, |i| Some(&i.readiness))
+}
+
+/// Every indicator from the figures `figures` gives each institution (`None`: it has
+/// none, so it is unknown for every indicator and its source is not counted).
+pub fn compute_with<'a, F>(
+    index: &'a ServingIndex,
+    scheme: Scheme,
+    level: AdminLevel,
+    figures: F,
+) -> IndicatorsReport
+where
+    F: Fn(&'a Institution) -> Option<&'a Readiness>,
+{
+    let institutions = index.institutions();
+    let groups = area_groups(institutions, scheme, level);
     let indicators = DEFINITIONS
         .iter()
         .map(|def| {
-            let counts = count(def, institutions.iter());
+            let counts = count(def, institutions.iter(), &figures);
             let scope_unknown = institutions
                 .iter()
-                .filter(|i| def.scope.contains(i).is_none())
+                .filter(|i| def.scope.contains(i, figures(i)).is_none())
                 .count();
             let breakdown = groups
                 .iter()
@@ -190,7 +244,9 @@ pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> Indic
                         .and_then(|c| index.area(scheme, c))
                         .map(|a| a.name.clone()),
                     code: code.clone(),
-                    counts: count(def, members.iter().copied()),
+                    counts: count(def, members.iter().copied(), &figures),
+                    over_reviewed: None,
+                    reporting: None,
                 })
                 .filter(|a| a.counts.in_scope > 0)
                 .collect();
@@ -207,14 +263,16 @@ pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> Indic
                 targets: progress(def.targets, counts.value_pct),
                 counts,
                 scope_unknown,
+                over_reviewed: None,
+                reporting: None,
                 breakdown,
             }
         })
         .collect();
     let mut by_source: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    for i in institutions {
+    for r in institutions.iter().filter_map(&figures) {
         *by_source
-            .entry(i.readiness.source.as_deref().map(str::to_owned))
+            .entry(r.source.as_deref().map(str::to_owned))
             .or_default() += 1;
     }
     let readiness_sources: Vec<SourceCount> = by_source
@@ -243,6 +301,7 @@ pub fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> Indic
         "Unknown answers are counted apart, never as \"no\": value_pct is over the known answers; lower_bound_pct and upper_bound_pct give the value over the whole scope if every unknown were \"no\" or \"yes\"".into(),
     );
     IndicatorsReport {
+        period: None,
         data_version: index.version().to_owned(),
         computed_at: Utc::now(),
         scheme,

@@ -26,8 +26,9 @@ pub enum Scope {
 
 impl Scope {
     /// `Some(true)`: in scope; `Some(false)`: not; `None`: unknown (high-quality status
-    /// not recorded).
-    pub fn contains(self, i: &Institution) -> Option<bool> {
+    /// not recorded). `figures` are the institution's readiness figures as counted (its
+    /// own, or those it reported for a period; `None`: it has none).
+    pub fn contains(self, i: &Institution, figures: Option<&Readiness>) -> Option<bool> {
         match self {
             Scope::CollegesAndCentres => Some(matches!(
                 i.kind,
@@ -35,7 +36,7 @@ impl Scope {
             )),
             Scope::Colleges => Some(i.kind == InstitutionKind::College),
             Scope::AllInstitutions => Some(true),
-            Scope::HighQualitySchools => i.readiness.high_quality_school,
+            Scope::HighQualitySchools => figures?.high_quality_school,
         }
     }
 }

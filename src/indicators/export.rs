@@ -1,9 +1,12 @@
 //! Indicators as files: CSV (one row per indicator and area, the province first) and
-//! GeoJSON (one feature per area with each indicator's value as properties).
+//! GeoJSON (one feature per area with each indicator's value as properties). For a
+//! period both add the values over reviewed reports and the reporting counts.
 
 use serde_json::{Map, Value, json};
 
-use super::{Counts, IndicatorsReport};
+use super::compute::AreaCounts;
+use super::period::Reporting;
+use super::{Counts, IndicatorResult, IndicatorsReport};
 use crate::index::ServingIndex;
 
 pub const COLUMNS: &[&str] = &[
@@ -21,6 +24,29 @@ pub const COLUMNS: &[&str] = &[
     "upper_bound_pct",
     "targets",
 ];
+
+/// After [`COLUMNS`] for a period.
+pub const PERIOD_COLUMNS: &[&str] = &[
+    "period",
+    "reviewed_numerator",
+    "reviewed_denominator",
+    "reviewed_value_pct",
+    "reported",
+    "reviewed",
+    "missing",
+];
+
+fn period_cells(period: &str, reviewed: Option<&Counts>, r: Option<&Reporting>) -> Vec<String> {
+    vec![
+        period.to_owned(),
+        opt(reviewed.map(|c| c.numerator)),
+        opt(reviewed.map(|c| c.denominator)),
+        opt(reviewed.and_then(|c| c.value_pct)),
+        opt(r.map(|r| r.reported)),
+        opt(r.map(|r| r.reviewed)),
+        opt(r.map(|r| r.missing)),
+    ]
+}
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
@@ -47,7 +73,19 @@ fn row(indicator: &str, code: &str, name: &str, c: &Counts, targets: &str) -> Ve
 /// `area_code` is "province" for the whole, empty for institutions without a code.
 pub fn csv(report: &IndicatorsReport) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(COLUMNS);
+    let period = report.period.as_ref().map(|p| p.period.to_string());
+    let mut header = COLUMNS.to_vec();
+    if period.is_some() {
+        header.extend_from_slice(PERIOD_COLUMNS);
+    }
+    let _ = w.write_record(header);
+    // The period's cells of a row, when there is a period.
+    let extra = |reviewed: Option<&Counts>, r: Option<&Reporting>| match &period {
+        Some(p) => period_cells(p, reviewed, r),
+        None => Vec::new(),
+    };
+    let of_indicator = |i: &IndicatorResult| extra(i.over_reviewed.as_ref(), i.reporting.as_ref());
+    let of_area = |a: &AreaCounts| extra(a.over_reviewed.as_ref(), a.reporting.as_ref());
     for i in &report.indicators {
         let targets = i
             .targets
@@ -58,23 +96,27 @@ pub fn csv(report: &IndicatorsReport) -> Vec<u8> {
             })
             .collect::<Vec<_>>()
             .join(" ");
-        let _ = w.write_record(row(i.id, "province", "", &i.counts, &targets));
+        let mut province = row(i.id, "province", "", &i.counts, &targets);
+        province.extend(of_indicator(i));
+        let _ = w.write_record(province);
         for a in &i.breakdown {
-            let _ = w.write_record(row(
+            let mut area = row(
                 i.id,
                 a.code.as_deref().unwrap_or(""),
                 a.name.as_deref().unwrap_or(""),
                 &a.counts,
                 &targets,
-            ));
+            );
+            area.extend(of_area(a));
+            let _ = w.write_record(area);
         }
     }
     w.into_inner().unwrap_or_default()
 }
 
 /// One feature per area that has institutions in some indicator's scope; properties
-/// `<indicator>_value_pct`, `_in_scope`, `_unknown`. Areas without geometry have
-/// `"geometry": null`.
+/// `<indicator>_value_pct`, `_in_scope`, `_unknown` (for a period also
+/// `_reviewed_value_pct` and `_missing`). Areas without geometry have `"geometry": null`.
 pub fn geojson(report: &IndicatorsReport, index: &ServingIndex) -> Value {
     let mut areas: std::collections::BTreeMap<Option<String>, Map<String, Value>> =
         Default::default();
@@ -89,6 +131,15 @@ pub fn geojson(report: &IndicatorsReport, index: &ServingIndex) -> Value {
             props.insert(format!("{}_value_pct", i.id), json!(a.counts.value_pct));
             props.insert(format!("{}_in_scope", i.id), json!(a.counts.in_scope));
             props.insert(format!("{}_unknown", i.id), json!(a.counts.unknown));
+            if let Some(reviewed) = &a.over_reviewed {
+                props.insert(
+                    format!("{}_reviewed_value_pct", i.id),
+                    json!(reviewed.value_pct),
+                );
+            }
+            if let Some(r) = &a.reporting {
+                props.insert(format!("{}_missing", i.id), json!(r.missing));
+            }
         }
     }
     let features: Vec<Value> = areas
@@ -107,14 +158,18 @@ pub fn geojson(report: &IndicatorsReport, index: &ServingIndex) -> Value {
             })
         })
         .collect();
+    let mut about = json!({
+        "data_version": report.data_version,
+        "scheme": report.scheme,
+        "area_level": report.area_level,
+        "data_caveats": report.data_caveats,
+    });
+    if let Some(p) = &report.period {
+        about["period"] = json!(p);
+    }
     json!({
         "type": "FeatureCollection",
-        "indicators": {
-            "data_version": report.data_version,
-            "scheme": report.scheme,
-            "area_level": report.area_level,
-            "data_caveats": report.data_caveats,
-        },
+        "indicators": about,
         "features": features,
     })
 }

@@ -18,6 +18,7 @@ pub mod lonlat;
 pub mod occupation;
 pub mod population;
 pub mod record;
+pub mod report;
 
 pub use admin::{AdminArea, AdminLevel, CommuneMapping, Scheme};
 pub use bbox::Bbox;

@@ -1,11 +1,13 @@
 //! What officials do when signed in: sign in and out ([`session`]), manage accounts
 //! ([`accounts`]) and their personal API tokens ([`tokens`]), edit institutions
-//! ([`edits`]), and read the history ([`history`]). Everything here needs the database
+//! ([`edits`]), report the Plan's figures per period and review them ([`reports`]), and
+//! read the history ([`history`]). Everything here needs the database
 //! (503 `NeedsDatabase` on the bundled files) and an [`Official`](super::edge::auth::Official).
 
 mod accounts;
 mod edits;
 mod history;
+mod reports;
 mod session;
 mod tokens;
 
@@ -20,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(edits::router())
         .merge(history::router())
+        .merge(reports::router())
 }
 
 /// JSON bodies of officials' requests are small: a whole institution with a few

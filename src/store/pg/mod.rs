@@ -10,6 +10,7 @@ pub mod edits;
 mod import;
 mod listen;
 mod load;
+pub mod reports;
 
 pub use copy::copy_dataset;
 pub use coverage::{load_population, load_snapshots, save_snapshot};

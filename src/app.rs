@@ -114,13 +114,20 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState {
-                config: Arc::new(config),
                 index,
                 db,
                 bundled_credentials,
                 credentials,
                 tiles: Arc::new(TileService::new(land)),
-                coverage: Arc::new(crate::coverage::CoverageState::new(population)),
+                coverage: Arc::new(crate::coverage::CoverageState::new(
+                    population,
+                    config.coverage_cache_mb.saturating_mul(1024 * 1024),
+                )),
+                heavy: Arc::new(crate::heavy::Heavy::new(
+                    &config.heavy_concurrency,
+                    config.request_timeout(),
+                )),
+                config: Arc::new(config),
             },
         })
     }

@@ -1,5 +1,11 @@
 //! `/api/v1/indicators`: the Plan's indicators now, per area, as JSON, CSV or GeoJSON;
 //! `/api/v1/indicators/snapshots`: their values over time (needs the database).
+//!
+//! The indicators count every institution, so they are computed under an `indicators`
+//! permit, once for identical requests in flight; files are written under an `export`
+//! one.
+
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -11,9 +17,11 @@ use serde_json::json;
 use super::AppState;
 use super::coverage::{download, geojson_response};
 use super::edge::extract::Query;
+use super::edge::heavy::render;
 use super::edge::params::vocabulary;
 use crate::error::ApiError;
-use crate::indicators::{self, export};
+use crate::heavy::{Cancelled, Kind};
+use crate::indicators::{self, IndicatorsReport, export};
 use crate::model::{AdminLevel, Scheme};
 
 pub fn router() -> Router<AppState> {
@@ -47,14 +55,39 @@ pub fn breakdown(q: &IndicatorsQuery) -> Result<(Scheme, AdminLevel), ApiError> 
     Ok((scheme, level))
 }
 
+/// The indicators now, broken down by `scheme`'s areas at `level`.
+pub async fn computed(
+    state: &AppState,
+    scheme: Scheme,
+    level: AdminLevel,
+) -> Result<Arc<IndicatorsReport>, ApiError> {
+    let index = state.index.current();
+    let key = format!("{}|{scheme}|{level}", index.version());
+    let report = state.heavy.run(
+        Kind::Indicators,
+        &key,
+        || None,
+        move |_| Ok::<_, Cancelled>(Arc::new(indicators::compute(&index, scheme, level))),
+    );
+    Ok(report.await?)
+}
+
 async fn now(
     State(state): State<AppState>,
     Query(q): Query<IndicatorsQuery>,
 ) -> Result<Response, ApiError> {
     let (scheme, level) = breakdown(&q)?;
+    let f = q.f.as_deref().unwrap_or("json");
+    if !matches!(f, "json" | "csv" | "geojson") {
+        return Err(ApiError::bad_parameter(
+            "f",
+            format!("f {f:?} is not one of: json csv geojson"),
+        ));
+    }
+    let report = computed(&state, scheme, level).await?;
     let index = state.index.current();
-    let report = indicators::compute(&index, scheme, level);
-    Ok(match q.f.as_deref().unwrap_or("json") {
+    let key = format!("{}|{scheme}|{level}|{f}", index.version());
+    Ok(match f {
         "json" => {
             let mut body =
                 serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -64,17 +97,16 @@ async fn now(
             });
             Json(body).into_response()
         }
-        "csv" => download(
-            "text/csv; charset=utf-8",
-            "indicators.csv",
-            export::csv(&report),
-        ),
-        "geojson" => geojson_response(export::geojson(&report, &index)),
-        other => {
-            return Err(ApiError::bad_parameter(
-                "f",
-                format!("f {other:?} is not one of: json csv geojson"),
-            ));
+        "csv" => {
+            let csv = render(&state, Kind::Export, key, move |_| Ok(export::csv(&report)));
+            download("text/csv; charset=utf-8", "indicators.csv", csv.await?)
+        }
+        _ => {
+            let geojson = render(&state, Kind::Export, key, move |_| {
+                // A `Value` always serialises.
+                Ok(serde_json::to_vec(&export::geojson(&report, &index)).unwrap_or_default())
+            });
+            geojson_response(geojson.await?)
         }
     })
 }
@@ -85,8 +117,7 @@ async fn snapshots(State(state): State<AppState>) -> Result<Json<serde_json::Val
         return Err(ApiError::NeedsDatabase("indicator snapshots"));
     };
     let snapshots = crate::store::pg::load_snapshots(pool).await?;
-    let index = state.index.current();
-    let now = indicators::compute(&index, Scheme::Pre2025, AdminLevel::District);
+    let now = computed(&state, Scheme::Pre2025, AdminLevel::District).await?;
     let now = indicators::Snapshot::of(&now, now.computed_at.date_naive());
     Ok(Json(json!({"snapshots": snapshots, "now": now})))
 }

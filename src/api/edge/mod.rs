@@ -10,8 +10,11 @@
 //! - [`links`]: the base URL of absolute links, query strings.
 //! - [`negotiate`]: `f=` and `Accept`.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
+//! - [`heavy`]: heavy work's refusals (503 Busy) and cancellations as responses, and
+//!   large bodies rendered under a kind's limit, once for identical requests.
 
 pub mod extract;
+pub mod heavy;
 pub mod layers;
 pub mod links;
 pub mod negotiate;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub credentials: Arc<crate::credentials::CredentialService>,
     /// The population layer and cached coverage analyses.
     pub coverage: Arc<crate::coverage::CoverageState>,
+    /// Heavy work's limits per kind, computations in flight and their counters.
+    pub heavy: Arc<crate::heavy::Heavy>,
 }
 
 impl AppState {

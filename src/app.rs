@@ -123,6 +123,7 @@ impl Application {
                     population,
                     config.coverage_cache_mb.saturating_mul(1024 * 1024),
                 )),
+                indicators: crate::indicators::IndicatorsCache::new(),
                 heavy: Arc::new(crate::heavy::Heavy::new(
                     &config.heavy_concurrency,
                     config.request_timeout(),

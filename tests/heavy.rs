@@ -171,3 +171,19 @@ async fn radii_5_13_and_5_14_share_one_computation_and_the_answer_says_what_was_
         "one computation for three questions"
     );
 }
+
+#[tokio::test]
+async fn indicators_are_counted_once_per_data_version_whatever_asks_for_them() {
+    let s = spawn_one_at_a_time(30).await;
+    for path in [
+        "/api/v1/indicators",
+        "/api/v1/indicators?f=csv",
+        "/reports/periodic?cell_km=5",
+        "/api/v1/indicators?scheme=2025",
+    ] {
+        assert_eq!(s.get(path).await.status(), 200, "{path}");
+    }
+    let indicators = s.state.heavy.stats(Kind::Indicators);
+    assert_eq!(indicators.started, 2, "pre-2025 districts once, 2025 communes once");
+    assert_eq!(s.state.heavy.stats(Kind::Report).started, 1);
+}

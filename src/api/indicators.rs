@@ -2,8 +2,8 @@
 //! `/api/v1/indicators/snapshots`: their values over time (needs the database).
 //!
 //! The indicators count every institution, so they are computed under an `indicators`
-//! permit, once for identical requests in flight; files are written under an `export`
-//! one.
+//! permit, once for identical requests in flight, and kept per data version; files are
+//! written under an `export` one.
 
 use std::sync::Arc;
 
@@ -55,7 +55,7 @@ pub fn breakdown(q: &IndicatorsQuery) -> Result<(Scheme, AdminLevel), ApiError> 
     Ok((scheme, level))
 }
 
-/// The indicators now, broken down by `scheme`'s areas at `level`.
+/// The indicators of the current data, broken down by `scheme`'s areas at `level`.
 pub async fn computed(
     state: &AppState,
     scheme: Scheme,
@@ -63,12 +63,18 @@ pub async fn computed(
 ) -> Result<Arc<IndicatorsReport>, ApiError> {
     let index = state.index.current();
     let key = format!("{}|{scheme}|{level}", index.version());
-    let report = state.heavy.run(
-        Kind::Indicators,
-        &key,
-        || None,
-        move |_| Ok::<_, Cancelled>(Arc::new(indicators::compute(&index, scheme, level))),
-    );
+    let cache = state.indicators.clone();
+    let compute = {
+        let (cache, key) = (cache.clone(), key.clone());
+        move |_: &_| {
+            let report = Arc::new(indicators::compute(&index, scheme, level));
+            cache.insert(key, report.clone());
+            Ok::<_, Cancelled>(report)
+        }
+    };
+    let report = state
+        .heavy
+        .run(Kind::Indicators, &key, || cache.get(&key), compute);
     Ok(report.await?)
 }
 
@@ -118,6 +124,6 @@ async fn snapshots(State(state): State<AppState>) -> Result<Json<serde_json::Val
     };
     let snapshots = crate::store::pg::load_snapshots(pool).await?;
     let now = computed(&state, Scheme::Pre2025, AdminLevel::District).await?;
-    let now = indicators::Snapshot::of(&now, now.computed_at.date_naive());
+    let now = indicators::Snapshot::of(&now, chrono::Utc::now().date_naive());
     Ok(Json(json!({"snapshots": snapshots, "now": now})))
 }

@@ -1,13 +1,16 @@
 //! The Plan's digital-transformation indicators (Decision 2104/QĐ-UBND), computed from
 //! institution data: [`definitions`] quotes the Plan and says how each is measured,
 //! [`compute`] counts them (province and per area), [`snapshot`] fixes them by date so
-//! progress over time shows, [`export`] writes CSV and GeoJSON.
+//! progress over time shows, [`export`] writes CSV and GeoJSON, [`cache`] keeps reports
+//! per data version.
 
+pub mod cache;
 pub mod compute;
 pub mod definitions;
 pub mod export;
 pub mod snapshot;
 
+pub use cache::IndicatorsCache;
 pub use compute::{Counts, IndicatorResult, IndicatorsReport, compute};
 pub use definitions::{DEFINITIONS, Definition, definition};
 pub use snapshot::{Snapshot, SnapshotRow};

@@ -26,6 +26,8 @@ pub struct AppState {
     pub coverage: Arc<crate::coverage::CoverageState>,
     /// Heavy work's limits per kind, computations in flight and their counters.
     pub heavy: Arc<crate::heavy::Heavy>,
+    /// Indicator reports per data version and breakdown.
+    pub indicators: crate::indicators::IndicatorsCache,
 }
 
 impl AppState {

@@ -184,6 +184,9 @@ async fn indicators_are_counted_once_per_data_version_whatever_asks_for_them() {
         assert_eq!(s.get(path).await.status(), 200, "{path}");
     }
     let indicators = s.state.heavy.stats(Kind::Indicators);
-    assert_eq!(indicators.started, 2, "pre-2025 districts once, 2025 communes once");
+    assert_eq!(
+        indicators.started, 2,
+        "pre-2025 districts once, 2025 communes once"
+    );
     assert_eq!(s.state.heavy.stats(Kind::Report).started, 1);
 }

@@ -150,7 +150,6 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState {
-                config: Arc::new(config),
                 index,
                 db,
                 changes,
@@ -158,8 +157,17 @@ impl Application {
                 bundled_credentials,
                 credentials,
                 tiles: Arc::new(TileService::new(land)),
-                coverage: Arc::new(crate::coverage::CoverageState::new(population)),
+                coverage: Arc::new(crate::coverage::CoverageState::new(
+                    population,
+                    config.coverage_cache_mb.saturating_mul(1024 * 1024),
+                )),
+                indicators: crate::indicators::IndicatorsCache::new(),
+                heavy: Arc::new(crate::heavy::Heavy::new(
+                    &config.heavy_concurrency,
+                    config.request_timeout(),
+                )),
                 auth,
+                config: Arc::new(config),
             },
         })
     }

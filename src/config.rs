@@ -38,6 +38,18 @@ pub struct Config {
     #[arg(long, env = "VETMAP_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Most heavy computations of each kind running at once, as kind=count pairs
+    /// separated by commas, e.g. "coverage=2,export=1". Kinds: coverage (analyses),
+    /// indicators, export (CSV and GeoJSON files, the coverage grid), report (the periodic
+    /// report), tiles (coverage tiles). Kinds not named get a default from the number of
+    /// cores; past its limit a request is answered 503 Busy with Retry-After.
+    #[arg(long, env = "VETMAP_HEAVY_CONCURRENCY", default_value = "", value_parser = crate::heavy::Limits::parse)]
+    pub heavy_concurrency: crate::heavy::Limits,
+
+    /// Memory the coverage cache may hold, in MiB (a 250,000-cell grid weighs about 25).
+    #[arg(long, env = "VETMAP_COVERAGE_CACHE_MB", default_value_t = 128)]
+    pub coverage_cache_mb: u64,
+
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[arg(long, env = "VETMAP_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -224,6 +236,8 @@ impl Config {
             data_dir,
             web_dir,
             request_timeout_secs: 30,
+            heavy_concurrency: crate::heavy::Limits::for_this_machine(),
+            coverage_cache_mb: 128,
             max_body_bytes: 10 * 1024 * 1024,
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 10,

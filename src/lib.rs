@@ -18,6 +18,7 @@
 //!   snapshots.
 //! - [`credentials`]: diploma and certificate verification, signed statements, status
 //!   lists (holder data never leaves it).
+//! - [`heavy`]: heavy work bounded: limits per kind, single flight, cancellation.
 //! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
@@ -37,6 +38,7 @@ pub mod coverage;
 pub mod credentials;
 pub mod error;
 pub mod features;
+pub mod heavy;
 pub mod index;
 pub mod indicators;
 pub mod model;

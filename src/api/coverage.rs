@@ -1,10 +1,15 @@
 //! `/api/v1/coverage` (per-area coverage, worst served first) and
 //! `/api/v1/coverage/grid` (hexagonal cells with the distance to the nearest matching
-//! institution), as JSON, CSV or GeoJSON. Results are cached per data version, population
-//! version and parameters.
+//! institution), as JSON, CSV or GeoJSON, and the `coverage` tileset.
+//!
+//! Heavy work, bounded (`api::edge::heavy`): the radius-free part of a question is
+//! computed under a `coverage` permit, once for identical questions in flight, and cached
+//! per data version, population version and normalised parameters; files and the grid
+//! are written under an `export` permit, tiles under a `tiles` one.
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -15,9 +20,13 @@ use serde_json::json;
 
 use super::AppState;
 use super::edge::extract::Query;
+use super::edge::heavy::render;
 use super::edge::params::vocabulary;
-use crate::coverage::{self, Analysis, CoverageError, Filter, Params, export};
+use crate::coverage::{
+    self, Analysis, BaseParams, CoverageBase, CoverageError, Filter, Params, export,
+};
 use crate::error::ApiError;
+use crate::heavy::Kind;
 use crate::model::{AdminLevel, Level, OccupationCode, PopulationLayer, Scheme};
 
 pub fn router() -> Router<AppState> {
@@ -51,7 +60,10 @@ pub struct CoverageQuery {
 
 impl From<CoverageError> for ApiError {
     fn from(e: CoverageError) -> Self {
-        ApiError::bad_parameter(e.parameter(), e.to_string())
+        match e {
+            CoverageError::Cancelled(c) => c.into(),
+            e => ApiError::bad_parameter(e.parameter(), e.to_string()),
+        }
     }
 }
 
@@ -108,24 +120,48 @@ async fn population(state: &AppState) -> Result<Arc<PopulationLayer>, ApiError> 
     Ok(state.coverage.population())
 }
 
-/// The analysis for `params`, from the cache or computed off the async threads.
-pub async fn analysis(state: &AppState, params: Params) -> Result<Arc<Analysis>, ApiError> {
+/// An answered question and the key naming it (data, population, parameters), for
+/// single-flight keys of what is made from it.
+pub struct Answer {
+    pub analysis: Arc<Analysis>,
+    pub key: String,
+}
+
+/// The analysis for `params`: its radius-free part from the cache, from the computation
+/// in flight for it, or computed under a `coverage` permit; then the radius applied, a
+/// cheap pass, off the async threads.
+pub async fn analysis(state: &AppState, params: Params) -> Result<Answer, ApiError> {
     let index = state.index.current();
     let population = population(state).await?;
+    let base_params = BaseParams::of(&index, &params);
     let key = format!(
         "{}|{}|{}",
         index.version(),
         population.version,
-        params.key()
+        base_params.key()
     );
-    let st = state.coverage.clone();
-    tokio::task::spawn_blocking(move || {
-        st.cache
-            .get_or_compute(&key, || coverage::analyse(&index, &population, &params))
+    let cache = state.coverage.cache.clone();
+    let compute = {
+        let (cache, key) = (cache.clone(), key.clone());
+        move |cancel: &_| {
+            let base = CoverageBase::compute(&index, &population, &base_params, cancel)?;
+            let base = Arc::new(base);
+            cache.insert(key, base.clone());
+            Ok::<_, CoverageError>(base)
+        }
+    };
+    let base = state
+        .heavy
+        .run(Kind::Coverage, &key, || cache.get(&key), compute)
+        .await?;
+    let key = format!("{key}|{}", params.radius_m);
+    let analysis = tokio::task::spawn_blocking(move || Analysis::derive(base, &params))
+        .await
+        .map_err(|e| ApiError::Internal(format!("coverage task failed: {e}")))?;
+    Ok(Answer {
+        analysis: Arc::new(analysis),
+        key,
     })
-    .await
-    .map_err(|e| ApiError::Internal(format!("coverage task failed: {e}")))?
-    .map_err(ApiError::from)
 }
 
 enum Format {
@@ -146,7 +182,7 @@ fn format(f: Option<&str>) -> Result<Format, ApiError> {
     }
 }
 
-pub(crate) fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
+pub(crate) fn download(content_type: &'static str, file_name: &str, body: Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -160,12 +196,8 @@ pub(crate) fn download(content_type: &'static str, file_name: &str, body: Vec<u8
         .into_response()
 }
 
-pub(crate) fn geojson_response(value: serde_json::Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        Json(value),
-    )
-        .into_response()
+pub(crate) fn geojson_response(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 
 async fn areas(
@@ -173,7 +205,7 @@ async fn areas(
     Query(q): Query<CoverageQuery>,
 ) -> Result<Response, ApiError> {
     let fmt = format(q.f.as_deref())?;
-    let a = analysis(&state, params(&state, &q)?).await?;
+    let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     Ok(match fmt {
         Format::Json => {
             let mut body =
@@ -184,12 +216,23 @@ async fn areas(
             });
             Json(body).into_response()
         }
-        Format::Csv => download(
-            "text/csv; charset=utf-8",
-            "coverage-areas.csv",
-            export::areas_csv(&a),
-        ),
-        Format::GeoJson => geojson_response(export::areas_geojson(&a, &state.index.current())),
+        Format::Csv => {
+            let csv = render(
+                &state,
+                Kind::Export,
+                format!("{key}|areas.csv"),
+                move |_| Ok(export::areas_csv(&a)),
+            );
+            download("text/csv; charset=utf-8", "coverage-areas.csv", csv.await?)
+        }
+        Format::GeoJson => {
+            let index = state.index.current();
+            let key = format!("{key}|areas.geojson");
+            let geojson = render(&state, Kind::Export, key, move |_| {
+                export::areas_geojson(&a, &index)
+            });
+            geojson_response(geojson.await?)
+        }
     })
 }
 
@@ -198,14 +241,20 @@ async fn grid(
     Query(q): Query<CoverageQuery>,
 ) -> Result<Response, ApiError> {
     let fmt = format(q.f.as_deref().or(Some("geojson")))?;
-    let a = analysis(&state, params(&state, &q)?).await?;
+    let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     Ok(match fmt {
-        Format::Csv => download(
-            "text/csv; charset=utf-8",
-            "coverage-grid.csv",
-            export::grid_csv(&a),
-        ),
-        Format::Json | Format::GeoJson => geojson_response(export::grid_geojson(&a)),
+        Format::Csv => {
+            let csv = render(&state, Kind::Export, format!("{key}|grid.csv"), move |c| {
+                export::grid_csv(&a, c)
+            });
+            download("text/csv; charset=utf-8", "coverage-grid.csv", csv.await?)
+        }
+        Format::Json | Format::GeoJson => {
+            let geojson = render(&state, Kind::Export, format!("{key}|grid.geojson"), {
+                move |c| export::grid_geojson(&a, c)
+            });
+            geojson_response(geojson.await?)
+        }
     })
 }
 
@@ -224,15 +273,8 @@ async fn tilejson(
     }
     let p = params(&state, &q)?;
     let query = tile_query(&p);
-    let a = analysis(&state, p).await?;
+    let a = analysis(&state, p).await?.analysis;
     let base = super::edge::links::base_url(state.config.public_url.as_deref(), &headers);
-    let (mut x0, mut y0, mut x1, mut y1) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
-    for c in a.grid.cells() {
-        x0 = x0.min(c.centre.lon());
-        x1 = x1.max(c.centre.lon());
-        y0 = y0.min(c.centre.lat());
-        y1 = y1.max(c.centre.lat());
-    }
     let fields = |f: &[(&str, &str)]| -> serde_json::Map<String, serde_json::Value> {
         f.iter().map(|(k, d)| ((*k).to_owned(), json!(d))).collect()
     };
@@ -250,7 +292,7 @@ async fn tilejson(
         "tiles": [format!("{base}/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?{query}")],
         "minzoom": min,
         "maxzoom": max,
-        "bounds": if a.grid.cells().is_empty() { json!(null) } else { json!([x0, y0, x1, y1]) },
+        "bounds": a.base.bounds,
         "vector_layers": [
             {"id": "coverage_cells", "description": "grid cells", "minzoom": min, "maxzoom": max,
              "fields": fields(coverage::tiles::CELL_FIELDS)},
@@ -300,12 +342,19 @@ async fn tile(
         .and_then(|y| y.parse::<u32>().ok())
         .ok_or_else(|| ApiError::bad_parameter("y", format!("{file:?}: expected {{y}}.mvt")))?;
     let coord = crate::tiles::TileCoord::new(z, x, y, coverage::tiles::ZOOMS)?;
-    let a = analysis(&state, params(&state, &q)?).await?;
+    let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     let index = state.index.current();
-    let bytes = tokio::task::spawn_blocking(move || coverage::tiles::render(&a, &index, coord))
-        .await
-        .map_err(|e| ApiError::Internal(format!("coverage tile task: {e}")))?;
-    Ok(match bytes {
+    let key = format!("{key}|{z}/{x}/{y}");
+    let tile = state.heavy.run(
+        Kind::Tiles,
+        &key,
+        || None,
+        move |_| {
+            let tile = coverage::tiles::render(&a, &index, coord);
+            Ok::<_, crate::heavy::Cancelled>(tile.map(Bytes::from))
+        },
+    );
+    Ok(match tile.await? {
         None => axum::http::StatusCode::NO_CONTENT.into_response(),
         Some(b) => (
             [

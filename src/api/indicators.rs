@@ -1,6 +1,12 @@
 //! `/api/v1/indicators`: the Plan's indicators now, per area, as JSON, CSV or GeoJSON
 //! (`period=YYYY`: from the figures institutions reported for that year, which needs the
 //! database); `/api/v1/indicators/snapshots`: their values over time (needs the database).
+//!
+//! The indicators count every institution, so they are computed under an `indicators`
+//! permit, once for identical requests in flight, and kept per data version; files are
+//! written under an `export` one.
+
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -12,9 +18,10 @@ use serde_json::json;
 use super::AppState;
 use super::coverage::{download, geojson_response};
 use super::edge::extract::Query;
+use super::edge::heavy::render;
 use super::edge::params::vocabulary;
 use crate::error::ApiError;
-use crate::index::ServingIndex;
+use crate::heavy::{Cancelled, Kind};
 use crate::indicators::{self, IndicatorsReport, export};
 use crate::model::report::Period;
 use crate::model::{AdminLevel, Scheme};
@@ -64,20 +71,53 @@ fn period(q: &IndicatorsQuery) -> Result<Option<Period>, ApiError> {
     )?))
 }
 
-/// The indicators of a reporting year, from the reports the database holds.
+/// The indicators of a reporting year, from the reports the database holds. Reports do
+/// not move the data version, so these are not cached; identical requests in flight
+/// still share one computation under the `indicators` limit.
 async fn of_period(
     state: &AppState,
-    index: &ServingIndex,
-    (scheme, level): (Scheme, AdminLevel),
+    scheme: Scheme,
+    level: AdminLevel,
     period: Period,
-) -> Result<IndicatorsReport, ApiError> {
+) -> Result<Arc<IndicatorsReport>, ApiError> {
     let Some(pool) = &state.db else {
         return Err(ApiError::NeedsDatabase("indicators for a reporting period"));
     };
     let reports = crate::store::pg::reports::reports_of_period(pool, period).await?;
-    Ok(indicators::compute_for_period(
-        index, scheme, level, period, &reports,
-    ))
+    let index = state.index.current();
+    let key = format!("{}|{scheme}|{level}|period={period}", index.version());
+    let compute = move |_: &_| {
+        Ok::<_, Cancelled>(Arc::new(indicators::compute_for_period(
+            &index, scheme, level, period, &reports,
+        )))
+    };
+    Ok(state
+        .heavy
+        .run(Kind::Indicators, &key, || None, compute)
+        .await?)
+}
+
+/// The indicators of the current data, broken down by `scheme`'s areas at `level`.
+pub async fn computed(
+    state: &AppState,
+    scheme: Scheme,
+    level: AdminLevel,
+) -> Result<Arc<IndicatorsReport>, ApiError> {
+    let index = state.index.current();
+    let key = format!("{}|{scheme}|{level}", index.version());
+    let cache = state.indicators.clone();
+    let compute = {
+        let (cache, key) = (cache.clone(), key.clone());
+        move |_: &_| {
+            let report = Arc::new(indicators::compute(&index, scheme, level));
+            cache.insert(key, report.clone());
+            Ok::<_, Cancelled>(report)
+        }
+    };
+    let report = state
+        .heavy
+        .run(Kind::Indicators, &key, || cache.get(&key), compute);
+    Ok(report.await?)
 }
 
 async fn now(
@@ -85,18 +125,38 @@ async fn now(
     Query(q): Query<IndicatorsQuery>,
 ) -> Result<Response, ApiError> {
     let (scheme, level) = breakdown(&q)?;
+    let f = q.f.as_deref().unwrap_or("json");
+    if !matches!(f, "json" | "csv" | "geojson") {
+        return Err(ApiError::bad_parameter(
+            "f",
+            format!("f {f:?} is not one of: json csv geojson"),
+        ));
+    }
     let period = period(&q)?;
-    let index = state.index.current();
     let report = match period {
-        None => indicators::compute(&index, scheme, level),
-        Some(p) => of_period(&state, &index, (scheme, level), p).await?,
+        None => computed(&state, scheme, level).await?,
+        Some(p) => of_period(&state, scheme, level, p).await?,
     };
-    // A period's links and files keep their period.
-    let (keep, file) = match period {
-        None => (String::new(), "indicators.csv".to_owned()),
-        Some(p) => (format!("period={p}&"), format!("indicators-{p}.csv")),
+    let index = state.index.current();
+    // A period's links and files keep their period; its files are not shared by key
+    // across report changes (the version does not move with reports).
+    let (keep, file, key) = match period {
+        None => (
+            String::new(),
+            "indicators.csv".to_owned(),
+            format!("{}|{scheme}|{level}|{f}", index.version()),
+        ),
+        Some(p) => (
+            format!("period={p}&"),
+            format!("indicators-{p}.csv"),
+            format!(
+                "{}|{scheme}|{level}|{f}|period={p}|{}",
+                index.version(),
+                report.computed_at.timestamp_nanos_opt().unwrap_or(0)
+            ),
+        ),
     };
-    Ok(match q.f.as_deref().unwrap_or("json") {
+    Ok(match f {
         "json" => {
             let mut body =
                 serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -106,13 +166,16 @@ async fn now(
             });
             Json(body).into_response()
         }
-        "csv" => download("text/csv; charset=utf-8", &file, export::csv(&report)),
-        "geojson" => geojson_response(export::geojson(&report, &index)),
-        other => {
-            return Err(ApiError::bad_parameter(
-                "f",
-                format!("f {other:?} is not one of: json csv geojson"),
-            ));
+        "csv" => {
+            let csv = render(&state, Kind::Export, key, move |_| Ok(export::csv(&report)));
+            download("text/csv; charset=utf-8", &file, csv.await?)
+        }
+        _ => {
+            let geojson = render(&state, Kind::Export, key, move |_| {
+                // A `Value` always serialises.
+                Ok(serde_json::to_vec(&export::geojson(&report, &index)).unwrap_or_default())
+            });
+            geojson_response(geojson.await?)
         }
     })
 }
@@ -123,8 +186,7 @@ async fn snapshots(State(state): State<AppState>) -> Result<Json<serde_json::Val
         return Err(ApiError::NeedsDatabase("indicator snapshots"));
     };
     let snapshots = crate::store::pg::load_snapshots(pool).await?;
-    let index = state.index.current();
-    let now = indicators::compute(&index, Scheme::Pre2025, AdminLevel::District);
-    let now = indicators::Snapshot::of(&now, now.computed_at.date_naive());
+    let now = computed(&state, Scheme::Pre2025, AdminLevel::District).await?;
+    let now = indicators::Snapshot::of(&now, chrono::Utc::now().date_naive());
     Ok(Json(json!({"snapshots": snapshots, "now": now})))
 }

@@ -1,6 +1,7 @@
 //! `/reports/periodic`: the printable periodic report (coverage map and table, the
 //! Plan's indicators with progress bars against their targets, snapshots over time).
-//! Takes the coverage query parameters and `lang=vi|en`.
+//! Takes the coverage query parameters and `lang=vi|en`. Its map draws every grid cell,
+//! so it is written under a `report` permit, once for identical requests in flight.
 
 mod html;
 mod svg;
@@ -11,10 +12,11 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::AppState;
-use super::coverage::{CoverageQuery, analysis, params};
+use super::coverage::{Answer, CoverageQuery, analysis, params};
 use super::edge::extract::Query;
+use super::edge::heavy::render;
 use crate::error::ApiError;
-use crate::indicators;
+use crate::heavy::Kind;
 use crate::model::{AdminLevel, Scheme};
 
 pub fn router() -> Router<AppState> {
@@ -24,7 +26,7 @@ pub fn router() -> Router<AppState> {
 async fn periodic(
     State(state): State<AppState>,
     Query(q): Query<CoverageQuery>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Html<axum::body::Bytes>, ApiError> {
     let lang = match q.lang.as_deref() {
         None | Some("") | Some("vi") => html::Lang::Vi,
         Some("en") => html::Lang::En,
@@ -38,20 +40,33 @@ async fn periodic(
     if q.f.is_some() {
         return Err(ApiError::bad_parameter("f", "the report is HTML only"));
     }
-    let coverage = analysis(&state, params(&state, &q)?).await?;
-    let index = state.index.current();
-    let indicators = indicators::compute(&index, Scheme::Pre2025, AdminLevel::District);
+    let Answer {
+        analysis: coverage,
+        key,
+    } = analysis(&state, params(&state, &q)?).await?;
+    let indicators =
+        super::indicators::computed(&state, Scheme::Pre2025, AdminLevel::District).await?;
     let snapshots = match &state.db {
         Some(pool) => Some(crate::store::pg::load_snapshots(pool).await?),
         None => None,
     };
-    Ok(Html(html::render(&html::ReportInput {
-        lang,
-        generated_at: chrono::Utc::now(),
-        source: state.source_name(),
-        coverage: &coverage,
-        index: &index,
-        indicators: &indicators,
-        snapshots: snapshots.as_deref(),
-    })))
+    let index = state.index.current();
+    let source = state.source_name();
+    let key = format!(
+        "{key}|{lang:?}|{}",
+        snapshots.as_ref().map_or(0, |s| s.len())
+    );
+    let page = render(&state, Kind::Report, key, move |_| {
+        Ok(html::render(&html::ReportInput {
+            lang,
+            generated_at: chrono::Utc::now(),
+            source,
+            coverage: &coverage,
+            index: &index,
+            indicators: &indicators,
+            snapshots: snapshots.as_deref(),
+        })
+        .into_bytes())
+    });
+    Ok(Html(page.await?))
 }

@@ -1,27 +1,24 @@
-//! The coverage computation: one pass over the grid's cells and one over the population
-//! layer, accumulated per area. Each step is simple enough to be checked against a
-//! brute-force computation (see the tests).
+//! The coverage answer for one radius: the radius-free part ([`CoverageBase`]: one pass
+//! over the grid's cells and one over the population layer, accumulated per area) and
+//! which of its distances are within the radius. Each step is simple enough to be
+//! checked against a brute-force computation (see the tests).
 
-use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use geo::{BoundingRect, Coord, InteriorPoint, Rect};
 use serde::Serialize;
 
+use super::base::{BaseParams, CoverageBase};
 use super::hexgrid::HexGrid;
-use super::nearest::NearestFinder;
-use super::{CoverageError, MAX_CELLS, Params, area_code_of};
+use super::{CoverageError, Params};
+use crate::heavy::Cancel;
 use crate::index::ServingIndex;
-use crate::model::{AdminArea, AdminLevel, LonLat, PopulationLayer, PositionAccuracy, Scheme};
+use crate::model::{AdminLevel, PopulationLayer, Scheme};
 
-/// Everything computed for one question: the grid with each cell's distance, and the
-/// per-area report.
+/// Everything computed for one question: the radius-free part (the grid with each
+/// cell's distance), and the per-area report for the question's radius.
 pub struct Analysis {
     pub params: Params,
-    pub grid: HexGrid,
-    /// Per grid cell: metres to the nearest matching institution (`None`: none exists).
-    pub cell_distance_m: Vec<Option<f64>>,
-    /// Per grid cell: people in it, when a population layer is loaded.
-    pub cell_population: Option<Vec<f64>>,
+    pub base: Arc<CoverageBase>,
     pub report: CoverageReport,
 }
 
@@ -103,212 +100,122 @@ pub struct WorstServed {
     pub max_distance_m: Option<f64>,
 }
 
-#[derive(Default)]
-struct Acc {
-    cells: usize,
-    within: usize,
-    sum_d: f64,
-    max_d: Option<f64>,
-    pop: f64,
-    pop_within: f64,
-}
-
-/// Answers one coverage question from the serving index (and the population layer).
+/// Answers one coverage question from the serving index (and the population layer),
+/// all at once: for tools and benches; the server shares the radius-free part between
+/// questions (see [`CoverageBase`]).
 pub fn analyse(
     index: &ServingIndex,
     population: &PopulationLayer,
     params: &Params,
 ) -> Result<Analysis, CoverageError> {
-    let institutions = index.institutions();
-    let matching: Vec<usize> = (0..institutions.len())
-        .filter(|&n| params.filter.offers(&institutions[n]))
-        .collect();
-    let finder = NearestFinder::new(matching.iter().map(|&n| institutions[n].location).collect());
-    let nearest_id = |p: LonLat| {
-        finder
-            .nearest(p)
-            .map(|n| (n.distance_m, institutions[matching[n.index]].id.to_string()))
-    };
+    let base = CoverageBase::compute(
+        index,
+        population,
+        &BaseParams::of(index, params),
+        &Cancel::never(),
+    )?;
+    Ok(Analysis::derive(Arc::new(base), params))
+}
 
-    let in_target = |a: &AdminArea| a.scheme == params.scheme && a.level == params.area_level;
-    let targets: Vec<&AdminArea> = index.areas().iter().filter(|a| in_target(a)).collect();
-    let target_pos: HashMap<(Scheme, &str), usize> = targets
-        .iter()
-        .enumerate()
-        .map(|(n, a)| (a.key(), n))
-        .collect();
-    let areas_of = |p: LonLat| -> Vec<usize> {
-        index
-            .areas_containing(p)
-            .into_iter()
-            .filter_map(|a| target_pos.get(&a.key()).copied())
-            .collect()
-    };
-
-    // The grid covers the province (the scheme's province-level shapes), else whatever
-    // shapes the scheme has, else the institutions' surroundings.
-    let shaped = |level: Option<AdminLevel>| -> Vec<&AdminArea> {
-        index
-            .areas()
-            .iter()
-            .filter(|a| {
-                a.scheme == params.scheme
-                    && a.geometry.is_some()
-                    && level.is_none_or(|l| a.level == l)
-            })
-            .collect()
-    };
-    let mut extent = shaped(Some(AdminLevel::Province));
-    if extent.is_empty() {
-        extent = shaped(None);
-    }
-    let extent_keys: HashSet<(Scheme, &str)> = extent.iter().map(|a| a.key()).collect();
-    let grid = match bounds_of(&extent) {
-        Some(bounds) => HexGrid::covering(bounds, params.cell_m, MAX_CELLS, |p| {
-            index
-                .areas_containing(p)
-                .iter()
-                .any(|a| extent_keys.contains(&a.key()))
-        })?,
-        None => {
-            let pad_deg = params.radius_m / 111_000.0;
-            let b = institutions_bounds(index, pad_deg);
-            HexGrid::covering(b, params.cell_m, MAX_CELLS, |_| true)?
-        }
-    };
-
-    let mut acc: Vec<Acc> = (0..targets.len()).map(|_| Acc::default()).collect();
-    let mut cell_distance_m = Vec::with_capacity(grid.cells().len());
-    let mut cells_within = 0;
-    for cell in grid.cells() {
-        let d = finder.nearest(cell.centre).map(|n| n.distance_m);
-        let within = d.is_some_and(|d| d <= params.radius_m);
-        cells_within += usize::from(within);
-        for n in areas_of(cell.centre) {
-            let a = &mut acc[n];
-            a.cells += 1;
-            a.within += usize::from(within);
-            if let Some(d) = d {
-                a.sum_d += d;
-                a.max_d = Some(a.max_d.map_or(d, |m: f64| m.max(d)));
-            }
-        }
-        cell_distance_m.push(d);
-    }
-
-    let mut pop_total = 0.0;
-    let mut pop_within = 0.0;
-    let cell_population = population.is_loaded().then(|| {
-        let mut per_cell = vec![0.0; grid.cells().len()];
-        for p in &population.cells {
-            let within = finder.any_within(p.location, params.radius_m);
-            pop_total += p.population;
-            if within {
-                pop_within += p.population;
-            }
-            for n in areas_of(p.location) {
-                acc[n].pop += p.population;
-                if within {
-                    acc[n].pop_within += p.population;
+impl Analysis {
+    /// The answer for `params`' radius from the radius-free part: one pass over the
+    /// cells and one over the population points, no distance computed.
+    pub fn derive(base: Arc<CoverageBase>, params: &Params) -> Analysis {
+        let radius = params.radius_m;
+        let within = |d: Option<f64>| d.is_some_and(|d| d <= radius);
+        let mut cells_within_area = vec![0usize; base.areas.len()];
+        let mut cells_within = 0;
+        for (n, &d) in base.cell_distance_m.iter().enumerate() {
+            if within(d) {
+                cells_within += 1;
+                for a in base.cell_areas.of(n) {
+                    cells_within_area[a] += 1;
                 }
             }
-            if let Some(c) = grid.cell_of(p.location) {
-                per_cell[c] += p.population;
+        }
+        let mut people_within_area = vec![0.0; base.areas.len()];
+        let mut people_within = 0.0;
+        for (n, p) in base.people.iter().enumerate() {
+            if within(p.distance_m) {
+                people_within += p.population;
+                for a in base.people_areas.of(n) {
+                    people_within_area[a] += p.population;
+                }
             }
         }
-        per_cell
-    });
-
-    let mut counts = vec![(0usize, 0usize, 0usize); targets.len()];
-    for i in institutions {
-        let Some(code) = area_code_of(i, params.scheme, params.area_level) else {
-            continue;
+        let loaded = base.population.loaded;
+        let areas: Vec<AreaCoverage> = base
+            .areas
+            .iter()
+            .zip(cells_within_area)
+            .zip(people_within_area)
+            .map(|((a, cells), people)| {
+                let sampled = a.has_geometry && a.sample_cells > 0;
+                let counted = loaded && a.has_geometry;
+                AreaCoverage {
+                    share_area_within_radius: sampled.then(|| cells as f64 / a.sample_cells as f64),
+                    population_within_radius: counted.then_some(people),
+                    share_population_within_radius: a
+                        .population
+                        .filter(|&p| counted && p > 0.0)
+                        .map(|p| people / p),
+                    ..a.clone()
+                }
+            })
+            .collect();
+        let cells = base.grid.cells().len();
+        let total = base.population.total;
+        let report = CoverageReport {
+            data_version: base.data_version.clone(),
+            radius_km: params.radius_m / 1000.0,
+            cell_km: params.cell_m / 1000.0,
+            scheme: params.scheme,
+            area_level: params.area_level,
+            occupation: params.filter.occupation.as_ref().map(|c| c.to_string()),
+            level: params.filter.level.map(|l| l.as_str().to_owned()),
+            matching_institutions: base.matching_institutions,
+            matching_programmes: base.matching_programmes,
+            grid: GridSummary {
+                cells,
+                cells_within_radius: cells_within,
+                share_within_radius: (cells > 0).then(|| cells_within as f64 / cells as f64),
+            },
+            population: PopulationSummary {
+                within_radius: loaded.then_some(people_within),
+                share_within_radius: total
+                    .filter(|&t| loaded && t > 0.0)
+                    .map(|t| people_within / t),
+                ..base.population.clone()
+            },
+            worst_served: worst_served(&areas),
+            caveats: base.caveats.clone(),
+            areas,
         };
-        if let Some(&n) = target_pos.get(&(params.scheme, code)) {
-            counts[n].2 += 1;
-            if params.filter.offers(i) {
-                counts[n].0 += 1;
-                counts[n].1 += params.filter.matching_programmes(i);
-            }
+        Analysis {
+            params: params.clone(),
+            base,
+            report,
         }
     }
 
-    let loaded = population.is_loaded();
-    let areas: Vec<AreaCoverage> = targets
-        .iter()
-        .zip(acc)
-        .zip(counts)
-        .map(|((a, acc), (inst, progs, all))| {
-            let centre = a
-                .geometry
-                .as_ref()
-                .and_then(|g| g.interior_point())
-                .and_then(|p| LonLat::new(p.x(), p.y()).ok())
-                .and_then(nearest_id);
-            let has_geometry = a.geometry.is_some();
-            let sampled = has_geometry && acc.cells > 0;
-            AreaCoverage {
-                scheme: a.scheme,
-                code: a.code.clone(),
-                name: a.name.clone(),
-                level: a.level,
-                has_geometry,
-                geometry_source: a.geometry_source.clone(),
-                institutions: inst,
-                programmes: progs,
-                institutions_all: all,
-                distance_from_centre_m: centre.as_ref().map(|c| c.0),
-                nearest_institution: centre.map(|c| c.1),
-                max_distance_m: acc.max_d.filter(|_| sampled),
-                mean_distance_m: (sampled && acc.max_d.is_some())
-                    .then(|| acc.sum_d / acc.cells as f64),
-                sample_cells: acc.cells,
-                share_area_within_radius: sampled.then(|| acc.within as f64 / acc.cells as f64),
-                population: (loaded && has_geometry).then_some(acc.pop),
-                population_within_radius: (loaded && has_geometry).then_some(acc.pop_within),
-                share_population_within_radius: (loaded && has_geometry && acc.pop > 0.0)
-                    .then(|| acc.pop_within / acc.pop),
-            }
-        })
-        .collect();
+    pub fn grid(&self) -> &HexGrid {
+        &self.base.grid
+    }
 
-    let report = CoverageReport {
-        data_version: index.version().to_owned(),
-        radius_km: params.radius_m / 1000.0,
-        cell_km: params.cell_m / 1000.0,
-        scheme: params.scheme,
-        area_level: params.area_level,
-        occupation: params.filter.occupation.as_ref().map(|c| c.to_string()),
-        level: params.filter.level.map(|l| l.as_str().to_owned()),
-        matching_institutions: matching.len(),
-        matching_programmes: matching
-            .iter()
-            .map(|&n| params.filter.matching_programmes(&institutions[n]))
-            .sum(),
-        grid: GridSummary {
-            cells: grid.cells().len(),
-            cells_within_radius: cells_within,
-            share_within_radius: (!grid.cells().is_empty())
-                .then(|| cells_within as f64 / grid.cells().len() as f64),
-        },
-        population: PopulationSummary {
-            loaded,
-            sources: population.sources(),
-            total: loaded.then_some(pop_total),
-            within_radius: loaded.then_some(pop_within),
-            share_within_radius: (loaded && pop_total > 0.0).then(|| pop_within / pop_total),
-        },
-        worst_served: worst_served(&areas),
-        caveats: caveats(index, population, &areas, &extent, &matching),
-        areas,
-    };
-    Ok(Analysis {
-        params: params.clone(),
-        grid,
-        cell_distance_m,
-        cell_population,
-        report,
-    })
+    /// Per grid cell: metres to the nearest matching institution (`None`: none exists).
+    pub fn cell_distance_m(&self) -> &[Option<f64>] {
+        &self.base.cell_distance_m
+    }
+
+    /// Per grid cell: people in it, when a population layer is loaded.
+    pub fn cell_population(&self) -> Option<&[f64]> {
+        self.base.cell_population.as_deref()
+    }
+
+    /// Whether cell `n` is within the radius of a matching institution.
+    pub fn within_radius(&self, n: usize) -> bool {
+        self.base.cell_distance_m[n].is_some_and(|d| d <= self.params.radius_m)
+    }
 }
 
 /// Areas with a sampled geometry, least covered first: by the share of people within
@@ -347,125 +254,6 @@ pub fn worst_served(areas: &[AreaCoverage]) -> Vec<WorstServed> {
             .then_with(|| a.code.cmp(&b.code))
     });
     out
-}
-
-fn caveats(
-    index: &ServingIndex,
-    population: &PopulationLayer,
-    areas: &[AreaCoverage],
-    extent: &[&AdminArea],
-    matching: &[usize],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let without = areas.iter().filter(|a| !a.has_geometry).count();
-    if without > 0 {
-        out.push(format!(
-            "{without} of {} areas have no geometry: only institution and programme counts are given for them (\"no geometry\"), no distances or shares",
-            areas.len()
-        ));
-    }
-    let mut sources: Vec<&str> = areas
-        .iter()
-        .filter(|a| a.has_geometry)
-        .filter_map(|a| a.geometry_source.as_deref())
-        .chain(extent.iter().filter_map(|a| a.geometry_source.as_deref()))
-        .filter(|s| s.to_lowercase().contains("schematic"))
-        .collect();
-    sources.sort();
-    sources.dedup();
-    for s in sources {
-        out.push(format!(
-            "Area shapes are schematic, not official boundaries: shares and distances are approximate ({s})"
-        ));
-    }
-    if population.is_loaded() {
-        for s in population.sources() {
-            out.push(format!("Population figures: {s}"));
-        }
-    } else {
-        out.push(
-            "No population layer is loaded: coverage is by area only (share of the area within the radius, not of people)".into(),
-        );
-    }
-    let institutions = index.institutions();
-    let rough = matching
-        .iter()
-        .filter(|&&n| {
-            matches!(
-                institutions[n].position_accuracy,
-                PositionAccuracy::Town | PositionAccuracy::Approximate
-            )
-        })
-        .count();
-    if rough > 0 {
-        out.push(format!(
-            "{rough} of {} matching institutions have positions known only to the town or approximately",
-            matching.len()
-        ));
-    }
-    let synthetic = matching
-        .iter()
-        .filter(|&&n| institutions[n].source.to_lowercase().contains("synthetic"))
-        .count();
-    if synthetic > 0 {
-        out.push(format!(
-            "{synthetic} matching institutions are synthetic test data"
-        ));
-    }
-    out.push("Distances are straight-line geodesic distances (WGS84), not travel distances".into());
-    out
-}
-
-fn bounds_of(areas: &[&AdminArea]) -> Option<Rect<f64>> {
-    areas
-        .iter()
-        .filter_map(|a| a.geometry.as_ref()?.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
-}
-
-fn institutions_bounds(index: &ServingIndex, pad_deg: f64) -> Rect<f64> {
-    let mut r: Option<Rect<f64>> = None;
-    for i in index.institutions() {
-        let c = Coord {
-            x: i.location.lon(),
-            y: i.location.lat(),
-        };
-        r = Some(match r {
-            None => Rect::new(c, c),
-            Some(r) => Rect::new(
-                Coord {
-                    x: r.min().x.min(c.x),
-                    y: r.min().y.min(c.y),
-                },
-                Coord {
-                    x: r.max().x.max(c.x),
-                    y: r.max().y.max(c.y),
-                },
-            ),
-        });
-    }
-    let r = r.unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 }));
-    Rect::new(
-        Coord {
-            x: (r.min().x - pad_deg).max(-180.0),
-            y: (r.min().y - pad_deg).max(-90.0),
-        },
-        Coord {
-            x: (r.max().x + pad_deg).min(180.0),
-            y: (r.max().y + pad_deg).min(90.0),
-        },
-    )
 }
 
 #[cfg(test)]

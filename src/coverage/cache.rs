@@ -1,56 +1,43 @@
-//! Computed analyses, kept per data version, population version and parameters: the grid
-//! for a province takes milliseconds, for a country seconds, and officials ask the same
-//! question repeatedly (the map, the table, the export, the report).
+//! The radius-free parts of coverage questions, kept per data version, population
+//! version and parameters: the grid for a province takes milliseconds, for a country
+//! seconds, and officials ask the same question repeatedly (the map, the table, the
+//! export, the report, other radii). Bounded by an estimate of the bytes each part
+//! holds (a 250,000-cell grid is tens of megabytes), not by a count.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use super::Analysis;
+use super::CoverageBase;
 
+#[derive(Clone)]
 pub struct CoverageCache {
-    capacity: usize,
-    entries: Mutex<VecDeque<(String, Arc<Analysis>)>>,
+    entries: moka::sync::Cache<String, Arc<CoverageBase>>,
 }
 
 impl CoverageCache {
-    pub fn new(capacity: usize) -> Self {
+    /// A cache holding about `budget_bytes` at most.
+    pub fn new(budget_bytes: u64) -> Self {
         Self {
-            capacity,
-            entries: Mutex::new(VecDeque::new()),
+            entries: moka::sync::Cache::builder()
+                // Weighed in KiB, so a part of up to 4 TiB fits moka's u32 weights.
+                .max_capacity(budget_bytes / 1024)
+                .weigher(|_, base: &Arc<CoverageBase>| {
+                    u32::try_from(base.approx_bytes().div_ceil(1024)).unwrap_or(u32::MAX)
+                })
+                .build(),
         }
     }
 
-    /// The cached analysis for `key`, or computes it (outside the lock: two requests for
-    /// the same new key may both compute; the result is the same).
-    pub fn get_or_compute<E>(
-        &self,
-        key: &str,
-        compute: impl FnOnce() -> Result<Analysis, E>,
-    ) -> Result<Arc<Analysis>, E> {
-        if let Some(hit) = self.get(key) {
-            return Ok(hit);
-        }
-        let fresh = Arc::new(compute()?);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|(k, _)| k != key);
-            entries.push_front((key.to_owned(), fresh.clone()));
-            entries.truncate(self.capacity);
-        }
-        Ok(fresh)
+    pub fn get(&self, key: &str) -> Option<Arc<CoverageBase>> {
+        self.entries.get(key)
     }
 
-    fn get(&self, key: &str) -> Option<Arc<Analysis>> {
-        let mut entries = self.entries.lock().ok()?;
-        let pos = entries.iter().position(|(k, _)| k == key)?;
-        let hit = entries.remove(pos)?;
-        let a = hit.1.clone();
-        entries.push_front(hit);
-        Some(a)
+    pub fn insert(&self, key: String, base: Arc<CoverageBase>) {
+        self.entries.insert(key, base);
     }
-}
 
-impl Default for CoverageCache {
-    fn default() -> Self {
-        Self::new(16)
+    /// The bytes held now, as estimated (after pending evictions are applied).
+    pub fn weighted_bytes(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.weighted_size() * 1024
     }
 }

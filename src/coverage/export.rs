@@ -1,9 +1,14 @@
 //! Coverage results as files: CSV (one row per area or cell) and GeoJSON (RFC 7946,
-//! with the question and its caveats as foreign members so the file explains itself).
+//! with the question and its caveats as foreign members so the file explains itself),
+//! written straight to bytes.
 
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
+use super::hexgrid::HexCell;
 use super::{Analysis, AreaCoverage};
+use crate::heavy::{Cancel, Cancelled};
 use crate::index::ServingIndex;
 
 pub const AREA_COLUMNS: &[&str] = &[
@@ -90,26 +95,80 @@ fn about(analysis: &Analysis) -> Value {
     })
 }
 
+/// Features written one at a time, so a large collection never exists as a JSON tree
+/// (a 250,000-cell grid as `serde_json::Value`s is hundreds of megabytes); stops with an
+/// error when `cancel` is set.
+struct Features<'a, F> {
+    items: F,
+    cancel: &'a Cancel,
+}
+
+impl<F, I> Serialize for Features<'_, F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for (n, item) in (self.items)().enumerate() {
+            if self.cancel.check_every(n).is_err() {
+                return Err(serde::ser::Error::custom(Cancelled));
+            }
+            seq.serialize_element(&item)?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Collection<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coverage: Value,
+    features: T,
+}
+
+/// A FeatureCollection with the question as a foreign member, as bytes.
+fn collection<F, I>(analysis: &Analysis, items: F, cancel: &Cancel) -> Result<Vec<u8>, Cancelled>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    let mut out = Vec::new();
+    let body = Collection {
+        kind: "FeatureCollection",
+        coverage: about(analysis),
+        features: Features { items, cancel },
+    };
+    match serde_json::to_writer(&mut out, &body) {
+        Ok(()) => Ok(out),
+        // Writing to memory fails only when the features stopped on `cancel`.
+        Err(_) => Err(Cancelled),
+    }
+}
+
 /// One feature per area; areas without geometry have `"geometry": null`.
-pub fn areas_geojson(analysis: &Analysis, index: &ServingIndex) -> Value {
-    let features: Vec<Value> = analysis
-        .report
-        .areas
-        .iter()
-        .map(|a| {
-            let geometry = index
-                .area(a.scheme, &a.code)
-                .and_then(|x| x.geometry_geojson())
-                .unwrap_or(Value::Null);
-            json!({
-                "type": "Feature",
-                "id": format!("{}-{}", a.scheme, a.code),
-                "geometry": geometry,
-                "properties": Value::Object(area_props(a)),
-            })
+pub fn areas_geojson(analysis: &Analysis, index: &ServingIndex) -> Result<Vec<u8>, Cancelled> {
+    let feature = |a: &AreaCoverage| {
+        let geometry = index
+            .area(a.scheme, &a.code)
+            .and_then(|x| x.geometry_geojson())
+            .unwrap_or(Value::Null);
+        json!({
+            "type": "Feature",
+            "id": format!("{}-{}", a.scheme, a.code),
+            "geometry": geometry,
+            "properties": Value::Object(area_props(a)),
         })
-        .collect();
-    json!({"type": "FeatureCollection", "coverage": about(analysis), "features": features})
+    };
+    let never = Cancel::never();
+    collection(
+        analysis,
+        || analysis.report.areas.iter().map(feature),
+        &never,
+    )
 }
 
 fn round6(v: f64) -> f64 {
@@ -120,62 +179,80 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+#[derive(Serialize)]
+struct CellFeature {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    geometry: CellPolygon,
+    properties: CellProperties,
+}
+
+#[derive(Serialize)]
+struct CellPolygon {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: [Vec<[f64; 2]>; 1],
+}
+
+#[derive(Serialize)]
+struct CellProperties {
+    q: i32,
+    r: i32,
+    distance_m: Option<f64>,
+    within_radius: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    population: Option<f64>,
+}
+
 /// One hexagon per cell, with its distance (metres, to 0.1) and, when known, population.
-pub fn grid_geojson(analysis: &Analysis) -> Value {
-    let radius = analysis.params.radius_m;
-    let features: Vec<Value> = analysis
-        .grid
-        .cells()
-        .iter()
-        .enumerate()
-        .map(|(n, c)| {
-            let ring: Vec<[f64; 2]> = analysis
-                .grid
+pub fn grid_geojson(analysis: &Analysis, cancel: &Cancel) -> Result<Vec<u8>, Cancelled> {
+    let grid = analysis.grid();
+    let feature = |(n, c): (usize, &HexCell)| CellFeature {
+        kind: "Feature",
+        id: format!("{}:{}", c.q, c.r),
+        geometry: CellPolygon {
+            kind: "Polygon",
+            coordinates: [grid
                 .ring(c)
                 .into_iter()
                 .map(|[x, y]| [round6(x), round6(y)])
-                .collect();
-            let d = analysis.cell_distance_m[n];
-            let mut props = json!({
-                "q": c.q,
-                "r": c.r,
-                "distance_m": d.map(round1),
-                "within_radius": d.is_some_and(|d| d <= radius),
-            });
-            if let Some(p) = &analysis.cell_population {
-                props["population"] = json!(p[n]);
-            }
-            json!({
-                "type": "Feature",
-                "id": format!("{}:{}", c.q, c.r),
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": props,
-            })
-        })
-        .collect();
-    json!({"type": "FeatureCollection", "coverage": about(analysis), "features": features})
+                .collect()],
+        },
+        properties: CellProperties {
+            q: c.q,
+            r: c.r,
+            distance_m: analysis.cell_distance_m()[n].map(round1),
+            within_radius: analysis.within_radius(n),
+            population: analysis.cell_population().map(|p| p[n]),
+        },
+    };
+    collection(
+        analysis,
+        || grid.cells().iter().enumerate().map(feature),
+        cancel,
+    )
 }
 
 /// One row per cell: its centre, distance and population.
-pub fn grid_csv(analysis: &Analysis) -> Vec<u8> {
-    let radius = analysis.params.radius_m;
-    csv_bytes(
-        CELL_COLUMNS,
-        analysis.grid.cells().iter().enumerate().map(|(n, c)| {
-            let d = analysis.cell_distance_m[n];
-            vec![
-                c.q.to_string(),
-                c.r.to_string(),
-                round6(c.centre.lon()).to_string(),
-                round6(c.centre.lat()).to_string(),
-                d.map(|d| round1(d).to_string()).unwrap_or_default(),
-                d.is_some_and(|d| d <= radius).to_string(),
-                analysis
-                    .cell_population
-                    .as_ref()
-                    .map(|p| p[n].to_string())
-                    .unwrap_or_default(),
-            ]
-        }),
-    )
+pub fn grid_csv(analysis: &Analysis, cancel: &Cancel) -> Result<Vec<u8>, Cancelled> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(CELL_COLUMNS);
+    for (n, c) in analysis.grid().cells().iter().enumerate() {
+        cancel.check_every(n)?;
+        let d = analysis.cell_distance_m()[n];
+        let _ = w.write_record([
+            c.q.to_string(),
+            c.r.to_string(),
+            round6(c.centre.lon()).to_string(),
+            round6(c.centre.lat()).to_string(),
+            d.map(|d| round1(d).to_string()).unwrap_or_default(),
+            analysis.within_radius(n).to_string(),
+            analysis
+                .cell_population()
+                .map(|p| p[n].to_string())
+                .unwrap_or_default(),
+        ]);
+    }
+    Ok(w.into_inner().unwrap_or_default())
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use geo::Rect;
 
+use crate::heavy::{Cancel, Cancelled};
 use crate::model::LonLat;
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -24,6 +25,8 @@ pub enum GridError {
         estimate: u64,
         max: usize,
     },
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
 }
 
 #[derive(Debug, Clone)]
@@ -42,16 +45,21 @@ pub struct HexGrid {
     size: f64,
     cells: Vec<HexCell>,
     by_axial: HashMap<(i32, i32), u32>,
+    /// The axial ranges the kept cells span (empty ranges when there are none).
+    q_range: (i32, i32),
+    r_range: (i32, i32),
 }
 
 impl HexGrid {
     /// The cells of spacing `cell_m` (centre to neighbouring centre) whose centre lies in
     /// `bounds` and satisfies `keep`, in row order (south to north, west to east).
+    /// Checks `cancel` once a row.
     pub fn covering(
         bounds: Rect<f64>,
         cell_m: f64,
         max_cells: usize,
         keep: impl Fn(LonLat) -> bool,
+        cancel: &Cancel,
     ) -> Result<Self, GridError> {
         let c = bounds.center();
         let mut g = HexGrid {
@@ -60,6 +68,8 @@ impl HexGrid {
             size: cell_m / SQRT3,
             cells: Vec::new(),
             by_axial: HashMap::new(),
+            q_range: (0, -1),
+            r_range: (0, -1),
         };
         let (x0, y0) = g.project(bounds.min().x, bounds.min().y);
         let (x1, y1) = g.project(bounds.max().x, bounds.max().y);
@@ -77,6 +87,7 @@ impl HexGrid {
             });
         }
         for r in r_min..=r_max {
+            cancel.check()?;
             let q_min = (x0 / col_w - r as f64 / 2.0).floor() as i64 - 1;
             for q in q_min..q_min + cols {
                 let (x, y) = g.axial_to_xy(q as f64, r as f64);
@@ -109,7 +120,51 @@ impl HexGrid {
                 }
             }
         }
+        let span = |v: &mut dyn Iterator<Item = i32>| {
+            v.fold(None, |acc: Option<(i32, i32)>, x| {
+                Some(acc.map_or((x, x), |(a, b)| (a.min(x), b.max(x))))
+            })
+            .unwrap_or((0, -1))
+        };
+        g.q_range = span(&mut g.cells.iter().map(|c| c.q));
+        g.r_range = span(&mut g.cells.iter().map(|c| c.r));
         Ok(g)
+    }
+
+    /// The positions of the cells whose centre may lie in the box (a superset: cells
+    /// reaching into it from outside are included, so callers still test outlines).
+    /// Looks cells up by their axial coordinates when the box is small beside the grid.
+    pub fn cells_near(&self, west: f64, south: f64, east: f64, north: f64) -> Vec<usize> {
+        let (x0, y0) = self.project(west, south);
+        let (x1, y1) = self.project(east, north);
+        let row_h = 1.5 * self.size;
+        let col_w = SQRT3 * self.size;
+        let clamp = |v: f64, (lo, hi): (i32, i32)| (v.max(lo as f64).min(hi as f64)) as i64;
+        let r0 = clamp((y0 / row_h).floor() - 1.0, self.r_range);
+        let r1 = clamp((y1 / row_h).ceil() + 1.0, self.r_range);
+        let cols = ((x1 - x0) / col_w).ceil() + 4.0;
+        let q_span = f64::from(self.q_range.1 - self.q_range.0 + 1);
+        let candidates = (r1 - r0 + 1).max(0) as f64 * cols.min(q_span);
+        if candidates >= self.cells.len() as f64 {
+            return (0..self.cells.len()).collect();
+        }
+        let mut out = Vec::new();
+        for r in r0..=r1 {
+            let q0 = clamp((x0 / col_w - r as f64 / 2.0).floor() - 1.0, self.q_range);
+            let q1 = clamp((x1 / col_w - r as f64 / 2.0).ceil() + 1.0, self.q_range);
+            for q in q0..=q1 {
+                if let Some(&n) = self.by_axial.get(&(q as i32, r as i32)) {
+                    out.push(n as usize);
+                }
+            }
+        }
+        out
+    }
+
+    /// Roughly the bytes this grid holds, for weighing it in a cache.
+    pub fn approx_bytes(&self) -> usize {
+        // A cell, and its entry in the axial map (key, value, control byte, slack).
+        self.cells.capacity() * std::mem::size_of::<HexCell>() + self.by_axial.capacity() * 20
     }
 
     pub fn cells(&self) -> &[HexCell] {
@@ -187,7 +242,8 @@ mod tests {
 
     #[test]
     fn every_point_falls_in_the_hexagon_whose_outline_contains_it() {
-        let g = HexGrid::covering(province_box(), 3_000.0, 10_000, |_| true).unwrap();
+        let g =
+            HexGrid::covering(province_box(), 3_000.0, 10_000, |_| true, &Cancel::never()).unwrap();
         assert!(g.cells().len() > 100);
         for (i, lon) in (0..40).map(|i| (i, 105.95 + 0.6 * i as f64 / 40.0)) {
             let lat = 9.55 + 0.5 * ((i * 7) % 40) as f64 / 40.0;
@@ -206,7 +262,8 @@ mod tests {
 
     #[test]
     fn neighbouring_centres_are_one_cell_width_apart() {
-        let g = HexGrid::covering(province_box(), 2_000.0, 10_000, |_| true).unwrap();
+        let g =
+            HexGrid::covering(province_box(), 2_000.0, 10_000, |_| true, &Cancel::never()).unwrap();
         let a = &g.cells()[g.cells().len() / 2];
         let b = g
             .cells()
@@ -218,8 +275,31 @@ mod tests {
     }
 
     #[test]
+    fn the_cells_near_a_box_include_every_cell_whose_centre_is_in_it() {
+        let g = HexGrid::covering(province_box(), 1_000.0, 100_000, |_| true, &Cancel::never())
+            .unwrap();
+        for [w, s, e, n] in [
+            [106.20, 9.80, 106.23, 9.83],
+            [105.00, 9.00, 105.95, 9.60],
+            [100.0, 0.0, 110.0, 20.0],
+            [107.0, 11.0, 108.0, 12.0],
+        ] {
+            let near = g.cells_near(w, s, e, n);
+            let inside: Vec<usize> = (0..g.cells().len())
+                .filter(|&i| {
+                    let c = g.cells()[i].centre;
+                    (w..=e).contains(&c.lon()) && (s..=n).contains(&c.lat())
+                })
+                .collect();
+            assert!(inside.iter().all(|i| near.contains(i)), "{w} {s} {e} {n}");
+            assert!(near.len() <= inside.len() + 8 * (inside.len() as f64).sqrt() as usize + 64);
+        }
+    }
+
+    #[test]
     fn refuses_a_grid_with_too_many_cells() {
-        let err = HexGrid::covering(province_box(), 100.0, 1_000, |_| true).unwrap_err();
+        let err = HexGrid::covering(province_box(), 100.0, 1_000, |_| true, &Cancel::never())
+            .unwrap_err();
         assert!(matches!(err, GridError::TooManyCells { .. }));
     }
 }

@@ -4,17 +4,23 @@
 //! - [`nearest`]: the nearest matching institution to any point, by exact geodesic
 //!   distance (equal to a brute-force minimum).
 //! - [`hexgrid`]: a hexagonal grid over the province (or country).
+//! - [`base`]: the expensive, radius-free part of a question (the grid, each cell's
+//!   distance, which areas cells and people lie in), shared by questions that differ
+//!   only by their radius.
 //! - [`analysis`]: per-area figures (counts by administrative code; distances and shares
 //!   sampled on the grid's cell centres inside each area's geometry; population shares
 //!   when a population layer is loaded) and the worst-served areas.
-//! - [`cache`]: results kept per data version, population version and parameters.
+//! - [`cache`]: radius-free parts kept per data version, population version and
+//!   parameters, within a memory budget.
 //! - [`export`]: CSV and GeoJSON of the results.
 //! - [`state`]: the population layer in use and the cache, shared by requests.
 //! - [`tiles`]: the `coverage` vector tileset.
 //!
-//! Everything here reads the serving index and knows nothing about HTTP.
+//! Everything here reads the serving index and knows nothing about HTTP; the long loops
+//! poll a [`Cancel`](crate::heavy::Cancel) token and stop early when told to.
 
 pub mod analysis;
+pub mod base;
 pub mod cache;
 pub mod export;
 pub mod hexgrid;
@@ -25,9 +31,11 @@ pub mod tiles;
 use std::ops::RangeInclusive;
 
 pub use analysis::{Analysis, AreaCoverage, CoverageReport, WorstServed, analyse};
+pub use base::{BaseParams, CoverageBase};
 pub use cache::CoverageCache;
 pub use state::CoverageState;
 
+use crate::heavy::Cancelled;
 use crate::model::{AdminLevel, Institution, Level, OccupationCode, Programme, Scheme};
 
 /// Radii an official may ask about, in kilometres.
@@ -54,7 +62,9 @@ pub enum CoverageError {
     #[error("the {scheme} scheme has no {level} areas")]
     AreaLevel { scheme: Scheme, level: AdminLevel },
     #[error(transparent)]
-    Grid(#[from] hexgrid::GridError),
+    Grid(hexgrid::GridError),
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
 }
 
 impl CoverageError {
@@ -67,6 +77,7 @@ impl CoverageError {
             CoverageError::Radius(_) => "radius_km",
             CoverageError::Cell(_) | CoverageError::Grid(_) => "cell_km",
             CoverageError::AreaLevel { .. } => "area_level",
+            CoverageError::Cancelled(_) => "",
         }
     }
 }
@@ -102,7 +113,9 @@ impl Filter {
     }
 }
 
-/// A validated coverage question.
+/// A validated coverage question, its numbers normalised: the radius to 0.1 km and the
+/// cell width to two significant figures, so that near-identical questions are one
+/// question (and one computation); the report echoes the normalised values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     pub filter: Filter,
@@ -113,7 +126,7 @@ pub struct Params {
 }
 
 impl Params {
-    /// Checks everything against the catalogue and the allowed ranges.
+    /// Checks everything against the catalogue and the allowed ranges, then normalises.
     pub fn new(
         index: &crate::index::ServingIndex,
         filter: Filter,
@@ -155,8 +168,8 @@ impl Params {
         }
         Ok(Self {
             filter,
-            radius_m: radius_km * 1000.0,
-            cell_m: cell_km * 1000.0,
+            radius_m: round_to_decimals(radius_km, 1) * 1000.0,
+            cell_m: round_to_significant(cell_km, 2) * 1000.0,
             scheme,
             area_level,
         })
@@ -178,6 +191,17 @@ impl Params {
             self.area_level
         )
     }
+}
+
+/// `v` rounded to `places` decimal places (the closest double to that decimal).
+fn round_to_decimals(v: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (v * scale).round() / scale
+}
+
+/// `v` (positive) rounded to `figures` significant figures.
+fn round_to_significant(v: f64, figures: i32) -> f64 {
+    round_to_decimals(v, figures - 1 - v.log10().floor() as i32)
 }
 
 /// The code an institution has for an area of this scheme and level.

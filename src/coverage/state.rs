@@ -1,5 +1,5 @@
 //! What a server keeps for coverage between requests: the population layer in use and
-//! the cache of computed analyses.
+//! the cache of computed radius-free parts.
 
 use std::sync::Arc;
 
@@ -16,9 +16,10 @@ pub struct CoverageState {
 }
 
 impl CoverageState {
-    pub fn new(population: PopulationLayer) -> Self {
+    /// `cache_bytes`: the memory budget of the analysis cache.
+    pub fn new(population: PopulationLayer, cache_bytes: u64) -> Self {
         Self {
-            cache: CoverageCache::default(),
+            cache: CoverageCache::new(cache_bytes),
             population: ArcSwap::from_pointee(population),
             reloading: tokio::sync::Mutex::new(()),
         }

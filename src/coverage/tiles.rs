@@ -77,15 +77,18 @@ pub fn band(distance_m: Option<f64>, radius_m: f64) -> i64 {
     }
 }
 
-/// One tile; `None` when nothing falls in it (answer 204).
+/// One tile; `None` when nothing falls in it (answer 204). Visits only the cells near
+/// the tile, so a tile at a high zoom costs little however large the grid.
 pub fn render(analysis: &Analysis, index: &ServingIndex, coord: TileCoord) -> Option<Vec<u8>> {
     let frame = TileFrame::new(coord);
     let [x0, y0, x1, y1] = coord.lonlat_bounds(f64::from(crate::tiles::EXTENT) / 8.0);
     let mut tile = TileBuilder::new();
     let mut cells = tile.layer("coverage_cells");
     let radius = analysis.params.radius_m;
-    for (n, c) in analysis.grid.cells().iter().enumerate() {
-        let ring = analysis.grid.ring(c);
+    let grid = analysis.grid();
+    for n in grid.cells_near(x0, y0, x1, y1) {
+        let c = &grid.cells()[n];
+        let ring = grid.ring(c);
         let outside = ring
             .iter()
             .all(|[x, y]| *x < x0 || *x > x1 || *y < y0 || *y > y1);
@@ -103,15 +106,15 @@ pub fn render(analysis: &Analysis, index: &ServingIndex, coord: TileCoord) -> Op
         let Some(clipped) = frame.polygons_lonlat(&poly) else {
             continue;
         };
-        let d = analysis.cell_distance_m[n];
+        let d = analysis.cell_distance_m()[n];
         let mut props = vec![
-            ("within_radius", Prop::Bool(d.is_some_and(|d| d <= radius))),
+            ("within_radius", Prop::Bool(analysis.within_radius(n))),
             ("band", Prop::Int(band(d, radius))),
         ];
         if let Some(d) = d {
             props.push(("distance_m", Prop::Double((d * 10.0).round() / 10.0)));
         }
-        if let Some(p) = &analysis.cell_population {
+        if let Some(p) = analysis.cell_population() {
             props.push(("population", Prop::Double(p[n])));
         }
         cells.polygons(&clipped, Some(n as u64), &props);

@@ -51,9 +51,16 @@ const pct = (v) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed
 const pct100 = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(1)}%`);
 const km = (m) => (m === null || m === undefined ? '—' : (m / 1000).toFixed(1));
 
-async function getJson(url) {
+// A server at its limit of heavy work answers 503 Busy with Retry-After: wait that long
+// (at most 10 s) and ask again, up to three times, before showing its explanation.
+async function getJson(url, tries = 3) {
   const r = await fetch(url);
   const body = await r.json();
+  if (r.status === 503 && body.code === 'Busy' && tries > 0) {
+    const seconds = Math.min(Number(r.headers.get('Retry-After')) || 1, 10);
+    await new Promise((done) => setTimeout(done, seconds * 1000));
+    return getJson(url, tries - 1);
+  }
   if (!r.ok) throw new Error(body.description || `${r.status}`);
   return body;
 }

@@ -17,11 +17,14 @@
 //! - [`negotiate`]: `f=` and `Accept`.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
 //! - [`metrics`]: requests, latency, refusals and the server's state for Prometheus.
+//! - [`heavy`]: heavy work's refusals (503 Busy) and cancellations as responses, and
+//!   large bodies rendered under a kind's limit, once for identical requests.
 
 pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod extract;
+pub mod heavy;
 pub mod layers;
 pub mod links;
 pub mod metrics;

@@ -33,6 +33,10 @@ pub struct AppState {
     pub coverage: Arc<crate::coverage::CoverageState>,
     /// Officials' sign-in: session lifetimes, cookie flags, limits on guessing.
     pub auth: Arc<super::auth::AuthService>,
+    /// Heavy work's limits per kind, computations in flight and their counters.
+    pub heavy: Arc<crate::heavy::Heavy>,
+    /// Indicator reports per data version and breakdown.
+    pub indicators: crate::indicators::IndicatorsCache,
 }
 
 impl AppState {

@@ -57,7 +57,7 @@ fn path(frame: &Frame, ring: impl Iterator<Item = (f64, f64)>) -> String {
 
 /// An SVG of `width` pixels; empty when the grid has no cells.
 pub fn map(analysis: &Analysis, index: &ServingIndex, width: f64) -> String {
-    let cells = analysis.grid.cells();
+    let cells = analysis.grid().cells();
     if cells.is_empty() {
         return String::new();
     }
@@ -83,8 +83,8 @@ pub fn map(analysis: &Analysis, index: &ServingIndex, width: f64) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="100%" role="img" aria-label="coverage map">"#
     );
     for (n, c) in cells.iter().enumerate() {
-        let colour = BANDS[band(analysis.cell_distance_m[n], analysis.params.radius_m)].0;
-        let ring = analysis.grid.ring(c).into_iter().map(|[x, y]| (x, y));
+        let colour = BANDS[band(analysis.cell_distance_m()[n], analysis.params.radius_m)].0;
+        let ring = analysis.grid().ring(c).into_iter().map(|[x, y]| (x, y));
         let _ = write!(
             svg,
             r#"<path d="{}" fill="{colour}" stroke="none"/>"#,

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::*;
 use crate::coverage::{Filter, Params};
 use crate::model::{
-    Dataset, Institution, Level, Occupation, OccupationCode, PopulationCell, Record,
+    AdminArea, Dataset, Institution, Level, LonLat, Occupation, OccupationCode, PopulationCell,
+    Record,
 };
 
 fn record(v: Value) -> Record {
@@ -140,10 +141,10 @@ fn distances_shares_and_counts_equal_a_brute_force_computation() {
     for (occupation, radius) in [(Some("5520123"), 8.0), (Some("6480201"), 5.0), (None, 12.0)] {
         let p = params(&index, occupation, radius);
         let a = analyse(&index, &pop, &p).unwrap();
-        assert!(a.grid.cells().len() > 500, "a 1 km grid over 40x44 km");
-        for (n, cell) in a.grid.cells().iter().enumerate() {
+        assert!(a.grid().cells().len() > 500, "a 1 km grid over 40x44 km");
+        for (n, cell) in a.grid().cells().iter().enumerate() {
             assert_eq!(
-                a.cell_distance_m[n],
+                a.cell_distance_m()[n],
                 brute_nearest(&index, &p.filter, cell.centre)
             );
         }
@@ -171,7 +172,7 @@ fn distances_shares_and_counts_equal_a_brute_force_computation() {
                 continue;
             };
             let samples: Vec<f64> = a
-                .grid
+                .grid()
                 .cells()
                 .iter()
                 .filter(|c| g.intersects(&c.centre.to_point()))
@@ -250,7 +251,7 @@ fn population_is_summed_into_the_grid_cells() {
     let index = fixture();
     let pop = population();
     let a = analyse(&index, &pop, &params(&index, None, 10.0)).unwrap();
-    let cells = a.cell_population.as_ref().unwrap();
+    let cells = a.cell_population().unwrap();
     assert!(close(cells.iter().sum::<f64>(), pop.total()));
     assert_eq!(a.report.population.total, Some(pop.total()));
 }
@@ -293,4 +294,81 @@ fn rejects_unknown_occupations_bad_ranges_and_districts_after_2025() {
         p(Filter::default(), 10.0, 1.0, Scheme::Y2025, d),
         Err(E::AreaLevel { .. })
     ));
+}
+
+#[test]
+fn near_identical_questions_are_normalised_to_one() {
+    let index = fixture();
+    let p = |r: f64, c: f64| {
+        Params::new(
+            &index,
+            Filter::default(),
+            r,
+            c,
+            Scheme::Pre2025,
+            AdminLevel::District,
+        )
+        .unwrap()
+    };
+    assert_eq!(p(5.13, 1.0), p(5.14, 1.0));
+    assert_eq!(p(5.13, 1.0).radius_m, 5100.0);
+    assert_eq!(p(10.0, 0.254).cell_m, 250.0);
+    assert_eq!(p(10.0, 3.0).cell_m, 3000.0);
+    assert_eq!(p(10.0, 12.34).cell_m, 12000.0);
+    assert_eq!(p(199.99, 49.9).radius_m, 200_000.0);
+    assert_eq!(p(199.99, 49.9).cell_m, 50_000.0);
+    // The radius-free part is the same for every radius when shapes give the extent.
+    let key = |r| BaseParams::of(&index, &p(r, 1.0)).key();
+    assert_eq!(key(5.0), key(150.0));
+    assert_ne!(
+        BaseParams::of(&index, &p(5.0, 1.0)).key(),
+        BaseParams::of(&index, &p(5.0, 2.0)).key()
+    );
+}
+
+#[test]
+fn without_shapes_the_padding_follows_the_radius_on_a_ladder() {
+    let index = fixture();
+    let p = |r: f64| {
+        let p = Params::new(
+            &index,
+            Filter::default(),
+            r,
+            1.0,
+            Scheme::Y2025,
+            AdminLevel::Commune,
+        )
+        .unwrap();
+        BaseParams::of(&index, &p)
+    };
+    assert_eq!(p(6.0).pad_m, Some(10_000.0));
+    assert_eq!(p(6.0).key(), p(9.5).key());
+    assert_ne!(p(6.0).key(), p(11.0).key());
+}
+
+#[test]
+fn an_answer_derived_from_another_radius_equals_a_fresh_computation() {
+    let index = fixture();
+    let pop = population();
+    let shared = analyse(&index, &pop, &params(&index, Some("6480201"), 4.0)).unwrap();
+    for radius in [2.5, 8.0, 30.0] {
+        let p = params(&index, Some("6480201"), radius);
+        let derived = Analysis::derive(shared.base.clone(), &p);
+        let fresh = analyse(&index, &pop, &p).unwrap();
+        assert_eq!(
+            serde_json::to_value(&derived.report).unwrap(),
+            serde_json::to_value(&fresh.report).unwrap(),
+            "radius {radius}"
+        );
+    }
+}
+
+#[test]
+fn a_cancelled_computation_stops_with_cancelled() {
+    let index = fixture();
+    let cancel = crate::heavy::Cancel::never();
+    cancel.cancel();
+    let p = params(&index, None, 10.0);
+    let got = CoverageBase::compute(&index, &population(), &BaseParams::of(&index, &p), &cancel);
+    assert!(matches!(got, Err(CoverageError::Cancelled(_))));
 }

@@ -16,7 +16,9 @@
 //! and the map points `workerUrl` at it; same-origin, so MapLibre starts it directly,
 //! not from a `blob:`), `img-src data: blob:` (its stylesheet's control icons are `data:`
 //! SVGs; it decodes images through `blob:` URLs) and `connect-src 'self'` (TileJSON and
-//! tiles, fetched by the worker).
+//! tiles, fetched by the worker). In a sandboxed frame without `allow-same-origin` the
+//! origin is opaque and MapLibre would start its worker from a `data:` URL, which this
+//! policy refuses; the README asks embedding sites not to sandbox it so.
 //!
 //! A route that needs another policy sets its own `Content-Security-Policy` and the
 //! layer leaves it (and `X-Frame-Options`) alone: `/embed`, which other sites may frame,
@@ -25,8 +27,8 @@
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::Response;
 
-/// Every directive but `frame-ancestors` (a macro, so that both policies below are
-/// made from the one text at compile time).
+/// Every directive but `frame-ancestors`: a macro, so that the default policy (a
+/// constant) and the embed's (with the configured sites) are made from one text.
 macro_rules! policy {
     () => {
         "default-src 'self'; script-src 'self'; style-src 'self'; \

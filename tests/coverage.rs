@@ -385,7 +385,12 @@ async fn the_periodic_report_is_printable_html_with_map_tables_indicators_and_ca
     assert!(ct.starts_with("text/html"), "{ct}");
     assert!(html.contains("<svg"), "has the map");
     assert!(html.contains("Thành phố Trà Vinh"));
-    assert!(html.contains("@media print"));
+    assert!(
+        html.contains(r#"<link rel="stylesheet" href="/assets/report.css">"#),
+        "styled by a file, as the Content-Security-Policy asks"
+    );
+    let css = s.get("/assets/report.css").await.text().await.unwrap();
+    assert!(css.contains("@media print"));
     assert!(html.contains("Phấn đấu 50% vào năm 2025 và 100% vào năm 2030 trường cao đẳng"));
     assert!(
         html.contains("illustrative"),

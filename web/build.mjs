@@ -1,6 +1,9 @@
-// Builds dist/ from src/: one minified ES module per page (the map, the embed builder),
-// one stylesheet, MapLibre's worker beside them, and .br/.gz twins of each file so the
-// server sends precompressed bytes. Run by `npm ci` (postinstall) and `npm run build`.
+// Builds dist/ from src/: one minified ES module per page (the map, the embed builder,
+// the check page), their stylesheets, MapLibre's worker beside them, the tile test page's
+// script and style as they are, and .br/.gz twins of each file so the server sends
+// precompressed bytes. Pages keep no inline script or style: the server's
+// Content-Security-Policy (src/api/edge/headers.rs) allows files of our own only.
+// Run by `npm ci` (postinstall) and `npm run build`.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +17,13 @@ mkdirSync(dist, { recursive: true });
 
 await build({
   absWorkingDir: here,
-  entryPoints: { map: 'src/main.js', builder: 'src/builder.js', style: 'src/app.css' },
+  entryPoints: [
+    { in: 'src/main.js', out: 'map' },
+    { in: 'src/builder.js', out: 'builder' },
+    { in: 'src/app.css', out: 'style' },
+    { in: 'src/verify.js', out: 'verify' },
+    { in: 'src/verify.css', out: 'verify' },
+  ],
   outdir: dist,
   bundle: true,
   minify: true,
@@ -26,6 +35,8 @@ await build({
 });
 
 copyFileSync(join(here, 'node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs'), join(dist, 'maplibre-gl-worker.mjs'));
+// Unbundled on purpose: the tile test page loads MapLibre's own distribution.
+for (const name of ['test-tiles.js', 'test-tiles.css']) copyFileSync(join(here, 'src', name), join(dist, name));
 
 for (const name of readdirSync(dist)) {
   const path = join(dist, name);

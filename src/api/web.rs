@@ -1,6 +1,6 @@
 //! The web map's pages and files: `/embed` (the chrome-less map other sites put in an
-//! `<iframe>`, with the configured `frame-ancestors`), `/embed/builder` (the page that
-//! writes the snippet) and every other file of `web/` as the fallback.
+//! `<iframe>`, the one page with the configured `frame-ancestors`), `/embed/builder` (the
+//! page that writes the snippet) and every other file of `web/` as the fallback.
 //!
 //! Caching: every file answers `Cache-Control: no-cache` with `Last-Modified`, so a
 //! repeat visit revalidates each file with one small 304 and never runs stale code
@@ -19,6 +19,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use super::AppState;
+use super::edge::headers::content_security_policy;
 use crate::error::ApiError;
 
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
@@ -78,15 +79,14 @@ fn static_files(web_dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
         )
 }
 
-/// The embeddable map. Which sites may frame it is the operator's choice
-/// (`VETMAP_FRAME_ANCESTORS`, default any).
+/// The embeddable map: our one policy (`edge::headers`), except that the sites the
+/// operator names (`VETMAP_FRAME_ANCESTORS`, default any) may frame it.
 async fn embed_page(State(state): State<AppState>, req: Request) -> Response {
     let mut res = serve_file(&state.config.web_dir.join("embed.html"), req).await;
-    let policy = format!("frame-ancestors {}", state.config.frame_ancestors);
-    // The value was checked when the configuration was read; this cannot fail.
-    if let Ok(value) = HeaderValue::from_str(&policy) {
+    // The source list was checked when the configuration was read; this cannot fail.
+    if let Some(policy) = content_security_policy(&state.config.frame_ancestors) {
         res.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, value);
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     res
 }

@@ -38,7 +38,8 @@ const t = (v, e) => (lang === 'en' ? e : v);
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, text) => {
   const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+  // A style goes through the CSSOM: the Content-Security-Policy refuses style attributes.
+  for (const [k, v] of Object.entries(attrs)) if (k === 'style') n.style.cssText = v; else n.setAttribute(k, v);
   if (text !== undefined) n.textContent = text;
   return n;
 };

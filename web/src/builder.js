@@ -54,8 +54,14 @@ function update() {
   const title = tIn(data.get('lang'), 'builder.iframe_title');
   $('#b-snippet').value = `<iframe src="${attr(url)}" title="${attr(title)}" width="${width}" height="${height}" style="border:0" loading="lazy" allow="geolocation"></iframe>`;
   clearTimeout(previewTimer);
+  // The preview is the snippet built with the DOM: a `style` attribute written as
+  // markup would be refused by the Content-Security-Policy (no inline style), while
+  // `style.border` is the CSSOM, which it allows.
   previewTimer = setTimeout(() => {
-    $('#b-preview').innerHTML = $('#b-snippet').value;
+    const frame = document.createElement('iframe');
+    Object.assign(frame, { src: url, title, width, height, loading: 'lazy', allow: 'geolocation' });
+    frame.style.border = '0';
+    $('#b-preview').replaceChildren(frame);
   }, 300);
 }
 

@@ -1,7 +1,7 @@
 //! The layers every request passes through, outermost first: a request id, a tracing
-//! span naming the matched route, metrics, CORS (for reads only), compression, refusals
-//! as JSON, the not-yet-loaded gate, the request timeout, the pause allowed between body
-//! chunks and the body limit.
+//! span naming the matched route, the security headers, metrics, CORS (for reads only),
+//! compression, refusals as JSON, the not-yet-loaded gate, the request timeout, the pause
+//! allowed between body chunks and the body limit.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +51,7 @@ pub fn apply(routes: Router, state: &AppState) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(axum::middleware::map_response(super::headers::secure))
             .layer(axum::middleware::from_fn(super::metrics::record))
             .layer(axum::middleware::from_fn(cors_for_reads_only))
             .layer(

@@ -6,6 +6,8 @@
 //! - [`auth`]: who is asking (session cookie + CSRF token, or a personal API token).
 //! - [`layers`]: the stack every request passes through (request ids, tracing, CORS,
 //!   compression, timeouts, body limits and body pauses, refusals as JSON).
+//! - [`headers`]: the security headers of every response (CSP, framing, nosniff,
+//!   referrer, opener and permissions policies).
 //! - [`connections`]: the accept loop: header-read and idle timeouts, caps on open
 //!   connections.
 //! - [`client`]: the client's address behind the trusted proxies (`ClientAddr`).
@@ -24,6 +26,7 @@ pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod extract;
+pub mod headers;
 pub mod heavy;
 pub mod layers;
 pub mod links;

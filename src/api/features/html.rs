@@ -1,5 +1,6 @@
 //! The HTML representation of the OGC API resources: small server-rendered pages,
-//! Vietnamese first with English, no JavaScript, every value escaped. They render the
+//! Vietnamese first with English, no JavaScript, every value escaped, styled by
+//! `/assets/ogc.css` (the Content-Security-Policy allows no inline style). They render the
 //! same JSON documents the JSON representation sends, so the two cannot disagree.
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
@@ -7,16 +8,12 @@ use serde_json::Value;
 
 use super::collections::Collection;
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:0 1rem}\
-header{padding:.5rem 0;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%}\
-td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}\
-nav a{margin-right:1rem}small{color:#555}";
-
 fn layout(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{t}</title><style>{STYLE}</style></head><body>\
+         <title>{t}</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
+         <link rel=\"stylesheet\" href=\"/assets/ogc.css\"></head><body>\
          <header><nav><a href=\"/?f=html\">Trang chủ / Home</a>\
          <a href=\"/collections?f=html\">Lớp dữ liệu / Collections</a>\
          <a href=\"/api\">API (OpenAPI)</a><a href=\"/\">Bản đồ / Map</a></nav></header>\

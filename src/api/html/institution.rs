@@ -1,6 +1,8 @@
 //! `GET /institutions/{id}`: an institution's page, in Vietnamese (or English with
 //! `?lang=en`), with schema.org JSON-LD and Open Graph tags so that a shared link shows
-//! a proper card and search engines read the address and position.
+//! a proper card and search engines read the address and position. Styled by
+//! `/assets/institution.css`: the Content-Security-Policy allows no inline style (the
+//! JSON-LD is a data block, which it does not govern).
 
 use std::fmt::Write;
 
@@ -92,7 +94,8 @@ pub fn render(
 <meta property="og:locale" content="{locale}">
 <meta property="og:site_name" content="vetmap">
 <script type="application/ld+json">{ld}</script>
-<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;line-height:1.5}}table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.25rem;text-align:left}}.note{{color:#555;font-size:.9em}}.num{{text-align:right}}caption{{text-align:left;font-size:.9em;color:#555;padding:.25rem 0}}tfoot td,tfoot th{{font-weight:bold;border-top:2px solid #bbb}}.scroll{{overflow-x:auto}}@media (max-width:30em){{.credential-counts{{font-size:.9em}}.credential-counts thead th{{font-size:.85em}}.credential-counts th,.credential-counts td{{padding:.25rem 3px}}.credential-counts tr>:first-child{{padding-left:0}}}}</style>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/institution.css">
 </head>
 <body>
 <nav><a href="/">{map}</a> · <a href="{other_href}" hreflang="{other_lang}">{other_label}</a></nav>

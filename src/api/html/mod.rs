@@ -1,5 +1,6 @@
 //! Server-rendered HTML pages: readable without JavaScript, shareable, indexable.
 
+mod assets;
 mod credential_counts;
 mod institution;
 
@@ -8,7 +9,7 @@ use axum::Router;
 use super::AppState;
 
 pub fn router() -> Router<AppState> {
-    institution::router()
+    institution::router().merge(assets::router())
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

@@ -1,5 +1,9 @@
 //! The printable periodic report: coverage map, tables and indicator charts in one HTML
-//! page with print styles, that an official can save as PDF or print and file.
+//! page with print styles, that an official can save as PDF or print and file. Its
+//! stylesheet and print button are files (`/assets/report.css`, `/assets/print.js`): the
+//! Content-Security-Policy allows nothing inline. Its charts are SVG, whose fills and
+//! percentage widths are attributes (no `style`), and which print without the browser's
+//! "background graphics" option.
 
 use std::fmt::Write;
 
@@ -60,18 +64,8 @@ fn km(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{:.1}", v / 1000.0))
 }
 
-const STYLE: &str = r#"
-body{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem auto;max-width:60rem;color:#111;line-height:1.4}
-h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #999;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left}
-td.n{text-align:right}.caveats{background:#fff4e5;border:1px solid #f0b86e;padding:.5rem 1rem}
-.legend span{display:inline-block;width:1rem;height:1rem;vertical-align:middle;margin:0 .3rem 0 1rem}
-.bar{position:relative;height:1rem;background:#eee;width:100%}.bar .v{position:absolute;left:0;top:0;bottom:0;background:#2b8cbe}
-.bar .u{position:absolute;top:0;bottom:0;background:repeating-linear-gradient(45deg,#bbb,#bbb 3px,#eee 3px,#eee 6px)}
-.bar .t{position:absolute;top:-3px;bottom:-3px;width:2px;background:#d73027}
-.meta{color:#444;font-size:.85rem}blockquote{margin:.3rem 0;font-style:italic;color:#333}
-@media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}.noprint{display:none}h2{page-break-after:avoid}table,svg{page-break-inside:avoid}}
-"#;
+/// The hatching of the share that unknowns leave open, defined once per page.
+const HATCH: &str = r##"<svg class="defs" width="0" height="0" aria-hidden="true" focusable="false"><defs><pattern id="unknown-share" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><rect width="3" height="6" fill="#bbb"/></pattern></defs></svg>"##;
 
 pub fn render(r: &ReportInput) -> String {
     let l = r.lang;
@@ -90,7 +84,7 @@ pub fn render(r: &ReportInput) -> String {
         .unwrap_or_else(|| l.t("mọi ngành, nghề", "all occupations").to_owned());
     let _ = write!(
         h,
-        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title><style>{STYLE}</style></head><body>"#,
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/report.css"><script src="/assets/print.js" defer></script></head><body>{HATCH}"#,
         lang = l.t("vi", "en"),
         title = l.t(
             "Báo cáo định kỳ mạng lưới GDNN",
@@ -99,7 +93,7 @@ pub fn render(r: &ReportInput) -> String {
     );
     let _ = write!(
         h,
-        r#"<h1>{}</h1><p class="meta">{}: {} · {}: {} · {}: {}</p><p class="noprint"><button onclick="window.print()">{}</button></p>"#,
+        r#"<h1>{}</h1><p class="meta">{}: {} · {}: {} · {}: {}</p><p class="noprint"><button type="button" data-print>{}</button></p>"#,
         l.t(
             "Báo cáo định kỳ: mạng lưới cơ sở GDNN và chỉ số chuyển đổi số (Kế hoạch theo Quyết định 2104/QĐ-UBND)",
             "Periodic report: the GDNN institution network and digital-transformation indicators (Plan of Decision 2104/QĐ-UBND)"
@@ -146,7 +140,7 @@ pub fn render(r: &ReportInput) -> String {
     for (colour, vi, en) in svg::BANDS {
         let _ = write!(
             h,
-            r#"<span style="background:{colour}"></span>{}"#,
+            r#"<svg width="16" height="16" aria-hidden="true"><rect width="16" height="16" fill="{colour}"/></svg>{}"#,
             l.t(vi, en)
         );
     }
@@ -247,21 +241,21 @@ pub fn render(r: &ReportInput) -> String {
         );
         let _ = write!(
             h,
-            r#"<div class="bar" role="img" aria-label="{v}"><div class="v" style="width:{lower:.1}%"></div><div class="u" style="left:{lower:.1}%;width:{w:.1}%"></div>"#,
+            r##"<svg class="bar" height="16" role="img" aria-label="{v}"><rect y="3" width="100%" height="10" fill="#eee"/><rect y="3" width="{lower:.1}%" height="10" fill="#2b8cbe"/><rect x="{lower:.1}%" y="3" width="{w:.1}%" height="10" fill="url(#unknown-share)"/>"##,
             v = pct(i.counts.value_pct),
             w = (upper - lower).max(0.0),
         );
         for t in &i.targets {
             let _ = write!(
                 h,
-                r#"<div class="t" style="left:{:.1}%" title="{}"></div>"#,
+                r##"<rect x="{:.1}%" width="2" height="16" fill="#d73027"><title>{}</title></rect>"##,
                 t.target_pct.min(99.7),
                 t.year.map_or("—".into(), |y| y.to_string())
             );
         }
         let _ = write!(
             h,
-            "</div><p>{}: <strong>{}</strong> ({} / {}) · {}: {} · {}: {} · {}: {}–{} · {}: {}</p>",
+            "</svg><p>{}: <strong>{}</strong> ({} / {}) · {}: {} · {}: {} · {}: {}–{} · {}: {}</p>",
             l.t("Giá trị", "Value"),
             pct(i.counts.value_pct),
             i.counts.numerator,

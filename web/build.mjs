@@ -1,5 +1,5 @@
-// Builds dist/ from src/: one minified ES module per page (the map, the embed builder),
-// one stylesheet, MapLibre's worker beside them, and .br/.gz twins of each file so the
+// Builds dist/ from src/: one minified ES module per page (the map, the embed builder,
+// the officials' pages), a stylesheet for the map and one for the officials' pages, MapLibre's worker beside them, and .br/.gz twins of each file so the
 // server sends precompressed bytes. Run by `npm ci` (postinstall) and `npm run build`.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,14 @@ mkdirSync(dist, { recursive: true });
 
 await build({
   absWorkingDir: here,
-  entryPoints: { map: 'src/main.js', builder: 'src/builder.js', style: 'src/app.css' },
+  entryPoints: {
+    map: 'src/main.js',
+    builder: 'src/builder.js',
+    style: 'src/app.css',
+    // The officials' pages: their own bundle, never loaded by the public map.
+    admin: 'src/admin/main.js',
+    'admin-style': 'src/admin/admin.css',
+  },
   outdir: dist,
   bundle: true,
   minify: true,

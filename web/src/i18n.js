@@ -319,6 +319,11 @@ export function setLang(l) {
 
 export function onLangChange(f) { listeners.push(f); }
 
+/// Adds a page's own strings (the officials' pages bring theirs), per language.
+export function addStrings(more) {
+  for (const l of LANGS) Object.assign(STRINGS[l], more[l]);
+}
+
 export function t(key, vars = {}) {
   const s = STRINGS[current][key] ?? STRINGS.vi[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));

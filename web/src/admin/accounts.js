@@ -156,9 +156,9 @@ function accountCard(a, reload) {
     }
   });
 
-  const toggle = h('button', { type: 'button', class: 'btn', t: a.disabled ? 'accounts.enable' : 'accounts.disable', disabled: me });
+  const toggle = h('button', { type: 'button', class: 'btn toggle-disabled', t: a.disabled ? 'accounts.enable' : 'accounts.disable', disabled: me });
   toggle.addEventListener('click', () => act('PATCH', { disabled: !a.disabled }, a.disabled ? 'accounts.enabled' : 'accounts.disabled_done'));
-  const end = h('button', { type: 'button', class: 'btn', t: 'accounts.end_sessions' });
+  const end = h('button', { type: 'button', class: 'btn end-sessions', t: 'accounts.end_sessions' });
   end.addEventListener('click', () => act('DELETE', 'sessions', 'accounts.sessions_ended'));
 
   const meta = live(h('p', { class: 'meta' }), (el) => {
@@ -169,7 +169,7 @@ function accountCard(a, reload) {
     meta,
     h('details', {}, h('summary', { t: 'accounts.edit' }), edit),
     h('details', {}, h('summary', { t: 'accounts.reset_password' }), reset),
-    h('div', { class: 'actions' }, toggle, end),
+    h('div', { class: 'actions card-actions' }, toggle, end),
     status);
 }
 

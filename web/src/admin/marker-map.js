@@ -67,6 +67,8 @@ export class MarkerMap {
     if (this.attribution) this.map.removeControl(this.attribution);
     this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: t('map.attribution') });
     this.map.addControl(this.attribution, 'bottom-right');
+    // Folded to its (i) button: open, it covers the marker on a phone.
+    this.map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
   }
 
   /// Puts the marker at a typed position (and the map around it) without calling onMove.

@@ -83,8 +83,8 @@ function tokensSection() {
       });
       fill(once, shownOnce(body.token));
       name.value = '';
-      await reload();
       once.querySelector('#copy-token').focus();
+      await reload();
     } catch (err) {
       const fe = fieldErrors(err)[0];
       const control = fe && { name, expires_in_days: days }[fe.field];

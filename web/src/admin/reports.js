@@ -9,7 +9,8 @@ import { call, institutionPath } from './http.js';
 import { yesNo } from './record-form.js';
 
 export const FIGURES = [...YES_NO_FIGURES.slice(0, 4), PERCENT_FIGURE, ...YES_NO_FIGURES.slice(4)];
-const FIRST_YEAR = 2022; // Decision 2104 was signed in 2022
+// Decision 2104 (2022) measures from the years just before it.
+const FIRST_YEAR = 2020;
 
 /// The years a report may be for, newest first.
 export function years() {

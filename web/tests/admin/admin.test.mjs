@@ -342,3 +342,103 @@ test('every page renders in both languages without errors or serious accessibili
     await context.close();
   }
 });
+
+test('a district account lists the institutions of its district and may edit only those', async () => {
+  const { login, district } = OFFICIALS.district;
+  const { context, page, problems } = await person();
+  await signIn(page, login);
+  const listed = await page.locator('#institutions > li').evaluateAll((els) => els.map((e) => e.dataset.id));
+  const network = await (await page.request.get(`${BASE}/api/v1/institutions`)).json();
+  const expected = network.institutions.filter((i) => i.admin.district_pre2025 === district).map((i) => i.id);
+  assert.ok(expected.length > 0, `the fixture has institutions in district ${district}`);
+  assert.deepEqual([...listed].sort(), [...expected].sort());
+  await openEditor(page, listed[0]);
+  await page.goto(`${BASE}/admin.html#/institutions/${OFFICIALS.institution.id}`);
+  await page.waitForSelector('#not-permitted');
+  assert.deepEqual(await problems(), []);
+  await context.close();
+});
+
+test('an administrator makes an account; its owner changes the password, makes and revokes a token, and is disabled', async () => {
+  const admin = await person();
+  await signIn(admin.page, OFFICIALS.admin);
+  const page = admin.page;
+  await page.goto(`${BASE}/admin.html#/accounts`);
+  await page.waitForSelector('#accounts > li');
+  await page.click('#new-account-box summary');
+
+  // Refusals land beside their fields, in Vietnamese.
+  await page.fill('#new-login', 'X');
+  await page.fill('#new-name', 'Cán bộ mới');
+  await page.selectOption('#new-role', 'district');
+  await page.fill('#new-areas', '849');
+  await page.fill('#new-password', 'ngắn');
+  await page.click('#new-account button[type=submit]');
+  await page.waitForSelector('#new-login[aria-invalid="true"]');
+  assert.match(await page.textContent('#new-login-error'), /tên đăng nhập dài 3 đến 64 ký tự/);
+
+  const login = 'can.bo.moi';
+  const first = 'một mật khẩu đủ dài đầu tiên';
+  await page.fill('#new-login', login);
+  await page.fill('#new-password', first);
+  await page.click('#new-account button[type=submit]');
+  await page.waitForSelector(`#accounts > li[data-login="${login}"]`);
+  assert.match(await page.textContent(`#accounts > li[data-login="${login}"] .meta`), /cấp huyện · đơn vị: pre2025:849/);
+
+  // The new official signs in, changes the password, and must sign in again.
+  const owner = await person();
+  const p = owner.page;
+  await p.goto(`${BASE}/admin.html`);
+  await p.waitForSelector('#signin-form');
+  await p.fill('#login', login);
+  await p.fill('#password', first);
+  await p.click('#signin-form button[type=submit]');
+  await p.waitForSelector('#institutions > li');
+  await p.goto(`${BASE}/admin.html#/me`);
+  await p.waitForSelector('#password-form');
+  const second = 'mật khẩu thứ hai cũng đủ dài';
+  await p.fill('#pw-current', first);
+  await p.fill('#pw-new', second);
+  await p.fill('#pw-again', second);
+  await p.click('#password-form button[type=submit]');
+  await p.waitForSelector('#signin-form');
+  assert.match(await p.textContent('#signin-form .notice'), /Đã đổi mật khẩu/);
+  await p.fill('#login', login);
+  await p.fill('#password', second);
+  await p.click('#signin-form button[type=submit]');
+  await p.waitForSelector('#institutions > li');
+
+  // A token: shown once, works as a bearer, stops when revoked.
+  await p.goto(`${BASE}/admin.html#/me`);
+  await p.waitForSelector('#token-form');
+  await p.fill('#token-name', 'đồng bộ thử');
+  await p.click('#token-form button[type=submit]');
+  await p.waitForSelector('#new-token');
+  const token = (await p.textContent('#new-token')).trim();
+  assert.match(token, /^vmt_/);
+  await p.waitForFunction(() => document.activeElement?.id === 'copy-token', null, { timeout: 5000 });
+  await shot(p, 'admin-token-once-vi');
+  const asToken = (t) => p.request.get(`${BASE}/api/v1/session`, { headers: { authorization: `Bearer ${t}` } });
+  assert.equal((await asToken(token)).status(), 200);
+  await p.click('#tokens > li button');
+  await p.waitForFunction(() => /Đã thu hồi/.test(document.body.textContent));
+  assert.equal((await asToken(token)).status(), 401);
+
+  // Disabled by the administrator: the session ends and signing in is refused.
+  await page.reload();
+  await page.waitForSelector(`#accounts > li[data-login="${login}"]`);
+  await page.click(`#accounts > li[data-login="${login}"]  .toggle-disabled`);
+  await page.waitForSelector(`#accounts > li.disabled[data-login="${login}"]`);
+  await p.goto(`${BASE}/admin.html#/institutions`);
+  await p.reload();
+  await p.waitForSelector('#signin-form');
+  await p.fill('#login', login);
+  await p.fill('#password', second);
+  await p.click('#signin-form button[type=submit]');
+  await p.waitForSelector('#signin-status .error');
+  assert.equal((await p.textContent('#signin-status .error')).trim(), 'Sai tên đăng nhập hoặc mật khẩu.');
+  assert.deepEqual(await admin.problems([401, 400]), []);
+  assert.deepEqual(await owner.problems([401]), []);
+  await admin.context.close();
+  await owner.context.close();
+});

@@ -42,7 +42,7 @@ export async function editorPage(box, id) {
   let base = loaded.body.record;
   let etag = loaded.headers.get('etag');
   const title = () => nameOf(base).text;
-  live(heading, (el) => { el.textContent = t('editor.title', { name: title() }); });
+  live(heading, (el) => { el.textContent = mayEdit(base) ? t('editor.title', { name: title() }) : title(); });
   if (!mayEdit(base)) {
     fill(box, heading,
       h('p', { class: 'error', id: 'not-permitted', role: 'alert', t: 'editor.not_permitted' }),

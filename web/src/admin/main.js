@@ -5,7 +5,7 @@
 import { addStrings, apply, initLang, lang, onLangChange, setLang, t } from '../i18n.js';
 import { fill, focusHeading, h, live } from './dom.js';
 import { whenSignedOut } from './http.js';
-import { mayReport, resume, session, signOut } from './session.js';
+import { clear, mayReport, resume, session, signOut } from './session.js';
 import { STRINGS } from './strings.js';
 import { accountsPage } from './accounts.js';
 import { auditPage } from './audit.js';
@@ -52,6 +52,12 @@ function entries() {
   ].filter((e) => e[3]);
 }
 
+/// Who is signed in, in the header.
+function describeWho(el) {
+  const a = session.account;
+  el.textContent = a ? `${a.display_name} (${a.login}, ${t(`role.${a.role}`)})` : '';
+}
+
 function drawNav(current) {
   const who = document.getElementById('who');
   const out = document.getElementById('sign-out');
@@ -64,9 +70,7 @@ function drawNav(current) {
   fill(nav, h('ul', {}, entries().map(([key, href, label]) => h('li', {},
     h('a', { href, t: label, 'aria-current': key === current ? 'page' : null })))));
   who.hidden = false;
-  live(who, (el) => {
-    el.textContent = `${session.account.display_name} (${session.account.login}, ${t(`role.${session.account.role}`)})`;
-  });
+  describeWho(who);
   out.hidden = false;
 }
 
@@ -108,6 +112,7 @@ async function show() {
 }
 
 function wireHeader() {
+  live(document.getElementById('who'), describeWho);
   const sw = document.getElementById('lang-switch');
   const mark = () => { sw.lang = lang() === 'vi' ? 'en' : 'vi'; };
   sw.addEventListener('click', () => setLang(lang() === 'vi' ? 'en' : 'vi'));
@@ -121,7 +126,7 @@ function wireHeader() {
 
 whenSignedOut(() => {
   if (!session.account) return;
-  session.account = null;
+  clear();
   go(`/signin?expired=1&next=${encodeURIComponent(current().path)}`);
 });
 

@@ -12,7 +12,7 @@ const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], Arrow
 export class MarkerMap {
   /// `onMove([lon, lat])` after a drag or a key press moved the marker.
   static async create(container, lonlat, { onMove }) {
-    const { map } = await createMap(container, { center: lonlat, zoom: 14 });
+    const { map } = await createMap(container, { center: lonlat, zoom: 13 });
     const m = new MarkerMap(map, lonlat, onMove);
     window.__vetmap = map; // for tests and the console, as on the public map
     return m;
@@ -68,7 +68,14 @@ export class MarkerMap {
     this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: t('map.attribution') });
     this.map.addControl(this.attribution, 'bottom-right');
     // Folded to its (i) button: open, it covers the marker on a phone.
-    this.map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
+    const box = this.map.getContainer().querySelector('.maplibregl-ctrl-attrib');
+    box?.classList.remove('maplibregl-compact-show');
+    box?.removeAttribute('open');
+    const button = box?.querySelector('.maplibregl-ctrl-attrib-button');
+    if (button) {
+      button.title = t('editor.attribution');
+      button.setAttribute('aria-label', t('editor.attribution'));
+    }
   }
 
   /// Puts the marker at a typed position (and the map around it) without calling onMove.

@@ -126,6 +126,7 @@ export class RecordForm {
   }
 
   clearErrors() {
+    this.shownErrors = (this.shownErrors || 0) + 1; // the errors shown before no longer follow the language
     for (const c of this.element.querySelectorAll('[aria-invalid]')) setFieldError(c, null);
     this.summary.hidden = true;
     this.summary.replaceChildren();
@@ -134,10 +135,11 @@ export class RecordForm {
   /// Shows a 400's field errors beside their fields and in the summary, which takes focus.
   showErrors(errors) {
     this.clearErrors();
+    const shown = this.shownErrors;
     const items = errors.map((e) => {
       const control = this.element.querySelector(`[name="${CSS.escape(e.field)}"]`);
       const message = () => translatedField(e.message);
-      if (control) live(control, (c) => setFieldError(c, message()));
+      if (control) live(control, (c) => { if (shown === this.shownErrors) setFieldError(c, message()); });
       const label = h('span');
       live(label, (el) => { el.textContent = `${e.field ? fieldLabel(e.field) : t('editor.record')}: `; });
       const what = h('span');

@@ -96,7 +96,8 @@ export async function editorPage(box, id) {
     save.disabled = true;
     const mine = form.value();
     try {
-      await call('PUT', institutionPath(id), { body: mine, etag });
+      // A lost session is explained here, not by leaving the page and its unsaved values.
+      await call('PUT', institutionPath(id), { body: mine, etag, quiet401: true });
       const fresh = await call('GET', institutionPath(id, '/record'));
       base = fresh.body.record;
       etag = fresh.headers.get('etag');
@@ -120,8 +121,14 @@ export async function editorPage(box, id) {
         } catch (again) {
           fill(problem, errorMessage(again));
         }
+      } else if (err.status === 401) {
+        fill(problem, h('p', { class: 'error', role: 'alert', id: 'save-signed-out' },
+          h('span', { t: 'editor.signed_out' }), ' ',
+          h('a', { href: '/admin.html#/signin', target: '_blank', rel: 'noopener', t: 'editor.sign_in_again' })));
       } else if (err.status === 403) {
-        fill(problem, h('p', { class: 'error', role: 'alert', id: 'save-forbidden', t: 'editor.forbidden_save' }));
+        // Allowed before the edit but not after it: the edit moves it out of the scope.
+        const key = mayEdit(mine) ? 'editor.forbidden_save' : 'editor.out_of_scope';
+        fill(problem, h('p', { class: 'error', role: 'alert', id: 'save-forbidden', t: key }));
       } else {
         fill(problem, errorMessage(err));
       }

@@ -3,11 +3,16 @@
 // refusals turned into `ApiError`s that keep the server's JSON body.
 let csrf = null;
 let onSignedOut = () => {};
+let renew = async () => null;
 
 export function setCsrf(token) { csrf = token || null; }
 
 /// Called when the server says the session is gone (a 401 outside signing in).
 export function whenSignedOut(fn) { onSignedOut = fn; }
+
+/// `fn()` gives the CSRF token of the browser's current session when it is the same
+/// person's (signed in again in another tab), else null.
+export function renewWith(fn) { renew = fn; }
 
 export class ApiError extends Error {
   constructor(status, body, headers) {
@@ -25,7 +30,25 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /// One request. `body` is sent as JSON; `etag` as If-Match; `query` as parameters.
 /// Resolves to `{status, body, headers}` for a 2xx, rejects with an ApiError otherwise
 /// (status 0 when the server could not be reached).
-export async function call(method, path, { body, query, etag, quiet401 = false } = {}) {
+export async function call(method, path, options = {}) {
+  try {
+    return await send(method, path, options);
+  } catch (err) {
+    // Signed in again in another tab: the cookie is a new session with a new CSRF token.
+    // Take it (same person only) and try the write once more.
+    if (WRITES.has(method) && (err.status === 401 || err.status === 403) && !options.renewed) {
+      const token = await renew().catch(() => null);
+      if (token && token !== csrf) {
+        csrf = token;
+        return call(method, path, { ...options, renewed: true });
+      }
+    }
+    if (err.status === 401 && !options.quiet401) onSignedOut(err);
+    throw err;
+  }
+}
+
+async function send(method, path, { body, query, etag }) {
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
@@ -49,11 +72,7 @@ export async function call(method, path, { body, query, etag, quiet401 = false }
   const text = await r.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!r.ok) {
-    const err = new ApiError(r.status, data, r.headers);
-    if (r.status === 401 && !quiet401) onSignedOut(err);
-    throw err;
-  }
+  if (!r.ok) throw new ApiError(r.status, data, r.headers);
   return { status: r.status, body: data, headers: r.headers };
 }
 

@@ -1,7 +1,7 @@
 // Who is signed in and what they may do, as the server said at sign-in (or on
 // `GET /api/v1/session` after a reload). The client uses it only to choose what to
 // show; every write is decided by the server again.
-import { call, setCsrf } from './http.js';
+import { call, renewWith, setCsrf } from './http.js';
 
 export const session = { account: null, may: {}, expiresAt: null };
 
@@ -29,6 +29,13 @@ export async function resume() {
     throw e;
   }
 }
+
+// A write refused for its CSRF token may come from a session renewed in another tab.
+renewWith(async () => {
+  if (!session.account) return null;
+  const { body } = await call('GET', '/api/v1/session', { quiet401: true });
+  return body.account?.id === session.account.id ? body.csrf_token : null;
+});
 
 export async function signIn(login, password) {
   take((await call('POST', '/api/v1/session', { body: { login, password }, quiet401: true })).body);

@@ -353,9 +353,45 @@ test('a district account lists the institutions of its district and may edit onl
   assert.ok(expected.length > 0, `the fixture has institutions in district ${district}`);
   assert.deepEqual([...listed].sort(), [...expected].sort());
   await openEditor(page, listed[0]);
+  // Moving it to another district would take it out of the account's scope.
+  const before_ = await record(page, listed[0]);
+  await page.fill('#f-district_pre2025', '845');
+  await page.click('#save');
+  await page.waitForSelector('#save-forbidden');
+  assert.match(await page.textContent('#save-forbidden'), /ngoài phạm vi tài khoản/);
+  assert.equal((await record(page, listed[0])).district_pre2025, before_.district_pre2025);
   await page.goto(`${BASE}/admin.html#/institutions/${OFFICIALS.institution.id}`);
   await page.waitForSelector('#not-permitted');
-  assert.deepEqual(await problems(), []);
+  assert.deepEqual(await problems([401, 403]), []);
+  await context.close();
+});
+
+test('a session that ends while editing keeps the form, and a save after signing in again goes through', async () => {
+  const id = 'gdnn-gdtx-duyen-hai';
+  const { context, page, problems } = await person();
+  await signIn(page, OFFICIALS.province);
+  await openEditor(page, id);
+  const phone = '0294 3 123 456';
+  await page.fill('#f-phone', phone);
+  // The session ends elsewhere (signed out in another tab, or expired).
+  const ended = await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session')).json();
+    return (await fetch('/api/v1/session', { method: 'DELETE', headers: { 'x-csrf-token': s.csrf_token } })).status;
+  });
+  assert.equal(ended, 204);
+  await page.click('#save');
+  await page.waitForSelector('#save-signed-out');
+  assert.match(await page.textContent('#save-signed-out'), /Phiên làm việc đã kết thúc/);
+  assert.equal(await page.inputValue('#f-phone'), phone, 'the unsaved value is still there');
+  assert.ok(await page.isVisible('#record-form'), 'still on the editor');
+
+  // Signed in again (as in another tab: same cookies, a new session and CSRF token).
+  const again = await page.request.post(`${BASE}/api/v1/session`, { data: { login: OFFICIALS.province, password: OFFICIALS.password } });
+  assert.equal(again.status(), 201);
+  await page.click('#save');
+  await page.waitForSelector('#saved');
+  assert.equal((await record(page, id)).phone, phone);
+  assert.deepEqual(await problems([401, 403]), []);
   await context.close();
 });
 

@@ -1,8 +1,8 @@
 // Builds dist/ from src/: one minified ES module per page (the map, the embed builder,
-// the check page), their stylesheets, MapLibre's worker beside them, the tile test page's
-// script and style as they are, and .br/.gz twins of each file so the server sends
-// precompressed bytes. Pages keep no inline script or style: the server's
-// Content-Security-Policy (src/api/edge/headers.rs) allows files of our own only.
+// the check page, the officials' pages), their stylesheets, MapLibre's worker beside
+// them, the tile test page's script and style as they are, and .br/.gz twins of each file
+// so the server sends precompressed bytes. Pages keep no inline script or style: the
+// server's Content-Security-Policy (src/api/edge/headers.rs) allows files of our own only.
 // Run by `npm ci` (postinstall) and `npm run build`.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,9 @@ await build({
     { in: 'src/app.css', out: 'style' },
     { in: 'src/verify.js', out: 'verify' },
     { in: 'src/verify.css', out: 'verify' },
+    // The officials' pages: their own bundle, never loaded by the public map.
+    { in: 'src/admin/main.js', out: 'admin' },
+    { in: 'src/admin/admin.css', out: 'admin-style' },
   ],
   outdir: dist,
   bundle: true,

@@ -1,6 +1,7 @@
 //! The web map's pages and files: `/embed` (the chrome-less map other sites put in an
 //! `<iframe>`, the one page with the configured `frame-ancestors`), `/embed/builder` (the
-//! page that writes the snippet) and every other file of `web/` as the fallback.
+//! page that writes the snippet), `/admin` (the officials' pages, also at `/admin.html`)
+//! and every other file of `web/` as the fallback.
 //!
 //! Caching: every file answers `Cache-Control: no-cache` with `Last-Modified`, so a
 //! repeat visit revalidates each file with one small 304 and never runs stale code
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/embed", get(embed_page))
         .route("/embed/builder", get(builder_page))
+        .route("/admin", get(admin_page))
 }
 
 /// The router's fallback: a public file of `web_dir`, else 404. `web/` also holds the
@@ -95,6 +97,12 @@ async fn builder_page(State(state): State<AppState>, req: Request) -> Response {
     serve_file(&state.config.web_dir.join("embed-builder.html"), req).await
 }
 
+/// The officials' pages (the same file as `/admin.html`; its routes are in the URL's
+/// fragment, so one address serves them all).
+async fn admin_page(State(state): State<AppState>, req: Request) -> Response {
+    serve_file(&state.config.web_dir.join("admin.html"), req).await
+}
+
 async fn serve_file(path: &Path, req: Request) -> Response {
     let res = match ServeFile::new(path).oneshot(req).await {
         Ok(res) => res.into_response(),
@@ -115,6 +123,7 @@ mod tests {
             "/",
             "/index.html",
             "/verify.html",
+            "/admin.html",
             "/favicon.svg",
             "/dist/map.js",
             "/officials/officials.js",

@@ -10,6 +10,7 @@ const STRINGS = {
     'nav.verify': 'Kiểm tra văn bằng',
     'nav.officials': 'Độ phủ (cán bộ)',
     'nav.embed': 'Nhúng bản đồ',
+    'nav.admin': 'Cán bộ: đăng nhập để cập nhật dữ liệu',
     'nav.skip': 'Bỏ qua đến danh sách kết quả',
     'lang.switch': 'English',
     'lang.switch_label': 'Switch to English',
@@ -154,6 +155,7 @@ const STRINGS = {
     'nav.verify': 'Check a diploma',
     'nav.officials': 'Coverage (officials)',
     'nav.embed': 'Embed the map',
+    'nav.admin': 'Officials: sign in to update the data',
     'nav.skip': 'Skip to the result list',
     'lang.switch': 'Tiếng Việt',
     'lang.switch_label': 'Chuyển sang tiếng Việt',
@@ -318,6 +320,11 @@ export function setLang(l) {
 }
 
 export function onLangChange(f) { listeners.push(f); }
+
+/// Adds a page's own strings (the officials' pages bring theirs), per language.
+export function addStrings(more) {
+  for (const l of LANGS) Object.assign(STRINGS[l], more[l]);
+}
 
 export function t(key, vars = {}) {
   const s = STRINGS[current][key] ?? STRINGS.vi[key] ?? key;

@@ -1,7 +1,6 @@
 // The web map and the embed: one program, two pages (index.html, embed.html). The embed
 // is driven by its URL: ?lang=vi|en&kind=&level=&ownership=&occupation=&center=lon,lat
 // &zoom=&controls=search,filters,list,locate,zoom,lang&institution=id
-import * as maplibregl from 'maplibre-gl';
 import { filterParams, getJSON } from './api.js';
 import { apply, initLang, lang, nameOf, onLangChange, setLang, t } from './i18n.js';
 import { MapView } from './mapview.js';
@@ -9,9 +8,6 @@ import { renderProfile, shareUrl } from './profile.js';
 import { renderResults } from './results.js';
 import { initSearch } from './search.js';
 import { fillOccupations, renderShell } from './ui.js';
-
-// MapLibre's worker is served beside this bundle (copied there by the build).
-maplibregl.setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
 
 const params = new URLSearchParams(location.search);
 const embed = document.body.dataset.page === 'embed';

@@ -58,7 +58,8 @@ export function renderShell(root, { embed, controls }) {
           ${Object.keys(KINDS).filter((k) => k !== 'other').map((k) => `<li>${kindSvg(k)}<span data-i18n="kind.${k}"></span></li>`).join('')}
           <li><span class="cluster-mark" aria-hidden="true">3</span><span data-i18n="legend.cluster"></span></li>
         </ul>
-      </details>`}
+      </details>
+      <p class="officials-link"><a href="/admin.html" data-i18n="nav.admin"></a></p>`}
     </aside>
     <div id="map" class="map" role="region" data-i18n-label="map.label"></div>
   </div>`;

@@ -1,0 +1,97 @@
+//! The officials' pages (`web/admin.html`) in headless Chromium, driven by
+//! `web/tests/admin/*.test.mjs` (node --test + playwright-core) against the real server
+//! on a fresh PostGIS database with the bundled data and one account of each role.
+//! Fails, never skips, when PostGIS, Node, Chromium, playwright-core or the web build
+//! are missing (`bash scripts/test.sh` installs them). Screenshots:
+//! target/test-artifacts/admin/.
+
+mod common;
+
+use std::path::Path;
+
+use common::officials::{PASSWORD, create_account};
+use common::{TestServer, repo_path, spawn_with_db};
+use vetmap::auth::Role;
+
+/// The institution account's own institution, and one outside its scope.
+const OWN: &str = "gdnn-gdtx-cau-ke";
+const OTHER: &str = "gdnn-gdtx-tra-cu";
+
+/// Starts the server with an account of each role and runs one file of
+/// `web/tests/admin/` against it.
+async fn run_browser_tests(file: &str, check: impl AsyncFnOnce(&TestServer)) {
+    let web = repo_path("web");
+    for (path, what) in [
+        ("node_modules/playwright-core", "playwright-core"),
+        ("node_modules/axe-core", "axe-core"),
+        ("dist/admin.js", "the built officials' pages (dist/)"),
+    ] {
+        assert!(
+            web.join(path).exists(),
+            "{what} is missing: run `npm ci --prefix web` (bash scripts/test.sh does)"
+        );
+    }
+    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "Chromium is missing at {chromium}: apt-get install -y chromium (bash scripts/test.sh does)"
+    );
+
+    let (server, db) = spawn_with_db().await;
+    check(&server).await;
+    create_account(&db, "quan.tri", Role::Admin, &[], &[]).await;
+    create_account(&db, "so.gddt", Role::Province, &[], &[]).await;
+    create_account(&db, "truong.cau.ke", Role::Institution, &[], &[OWN]).await;
+    create_account(
+        &db,
+        "huyen.tra.cu",
+        Role::District,
+        &[("pre2025", "849")],
+        &[],
+    )
+    .await;
+    let officials = serde_json::json!({
+        "password": PASSWORD,
+        "admin": "quan.tri",
+        "province": "so.gddt",
+        "institution": {"login": "truong.cau.ke", "id": OWN},
+        "district": {"login": "huyen.tra.cu", "district": "849"},
+        "other": OTHER,
+    });
+
+    let artifacts = repo_path("target/test-artifacts/admin");
+    let status = tokio::process::Command::new("node")
+        .args(["--test", "--test-concurrency=1", file])
+        .current_dir(&web)
+        .env("VETMAP_URL", &server.base)
+        .env("VETMAP_OFFICIALS", officials.to_string())
+        .env("VETMAP_ARTIFACTS", &artifacts)
+        .env("VETMAP_CHROMIUM", &chromium)
+        .status()
+        .await
+        .expect("node runs (the browser tests need Node.js 20 or newer)");
+    assert!(
+        status.success(),
+        "{file} failed (screenshots in {})",
+        artifacts.display()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officials_edit_institutions_in_headless_chromium_and_the_public_map_follows() {
+    run_browser_tests("tests/admin/admin.test.mjs", async |_| {}).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn institutions_report_the_plans_figures_and_the_province_reviews_them_in_chromium() {
+    run_browser_tests("tests/admin/reports.test.mjs", async |s| {
+        // Without the reports API the queue is a 404; with it, a 401 to a stranger.
+        let r = s.get("/api/v1/reports?period=2025").await;
+        assert_ne!(
+            r.status(),
+            404,
+            "this build has no reports API (/api/v1/reports): the reporting pages need it"
+        );
+    })
+    .await;
+}

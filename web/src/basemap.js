@@ -1,0 +1,137 @@
+// The base map both map pages draw (the public map and the officials' editor): our
+// `base` and `admin-areas` tiles under the `institutions` tiles, all from this server
+// (TileJSON → absolute tile URLs, filters as query parameters). Text is drawn with the
+// device's own fonts (no glyph server); symbols are drawn on a canvas. MapLibre's worker
+// is served beside the bundles (copied there by the build).
+import * as maplibregl from 'maplibre-gl';
+import { KINDS, kindImage } from './kinds.js';
+
+maplibregl.setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
+
+// Trà Vinh, as far as the whole former province fits a phone screen.
+export const HOME = { center: [106.3, 9.8], zoom: 8.6 };
+const FONT = ['Noto Sans', 'DejaVu Sans', 'Arial', 'sans-serif'];
+
+export async function tileSource(name, query = '') {
+  const fallback = { tiles: [`/tiles/${name}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
+  let tj = fallback;
+  try {
+    const r = await fetch(`/tiles/${name}.json`);
+    if (r.ok) tj = await r.json();
+  } catch { /* the fallback follows the documented URL template */ }
+  const abs = (u) => {
+    const url = new URL(u, location.origin);
+    if (query) for (const [k, v] of new URLSearchParams(query)) url.searchParams.set(k, v);
+    return decodeURI(url.href);
+  };
+  return {
+    type: 'vector',
+    tiles: (tj.tiles || fallback.tiles).map(abs),
+    minzoom: tj.minzoom ?? 0,
+    maxzoom: tj.maxzoom ?? 16,
+    ...(tj.bounds ? { bounds: tj.bounds } : {}),
+  };
+}
+
+export function style(sources) {
+  return {
+    version: 8,
+    sources,
+    layers: [
+      { id: 'sea', type: 'background', paint: { 'background-color': '#c9dff0' } },
+      { id: 'land', type: 'fill', source: 'base', 'source-layer': 'land', paint: { 'fill-color': '#f3f0e8' } },
+      { id: 'water', type: 'fill', source: 'base', 'source-layer': 'water', paint: { 'fill-color': '#a9cde6' } },
+      {
+        id: 'districts', type: 'line', source: 'admin-areas', 'source-layer': 'areas_pre2025',
+        filter: ['==', ['get', 'level'], 'district'],
+        paint: { 'line-color': '#8c8577', 'line-width': 1, 'line-dasharray': [3, 2] },
+      },
+      {
+        id: 'provinces', type: 'line', source: 'admin-areas', 'source-layer': 'areas_2025',
+        filter: ['==', ['get', 'level'], 'province'],
+        paint: { 'line-color': '#6b6459', 'line-width': 2 },
+      },
+      {
+        id: 'boundaries', type: 'line', source: 'base', 'source-layer': 'boundaries',
+        paint: { 'line-color': '#9a9386', 'line-width': 0.8 },
+      },
+      {
+        id: 'area-labels', type: 'symbol', source: 'admin-areas', 'source-layer': 'area_labels',
+        filter: ['all', ['==', ['get', 'scheme'], 'pre2025'], ['==', ['get', 'level'], 'district']],
+        minzoom: 8,
+        layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12, 'text-max-width': 8 },
+        paint: { 'text-color': '#4a463f', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+      },
+      {
+        id: 'clusters', type: 'circle', source: 'institutions', 'source-layer': 'institutions',
+        filter: ['==', ['get', 'cluster'], true],
+        paint: {
+          'circle-color': '#1d4f91',
+          'circle-radius': ['step', ['get', 'point_count'], 14, 5, 18, 20, 24],
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 2,
+        },
+      },
+      {
+        id: 'cluster-count', type: 'symbol', source: 'institutions', 'source-layer': 'institutions',
+        filter: ['==', ['get', 'cluster'], true],
+        layout: {
+          'text-field': ['to-string', ['get', 'point_count']],
+          'text-font': FONT, 'text-size': 13, 'text-allow-overlap': true,
+        },
+        paint: { 'text-color': '#ffffff' },
+      },
+      {
+        id: 'selected', type: 'circle', source: 'institutions', 'source-layer': 'institutions',
+        filter: ['==', ['get', 'id'], ''],
+        paint: { 'circle-radius': 19, 'circle-color': 'rgba(255,191,71,0.35)', 'circle-stroke-color': '#b35c00', 'circle-stroke-width': 3 },
+      },
+      {
+        id: 'institutions', type: 'symbol', source: 'institutions', 'source-layer': 'institutions',
+        filter: ['!=', ['get', 'cluster'], true],
+        layout: {
+          'icon-image': ['match', ['get', 'kind'], Object.keys(KINDS), ['concat', 'kind-', ['get', 'kind']], 'kind-other'],
+          'icon-allow-overlap': true,
+          'icon-size': 1,
+        },
+      },
+      {
+        id: 'institution-names', type: 'symbol', source: 'institutions', 'source-layer': 'institutions',
+        filter: ['!=', ['get', 'cluster'], true],
+        minzoom: 11,
+        layout: {
+          'text-field': ['get', 'name_vi'], 'text-font': FONT, 'text-size': 12,
+          'text-offset': [0, 1.4], 'text-anchor': 'top', 'text-max-width': 10, 'text-optional': true,
+        },
+        paint: { 'text-color': '#222222', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+      },
+    ],
+  };
+}
+
+/// A MapLibre map with the base map's style, the kinds' symbols and the options both
+/// pages share (no rotation); resolves once the style is loaded. `query` filters the
+/// institutions' tiles.
+export async function createMap(container, { center, zoom, query = '' } = {}) {
+  const [base, areas, institutions] = await Promise.all([
+    tileSource('base'), tileSource('admin-areas'), tileSource('institutions', query),
+  ]);
+  const map = new maplibregl.Map({
+    container,
+    style: style({ base, 'admin-areas': areas, institutions }),
+    center: center || HOME.center,
+    zoom: zoom ?? HOME.zoom,
+    attributionControl: false,
+    maxZoom: 18,
+    dragRotate: false,
+    pitchWithRotate: false,
+    cooperativeGestures: false,
+  });
+  map.touchZoomRotate.disableRotation();
+  for (const kind of Object.keys(KINDS)) {
+    const { image, pixelRatio } = kindImage(kind, 2);
+    map.addImage(`kind-${kind}`, image, { pixelRatio });
+  }
+  await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  return { map, institutionsTemplate: institutions.tiles[0] };
+}

@@ -55,6 +55,8 @@ test('an institution reports its year\'s figures and the province reviews them',
   await page.click(`#admin-nav a[href="#/reports"]`);
   await page.waitForSelector('#report-form');
   assert.equal(await page.inputValue('#r-period'), year);
+  // The list arrives after the form: wait for it rather than read it half-drawn.
+  await page.waitForSelector('#reports li');
   assert.match(await page.textContent('#reports'), /Chưa có báo cáo nào/);
 
   await page.selectOption('#r-digital_infrastructure', 'true');

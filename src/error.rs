@@ -114,7 +114,10 @@ impl IntoResponse for ApiError {
         let mut body = match &self {
             ApiError::Store(StoreError::Invalid(errors)) => json!({
                 "code": code,
-                "description": format!("{} problem(s) in the input; nothing was written", errors.len()),
+                "description": format!(
+                    "{} problem(s) in the input; nothing was written",
+                    crate::store::problem_count(errors)
+                ),
                 "errors": errors,
             }),
             _ if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE => {

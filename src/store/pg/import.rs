@@ -206,6 +206,7 @@ fn refusal(location: &Location, e: &sqlx::Error) -> ImportError {
         record: None,
         field,
         message,
+        unlisted: 0,
     }
 }
 

@@ -489,7 +489,7 @@ mod tests {
         let w = query("cao truong nghiepvu abcdefghijklmnopq a b c d e f g h i j k l");
         let distances: Vec<u32> = w.iter().map(|w| w.distance).collect();
         assert_eq!(&distances[..4], [0, 1, 2, 0], "short, 4-7, 8-16, over 16");
-        let many = query(&vec!["truong"; 12].join(" "));
+        let many = query(&["truong"; 12].join(" "));
         let typo_words = many.iter().filter(|w| w.distance > 0).count();
         assert_eq!(typo_words, MAX_TYPO_WORDS);
         assert!(many[MAX_TYPO_WORDS - 1].typos().is_some());

@@ -77,7 +77,7 @@ pub fn read_bytes(
     let mut problems = Problems::new(file_name);
     let unknown = "cannot tell what this file holds from its name or columns; pass --kind";
     let batch = if lower.ends_with(".csv") {
-        let (headers, rows) = csv_rows(file_name, bytes).map_err(|e| vec![e])?;
+        let (headers, rows) = csv_rows(file_name, bytes).map_err(|e| vec![*e])?;
         let kind =
             match kind.or_else(|| kind_from_fields(|k| headers.iter().any(|h| h.trim() == k))) {
                 Some(k) => k,
@@ -181,6 +181,9 @@ fn file_level(file: &str) -> Location {
     }
 }
 
+/// A row, or the problem that kept it from being read (boxed: rows pass by value).
+type RowResult = Result<Row, Box<ImportError>>;
+
 /// One raw input record: its location, its fields and (GeoJSON) its geometry.
 struct Row {
     location: Location,
@@ -195,13 +198,7 @@ struct Row {
 fn csv_rows<'a>(
     file: &'a str,
     bytes: &'a [u8],
-) -> Result<
-    (
-        csv::StringRecord,
-        impl Iterator<Item = Result<Row, ImportError>> + 'a,
-    ),
-    ImportError,
-> {
+) -> Result<(csv::StringRecord, impl Iterator<Item = RowResult> + 'a), Box<ImportError>> {
     let at = move |line: u64| Location {
         file: file.to_owned(),
         position: format!("line {line}"),
@@ -209,10 +206,17 @@ fn csv_rows<'a>(
     let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
     let headers = rdr
         .headers()
-        .map_err(|e| error_at(at(1), None, None, format!("unreadable header: {e}")))?
+        .map_err(|e| {
+            Box::new(error_at(
+                at(1),
+                None,
+                None,
+                format!("unreadable header: {e}"),
+            ))
+        })?
         .clone();
     if headers.len() > MAX_CSV_COLUMNS {
-        return Err(error_at(
+        return Err(Box::new(error_at(
             at(1),
             None,
             None,
@@ -220,7 +224,7 @@ fn csv_rows<'a>(
                 "the header has {} columns; at most {MAX_CSV_COLUMNS} are read",
                 headers.len()
             ),
-        ));
+        )));
     }
     let names = headers.clone();
     let rows = rdr.into_records().map(move |result| match result {
@@ -235,12 +239,12 @@ fn csv_rows<'a>(
         }
         Err(e) => {
             let line = e.position().map_or(0, |p| p.line());
-            Err(error_at(
+            Err(Box::new(error_at(
                 at(line),
                 None,
                 None,
                 format!("unreadable row: {e}"),
-            ))
+            )))
         }
     });
     Ok((headers, rows))
@@ -257,10 +261,7 @@ fn geojson_features(doc: &Value) -> Result<&[Value], String> {
         .ok_or_else(|| "a FeatureCollection needs a \"features\" list".into())
 }
 
-fn geojson_rows<'a>(
-    file: &'a str,
-    features: &'a [Value],
-) -> impl Iterator<Item = Result<Row, ImportError>> + 'a {
+fn geojson_rows<'a>(file: &'a str, features: &'a [Value]) -> impl Iterator<Item = RowResult> + 'a {
     features.iter().enumerate().map(move |(n, f)| {
         let location = Location {
             file: file.to_owned(),
@@ -270,12 +271,12 @@ fn geojson_rows<'a>(
             Some(Value::Object(m)) => m.clone(),
             Some(Value::Null) | None => Map::new(),
             Some(_) => {
-                return Err(error_at(
+                return Err(Box::new(error_at(
                     location,
                     None,
                     Some("properties"),
                     "expected an object".into(),
-                ));
+                )));
             }
         };
         let feature_id = f.get("id").map(|id| match id {
@@ -348,7 +349,7 @@ fn record_errors(location: &Location, record: Option<String>, e: RecordErrors) -
 
 fn parse_rows(
     kind: FileKind,
-    rows: impl Iterator<Item = Result<Row, ImportError>>,
+    rows: impl Iterator<Item = RowResult>,
     is_csv: bool,
     errors: &mut Problems,
 ) -> Batch {
@@ -361,7 +362,7 @@ fn parse_rows(
                 let row = match row {
                     Ok(row) => row,
                     Err(e) => {
-                        errors.push(e);
+                        errors.push(*e);
                         continue;
                     }
                 };

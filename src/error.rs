@@ -144,7 +144,10 @@ impl IntoResponse for ApiError {
         let mut body = match &self {
             ApiError::Store(StoreError::Invalid(errors)) => json!({
                 "code": code,
-                "description": format!("{} problem(s) in the input; nothing was written", errors.len()),
+                "description": format!(
+                    "{} problem(s) in the input; nothing was written",
+                    crate::store::problem_count(errors)
+                ),
                 "errors": errors,
             }),
             _ if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE => {
@@ -192,5 +195,44 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, v);
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ImportError, Location};
+
+    #[tokio::test]
+    async fn a_capped_problem_list_counts_the_unlisted_in_its_description() {
+        let at = |n: usize| ImportError {
+            location: Some(Location {
+                file: "upload.csv".into(),
+                position: format!("line {n}"),
+            }),
+            record: None,
+            field: None,
+            message: "unreadable row".into(),
+            unlisted: 0,
+        };
+        let mut errors: Vec<ImportError> = (2..4).map(at).collect();
+        errors.push(ImportError {
+            message: "and 40 more problem(s) not listed".into(),
+            unlisted: 40,
+            ..at(0)
+        });
+        let response = ApiError::Store(StoreError::Invalid(errors)).into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body["description"],
+            "42 problem(s) in the input; nothing was written"
+        );
+        assert_eq!(body["errors"].as_array().unwrap().len(), 3);
+        assert!(body["errors"][0].get("unlisted").is_none());
+        assert_eq!(body["errors"][2]["unlisted"], 40);
     }
 }

@@ -325,8 +325,8 @@ fn tile_query(p: &Params) -> String {
 async fn tile(
     State(state): State<AppState>,
     crate::api::edge::extract::Path((z, x, file)): crate::api::edge::extract::Path<(
-        u32,
-        u32,
+        String,
+        String,
         String,
     )>,
     Query(q): Query<CoverageQuery>,
@@ -337,14 +337,10 @@ async fn tile(
             "tiles take only the coverage question",
         ));
     }
-    let y = file
-        .strip_suffix(".mvt")
-        .and_then(|y| y.parse::<u32>().ok())
-        .ok_or_else(|| ApiError::bad_parameter("y", format!("{file:?}: expected {{y}}.mvt")))?;
-    let coord = crate::tiles::TileCoord::new(z, x, y, coverage::tiles::ZOOMS)?;
+    let coord = crate::tiles::TileCoord::parse_path(&z, &x, &file, coverage::tiles::ZOOMS)?;
     let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     let index = state.index.current();
-    let key = format!("{key}|{z}/{x}/{y}");
+    let key = format!("{key}|{}/{}/{}", coord.z, coord.x, coord.y);
     let tile = state.heavy.run(
         Kind::Tiles,
         &key,

@@ -13,8 +13,6 @@ use crate::error::ApiError;
 use crate::index::ServingIndex;
 use crate::search::{SearchHit, SearchRequest, search};
 
-const MAX_QUERY_CHARS: usize = 200;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/search", get(full))
@@ -50,25 +48,8 @@ fn answer(
     default_limit: usize,
     max_limit: usize,
 ) -> Result<Json<Value>, ApiError> {
-    let q = p.q.as_deref().map(str::trim).unwrap_or("");
-    if q.is_empty() {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "q is required: the text to search for",
-        ));
-    }
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_parameter(
-            "q",
-            format!("q is longer than {MAX_QUERY_CHARS} characters"),
-        ));
-    }
-    if !q.chars().any(char::is_alphanumeric) {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "q has no letters or digits to search for",
-        ));
-    }
+    let q = qp::search_text("q", p.q.as_deref())?
+        .ok_or_else(|| ApiError::bad_parameter("q", "q is required: the text to search for"))?;
     let near = qp::optional_point(p.lon.as_deref(), p.lat.as_deref())?;
     let limit = qp::limit(p.limit.as_deref(), default_limit, max_limit)?;
     let hits = search(

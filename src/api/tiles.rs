@@ -38,7 +38,10 @@ impl From<TileError> for ApiError {
         match &e {
             TileError::UnknownTileset(_) => ApiError::NotFound(e.to_string()),
             TileError::ZoomOutOfRange { .. } => ApiError::bad_parameter("z", e.to_string()),
-            TileError::OutOfRange { axis, .. } => ApiError::bad_parameter(*axis, e.to_string()),
+            TileError::OutOfRange { axis, .. } | TileError::NotANumber { axis, .. } => {
+                ApiError::bad_parameter(*axis, e.to_string())
+            }
+            TileError::Format(_) => ApiError::bad_parameter("format", e.to_string()),
             TileError::FilterNotSupported(_) => ApiError::BadRequest {
                 parameter: None,
                 description: e.to_string(),
@@ -122,12 +125,6 @@ async fn tilejson_handler(
     Ok(Json(doc))
 }
 
-fn parse_number(name: &str, s: &str) -> Result<u32, ApiError> {
-    s.parse::<u32>().map_err(|_| {
-        ApiError::bad_parameter(name, format!("{name} must be a whole number, got {s:?}"))
-    })
-}
-
 async fn tile(
     State(state): State<AppState>,
     Path((tileset, z, x, file)): Path<(String, String, String, String)>,
@@ -135,18 +132,7 @@ async fn tile(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tileset = Tileset::parse(&tileset).ok_or(TileError::UnknownTileset(tileset))?;
-    let y = file.strip_suffix(".mvt").ok_or_else(|| {
-        ApiError::bad_parameter(
-            "format",
-            format!("{file:?}: tiles are served as .mvt (Mapbox Vector Tile 2.1)"),
-        )
-    })?;
-    let coord = TileCoord::new(
-        parse_number("z", &z)?,
-        parse_number("x", &x)?,
-        parse_number("y", y)?,
-        tileset.zooms(),
-    )?;
+    let coord = TileCoord::parse_path(&z, &x, &file, tileset.zooms())?;
     let index = state.index.current();
     let filter = params.validate(&index)?;
     let if_none_match = headers

@@ -9,8 +9,15 @@
 //! `S_INTERSECTS` of the collection's `geometry` with a literal geometry (WKT or
 //! GeoJSON) or `BBOX(...)`. Logic is three-valued: a comparison with a null property is
 //! unknown, and a record is selected only when the whole filter is true.
+//!
+//! Every filter is bounded before it is parsed, while it is compiled and by the shape
+//! of what is evaluated: see [`limits`] for the limits and the measurements behind them.
 
+pub mod limits;
+
+use std::cell::Cell;
 use std::cmp::Ordering;
+use std::sync::Once;
 
 use cql2::Expr;
 
@@ -40,6 +47,9 @@ pub enum FilterError {
     UnknownProperty { name: String, known: String },
     #[error("{0}")]
     Invalid(String),
+    /// Over one of the [`limits`]; the message states the limit.
+    #[error("{0}")]
+    Limit(String),
 }
 
 /// A compiled filter.
@@ -98,7 +108,7 @@ enum Pred {
     Not(Box<Pred>),
     Compare(Operand, Cmp, Operand),
     IsNull(&'static str),
-    Like(&'static str, String),
+    Like(&'static str, LikePattern),
     Between(&'static str, Lit, Lit),
     In(&'static str, Vec<Lit>),
     Intersects(geo::Geometry<f64>),
@@ -109,16 +119,25 @@ impl Filter {
     /// the spatial property of every collection).
     pub fn parse(text: &str, lang: FilterLang, fields: &[Field]) -> Result<Self, FilterError> {
         let expr = match lang {
-            FilterLang::Cql2Text => cql2::parse_text(text).map_err(|e| FilterError::Syntax {
-                lang: "cql2-text",
-                message: e.to_string(),
-            })?,
-            FilterLang::Cql2Json => cql2::parse_json(text).map_err(|e| FilterError::Syntax {
-                lang: "cql2-json",
-                message: e.to_string(),
-            })?,
+            FilterLang::Cql2Text => {
+                limits::check_text(text)?;
+                bound_pest();
+                cql2::parse_text(text).map_err(text_error)?
+            }
+            FilterLang::Cql2Json => {
+                limits::check_json(text)?;
+                cql2::parse_json(text).map_err(|e| FilterError::Syntax {
+                    lang: "cql2-json",
+                    message: e.to_string(),
+                })?
+            }
         };
-        Compiler { fields }.pred(&expr).map(Filter)
+        Compiler {
+            fields,
+            predicates: Cell::new(0),
+        }
+        .pred(&expr, 0)
+        .map(Filter)
     }
 
     pub fn matches<Q: Queryable>(&self, record: &Q) -> bool {
@@ -166,7 +185,7 @@ fn eval<Q: Queryable>(p: &Pred, r: &Q) -> Option<bool> {
         }
         Pred::IsNull(name) => Some(r.get(name) == Scalar::Null),
         Pred::Like(name, pattern) => match r.get(name) {
-            Scalar::Text(s) => Some(like(s, pattern)),
+            Scalar::Text(s) => Some(pattern.matches(s)),
             _ => None,
         },
         Pred::Between(name, lo, hi) => {
@@ -189,57 +208,138 @@ fn eval<Q: Queryable>(p: &Pred, r: &Q) -> Option<bool> {
     }
 }
 
-/// SQL LIKE: `%` any run of characters, `_` one character, `\` escapes.
-fn like(s: &str, pattern: &str) -> bool {
-    let s: Vec<char> = s.chars().collect();
-    let mut p: Vec<(char, bool)> = Vec::new(); // (char, is wildcard)
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => p.push((chars.next().unwrap_or('\\'), false)),
-            '%' | '_' => p.push((c, true)),
-            _ => p.push((c, false)),
-        }
+/// pest's call limit is process-wide; cql2 is its only user here, so it is set once,
+/// before the first parse.
+fn bound_pest() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(limits::PEST_CALL_LIMIT)));
+}
+
+/// A cql2-text syntax error, or the parser's own limits, as a short message: pest's
+/// display repeats the whole input line, which may be 8 KiB.
+fn text_error(e: cql2::Error) -> FilterError {
+    let cql2::Error::Pest(p) = &e else {
+        return FilterError::Syntax {
+            lang: "cql2-text",
+            message: clip(&e.to_string()),
+        };
+    };
+    let message = p.variant.message();
+    if message.contains("call limit reached") || message.contains("stack limit reached") {
+        return FilterError::Limit(
+            "the filter takes too much work to parse; nest fewer parentheses and lists".into(),
+        );
     }
-    // Classic wildcard matching with backtracking on the last `%`.
-    let (mut si, mut pi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        match p.get(pi) {
-            Some(('%', true)) => {
-                star = Some((pi, si));
-                pi += 1;
+    let (line, column) = match p.line_col {
+        pest::error::LineColLocation::Pos(at) | pest::error::LineColLocation::Span(at, _) => at,
+    };
+    FilterError::Syntax {
+        lang: "cql2-text",
+        message: clip(&format!("at line {line}, column {column}: {message}")),
+    }
+}
+
+/// At most 300 characters of a message that may quote the input.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+/// A compiled SQL LIKE pattern: `%` any run of characters, `_` one character, `\`
+/// escapes.
+#[derive(Debug, Clone)]
+struct LikePattern(Vec<(char, bool)>); // (char, is wildcard)
+
+impl LikePattern {
+    fn new(pattern: &str) -> Result<Self, FilterError> {
+        let n = pattern.chars().count();
+        if n > limits::MAX_LIKE_PATTERN {
+            return Err(FilterError::Limit(format!(
+                "a LIKE pattern has at most {} characters, this one {n}",
+                limits::MAX_LIKE_PATTERN
+            )));
+        }
+        let mut p = Vec::with_capacity(n);
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => p.push((chars.next().unwrap_or('\\'), false)),
+                '%' | '_' => p.push((c, true)),
+                _ => p.push((c, false)),
             }
-            Some(('_', true)) => {
-                si += 1;
-                pi += 1;
-            }
-            Some((c, false)) if *c == s[si] => {
-                si += 1;
-                pi += 1;
-            }
-            _ => match star {
-                Some((sp, ss)) => {
-                    pi = sp + 1;
-                    si = ss + 1;
-                    star = Some((sp, ss + 1));
+        }
+        Ok(Self(p))
+    }
+
+    /// Wildcard matching that backtracks only to the last `%`: a `%` matches any run, so
+    /// an earlier `%` never needs to take back what the last one can. Each step moves
+    /// the text or pattern position forward or restarts after the last `%` one character
+    /// further on, so the work is at most (text × pattern) steps, never exponential.
+    fn matches(&self, s: &str) -> bool {
+        let p = &self.0;
+        let (mut si, mut pi) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        // The text is walked by index; property values are short.
+        let s: Vec<char> = s.chars().collect();
+        while si < s.len() {
+            match p.get(pi) {
+                Some(('%', true)) => {
+                    star = Some((pi, si));
+                    pi += 1;
                 }
-                None => return false,
-            },
+                Some(('_', true)) => {
+                    si += 1;
+                    pi += 1;
+                }
+                Some((c, false)) if *c == s[si] => {
+                    si += 1;
+                    pi += 1;
+                }
+                _ => match star {
+                    Some((sp, ss)) => {
+                        pi = sp + 1;
+                        si = ss + 1;
+                        star = Some((sp, ss + 1));
+                    }
+                    None => return false,
+                },
+            }
         }
+        p[pi..].iter().all(|&(c, w)| w && c == '%')
     }
-    p[pi..].iter().all(|&(c, w)| w && c == '%')
 }
 
 struct Compiler<'f> {
     fields: &'f [Field],
+    /// Predicates compiled so far, against [`limits::MAX_OPERATORS`].
+    predicates: Cell<usize>,
 }
 
 impl Compiler<'_> {
-    fn pred(&self, e: &Expr) -> Result<Pred, FilterError> {
+    /// Compiles a predicate inside `depth` levels of AND, OR and NOT. The text scan already
+    /// bounds cql2-text; cql2-json (and anything the scan misjudged) meets the same
+    /// limits here, so the predicate tree is never deeper than [`limits::MAX_DEPTH`]
+    /// and evaluating it recurses no further.
+    fn pred(&self, e: &Expr, depth: usize) -> Result<Pred, FilterError> {
+        if depth > limits::MAX_DEPTH {
+            return Err(FilterError::Limit(format!(
+                "the filter nests more than {} levels of AND, OR and NOT",
+                limits::MAX_DEPTH
+            )));
+        }
+        let count = self.predicates.get() + 1;
+        self.predicates.set(count);
+        if count > limits::MAX_OPERATORS {
+            return Err(FilterError::Limit(format!(
+                "the filter has more than {} predicates and operators",
+                limits::MAX_OPERATORS
+            )));
+        }
         match e {
             Expr::Bool(b) => Ok(Pred::Const(*b)),
-            Expr::Operation { op, args } => self.operation(op, args),
+            Expr::Operation { op, args } => self.operation(op, args, depth),
             other => Err(FilterError::Invalid(format!(
                 "expected a predicate, got {}",
                 describe(other)
@@ -247,7 +347,25 @@ impl Compiler<'_> {
         }
     }
 
-    fn operation(&self, op: &str, args: &[Box<Expr>]) -> Result<Pred, FilterError> {
+    /// The operands of AND or OR; nested ones of the same kind are flattened (cql2
+    /// already flattens chains it parsed; cql2-json may spell them nested).
+    fn junction(
+        &self,
+        args: &[Box<Expr>],
+        depth: usize,
+        same: fn(Pred) -> Result<Vec<Pred>, Pred>,
+    ) -> Result<Vec<Pred>, FilterError> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            match same(self.pred(a, depth + 1)?) {
+                Ok(inner) => out.extend(inner),
+                Err(other) => out.push(other),
+            }
+        }
+        Ok(out)
+    }
+
+    fn operation(&self, op: &str, args: &[Box<Expr>], depth: usize) -> Result<Pred, FilterError> {
         let arity = |n: usize| {
             if args.len() == n {
                 Ok(())
@@ -259,19 +377,21 @@ impl Compiler<'_> {
             }
         };
         match op.to_ascii_lowercase().as_str() {
-            "and" => Ok(Pred::And(
-                args.iter()
-                    .map(|a| self.pred(a))
-                    .collect::<Result<_, _>>()?,
-            )),
-            "or" => Ok(Pred::Or(
-                args.iter()
-                    .map(|a| self.pred(a))
-                    .collect::<Result<_, _>>()?,
-            )),
+            "and" => self
+                .junction(args, depth, |p| match p {
+                    Pred::And(v) => Ok(v),
+                    other => Err(other),
+                })
+                .map(Pred::And),
+            "or" => self
+                .junction(args, depth, |p| match p {
+                    Pred::Or(v) => Ok(v),
+                    other => Err(other),
+                })
+                .map(Pred::Or),
             "not" => {
                 arity(1)?;
-                Ok(Pred::Not(Box::new(self.pred(&args[0])?)))
+                Ok(Pred::Not(Box::new(self.pred(&args[0], depth + 1)?)))
             }
             "=" | "<>" | "<" | "<=" | ">" | ">=" => {
                 arity(2)?;
@@ -308,7 +428,9 @@ impl Compiler<'_> {
                 arity(2)?;
                 let f = self.property(&args[0])?;
                 match (f.kind, literal(f, &args[1])?) {
-                    (FieldKind::Text, Lit::Text(p)) => Ok(Pred::Like(f.name, p)),
+                    (FieldKind::Text, Lit::Text(p)) => {
+                        Ok(Pred::Like(f.name, LikePattern::new(&p)?))
+                    }
                     _ => Err(FilterError::Invalid(format!(
                         "LIKE needs a text property and a text pattern; {} is not text",
                         f.name
@@ -328,6 +450,13 @@ impl Compiler<'_> {
                 arity(2)?;
                 let f = self.property(&args[0])?;
                 match args[1].as_ref() {
+                    Expr::Array(items) if items.len() > limits::MAX_IN_LIST => {
+                        Err(FilterError::Limit(format!(
+                            "an IN list holds at most {} values, this one {}",
+                            limits::MAX_IN_LIST,
+                            items.len()
+                        )))
+                    }
                     Expr::Array(items) => Ok(Pred::In(
                         f.name,
                         items
@@ -477,6 +606,7 @@ fn geometry(e: &Expr) -> Result<geo::Geometry<f64>, FilterError> {
         }
         Expr::Geometry(cql2::Geometry::Wkt(wkt)) => {
             use std::str::FromStr;
+            limits::check_wkt(wkt)?;
             let w = wkt::Wkt::<f64>::from_str(wkt).map_err(|e| bad(format!("bad WKT: {e}")))?;
             geo::Geometry::try_from(w).map_err(|e| bad(format!("unusable WKT: {e}")))?
         }
@@ -494,6 +624,15 @@ fn geometry(e: &Expr) -> Result<geo::Geometry<f64>, FilterError> {
         }
     };
     use geo::CoordsIter;
+    if collection_depth(&g) > limits::MAX_WKT_DEPTH {
+        return Err(bad(format!(
+            "geometry collections nest at most {} levels",
+            limits::MAX_WKT_DEPTH
+        )));
+    }
+    if g.coords_count() > limits::MAX_GEOMETRY_POSITIONS {
+        return Err(limits::geometry_too_big());
+    }
     if g.coords_iter()
         .any(|c| !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y))
     {
@@ -504,8 +643,20 @@ fn geometry(e: &Expr) -> Result<geo::Geometry<f64>, FilterError> {
     Ok(g)
 }
 
+/// How deeply geometry collections nest in `g` (a plain geometry is 0). The JSON depth
+/// limit already bounds the recursion.
+fn collection_depth(g: &geo::Geometry<f64>) -> usize {
+    match g {
+        geo::Geometry::GeometryCollection(c) => {
+            1 + c.iter().map(collection_depth).max().unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+/// An expression for an error message, clipped: it may be most of the input.
 fn describe(e: &Expr) -> String {
-    e.to_text().unwrap_or_else(|_| format!("{e:?}"))
+    clip(&e.to_text().unwrap_or_else(|_| format!("{e:?}")))
 }
 
 #[cfg(test)]
@@ -589,6 +740,10 @@ mod tests {
         ));
     }
 
+    fn like(s: &str, p: &str) -> bool {
+        LikePattern::new(p).unwrap().matches(s)
+    }
+
     #[test]
     fn like_handles_wildcards() {
         assert!(like("abc", "a%"));
@@ -597,5 +752,166 @@ mod tests {
         assert!(!like("abc", "a_"));
         assert!(like("a%c", "a\\%c"));
         assert!(like("", "%"));
+        assert!(like("aXbYc", "%a%b%c%"));
+        assert!(!like("aXbYc", "%a%c%b%"));
+    }
+
+    #[test]
+    fn like_with_many_wildcards_stays_polynomial() {
+        // Exponential backtracking would never finish this; (text × pattern) is 30,000
+        // steps.
+        let text = "a".repeat(200);
+        let pattern = format!("{}b", "%a".repeat(75));
+        assert!(!like(&text, &pattern));
+        assert!(like(&text, &"%a".repeat(75)));
+    }
+
+    fn parse(f: &str, lang: FilterLang) -> Result<Filter, FilterError> {
+        Filter::parse(f, lang, FIELDS)
+    }
+
+    fn is_limit(r: Result<Filter, FilterError>) -> bool {
+        matches!(r, Err(FilterError::Limit(_)))
+    }
+
+    fn depth(p: &Pred) -> usize {
+        match p {
+            Pred::And(v) | Pred::Or(v) => 1 + v.iter().map(depth).max().unwrap_or(0),
+            Pred::Not(p) => 1 + depth(p),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn the_2000_minus_signs_that_aborted_the_server_are_a_limit_error() {
+        let f = format!("{}1 = n", "-".repeat(2000));
+        let e = parse(&f, FilterLang::Cql2Text).unwrap_err();
+        assert!(matches!(e, FilterError::Limit(_)), "{e}");
+        assert!(e.to_string().contains("32"), "states the limit: {e}");
+    }
+
+    #[test]
+    fn filters_at_the_depth_limit_parse_and_evaluate() {
+        let r = Rec {
+            name: "x",
+            n: Some(1.0),
+            ok: true,
+            at: (106.3, 9.9),
+        };
+        let parens = format!(
+            "{}n = 1{}",
+            "(".repeat(limits::MAX_DEPTH),
+            ")".repeat(limits::MAX_DEPTH)
+        );
+        assert!(check(&parens, &r));
+        let nots = format!("{}n = 1", "NOT ".repeat(limits::MAX_DEPTH));
+        assert!(check(&nots, &r), "an even number of NOTs");
+        let minus = format!("n = {}1", "- ".repeat(limits::MAX_DEPTH));
+        assert!(check(&minus, &r), "an even number of minus signs");
+        for deeper in [
+            format!("(({parens}))"),
+            format!("NOT NOT {nots}"),
+            format!("n = - - {}", &minus[4..]),
+        ] {
+            assert!(is_limit(parse(&deeper, FilterLang::Cql2Text)), "{deeper}");
+        }
+    }
+
+    #[test]
+    fn long_and_chains_compile_flat_and_past_the_limit_are_refused() {
+        let chain = |terms: usize| vec!["n = 1"; terms].join(" AND ");
+        let f = parse(&chain(128), FilterLang::Cql2Text).unwrap();
+        assert!(matches!(&f.0, Pred::And(v) if v.len() == 128));
+        assert_eq!(depth(&f.0), 1);
+        assert!(is_limit(parse(&chain(1000), FilterLang::Cql2Text)));
+    }
+
+    fn json_nest(op: &str, n: usize) -> String {
+        let leaf = r#"{"op":"=","args":[{"property":"n"},1]}"#;
+        let mut s = leaf.to_owned();
+        for _ in 0..n {
+            s = format!(r#"{{"op":"{op}","args":[{s}]}}"#);
+        }
+        s
+    }
+
+    #[test]
+    fn nested_json_conjunctions_are_flattened() {
+        let f = parse(&json_nest("and", 30), FilterLang::Cql2Json).unwrap();
+        assert_eq!(depth(&f.0), 1, "{:?}", f.0);
+    }
+
+    #[test]
+    fn json_deeper_than_the_limits_is_refused() {
+        assert!(parse(&json_nest("not", limits::MAX_DEPTH), FilterLang::Cql2Json).is_ok());
+        // Within the bracket limit, past the predicate depth: the compiler refuses.
+        assert!(is_limit(parse(
+            &json_nest("not", limits::MAX_DEPTH + 1),
+            FilterLang::Cql2Json
+        )));
+        // Past the bracket limit: refused before parsing.
+        let brackets = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(is_limit(parse(&brackets[..8000], FilterLang::Cql2Json)));
+    }
+
+    #[test]
+    fn in_lists_and_like_patterns_have_limits() {
+        let list = |n: usize| {
+            let values = (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+            format!("n IN ({})", values.join(","))
+        };
+        assert!(parse(&list(limits::MAX_IN_LIST), FilterLang::Cql2Text).is_ok());
+        assert!(is_limit(parse(
+            &list(limits::MAX_IN_LIST + 1),
+            FilterLang::Cql2Text
+        )));
+        let pattern = |n: usize| format!("name LIKE '{}'", "%".repeat(n));
+        assert!(parse(&pattern(limits::MAX_LIKE_PATTERN), FilterLang::Cql2Text).is_ok());
+        assert!(is_limit(parse(
+            &pattern(limits::MAX_LIKE_PATTERN + 1),
+            FilterLang::Cql2Text
+        )));
+    }
+
+    #[test]
+    fn geometries_have_bounded_positions_and_nesting() {
+        let line = |n: usize| {
+            let c = (0..n).map(|i| format!("106.{i} 9.{i}")).collect::<Vec<_>>();
+            format!("S_INTERSECTS(geometry, LINESTRING({}))", c.join(","))
+        };
+        let at = line(limits::MAX_GEOMETRY_POSITIONS);
+        // At the position limit the text is over the length limit: the WKT check is
+        // the second line of defence, met by cql2-json's longer spelling never.
+        assert!(is_limit(parse(&at, FilterLang::Cql2Text)));
+        assert!(parse(&line(300), FilterLang::Cql2Text).is_ok());
+        let nested = "S_INTERSECTS(geometry, GEOMETRYCOLLECTION(GEOMETRYCOLLECTION(POINT(1 2))))";
+        assert!(parse(nested, FilterLang::Cql2Text).is_err());
+        let json_gc = |n: usize| {
+            let mut g = r#"{"type":"Point","coordinates":[106,9]}"#.to_owned();
+            for _ in 0..n {
+                g = format!(r#"{{"type":"GeometryCollection","geometries":[{g}]}}"#);
+            }
+            format!(r#"{{"op":"s_intersects","args":[{{"property":"geometry"}},{g}]}}"#)
+        };
+        assert!(parse(&json_gc(1), FilterLang::Cql2Json).is_ok());
+        assert!(parse(&json_gc(limits::MAX_WKT_DEPTH + 1), FilterLang::Cql2Json).is_err());
+    }
+
+    #[test]
+    fn the_exponential_parenthesised_lists_stop_at_the_call_limit() {
+        // Each level doubles pest's work: 30 levels would take hours unbounded.
+        let mut s = "1".to_owned();
+        for _ in 0..30 {
+            s = format!("({s},1)");
+        }
+        assert!(is_limit(parse(&format!("n IN {s}"), FilterLang::Cql2Text)));
+    }
+
+    #[test]
+    fn syntax_errors_are_short_even_for_long_input() {
+        let f = format!("name = '{}' AND", "x".repeat(8000));
+        let e = parse(&f, FilterLang::Cql2Text).unwrap_err();
+        assert!(matches!(e, FilterError::Syntax { .. }));
+        assert!(e.to_string().len() < 400, "{e}");
     }
 }

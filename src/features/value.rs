@@ -163,29 +163,40 @@ pub struct SortKey {
     pub descending: bool,
 }
 
+/// The most `sortby` keys: every comparison of the sort walks them all.
+pub const MAX_SORT_KEYS: usize = 8;
+
 impl SortKey {
-    /// Parses `sortby` (`name,-updated_at`, `+` allowed) against the collection's fields.
+    /// Parses `sortby` (`name,-updated_at`, `+` allowed) against the collection's fields:
+    /// at most [`MAX_SORT_KEYS`] keys, each field once.
     pub fn parse_list(s: &str, fields: &[Field]) -> Result<Vec<SortKey>, String> {
-        s.split(',')
-            .map(|k| {
-                let k = k.trim();
-                let (descending, name) = match k.as_bytes().first() {
-                    Some(b'-') => (true, &k[1..]),
-                    Some(b'+') => (false, &k[1..]),
-                    _ => (false, k),
-                };
-                let field = fields.iter().find(|f| f.name == name).ok_or_else(|| {
-                    format!(
-                        "cannot sort by {name:?}; sortable: {}",
-                        fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                    )
-                })?;
-                Ok(SortKey {
-                    field: field.name,
-                    descending,
-                })
-            })
-            .collect()
+        let mut keys: Vec<SortKey> = Vec::new();
+        for k in s.split(',') {
+            if keys.len() == MAX_SORT_KEYS {
+                return Err(format!("sortby takes at most {MAX_SORT_KEYS} keys"));
+            }
+            let k = k.trim();
+            let (descending, name) = match k.as_bytes().first() {
+                Some(b'-') => (true, &k[1..]),
+                Some(b'+') => (false, &k[1..]),
+                _ => (false, k),
+            };
+            let field = fields.iter().find(|f| f.name == name).ok_or_else(|| {
+                let shown: String = name.chars().take(40).collect();
+                format!(
+                    "cannot sort by {shown:?}; sortable: {}",
+                    fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            if keys.iter().any(|k| k.field == field.name) {
+                return Err(format!("sortby names {} more than once", field.name));
+            }
+            keys.push(SortKey {
+                field: field.name,
+                descending,
+            });
+        }
+        Ok(keys)
     }
 }
 
@@ -235,5 +246,21 @@ mod tests {
         // An area valid until 2025-07-01 (exclusive) does not overlap that instant.
         assert!(!day.overlaps(None, parse_instant("2025-07-01")));
         assert!(day.overlaps(parse_instant("2025-07-01"), None));
+    }
+
+    #[test]
+    fn sortby_takes_each_field_once_and_at_most_eight_keys() {
+        let fields: Vec<Field> = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+            .into_iter()
+            .map(|n| Field::new(n, FieldKind::Text, n))
+            .collect();
+        let keys = SortKey::parse_list("a,-b,+c,d,e,f,g,h", &fields).unwrap();
+        assert_eq!(keys.len(), MAX_SORT_KEYS);
+        assert!(keys[1].descending && !keys[2].descending);
+        let e = SortKey::parse_list("a,b,c,d,e,f,g,h,i", &fields).unwrap_err();
+        assert!(e.contains("at most 8"), "{e}");
+        assert!(SortKey::parse_list("a,-a", &fields).is_err());
+        let many = vec!["a"; 100_000].join(",");
+        assert!(SortKey::parse_list(&many, &fields).is_err());
     }
 }

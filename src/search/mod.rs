@@ -14,7 +14,7 @@ mod text;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use fold::fold;
-pub use query::{SearchHit, SearchRequest, search};
+pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, search};
 
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
 use text::{Field, TextIndex, TextIndexBuilder};

@@ -8,6 +8,13 @@ use crate::index::ServingIndex;
 use crate::model::{LonLat, OccupationCode};
 
 use super::fold;
+use super::text::QueryWord;
+
+/// The longest query, in characters: a full institution name with its district is
+/// under 100. Checked at the edge (`api::edge::params::search_text`).
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Words of a query that are looked up; more only repeat what these found.
+pub const MAX_QUERY_WORDS: usize = 16;
 
 pub struct SearchRequest<'a> {
     pub text: &'a str,
@@ -42,7 +49,7 @@ impl SearchHit {
 
 /// Ranked hits, best first; empty when the text has no words.
 pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
-    let words: Vec<String> = fold::words(req.text).take(16).collect();
+    let words = QueryWord::list(fold::words(req.text).take(MAX_QUERY_WORDS));
     if words.is_empty() || req.limit == 0 {
         return Vec::new();
     }

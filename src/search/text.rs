@@ -17,6 +17,7 @@
 //! any term at all matches one of the document's terms (AND); words matching nothing
 //! (gibberish, typos too far) are dropped but lower the score.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use fst::automaton::{Levenshtein, Str};
@@ -41,6 +42,73 @@ const MAX_PREFIX_TERMS: usize = 64;
 const MAX_FUZZY_TERMS: usize = 32;
 /// Below this a match is mostly typos and unknown words: noise, not a result.
 const MIN_SCORE: f32 = 0.3;
+/// Longer words get no typo matching. A typo automaton grows with its word (fst
+/// measured 15 ms and some 20 MB to build one for 24 letters), and a word that long is
+/// a code or a pasted run, not a mistyped Vietnamese syllable (7 letters at most).
+pub const MAX_TYPO_WORD_CHARS: usize = 16;
+/// Only the first words of a query get typo matching: one automaton costs up to a
+/// millisecond to build, so a query of many words must not cost many of them.
+pub const MAX_TYPO_WORDS: usize = 8;
+/// States one typo automaton may have (fst's default is 10,000); past it, building
+/// stops (in about a millisecond, measured) and the word gets no typo matching.
+const TYPO_STATE_LIMIT: usize = 3_000;
+
+/// A folded query word and its typo automaton, built at most once per query and shared
+/// by every index the query reads.
+pub struct QueryWord {
+    text: String,
+    /// Edits a typo may make (0: none).
+    distance: u32,
+    typos: OnceCell<Option<Levenshtein>>,
+}
+
+impl QueryWord {
+    /// The query's words; the first [`MAX_TYPO_WORDS`] of typo-worthy length may match
+    /// with typos.
+    pub fn list(words: impl IntoIterator<Item = String>) -> Vec<QueryWord> {
+        let mut budget = MAX_TYPO_WORDS;
+        words
+            .into_iter()
+            .map(|text| {
+                let mut distance = match text.chars().count() {
+                    0..=3 => 0,
+                    4..=7 => 1,
+                    8..=MAX_TYPO_WORD_CHARS => 2,
+                    _ => 0,
+                };
+                if budget == 0 {
+                    distance = 0;
+                } else if distance > 0 {
+                    budget -= 1;
+                }
+                QueryWord {
+                    text,
+                    distance,
+                    typos: OnceCell::new(),
+                }
+            })
+            .collect()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The typo automaton, or none: too short, too long, past the budget, or too many
+    /// states (fst refuses to build it, which is no error to the client).
+    fn typos(&self) -> Option<&Levenshtein> {
+        self.typos
+            .get_or_init(|| {
+                (self.distance > 0)
+                    .then(|| {
+                        Levenshtein::new_with_limit(&self.text, self.distance, TYPO_STATE_LIMIT)
+                            .ok()
+                    })
+                    .flatten()
+            })
+            .as_ref()
+    }
+}
 
 pub struct TextIndex {
     terms: fst::Map<Vec<u8>>,
@@ -159,7 +227,8 @@ impl TextIndex {
 
     /// Terms matching `word` with their match quality (1 exact, less for prefixes and
     /// typos). `prefix` allows completing the word (the last word being typed).
-    fn matching_terms(&self, word: &str, prefix: bool) -> Vec<(u64, f32)> {
+    fn matching_terms(&self, query_word: &QueryWord, prefix: bool) -> Vec<(u64, f32)> {
+        let word = query_word.as_str();
         let mut out: Vec<(u64, f32)> = Vec::new();
         if let Some(t) = self.terms.get(word) {
             out.push((t, 1.0));
@@ -198,15 +267,8 @@ impl TextIndex {
                 }
             }
         }
-        let distance = match len {
-            0..=3 => 0,
-            4..=7 => 1,
-            _ => 2,
-        };
-        if distance > 0
-            && let Ok(lev) = Levenshtein::new(word, distance)
-        {
-            let quality = if distance == 1 { 0.5 } else { 0.4 };
+        if let Some(lev) = query_word.typos() {
+            let quality = if query_word.distance == 1 { 0.5 } else { 0.4 };
             let mut s = self.terms.search(lev).into_stream();
             let mut n = 0;
             while let Some((_, t)) = s.next() {
@@ -220,7 +282,7 @@ impl TextIndex {
         out
     }
 
-    fn word_scores(&self, word: &str, prefix: bool) -> Option<WordScores> {
+    fn word_scores(&self, word: &QueryWord, prefix: bool) -> Option<WordScores> {
         let terms = self.matching_terms(word, prefix);
         if terms.is_empty() {
             return None;
@@ -270,7 +332,7 @@ impl TextIndex {
     /// The last word may be a prefix when `prefix_last` is set (autocomplete).
     pub fn for_each_match(
         &self,
-        words: &[String],
+        words: &[QueryWord],
         prefix_last: bool,
         mut hit: impl FnMut(u32, f32),
     ) {
@@ -360,8 +422,12 @@ mod tests {
         b.finish()
     }
 
+    fn query(q: &str) -> Vec<QueryWord> {
+        QueryWord::list(q.split(' ').map(str::to_owned))
+    }
+
     fn matches(ix: &TextIndex, q: &str, prefix: bool) -> Vec<(u32, f32)> {
-        let words: Vec<String> = q.split(' ').map(str::to_owned).collect();
+        let words = query(q);
         let mut v = Vec::new();
         ix.for_each_match(&words, prefix, |d, s| v.push((d, s)));
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -377,10 +443,10 @@ mod tests {
         }
         let big = big.finish();
         // Each completion reaches all 300,000 documents: two are past the budget.
-        assert_eq!(big.matching_terms("d", true).len(), 2);
+        assert_eq!(big.matching_terms(&query("d")[0], true).len(), 2);
         // A province-sized index completes as far as MAX_PREFIX_TERMS allows.
         let small = index(&[&[(Field::Name, "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9")]]);
-        assert_eq!(small.matching_terms("d", true).len(), 10);
+        assert_eq!(small.matching_terms(&query("d")[0], true).len(), 10);
     }
 
     #[test]
@@ -416,5 +482,29 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert!(m[0].1 < 0.7);
         assert!(matches(&ix, "xyzzyq", false).is_empty());
+    }
+
+    #[test]
+    fn only_the_first_words_of_typo_length_get_typo_matching() {
+        let w = query("cao truong nghiepvu abcdefghijklmnopq a b c d e f g h i j k l");
+        let distances: Vec<u32> = w.iter().map(|w| w.distance).collect();
+        assert_eq!(&distances[..4], [0, 1, 2, 0], "short, 4-7, 8-16, over 16");
+        let many = query(&["truong"; 12].join(" "));
+        let typo_words = many.iter().filter(|w| w.distance > 0).count();
+        assert_eq!(typo_words, MAX_TYPO_WORDS);
+        assert!(many[MAX_TYPO_WORDS - 1].typos().is_some());
+        assert!(many[MAX_TYPO_WORDS].typos().is_none());
+    }
+
+    #[test]
+    fn a_typo_automaton_too_big_to_build_is_no_expansion_not_an_error() {
+        // 16 distinct letters at distance 2 need more states than the limit.
+        let ix = index(&[&[(Field::Name, "abcdefghijklmnop xyz")]]);
+        let w = query("abcdefghijklmnoq");
+        assert_eq!(w[0].distance, 2);
+        assert!(w[0].typos().is_none(), "fst refused it");
+        assert!(matches(&ix, "abcdefghijklmnoq", false).is_empty());
+        // The exact word still matches.
+        assert_eq!(matches(&ix, "abcdefghijklmnop", false).len(), 1);
     }
 }

@@ -68,6 +68,7 @@ pub fn assemble_checked(batches: Vec<Batch>) -> Result<Bundled, StoreError> {
         record: Some(b.record),
         field: Some(b.field),
         message: b.message,
+        unlisted: 0,
     }));
     if errors.is_empty() {
         Ok(bundled)
@@ -112,6 +113,7 @@ fn assemble(batches: Vec<Batch>) -> (Bundled, Vec<ImportError>) {
                 record: Some(format!("programme of {}", id.as_str())),
                 field: Some("institution_id".into()),
                 message: format!("no institution {}", id.as_str()),
+                unlisted: 0,
             }),
         }
     }

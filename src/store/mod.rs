@@ -30,6 +30,26 @@ pub struct ImportError {
     pub record: Option<String>,
     pub field: Option<String>,
     pub message: String,
+    /// On the entry that closes a capped list ("and 2,345 more problems"): how many
+    /// problems it stands for, found and not listed. 0 on every other entry.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unlisted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl ImportError {
+    /// How many problems this entry stands for: itself, or those a capped list left out.
+    pub fn problems(&self) -> usize {
+        self.unlisted.max(1)
+    }
+}
+
+/// How many problems a list of them stands for, counting those it does not list.
+pub fn problem_count(errors: &[ImportError]) -> usize {
+    errors.iter().map(ImportError::problems).sum()
 }
 
 impl fmt::Display for ImportError {
@@ -59,7 +79,7 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} problem(s) in the input, nothing was written:\n{}", .0.len(), list(.0))]
+    #[error("{} problem(s) in the input, nothing was written:\n{}", problem_count(.0), list(.0))]
     Invalid(Vec<ImportError>),
     #[error("database error while {context}: {source}")]
     Db {

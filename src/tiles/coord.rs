@@ -50,6 +50,21 @@ impl TileCoord {
         Ok(Self { z, x, y })
     }
 
+    /// Parses the path segments of `{z}/{x}/{y}.mvt`: plain decimal digits (no sign,
+    /// no spaces, at most 10), then checked as [`TileCoord::new`] checks. Whatever the
+    /// segments hold, the answer is a coordinate or an error, never a panic.
+    pub fn parse_path(
+        z: &str,
+        x: &str,
+        file: &str,
+        zooms: RangeInclusive<u8>,
+    ) -> Result<Self, TileError> {
+        let y = file
+            .strip_suffix(".mvt")
+            .ok_or_else(|| TileError::Format(clip(file)))?;
+        Self::new(number("z", z)?, number("x", x)?, number("y", y)?, zooms)
+    }
+
     /// Tiles across the world at this zoom.
     pub fn world_size(&self) -> f64 {
         f64::from(1u32 << self.z)
@@ -103,6 +118,24 @@ impl std::fmt::Display for TileCoord {
     }
 }
 
+fn number(axis: &'static str, s: &str) -> Result<u32, TileError> {
+    let bad = || TileError::NotANumber {
+        axis,
+        value: clip(s),
+    };
+    // `u32::from_str` would also take a leading `+`; one spelling per tile keeps
+    // caches from holding the same tile twice.
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    s.parse().map_err(|_| bad())
+}
+
+/// A path segment for an error message: at most 40 characters of it.
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
 /// WGS84 to world units (Web Mercator scaled to `[0, 1]`, y down). Latitudes beyond
 /// Mercator's range are clamped to its edge.
 pub fn lonlat_to_world(lon: f64, lat: f64) -> (f64, f64) {
@@ -132,6 +165,49 @@ mod tests {
         assert!(TileCoord::new(2, 0, 4, 0..=16).is_err());
         assert!(TileCoord::new(2, 3, 3, 0..=16).is_ok());
         assert!(TileCoord::new(1, 0, 0, 2..=16).is_err());
+    }
+
+    #[test]
+    fn tile_paths_parse_to_coordinates_or_errors() {
+        let parse = |z: &str, x: &str, f: &str| TileCoord::parse_path(z, x, f, 0..=16);
+        assert_eq!(
+            parse("10", "814", "483.mvt").unwrap(),
+            TileCoord {
+                z: 10,
+                x: 814,
+                y: 483
+            }
+        );
+        for (z, x, f) in [
+            ("+1", "0", "0.mvt"),
+            ("1", "-0", "0.mvt"),
+            ("1", "0", " 0.mvt"),
+            ("99999999999999999999", "0", "0.mvt"),
+            ("4294967296", "0", "0.mvt"),
+            ("1", "0", "٣.mvt"),
+            ("", "0", "0.mvt"),
+            ("1", "0", ".mvt"),
+        ] {
+            assert!(
+                matches!(parse(z, x, f), Err(TileError::NotANumber { .. })),
+                "{z}/{x}/{f}"
+            );
+        }
+        assert!(matches!(
+            parse("1", "0", "0.png"),
+            Err(TileError::Format(_))
+        ));
+        assert!(matches!(
+            parse("4294967295", "0", "0.mvt"),
+            Err(TileError::ZoomOutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse("1", "2", "0.mvt"),
+            Err(TileError::OutOfRange { .. })
+        ));
+        let long = "9".repeat(100_000);
+        let e = parse(&long, "0", "0.mvt").unwrap_err();
+        assert!(e.to_string().len() < 100, "echoes only a little: {e}");
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub enum TileError {
         z: u8,
         max: u64,
     },
+    #[error("{axis} must be a whole number, got {value:?}")]
+    NotANumber { axis: &'static str, value: String },
+    #[error("{0:?}: tiles are served as .mvt (Mapbox Vector Tile 2.1)")]
+    Format(String),
     #[error("the {0} tileset takes no filter")]
     FilterNotSupported(&'static str),
     #[error("could not read the base map {0}")]

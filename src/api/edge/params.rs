@@ -23,6 +23,35 @@ pub fn optional_point(lon: Option<&str>, lat: Option<&str>) -> Result<Option<Lon
     }
 }
 
+/// Free text to search for, if given: trimmed, not blank, at most
+/// [`MAX_QUERY_CHARS`](crate::search::MAX_QUERY_CHARS) characters, with a letter or digit
+/// to look for.
+pub fn search_text<'a>(parameter: &str, v: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    let Some(v) = v.map(str::trim) else {
+        return Ok(None);
+    };
+    let max = crate::search::MAX_QUERY_CHARS;
+    if v.is_empty() {
+        return Err(ApiError::bad_parameter(
+            parameter,
+            format!("{parameter} is empty: give the text to search for"),
+        ));
+    }
+    if v.chars().nth(max).is_some() {
+        return Err(ApiError::bad_parameter(
+            parameter,
+            format!("{parameter} is longer than {max} characters"),
+        ));
+    }
+    if !v.chars().any(char::is_alphanumeric) {
+        return Err(ApiError::bad_parameter(
+            parameter,
+            format!("{parameter} has no letters or digits to search for"),
+        ));
+    }
+    Ok(Some(v))
+}
+
 fn missing(parameter: &str, what: &str) -> ApiError {
     ApiError::bad_parameter(parameter, format!("{parameter} is required: {what}"))
 }
@@ -60,19 +89,26 @@ pub fn vocabulary<T: Vocabulary>(parameter: &str, v: Option<&str>) -> Result<Opt
 }
 
 /// Comma-separated alternatives of a closed vocabulary (`kind=college,university`);
-/// empty when not given.
-pub fn vocabulary_list<T: Vocabulary>(
+/// empty when not given. A repeated value is kept once, so the list is never longer
+/// than the vocabulary however long the parameter.
+pub fn vocabulary_list<T: Vocabulary + PartialEq>(
     parameter: &str,
     v: Option<&str>,
 ) -> Result<Vec<T>, ApiError> {
     let Some(v) = v else { return Ok(Vec::new()) };
-    v.split(',')
-        .map(|s| parse_one(parameter, s.trim()))
-        .collect()
+    let mut out: Vec<T> = Vec::new();
+    for s in v.split(',') {
+        let value = parse_one(parameter, s.trim())?;
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_one<T: Vocabulary>(parameter: &str, v: &str) -> Result<T, ApiError> {
     v.parse().map_err(|_| {
+        let v: String = v.chars().take(40).collect();
         ApiError::bad_parameter(
             parameter,
             format!(
@@ -119,5 +155,28 @@ mod tests {
             param(optional_point(Some("106"), None).unwrap_err()).as_deref(),
             Some("lat")
         );
+    }
+
+    #[test]
+    fn a_vocabulary_list_keeps_each_value_once() {
+        use crate::model::InstitutionKind;
+        let long = vec!["college"; 10_000].join(",");
+        let kinds: Vec<InstitutionKind> = vocabulary_list("kind", Some(&long)).unwrap();
+        assert_eq!(kinds.len(), 1);
+    }
+
+    #[test]
+    fn search_text_is_bounded_in_characters_not_bytes() {
+        let max = crate::search::MAX_QUERY_CHARS;
+        // Vietnamese letters are 2-3 bytes: the limit counts characters.
+        let at = "ề".repeat(max);
+        assert_eq!(search_text("q", Some(&at)).unwrap(), Some(at.as_str()));
+        let over = "ề".repeat(max + 1);
+        let e = search_text("q", Some(&over)).unwrap_err();
+        assert!(e.to_string().contains(&max.to_string()));
+        assert!(search_text("q", Some("  ,;  ")).is_err());
+        assert!(search_text("q", Some("   ")).is_err());
+        assert_eq!(search_text("q", Some(" cầu kè ")).unwrap(), Some("cầu kè"));
+        assert_eq!(search_text("q", None).unwrap(), None);
     }
 }

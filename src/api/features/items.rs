@@ -232,7 +232,9 @@ fn institution_query(p: &Params) -> Result<InstitutionQuery, ApiError> {
             .transpose()?,
         levels: p.list::<Level>("level")?,
         flags,
-        q: p.text("q")?.map(|q| query_words(&q)).unwrap_or_default(),
+        q: p.search_text("q")?
+            .map(|q| query_words(&q))
+            .unwrap_or_default(),
         datetime: p.datetime()?,
         filter: p.filter(institutions::FIELDS)?,
         sortby: p.sortby(institutions::FIELDS)?,
@@ -252,7 +254,9 @@ fn area_query(p: &Params) -> Result<AreaQuery, ApiError> {
             .transpose()?,
         levels: p.list::<AdminLevel>("level")?,
         parent: p.text("parent")?,
-        q: p.text("q")?.map(|q| query_words(&q)).unwrap_or_default(),
+        q: p.search_text("q")?
+            .map(|q| query_words(&q))
+            .unwrap_or_default(),
         datetime: p.datetime()?,
         filter: p.filter(areas::FIELDS)?,
         sortby: p.sortby(areas::FIELDS)?,

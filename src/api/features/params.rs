@@ -79,7 +79,10 @@ impl Params {
     }
 
     /// A comma-separated list of values of a vocabulary (`kind=college,university`).
-    pub fn list<T: crate::model::Vocabulary>(&self, name: &str) -> Result<Vec<T>, ApiError> {
+    pub fn list<T: crate::model::Vocabulary + PartialEq>(
+        &self,
+        name: &str,
+    ) -> Result<Vec<T>, ApiError> {
         crate::api::edge::params::vocabulary_list(name, self.get(name))
     }
 
@@ -92,6 +95,11 @@ impl Params {
             }
             Some(v) => Ok(Some(v.trim().to_owned())),
         }
+    }
+
+    /// Free text to look for (`q`), bounded like search's.
+    pub fn search_text(&self, name: &str) -> Result<Option<String>, ApiError> {
+        crate::api::edge::params::search_text(name, self.get(name)).map(|v| v.map(str::to_owned))
     }
 
     pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
@@ -182,18 +190,23 @@ impl Params {
         let Some(v) = self.get("properties") else {
             return Ok(None);
         };
-        let names: Vec<String> = v
-            .split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
-        for n in &names {
-            if !known.contains(&n.as_str()) {
+        let mut names: Vec<String> = Vec::new();
+        for n in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !known.contains(&n) {
+                let n: String = n.chars().take(40).collect();
                 return Err(ApiError::bad_parameter(
                     "properties",
                     format!("unknown property {n:?}; properties: {}", known.join(", ")),
                 ));
             }
+            // Each name once: the list can be no longer than the collection's.
+            if names.iter().any(|have| have == n) {
+                return Err(ApiError::bad_parameter(
+                    "properties",
+                    format!("properties names {n} more than once"),
+                ));
+            }
+            names.push(n.to_owned());
         }
         Ok(Some(names))
     }

@@ -106,6 +106,7 @@ fn parse(mut body: Map<String, Value>, path_id: Option<&str>) -> Result<Institut
         record: None,
         field: Some(f.into()),
         message: m.into(),
+        unlisted: 0,
     };
     if body.contains_key("updated_at") {
         return Err(StoreError::Invalid(vec![field(

@@ -72,6 +72,7 @@ fn invalid(errors: Vec<FieldError>) -> ApiError {
                 record: None,
                 field: Some(e.field),
                 message: e.message,
+                unlisted: 0,
             })
             .collect(),
     )

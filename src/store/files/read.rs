@@ -51,46 +51,138 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Batch>, StoreError> {
     }
 }
 
+/// Problems listed per file; past these, [`Problems`] only counts. A file of a million
+/// bad rows answers with a readable list and a count, in bounded memory.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// Columns a CSV header may have; the widest file we read has under 40. Every row
+/// becomes a map of this many fields, so this bounds the work per row.
+pub const MAX_CSV_COLUMNS: usize = 256;
+/// Characters of a problem's message and record key shown; both may quote a field
+/// that is a megabyte long.
+const MAX_SHOWN_CHARS: usize = 300;
+
 /// Parses file content; `file_name` decides the format (`.csv`, `.geojson`/`.json`).
+/// Rows are read and validated one at a time, so a CSV costs memory for its records,
+/// not for a parsed copy of every row; the problems are the first
+/// [`MAX_LISTED_PROBLEMS`] plus a count of the rest.
 pub fn read_bytes(
     file_name: &str,
     bytes: &[u8],
     kind: Option<FileKind>,
 ) -> Result<Batch, Vec<ImportError>> {
-    let whole = |message: String| {
-        vec![ImportError {
-            location: Some(Location {
-                file: file_name.to_owned(),
-                position: "file".into(),
-            }),
-            record: None,
-            field: None,
-            message,
-        }]
-    };
+    let whole = |message: String| vec![error_at(file_level(file_name), None, None, message)];
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let lower = file_name.to_ascii_lowercase();
     let kind = kind.or_else(|| kind_from_name(&lower));
-    let rows = if lower.ends_with(".csv") {
-        csv_rows(file_name, bytes)?
+    let mut problems = Problems::new(file_name);
+    let unknown = "cannot tell what this file holds from its name or columns; pass --kind";
+    let batch = if lower.ends_with(".csv") {
+        let (headers, rows) = csv_rows(file_name, bytes).map_err(|e| vec![*e])?;
+        let kind =
+            match kind.or_else(|| kind_from_fields(|k| headers.iter().any(|h| h.trim() == k))) {
+                Some(k) => k,
+                None if headers.iter().all(|h| h.trim().is_empty()) => {
+                    return Err(whole("the file has no records".into()));
+                }
+                None => return Err(whole(unknown.into())),
+            };
+        parse_rows(kind, rows, true, &mut problems)
     } else if lower.ends_with(".geojson") || lower.ends_with(".json") {
-        geojson_rows(file_name, bytes)?
+        let doc: Value =
+            serde_json::from_slice(bytes).map_err(|e| whole(format!("not JSON: {e}")))?;
+        let features = geojson_features(&doc).map_err(whole)?;
+        let first = features.first().and_then(|f| f.get("properties"));
+        let kind = match kind.or_else(|| {
+            first
+                .and_then(Value::as_object)
+                .and_then(|p| kind_from_fields(|k| p.contains_key(k)))
+        }) {
+            Some(k) => k,
+            None if features.is_empty() => return Err(whole("the file has no records".into())),
+            None => return Err(whole(unknown.into())),
+        };
+        parse_rows(
+            kind,
+            geojson_rows(file_name, features),
+            false,
+            &mut problems,
+        )
     } else {
         return Err(whole(format!(
             "unknown file type: {file_name} (expected .csv, .geojson or .json)"
         )));
     };
-    let kind = match kind.or_else(|| rows.first().and_then(|r| kind_from_fields(&r.fields))) {
-        Some(k) => k,
-        None if rows.is_empty() => return Err(whole("the file has no records".into())),
-        None => {
-            return Err(whole(
-                "cannot tell what this file holds from its name or columns; pass --kind".into(),
-            ));
-        }
-    };
-    parse_rows(kind, rows, lower.ends_with(".csv"))
+    problems.finish(batch)
 }
+
+/// The problems of one file: the first [`MAX_LISTED_PROBLEMS`] kept (clipped), the rest
+/// counted.
+struct Problems {
+    file: String,
+    listed: Vec<ImportError>,
+    unlisted: usize,
+}
+
+impl Problems {
+    fn new(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            listed: Vec::new(),
+            unlisted: 0,
+        }
+    }
+
+    fn push(&mut self, mut e: ImportError) {
+        if self.listed.len() == MAX_LISTED_PROBLEMS {
+            self.unlisted += 1;
+            return;
+        }
+        e.message = clip(&e.message);
+        e.record = e.record.as_deref().map(clip);
+        self.listed.push(e);
+    }
+
+    fn extend(&mut self, errors: impl IntoIterator<Item = ImportError>) {
+        errors.into_iter().for_each(|e| self.push(e));
+    }
+
+    fn finish<T>(mut self, value: T) -> Result<T, Vec<ImportError>> {
+        if self.listed.is_empty() {
+            return Ok(value);
+        }
+        if self.unlisted > 0 {
+            let mut more = error_at(
+                file_level(&self.file),
+                None,
+                None,
+                format!(
+                    "and {} more problem(s) not listed (only the first {MAX_LISTED_PROBLEMS} are)",
+                    self.unlisted
+                ),
+            );
+            more.unlisted = self.unlisted;
+            self.listed.push(more);
+        }
+        Err(self.listed)
+    }
+}
+
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(MAX_SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+fn file_level(file: &str) -> Location {
+    Location {
+        file: file.to_owned(),
+        position: "file".into(),
+    }
+}
+
+/// A row, or the problem that kept it from being read (boxed: rows pass by value).
+type RowResult = Result<Row, Box<ImportError>>;
 
 /// One raw input record: its location, its fields and (GeoJSON) its geometry.
 struct Row {
@@ -101,8 +193,13 @@ struct Row {
     feature_id: Option<String>,
 }
 
-fn csv_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
-    let at = |line: u64| Location {
+/// The header and the rows of a CSV, read lazily. A row the reader cannot read (bad
+/// UTF-8, a different number of fields, a quote never closed) is a problem at its line.
+fn csv_rows<'a>(
+    file: &'a str,
+    bytes: &'a [u8],
+) -> Result<(csv::StringRecord, impl Iterator<Item = RowResult> + 'a), Box<ImportError>> {
+    let at = move |line: u64| Location {
         file: file.to_owned(),
         position: format!("line {line}"),
     };
@@ -110,77 +207,62 @@ fn csv_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
     let headers = rdr
         .headers()
         .map_err(|e| {
-            vec![error_at(
+            Box::new(error_at(
                 at(1),
                 None,
                 None,
                 format!("unreadable header: {e}"),
-            )]
+            ))
         })?
         .clone();
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for result in rdr.records() {
-        match result {
-            Ok(rec) => {
-                let line = rec.position().map_or(0, |p| p.line());
-                let Value::Object(fields) = record_to_json(&headers, &rec) else {
-                    unreachable!("record_to_json builds an object")
-                };
-                rows.push(Row {
-                    location: at(line),
-                    fields,
-                    geometry: None,
-                    feature_id: None,
-                });
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(error_at(
-                    at(line),
-                    None,
-                    None,
-                    format!("unreadable row: {e}"),
-                ));
-            }
+    if headers.len() > MAX_CSV_COLUMNS {
+        return Err(Box::new(error_at(
+            at(1),
+            None,
+            None,
+            format!(
+                "the header has {} columns; at most {MAX_CSV_COLUMNS} are read",
+                headers.len()
+            ),
+        )));
+    }
+    let names = headers.clone();
+    let rows = rdr.into_records().map(move |result| match result {
+        Ok(rec) => {
+            let line = rec.position().map_or(0, |p| p.line());
+            Ok(Row {
+                location: at(line),
+                fields: Record::from_csv(&names, &rec).into_fields(),
+                geometry: None,
+                feature_id: None,
+            })
         }
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line());
+            Err(Box::new(error_at(
+                at(line),
+                None,
+                None,
+                format!("unreadable row: {e}"),
+            )))
+        }
+    });
+    Ok((headers, rows))
 }
 
-fn record_to_json(headers: &csv::StringRecord, rec: &csv::StringRecord) -> Value {
-    let r = Record::from_csv(headers, rec);
-    Value::Object(r.into_fields())
-}
-
-fn geojson_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> {
-    let whole = |m: String| {
-        vec![error_at(
-            Location {
-                file: file.to_owned(),
-                position: "file".into(),
-            },
-            None,
-            None,
-            m,
-        )]
-    };
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| whole(format!("not JSON: {e}")))?;
+/// The features of a FeatureCollection.
+fn geojson_features(doc: &Value) -> Result<&[Value], String> {
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        return Err(whole("expected a GeoJSON FeatureCollection".into()));
+        return Err("expected a GeoJSON FeatureCollection".into());
     }
-    let Some(features) = doc.get("features").and_then(Value::as_array) else {
-        return Err(whole(
-            "a FeatureCollection needs a \"features\" list".into(),
-        ));
-    };
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (n, f) in features.iter().enumerate() {
+    doc.get("features")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .ok_or_else(|| "a FeatureCollection needs a \"features\" list".into())
+}
+
+fn geojson_rows<'a>(file: &'a str, features: &'a [Value]) -> impl Iterator<Item = RowResult> + 'a {
+    features.iter().enumerate().map(move |(n, f)| {
         let location = Location {
             file: file.to_owned(),
             position: format!("feature {}", n + 1),
@@ -189,31 +271,25 @@ fn geojson_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<ImportError>> 
             Some(Value::Object(m)) => m.clone(),
             Some(Value::Null) | None => Map::new(),
             Some(_) => {
-                errors.push(error_at(
+                return Err(Box::new(error_at(
                     location,
                     None,
                     Some("properties"),
                     "expected an object".into(),
-                ));
-                continue;
+                )));
             }
         };
         let feature_id = f.get("id").map(|id| match id {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         });
-        rows.push(Row {
+        Ok(Row {
             location,
             fields,
             geometry: f.get("geometry").filter(|g| !g.is_null()).cloned(),
             feature_id,
-        });
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+        })
+    })
 }
 
 fn kind_from_name(lower: &str) -> Option<FileKind> {
@@ -222,8 +298,8 @@ fn kind_from_name(lower: &str) -> Option<FileKind> {
         .find(|k| k.file_names().iter().any(|n| lower.ends_with(n)))
 }
 
-fn kind_from_fields(fields: &Map<String, Value>) -> Option<FileKind> {
-    let has = |k: &str| fields.contains_key(k);
+/// What a file holds, from the names of its columns or properties.
+fn kind_from_fields(has: impl Fn(&str) -> bool) -> Option<FileKind> {
     Some(if has("population") {
         FileKind::Population
     } else if has("serial") {
@@ -254,6 +330,7 @@ fn error_at(
         record,
         field: field.map(str::to_owned),
         message,
+        unlisted: 0,
     }
 }
 
@@ -270,14 +347,25 @@ fn record_errors(location: &Location, record: Option<String>, e: RecordErrors) -
         .collect()
 }
 
-fn parse_rows(kind: FileKind, rows: Vec<Row>, is_csv: bool) -> Result<Batch, Vec<ImportError>> {
-    let mut errors = Vec::new();
+fn parse_rows(
+    kind: FileKind,
+    rows: impl Iterator<Item = RowResult>,
+    is_csv: bool,
+    errors: &mut Problems,
+) -> Batch {
     let mut seen = HashSet::new();
     // Parses each row with `parse`, reporting its errors and duplicate keys.
     macro_rules! collect {
         ($key:expr, $parse:expr) => {{
             let mut out = Vec::new();
             for row in rows {
+                let row = match row {
+                    Ok(row) => row,
+                    Err(e) => {
+                        errors.push(*e);
+                        continue;
+                    }
+                };
                 let mut fields = row.fields;
                 // An institution's feature id is its id; other kinds name features freely.
                 if kind == FileKind::Institutions
@@ -323,59 +411,55 @@ fn parse_rows(kind: FileKind, rows: Vec<Row>, is_csv: bool) -> Result<Batch, Vec
         }};
     }
     let id_key = |r: &Record| r.opt_str("id").ok().flatten();
-    let batch =
-        match kind {
-            FileKind::Occupations => Batch::Occupations(collect!(
-                |r: &Record| r.opt_str("code").ok().flatten(),
-                |r: &Record, _g: Option<&Value>| Occupation::from_record(r)
-            )),
-            FileKind::Areas => Batch::Areas(collect!(
-                |r: &Record| {
-                    let s = r.opt_str("scheme").ok().flatten()?;
-                    let c = r.opt_str("code").ok().flatten()?;
-                    Some(format!("{s} {c}"))
-                },
-                |r: &Record, g: Option<&Value>| area_from_row(r, g, is_csv)
-            )),
-            FileKind::Mapping => Batch::Mapping(collect!(
-                |r: &Record| {
-                    let o = r.opt_str("old_code").ok().flatten()?;
-                    let n = r.opt_str("new_code").ok().flatten()?;
-                    Some(format!("{o} -> {n}"))
-                },
-                |r: &Record, _g: Option<&Value>| CommuneMapping::from_record(r)
-            )),
-            FileKind::Institutions => Batch::Institutions {
-                records: collect!(id_key, |r: &Record, g: Option<&Value>| {
-                    institution_from_row(r, g, is_csv)
-                }),
-                carries_programmes: !is_csv,
+    match kind {
+        FileKind::Occupations => Batch::Occupations(collect!(
+            |r: &Record| r.opt_str("code").ok().flatten(),
+            |r: &Record, _g: Option<&Value>| Occupation::from_record(r)
+        )),
+        FileKind::Areas => Batch::Areas(collect!(
+            |r: &Record| {
+                let s = r.opt_str("scheme").ok().flatten()?;
+                let c = r.opt_str("code").ok().flatten()?;
+                Some(format!("{s} {c}"))
             },
-            FileKind::Programmes => {
-                let out = collect!(|_r: &Record| None, |r: &Record, _g: Option<&Value>| {
-                    programme_from_row(r)
-                });
-                Batch::Programmes(out.into_iter().map(|(l, (i, p))| (l, i, p)).collect())
-            }
-            FileKind::Credentials => Batch::Credentials(collect!(
-                |r: &Record| {
-                    let i = r.opt_str("institution_id").ok().flatten()?;
-                    let k = r.opt_str("kind").ok().flatten()?;
-                    let s = r.opt_str("serial").ok().flatten()?;
-                    let s = crate::model::credential::normalise_serial(&s).ok()?;
-                    Some(format!("{i} {k} {s}"))
-                },
-                |r: &Record, _g: Option<&Value>| Credential::from_record(r)
-            )),
-            FileKind::Population => Batch::Population(collect!(
+            |r: &Record, g: Option<&Value>| area_from_row(r, g, is_csv)
+        )),
+        FileKind::Mapping => Batch::Mapping(collect!(
+            |r: &Record| {
+                let o = r.opt_str("old_code").ok().flatten()?;
+                let n = r.opt_str("new_code").ok().flatten()?;
+                Some(format!("{o} -> {n}"))
+            },
+            |r: &Record, _g: Option<&Value>| CommuneMapping::from_record(r)
+        )),
+        FileKind::Institutions => Batch::Institutions {
+            records: collect!(id_key, |r: &Record, g: Option<&Value>| {
+                institution_from_row(r, g, is_csv)
+            }),
+            carries_programmes: !is_csv,
+        },
+        FileKind::Programmes => {
+            let out = collect!(|_r: &Record| None, |r: &Record, _g: Option<&Value>| {
+                programme_from_row(r)
+            });
+            Batch::Programmes(out.into_iter().map(|(l, (i, p))| (l, i, p)).collect())
+        }
+        FileKind::Credentials => Batch::Credentials(collect!(
+            |r: &Record| {
+                let i = r.opt_str("institution_id").ok().flatten()?;
+                let k = r.opt_str("kind").ok().flatten()?;
+                let s = r.opt_str("serial").ok().flatten()?;
+                let s = crate::model::credential::normalise_serial(&s).ok()?;
+                Some(format!("{i} {k} {s}"))
+            },
+            |r: &Record, _g: Option<&Value>| Credential::from_record(r)
+        )),
+        FileKind::Population => {
+            Batch::Population(collect!(
                 |_r: &Record| None,
                 |r: &Record, g: Option<&Value>| population_from_row(r, g, is_csv)
-            )),
-        };
-    if errors.is_empty() {
-        Ok(batch)
-    } else {
-        Err(errors)
+            ))
+        }
     }
 }
 
@@ -530,3 +614,6 @@ fn population_from_row(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -212,6 +212,7 @@ pub(super) fn refusal(location: Option<&Location>, e: &sqlx::Error) -> ImportErr
         record: None,
         field,
         message,
+        unlisted: 0,
     }
 }
 

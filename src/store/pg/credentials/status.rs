@@ -22,6 +22,7 @@ pub fn field_refusal(e: FieldError) -> StoreError {
         record: None,
         field: Some(e.field),
         message: e.message,
+        unlisted: 0,
     }])
 }
 

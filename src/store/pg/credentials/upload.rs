@@ -63,6 +63,7 @@ pub async fn upload(
                         record: None,
                         field: Some(e.field),
                         message: e.message,
+                        unlisted: 0,
                     }),
                 },
             }

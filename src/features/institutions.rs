@@ -157,6 +157,13 @@ pub struct InstitutionQuery {
 }
 
 impl InstitutionQuery {
+    /// Whether answering looks at every record (a CQL2 filter or free text, or no box
+    /// to narrow it to), which at national scale is heavy work.
+    pub fn looks_at_everything(&self) -> bool {
+        !self.is_everything()
+            && (self.filter.is_some() || !self.q.is_empty() || self.bbox.is_none())
+    }
+
     fn matches(&self, i: &Institution) -> bool {
         in_list(&self.kinds, i.kind)
             && in_list(&self.ownerships, i.ownership)
@@ -217,7 +224,7 @@ pub fn query_words(q: &str) -> Vec<String> {
 
 impl InstitutionQuery {
     /// Whether the query selects everything in id order.
-    fn is_everything(&self) -> bool {
+    pub fn is_everything(&self) -> bool {
         self.bbox.is_none()
             && self.kinds.is_empty()
             && self.ownerships.is_empty()

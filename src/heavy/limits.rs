@@ -14,15 +14,19 @@ pub enum Kind {
     Report,
     /// Coverage vector tiles.
     Tiles,
+    /// OGC API items that look at every record (a CQL2 filter, free text, no box): at
+    /// national scale a tenth of a second or more each.
+    Scan,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Coverage,
         Kind::Indicators,
         Kind::Export,
         Kind::Report,
         Kind::Tiles,
+        Kind::Scan,
     ];
 
     /// With `cores` cores: CPU-bound work gets one at a time per core; the report,
@@ -34,6 +38,8 @@ impl Kind {
             Kind::Coverage | Kind::Indicators | Kind::Export => cores,
             Kind::Report => (cores / 2).max(1),
             Kind::Tiles => (4 * cores).max(8),
+            // Short and common (a filtered list in the web map): a few per core.
+            Kind::Scan => (2 * cores).max(4),
         }
     }
 }

@@ -248,8 +248,8 @@ fn limits_parse_kind_count_pairs_over_this_machines_defaults() {
     let two = Limits::for_cores(2);
     assert_eq!(
         Kind::ALL.map(|k| two.get(k)),
-        [2, 2, 2, 1, 8],
-        "coverage, indicators, export, report, tiles"
+        [2, 2, 2, 1, 8, 4],
+        "coverage, indicators, export, report, tiles, scan"
     );
 }
 

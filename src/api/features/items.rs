@@ -5,6 +5,8 @@
 //! `prev` links list every feature exactly once while the data version (the `ETag`)
 //! does not change.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -22,6 +24,7 @@ use crate::error::ApiError;
 use crate::features::areas::{self, AreaQuery};
 use crate::features::geometry;
 use crate::features::institutions::{self, InstitutionQuery, READINESS_FLAGS, query_words};
+use crate::heavy::{Cancelled, Kind};
 use crate::index::ServingIndex;
 use crate::model::{AdminLevel, Level, OccupationCode, Scheme};
 
@@ -58,9 +61,24 @@ pub async fn items(
         return Ok(r);
     }
 
-    let matched = match &selection {
-        Selection::Institutions(q) => institutions::select(&index, q),
-        Selection::Areas(q) => areas::select(&index, q),
+    let matched = match selection {
+        Selection::Institutions(q) if q.looks_at_everything() => {
+            // A filter or free text over every record costs a tenth of a second or more
+            // at national scale: under the `scan` limit, once for identical requests.
+            let key = format!("{}|{}", index.version(), uri.query().unwrap_or_default());
+            let scanned = index.clone();
+            state
+                .heavy
+                .run(
+                    Kind::Scan,
+                    &key,
+                    || None,
+                    move |_| Ok::<_, Cancelled>(Arc::new(institutions::select(&scanned, &q))),
+                )
+                .await?
+        }
+        Selection::Institutions(q) => Arc::new(institutions::select(&index, &q)),
+        Selection::Areas(q) => Arc::new(areas::select(&index, &q)),
     };
     let l = Links::new(state.config.public_url.as_deref(), &headers);
     let start = page.offset.min(matched.len());

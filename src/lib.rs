@@ -19,13 +19,16 @@
 //! - [`credentials`]: diploma and certificate verification, signed statements, status
 //!   lists (holder data never leaves it).
 //! - [`heavy`]: heavy work bounded: limits per kind, single flight, cancellation.
-//! - [`api`]: HTTP resources, one module each; [`error`] turns failures into responses.
+//! - [`auth`]: officials' accounts: passwords, secrets, roles and what each may do.
+//! - [`api`]: HTTP resources, one module each, behind one edge (`api::edge`: connections,
+//!   layers, headers, parameters, sign-in); [`error`] turns failures into responses.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!
 //! Data flows one way: a source (files or PostGIS) → [`model::Dataset`] →
-//! [`index::ServingIndex`] → handlers. Writes go to PostGIS, whose triggers notify every
-//! server to rebuild and swap its index.
+//! [`index::ServingIndex`] → handlers. Writes (officials' edits, imports, GIS users) go to
+//! PostGIS, which records their history and whose triggers notify every server to rebuild
+//! and swap its index.
 
 // One exception, `index::release_freed_memory` (glibc's malloc_trim), is allowed there.
 #![deny(unsafe_code)]

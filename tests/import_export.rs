@@ -92,6 +92,45 @@ async fn a_record_the_database_refuses_is_reported_at_its_line_and_nothing_is_wr
 }
 
 #[tokio::test]
+async fn a_file_the_database_refuses_row_after_row_lists_the_first_hundred_and_stops() {
+    let db = TestDb::create().await;
+    db.import_dir(&repo_path("data")).await;
+    let pool = db.pool().await;
+    let dir = scratch_dir("many-refusals");
+    let path = dir.join("programmes.csv");
+    let mut text =
+        String::from("institution_id,occupation_code,occupation_name,level,annual_quota\n");
+    for n in 0..400 {
+        // Well formed, so the reader lets it through; no such institution, so the
+        // database refuses every row.
+        text.push_str(&format!(
+            "khong-co-{n},6480201,Công nghệ thông tin,college,40\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let batch = files::read_file(&path, None).unwrap();
+    let err = pg::import_batches(&pool, vec![batch]).await.unwrap_err();
+    let StoreError::Invalid(errors) = err else {
+        panic!("expected a data error, got {err}")
+    };
+    let max = files::MAX_LISTED_PROBLEMS;
+    assert_eq!(errors.len(), max + 1, "the first {max} and a closing entry");
+    assert_eq!(errors[0].location.as_ref().unwrap().position, "line 2");
+    assert!(
+        errors[max].message.contains("checking stopped"),
+        "{}",
+        errors[max]
+    );
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM programmes WHERE institution_id LIKE 'khong-co-%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
 async fn export_then_import_round_trips_byte_for_byte_in_both_formats() {
     let db = TestDb::create().await;
     let url = db.url.clone();

@@ -5,7 +5,7 @@
 mod read;
 mod write;
 
-pub use read::{read_bytes, read_dir, read_file};
+pub use read::{MAX_LISTED_PROBLEMS, read_bytes, read_dir, read_file};
 pub use write::{ExportFormat, write_dataset};
 
 use crate::model::{

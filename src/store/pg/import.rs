@@ -47,6 +47,9 @@ pub async fn import_batches(
     let mut errors = Vec::new();
     let mut summary = ImportSummary::default();
     for batch in &batches {
+        if refusals_full(&mut errors) {
+            break;
+        }
         match batch {
             Batch::Occupations(rows) => {
                 summary.occupations += rows.len();
@@ -150,6 +153,9 @@ pub(super) async fn write_rows<T>(
             Err(e) if is_refusal(&e) => {
                 savepoint(conn, "ROLLBACK TO SAVEPOINT chunk").await?;
                 for (location, item) in chunk {
+                    if refusals_full(errors) {
+                        return Ok(());
+                    }
                     savepoint(conn, "SAVEPOINT one").await?;
                     match write(conn, &[item]).await {
                         Ok(()) => savepoint(conn, "RELEASE SAVEPOINT one").await?,
@@ -165,6 +171,29 @@ pub(super) async fn write_rows<T>(
         }
     }
     Ok(())
+}
+
+/// After this many refused rows the import stops looking for more: every one costs a
+/// round trip, a hostile or mistaken file can hold millions, and the first hundred say
+/// what to fix. The closing entry says that checking stopped there.
+fn refusals_full(errors: &mut Vec<ImportError>) -> bool {
+    let max = crate::store::files::MAX_LISTED_PROBLEMS;
+    if errors.len() < max {
+        return false;
+    }
+    if errors.len() == max {
+        errors.push(ImportError {
+            location: None,
+            record: None,
+            field: None,
+            message: format!(
+                "the database refused at least {max} rows; checking stopped there, so more may \
+                 follow: fix these and import again"
+            ),
+            unlisted: 0,
+        });
+    }
+    true
 }
 
 async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> Result<(), StoreError> {

@@ -106,35 +106,31 @@ pub async fn account_by_login(
     pool: &PgPool,
     login: &str,
 ) -> Result<Option<StoredAccount>, StoreError> {
-    let mut conn = pool
-        .acquire()
-        .await
-        .map_err(StoreError::db("reading an account"))?;
-    let row = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1"
-    )))
-    .bind(login)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(StoreError::db("reading an account"))?;
-    match row {
-        Some(r) => Ok(Some(with_scope(&mut conn, r).await?)),
-        None => Ok(None),
-    }
+    account_where(pool, "login = $1", |q| q.bind(login.to_owned())).await
 }
 
 pub async fn account_by_id(pool: &PgPool, id: i64) -> Result<Option<StoredAccount>, StoreError> {
-    let mut conn = pool
-        .acquire()
+    account_where(pool, "id = $1", |q| q.bind(id)).await
+}
+
+type AccountQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, AccountRow, sqlx::postgres::PgArguments>;
+
+/// The one account a condition on one bound value selects, with its scope.
+async fn account_where(
+    pool: &PgPool,
+    condition: &'static str,
+    bind: impl for<'q> FnOnce(AccountQuery<'q>) -> AccountQuery<'q>,
+) -> Result<Option<StoredAccount>, StoreError> {
+    let context = "reading an account";
+    let mut conn = pool.acquire().await.map_err(StoreError::db(context))?;
+    let query = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {condition}"
+    )));
+    let row = bind(query)
+        .fetch_optional(&mut *conn)
         .await
-        .map_err(StoreError::db("reading an account"))?;
-    let row = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(StoreError::db("reading an account"))?;
+        .map_err(StoreError::db(context))?;
     match row {
         Some(r) => Ok(Some(with_scope(&mut conn, r).await?)),
         None => Ok(None),

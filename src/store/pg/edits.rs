@@ -46,6 +46,35 @@ async fn lock_version(
 
 /// Writes the row, and the programmes when they are new or changed (rewriting them
 /// unchanged would move the version for nothing).
+/// The stored record a change starts from, its row locked: it must exist on the map, still
+/// be at the version the official read, and be theirs to `verb`.
+async fn stored_for_change(
+    conn: &mut PgConnection,
+    id: &str,
+    expected_version: i64,
+    permitted: Permission<'_>,
+    verb: &str,
+) -> Result<(i64, Institution), StoreError> {
+    let current = match lock_version(conn, id).await? {
+        Some((_, true)) | None => {
+            return Err(StoreError::Missing(format!("no institution {id:?}")));
+        }
+        Some((v, false)) => v,
+    };
+    if current != expected_version {
+        return Err(StoreError::Stale { current });
+    }
+    let (before, _) = one_institution(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::Missing(format!("no institution {id:?}")))?;
+    if !permitted(&before) {
+        return Err(StoreError::NotPermitted(format!(
+            "your account may not {verb} institution {id:?}"
+        )));
+    }
+    Ok((current, before))
+}
+
 async fn write(
     conn: &mut PgConnection,
     i: &Institution,
@@ -109,23 +138,8 @@ pub async fn update_institution(
 ) -> Result<i64, StoreError> {
     let id = new.id.as_str();
     let mut tx = begin_audited(pool, "updating an institution").await?;
-    let current = match lock_version(&mut tx, id).await? {
-        Some((_, true)) | None => {
-            return Err(StoreError::Missing(format!("no institution {id:?}")));
-        }
-        Some((v, false)) => v,
-    };
-    if current != expected_version {
-        return Err(StoreError::Stale { current });
-    }
-    let (before, _) = one_institution(&mut tx, id)
-        .await?
-        .ok_or_else(|| StoreError::Missing(format!("no institution {id:?}")))?;
-    if !permitted(&before) {
-        return Err(StoreError::NotPermitted(format!(
-            "your account may not edit institution {id:?}"
-        )));
-    }
+    let (current, before) =
+        stored_for_change(&mut tx, id, expected_version, permitted, "edit").await?;
     let changes = institution_changes(Some(&before), Some(new));
     if changes.is_empty() {
         return Ok(current);
@@ -156,23 +170,7 @@ pub async fn retire_institution(
     actor: &Actor,
 ) -> Result<i64, StoreError> {
     let mut tx = begin_audited(pool, "retiring an institution").await?;
-    let current = match lock_version(&mut tx, id).await? {
-        Some((_, true)) | None => {
-            return Err(StoreError::Missing(format!("no institution {id:?}")));
-        }
-        Some((v, false)) => v,
-    };
-    if current != expected_version {
-        return Err(StoreError::Stale { current });
-    }
-    let (before, _) = one_institution(&mut tx, id)
-        .await?
-        .ok_or_else(|| StoreError::Missing(format!("no institution {id:?}")))?;
-    if !permitted(&before) {
-        return Err(StoreError::NotPermitted(format!(
-            "your account may not retire institution {id:?}"
-        )));
-    }
+    stored_for_change(&mut tx, id, expected_version, permitted, "retire").await?;
     let version: i64 = sqlx::query_scalar(
         "UPDATE institutions SET retired_at = now(), retired_reason = $2, updated_at = now()
          WHERE id = $1 RETURNING version",

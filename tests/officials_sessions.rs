@@ -234,53 +234,48 @@ async fn only_an_administrator_manages_accounts_and_no_one_locks_themselves_out(
     common::assert_json_error(r, 403, "Forbidden", None).await;
 
     let admin = sign_in(&s, "quan.tri").await;
-    let made = admin
-        .request(&s, Method::POST, "/api/v1/accounts")
-        .json(
-            &json!({"login": "huyen.cau.ke", "display_name": "Phòng GD huyện Cầu Kè",
-                      "role": "district", "password": "một mật khẩu đủ dài",
-                      "areas": [{"scheme": "pre2025", "code": "845"}]}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let create = |body: Value| {
+        admin
+            .request(&s, Method::POST, "/api/v1/accounts")
+            .json(&body)
+            .send()
+    };
+    let made = create(
+        json!({"login": "huyen.cau.ke", "display_name": "Phòng GD huyện Cầu Kè",
+        "role": "district", "password": "một mật khẩu đủ dài",
+        "areas": [{"scheme": "pre2025", "code": "845"}]}),
+    )
+    .await
+    .unwrap();
     assert_eq!(made.status(), 201);
-    let bad_scope = admin
-        .request(&s, Method::POST, "/api/v1/accounts")
-        .json(
-            &json!({"login": "huyen.khac", "display_name": "X", "role": "district",
-                      "password": "một mật khẩu đủ dài"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let bad_scope = create(
+        json!({"login": "huyen.khac", "display_name": "X", "role": "district",
+        "password": "một mật khẩu đủ dài"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(bad_scope.status(), 400);
+    let parameter = |v: Value| v["parameter"].as_str().map(str::to_owned);
     assert_eq!(
-        bad_scope.json::<Value>().await.unwrap()["parameter"],
-        "areas"
+        parameter(bad_scope.json().await.unwrap()).as_deref(),
+        Some("areas")
     );
-    let short = admin
-        .request(&s, Method::POST, "/api/v1/accounts")
-        .json(
-            &json!({"login": "ngan.qua", "display_name": "X", "role": "province",
-                      "password": "ngắn"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let short = create(
+        json!({"login": "ngan.qua", "display_name": "X", "role": "province",
+        "password": "ngắn"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        short.json::<Value>().await.unwrap()["parameter"],
-        "password"
+        parameter(short.json().await.unwrap()).as_deref(),
+        Some("password")
     );
-    let taken = admin
-        .request(&s, Method::POST, "/api/v1/accounts")
-        .json(
-            &json!({"login": "so.gddt", "display_name": "X", "role": "province",
-                      "password": "một mật khẩu đủ dài"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let taken = create(
+        json!({"login": "so.gddt", "display_name": "X", "role": "province",
+        "password": "một mật khẩu đủ dài"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(taken.status(), 409);
 
     let demote_self = admin

@@ -82,3 +82,25 @@ async fn one_chart(
     )
         .into_response())
 }
+
+/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
+pub fn openapi_paths() -> serde_json::Map<String, serde_json::Value> {
+    let lang = json!({"name": "lang", "in": "query", "required": false,
+        "schema": {"type": "string", "enum": ["vi", "en"]}, "description": "the chart's language (default vi)"});
+    let paths = json!({
+        "/api/v1/indicators/progress": {"get": {
+            "summary": "Each indicator's path towards its targets: points over time (period and dated snapshots, now), each with the range its unknowns leave open",
+            "operationId": "indicatorProgress", "tags": ["indicators"],
+            "responses": {"200": {"description": "series", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        "/api/v1/indicators/{id}/progress.svg": {"get": {
+            "summary": "An indicator's progress chart (SVG): values over time, unknowns apart, targets of 2025 and 2030",
+            "operationId": "indicatorProgressChart", "tags": ["indicators"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, lang],
+            "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {}}},
+                "400": {"description": "bad lang"}, "404": {"description": "no such indicator"}}}},
+    });
+    match paths {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}

@@ -272,14 +272,20 @@ fn legend(h: &mut String, lang: Lang) {
             "unknown",
         ),
     ];
-    let _ = write!(h, r#"<g class="legend" transform="translate({LEFT} {y})">"#);
-    for (n, (mark, vi, en)) in items.iter().enumerate() {
-        let x = n as f64 * 102.0;
+    // Each item as wide as its label (about 5.6 units a character at this size).
+    let _ = write!(
+        h,
+        r#"<g class="chart-legend" transform="translate({LEFT} {y})">"#
+    );
+    let mut x = 0.0;
+    for (mark, vi, en) in items {
+        let label = lang.t(vi, en);
         let _ = write!(
             h,
-            r##"<g transform="translate({x} 0)">{mark}<text x="14" y="0" fill="#333">{}</text></g>"##,
-            esc(lang.t(vi, en))
+            r##"<g transform="translate({x:.0} 0)">{mark}<text x="14" y="0" fill="#333">{}</text></g>"##,
+            esc(label)
         );
+        x += 14.0 + 5.6 * label.chars().count() as f64 + 16.0;
     }
     h.push_str("</g>");
 }

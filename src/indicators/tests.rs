@@ -136,11 +136,13 @@ fn scorecard() -> IndicatorsReport {
     )
 }
 
+/// (id, numerator, denominator, unknown, value, first target met)
+type Expected = (&'static str, f64, f64, usize, Option<f64>, Option<bool>);
+
 #[test]
 fn every_indicator_counts_its_numerator_denominator_and_unknowns_against_its_target() {
     let r = scorecard();
-    // (id, numerator, denominator, unknown, value, first target met)
-    let expected: [(&str, f64, f64, usize, Option<f64>, Option<bool>); 14] = [
+    let expected: [Expected; 14] = [
         // a1: mean of 80 and 20 over the two reporting; tt-c and tt-d unknown.
         (
             "teachers_digital_competence",

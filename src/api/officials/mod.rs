@@ -8,7 +8,7 @@
 mod accounts;
 mod edits;
 mod history;
-mod province_reports;
+pub(super) mod province_reports;
 mod reports;
 mod session;
 mod tokens;

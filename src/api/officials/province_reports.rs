@@ -154,3 +154,50 @@ async fn review(
     let report = province_reports::review(pool, &id, period, expected, &official.actor).await?;
     Ok(one(&report))
 }
+
+/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
+pub fn openapi_paths() -> serde_json::Map<String, Value> {
+    let ids: Vec<&str> = province_reported().map(|d| d.id).collect();
+    let path_params = json!([
+        {"name": "indicator", "in": "path", "required": true, "schema": {"type": "string", "enum": ids}},
+        {"name": "period", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}},
+    ]);
+    let report = json!({"application/json": {"schema": {"type": "object"}}});
+    let paths = json!({
+        "/api/v1/province-reports": {"get": {
+            "summary": "The figures the province reports itself, per indicator, with their reports (province officials and administrators)",
+            "operationId": "provinceReports", "tags": ["officials"],
+            "parameters": [{"name": "period", "in": "query", "required": false, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "indicators and reports", "content": report},
+                "401": {"description": "not signed in"}, "403": {"description": "not a province official"},
+                "503": {"description": "no database"}}}},
+        "/api/v1/province-reports/{indicator}/{period}": {"put": {
+            "summary": "Report (or report again, which clears the review) the province's figure of an indicator for a period, with evidence",
+            "operationId": "submitProvinceReport", "tags": ["officials"],
+            "parameters": path_params,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "value_pct": {"type": "number", "minimum": 0, "maximum": 100, "description": "a milestone: 100 achieved, 0 not yet"},
+                    "numerator": {"type": "number", "minimum": 0},
+                    "denominator": {"type": "number", "exclusiveMinimum": 0},
+                    "evidence_url": {"type": "string", "format": "uri", "maxLength": 1000},
+                    "evidence_ref": {"type": "string", "maxLength": 300},
+                    "note": {"type": "string", "maxLength": 1000}},
+                "description": "value_pct, or numerator and denominator; evidence_url or evidence_ref"}}}},
+            "responses": {"200": {"description": "the report (ETag: its version)", "content": report},
+                "400": {"description": "invalid figure: errors name their fields"},
+                "403": {"description": "not a province official"}, "404": {"description": "not an indicator the province reports"}}}},
+        "/api/v1/province-reports/{indicator}/{period}/review": {"post": {
+            "summary": "Mark the province's figure reviewed, by another official than its reporter (If-Match: its version)",
+            "operationId": "reviewProvinceReport", "tags": ["officials"],
+            "parameters": path_params,
+            "responses": {"200": {"description": "the reviewed report", "content": report},
+                "403": {"description": "not a province official, or the reporter themself"},
+                "404": {"description": "no such report"}, "412": {"description": "the report changed since it was read"}}}},
+    });
+    match paths {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}

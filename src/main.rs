@@ -178,11 +178,16 @@ enum KeysCommand {
 #[derive(Subcommand)]
 enum IndicatorsCommand {
     /// Compute the indicators from PostGIS and store them as the snapshot of a date
-    /// (today by default; a second snapshot the same day replaces the first).
+    /// (today by default; a second snapshot the same day replaces the first), or with
+    /// `--period` as the snapshot of a reporting year (the indicators from that year's
+    /// reports; taking it again replaces it).
     Snapshot {
         /// YYYY-MM-DD.
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        /// A reporting year, such as 2025.
+        #[arg(long, conflicts_with = "date")]
+        period: Option<String>,
         /// PostgreSQL/PostGIS connection URL: the data the indicators are computed from
         /// and where the snapshot is stored.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -370,20 +375,43 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Indicators {
-            command: IndicatorsCommand::Snapshot { date, database_url },
+            command:
+                IndicatorsCommand::Snapshot {
+                    date,
+                    period,
+                    database_url,
+                },
         } => {
-            use vetmap::indicators;
+            use vetmap::indicators::{self, Inputs, holdings};
+            use vetmap::model::report::Period;
             use vetmap::model::{AdminLevel, Scheme};
             let pool = pg::connect(&database_url, 2).await?;
+            let period = period
+                .map(|p| Period::parse("--period", &p, chrono::Utc::now().date_naive()))
+                .transpose()?;
             let index = vetmap::index::ServingIndex::build(pg::load_dataset(&pool).await?);
-            let report = indicators::compute(&index, Scheme::Pre2025, AdminLevel::District);
+            let held = holdings::load(&vetmap::credentials::Source::Db(pool.clone())).await?;
+            let province = pg::province_reports::reports(&pool, period).await?;
+            let inputs = Inputs {
+                holdings: &held,
+                province: &province,
+            };
+            let (scheme, level) = (Scheme::Pre2025, AdminLevel::District);
+            let report = match period {
+                None => indicators::compute(&index, scheme, level, inputs),
+                Some(p) => {
+                    let reports = pg::reports::reports_of_period(&pool, p).await?;
+                    indicators::compute_for_period(&index, scheme, level, p, &reports, inputs)
+                }
+            };
             let date = date.unwrap_or_else(|| report.computed_at.date_naive());
             let snapshot = indicators::Snapshot::of(&report, date);
             pg::save_snapshot(&pool, &snapshot).await?;
+            let when = period.map_or(date.to_string(), |p| format!("period {p}"));
             for r in &snapshot.rows {
                 let v = r.value_pct.map_or("unknown".into(), |v| format!("{v:.1}%"));
                 println!(
-                    "{date} {}: {v} ({} in scope, {} unknown)",
+                    "{when} {}: {v} ({} in scope, {} unknown)",
                     r.indicator, r.in_scope, r.unknown
                 );
             }
@@ -493,6 +521,9 @@ fn verify_statement(
     let list = status_list.map(read).transpose()?;
     let report = verify_offline(&read(file)?, &keys, list.as_deref())?;
     println!("{}", serde_json::to_string_pretty(&report)?);
+    if report.demonstration {
+        eprintln!("a DEMONSTRATION record, not a real credential (serial DEMO-…)");
+    }
     match report.revocation {
         RevocationCheck::Revoked => {
             anyhow::bail!("the signature is genuine but the credential is REVOKED")

@@ -135,10 +135,20 @@ async fn indicator_snapshots_are_stored_by_date_and_listed_oldest_first() {
         "one per day, oldest first"
     );
     let (_, now) = s.get_json("/api/v1/indicators").await;
-    let first = &snaps[0]["rows"][0];
-    assert_eq!(first["indicator"], "digital_platform_connection");
-    assert_eq!(first["value_pct"], now["indicators"][0]["value_pct"]);
-    assert_eq!(first["unknown"], now["indicators"][0]["unknown"]);
+    let first = snaps[0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "digital_platform_connection")
+        .unwrap();
+    let platform = now["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "digital_platform_connection")
+        .unwrap();
+    assert_eq!(first["value_pct"], platform["value_pct"]);
+    assert_eq!(first["unknown"], platform["unknown"]);
     let r = s.get("/reports/periodic").await;
     let html = r.text().await.unwrap();
     assert!(html.contains("2026-01-01") && html.contains("2026-02-01"));

@@ -56,6 +56,9 @@ async fn the_page_opened_from_a_qr_link_confirms_a_genuine_unrevoked_statement()
         .await
         .unwrap();
     assert!(dom.contains(r#"data-result="statusOk""#), "{dom}");
+    // A bundled record is a demonstration, and the page says so above everything else.
+    assert!(dom.contains(r#"data-demonstration="true""#), "{dom}");
+    assert!(dom.contains("BẢN GHI MINH HỌA, không phải văn bằng thật"));
     assert!(dom.contains("Bằng tốt nghiệp cao đẳng"));
     assert!(dom.contains(r#"href="/?institution=cd-nghe-tra-vinh""#));
     assert!(!dom.contains("Nguyễn Văn Thử"));

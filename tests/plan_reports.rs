@@ -378,7 +378,9 @@ async fn the_queue_pages_by_institution_and_exports_csv() {
             .starts_with("text/csv")
     );
     let text = r.text().await.unwrap();
-    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
     let header = rows.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
@@ -498,7 +500,9 @@ async fn indicators_of_a_period_count_the_reports_and_tell_reviewed_ones_apart()
     let r = s.get("/api/v1/indicators?period=2025&f=csv").await;
     assert_eq!(r.status(), 200);
     let text = r.text().await.unwrap();
-    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
     let header = rows.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let province_row = rows

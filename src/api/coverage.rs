@@ -54,7 +54,7 @@ pub struct CoverageQuery {
     pub area_level: Option<String>,
     /// `json` (default), `csv` or `geojson`.
     pub f: Option<String>,
-    /// For the report: `vi` (default) or `en`.
+    /// The report's and a CSV's language (its caveats): `vi` (default) or `en`.
     pub lang: Option<String>,
 }
 
@@ -164,6 +164,11 @@ pub async fn analysis(state: &AppState, params: Params) -> Result<Answer, ApiErr
     })
 }
 
+/// The language of a CSV's caveats.
+fn csv_lang(q: &CoverageQuery) -> Result<crate::model::Lang, ApiError> {
+    crate::model::Lang::parse(q.lang.as_deref()).map_err(|e| ApiError::bad_parameter("lang", e))
+}
+
 enum Format {
     Json,
     Csv,
@@ -205,6 +210,7 @@ async fn areas(
     Query(q): Query<CoverageQuery>,
 ) -> Result<Response, ApiError> {
     let fmt = format(q.f.as_deref())?;
+    let lang = csv_lang(&q)?;
     let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     Ok(match fmt {
         Format::Json => {
@@ -220,8 +226,8 @@ async fn areas(
             let csv = render(
                 &state,
                 Kind::Export,
-                format!("{key}|areas.csv"),
-                move |_| Ok(export::areas_csv(&a)),
+                format!("{key}|areas.csv|{}", lang.code()),
+                move |_| Ok(export::areas_csv(&a, lang)),
             );
             download("text/csv; charset=utf-8", "coverage-areas.csv", csv.await?)
         }
@@ -241,11 +247,13 @@ async fn grid(
     Query(q): Query<CoverageQuery>,
 ) -> Result<Response, ApiError> {
     let fmt = format(q.f.as_deref().or(Some("geojson")))?;
+    let lang = csv_lang(&q)?;
     let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     Ok(match fmt {
         Format::Csv => {
-            let csv = render(&state, Kind::Export, format!("{key}|grid.csv"), move |c| {
-                export::grid_csv(&a, c)
+            let key = format!("{key}|grid.csv|{}", lang.code());
+            let csv = render(&state, Kind::Export, key, move |c| {
+                export::grid_csv(&a, lang, c)
             });
             download("text/csv; charset=utf-8", "coverage-grid.csv", csv.await?)
         }
@@ -287,7 +295,7 @@ async fn tilejson(
         "name": "Độ phủ mạng lưới / Network coverage",
         "description": "Hexagonal grid with the distance to the nearest matching institution, and area shares within the radius. Same parameters as /api/v1/coverage.",
         "version": "1.0.0",
-        "attribution": a.report.caveats.join(" "),
+        "attribution": a.report.caveats.iter().map(|c| c.en.as_str()).collect::<Vec<_>>().join(" "),
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?{query}")],
         "minzoom": min,

@@ -152,7 +152,10 @@ fn verification(state: &AppState, found: &StoredCredential) -> Value {
     let id = c.institution_id.as_str();
     let index = state.index.current();
     let institution = index.institution(id);
+    let demonstration = crate::credentials::demonstration::is_demonstration(c);
     let mut answer = json!({
+        // A demonstration record (serial DEMO-…) is never a real credential: said first.
+        "demonstration": demonstration,
         "credential": Disclosure::of(c),
         "institution": {
             "id": id,
@@ -165,6 +168,12 @@ fn verification(state: &AppState, found: &StoredCredential) -> Value {
             },
         },
     });
+    if demonstration {
+        answer["notice"] = json!({
+            "vi": crate::credentials::demonstration::NOTICE_VI,
+            "en": crate::credentials::demonstration::NOTICE_EN,
+        });
+    }
     match &c.status {
         CredentialStatus::Valid => {
             let token = state.credentials.keys.token_for(found.status_index);

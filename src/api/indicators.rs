@@ -1,6 +1,7 @@
 //! `/api/v1/indicators`: the Plan's indicators now, per area, as JSON, CSV or GeoJSON
-//! (`period=YYYY`: from the figures institutions reported for that year, which needs the
-//! database); `/api/v1/indicators/snapshots`: their values over time (needs the database).
+//! (`period=YYYY`: from the figures reported for that year, which needs the database;
+//! `lang=vi|en`: the language of a CSV's caveats); `/api/v1/indicators/snapshots`: their
+//! values over time (needs the database).
 //!
 //! The indicators count every institution, so they are computed under an `indicators`
 //! permit, once for identical requests in flight, and kept per data version; files are
@@ -22,9 +23,9 @@ use super::edge::heavy::render;
 use super::edge::params::vocabulary;
 use crate::error::ApiError;
 use crate::heavy::{Cancelled, Kind};
-use crate::indicators::{self, IndicatorsReport, export};
+use crate::indicators::{self, Holdings, IndicatorsReport, Inputs, ProvinceReport, export};
 use crate::model::report::Period;
-use crate::model::{AdminLevel, Scheme};
+use crate::model::{AdminLevel, Lang, Scheme};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,6 +41,8 @@ pub struct IndicatorsQuery {
     pub f: Option<String>,
     /// A reporting year: the indicators from that year's reports.
     pub period: Option<String>,
+    /// The language of a CSV's caveats: `vi` (default) or `en`.
+    pub lang: Option<String>,
 }
 
 /// Scheme and level of the breakdown (default: pre-2025 districts).
@@ -71,6 +74,45 @@ fn period(q: &IndicatorsQuery) -> Result<Option<Period>, ApiError> {
     )?))
 }
 
+/// What the indicators read besides the index: the credentials held (target d4) and the
+/// province's reports (every period; none without a database).
+pub struct Loaded {
+    pub holdings: Arc<Holdings>,
+    pub province: Vec<ProvinceReport>,
+}
+
+impl Loaded {
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            holdings: &self.holdings,
+            province: &self.province,
+        }
+    }
+
+    /// Names these inputs in keys: the reports by figure, submission and review.
+    fn key(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for r in &self.province {
+            (&r.indicator, r.period, r.version(), r.reviewed_at).hash(&mut h);
+        }
+        format!("{:x}.{:x}", self.holdings.fingerprint(), h.finish())
+    }
+}
+
+pub async fn load_inputs(state: &AppState) -> Result<Loaded, ApiError> {
+    let holdings = state
+        .indicators
+        .holdings
+        .get(&state.credentials.source)
+        .await?;
+    let province = match &state.db {
+        Some(pool) => crate::store::pg::province_reports::reports(pool, None).await?,
+        None => Vec::new(),
+    };
+    Ok(Loaded { holdings, province })
+}
+
 /// The indicators of a reporting year, from the reports the database holds. Reports do
 /// not move the data version, so these are not cached; identical requests in flight
 /// still share one computation under the `indicators` limit.
@@ -84,11 +126,17 @@ async fn of_period(
         return Err(ApiError::NeedsDatabase("indicators for a reporting period"));
     };
     let reports = crate::store::pg::reports::reports_of_period(pool, period).await?;
+    let loaded = load_inputs(state).await?;
     let index = state.index.current();
     let key = format!("{}|{scheme}|{level}|period={period}", index.version());
     let compute = move |_: &_| {
         Ok::<_, Cancelled>(Arc::new(indicators::compute_for_period(
-            &index, scheme, level, period, &reports,
+            &index,
+            scheme,
+            level,
+            period,
+            &reports,
+            loaded.inputs(),
         )))
     };
     Ok(state
@@ -103,13 +151,14 @@ pub async fn computed(
     scheme: Scheme,
     level: AdminLevel,
 ) -> Result<Arc<IndicatorsReport>, ApiError> {
+    let loaded = load_inputs(state).await?;
     let index = state.index.current();
-    let key = format!("{}|{scheme}|{level}", index.version());
+    let key = format!("{}|{scheme}|{level}|{}", index.version(), loaded.key());
     let cache = state.indicators.clone();
     let compute = {
         let (cache, key) = (cache.clone(), key.clone());
         move |_: &_| {
-            let report = Arc::new(indicators::compute(&index, scheme, level));
+            let report = Arc::new(indicators::compute(&index, scheme, level, loaded.inputs()));
             cache.insert(key, report.clone());
             Ok::<_, Cancelled>(report)
         }
@@ -133,6 +182,7 @@ async fn now(
         ));
     }
     let period = period(&q)?;
+    let lang = Lang::parse(q.lang.as_deref()).map_err(|e| ApiError::bad_parameter("lang", e))?;
     let report = match period {
         None => computed(&state, scheme, level).await?,
         Some(p) => of_period(&state, scheme, level, p).await?,
@@ -144,14 +194,20 @@ async fn now(
         None => (
             String::new(),
             "indicators.csv".to_owned(),
-            format!("{}|{scheme}|{level}|{f}", index.version()),
+            format!(
+                "{}|{scheme}|{level}|{f}|{}|{}",
+                index.version(),
+                lang.code(),
+                report.computed_at.timestamp_nanos_opt().unwrap_or(0)
+            ),
         ),
         Some(p) => (
             format!("period={p}&"),
             format!("indicators-{p}.csv"),
             format!(
-                "{}|{scheme}|{level}|{f}|period={p}|{}",
+                "{}|{scheme}|{level}|{f}|period={p}|{}|{}",
                 index.version(),
+                lang.code(),
                 report.computed_at.timestamp_nanos_opt().unwrap_or(0)
             ),
         ),
@@ -163,11 +219,14 @@ async fn now(
             body["links"] = json!({
                 "csv": format!("?{keep}f=csv"), "geojson": format!("?{keep}f=geojson"),
                 "snapshots": "/api/v1/indicators/snapshots", "report": "/reports/periodic",
+                "progress": "/api/v1/indicators/progress",
             });
             Json(body).into_response()
         }
         "csv" => {
-            let csv = render(&state, Kind::Export, key, move |_| Ok(export::csv(&report)));
+            let csv = render(&state, Kind::Export, key, move |_| {
+                Ok(export::csv(&report, lang))
+            });
             download("text/csv; charset=utf-8", &file, csv.await?)
         }
         _ => {

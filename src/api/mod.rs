@@ -15,6 +15,7 @@ mod nearby;
 mod officials;
 pub mod openapi;
 mod profile;
+mod progress;
 mod report;
 mod search;
 mod tiles;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(credentials::router())
         .merge(coverage::router())
         .merge(indicators::router())
+        .merge(progress::router())
         .merge(report::router())
         .merge(officials::router())
         .fallback(web::static_file)

@@ -62,6 +62,8 @@ pub fn document(server: &str) -> Value {
         finder_paths(),
         super::credentials::openapi_paths(),
         coverage_paths(),
+        super::progress::openapi_paths(),
+        super::officials::province_reports::openapi_paths(),
     ] {
         paths.extend(group);
     }
@@ -468,6 +470,7 @@ fn coverage_paths() -> Map<String, Value> {
             query("area_level", "breakdown level (default district)", json!({"type": "string", "enum": ["province", "district", "commune"]})),
             query("f", "output format", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
             query("period", "a reporting year: the indicators from that year's reports (needs the database)", json!({"type": "integer", "minimum": 2000, "maximum": 2100})),
+            query("lang", "the language of a CSV's caveats: vi (default) or en", json!({"type": "string", "enum": ["vi", "en"]})),
         ],
         "responses": {"200": obj("indicators"), "400": err("400"), "503": err("503")}}}));
     m.insert("/api/v1/indicators/snapshots".into(), json!({"get": {

@@ -1,9 +1,11 @@
 //! `/reports/periodic`: the printable periodic report (coverage map and table, the
-//! Plan's indicators with progress bars against their targets, snapshots over time).
+//! Plan's twelve targets with their indicators, each against its targets with its path
+//! over time, stored snapshots).
 //! Takes the coverage query parameters and `lang=vi|en`. Its map draws every grid cell,
 //! so it is written under a `report` permit, once for identical requests in flight.
 
 mod html;
+mod scorecard;
 mod svg;
 
 use axum::Router;
@@ -27,16 +29,8 @@ async fn periodic(
     State(state): State<AppState>,
     Query(q): Query<CoverageQuery>,
 ) -> Result<Html<axum::body::Bytes>, ApiError> {
-    let lang = match q.lang.as_deref() {
-        None | Some("") | Some("vi") => html::Lang::Vi,
-        Some("en") => html::Lang::En,
-        Some(other) => {
-            return Err(ApiError::bad_parameter(
-                "lang",
-                format!("lang {other:?} is not one of: vi en"),
-            ));
-        }
-    };
+    let lang =
+        html::Lang::parse(q.lang.as_deref()).map_err(|e| ApiError::bad_parameter("lang", e))?;
     if q.f.is_some() {
         return Err(ApiError::bad_parameter("f", "the report is HTML only"));
     }
@@ -46,15 +40,16 @@ async fn periodic(
     } = analysis(&state, params(&state, &q)?).await?;
     let indicators =
         super::indicators::computed(&state, Scheme::Pre2025, AdminLevel::District).await?;
-    let snapshots = match &state.db {
-        Some(pool) => Some(crate::store::pg::load_snapshots(pool).await?),
-        None => None,
-    };
+    let (snapshots, stored) = super::progress::snapshots(&state).await?;
+    let today = indicators.computed_at.date_naive();
+    let progress = crate::indicators::progress::series(&indicators, &snapshots, today);
+    let snapshots = stored.then_some(snapshots);
     let index = state.index.current();
     let source = state.source_name();
     let key = format!(
-        "{key}|{lang:?}|{}",
-        snapshots.as_ref().map_or(0, |s| s.len())
+        "{key}|{lang:?}|{}|{}",
+        snapshots.as_ref().map_or(0, |s| s.len()),
+        indicators.computed_at.timestamp_nanos_opt().unwrap_or(0)
     );
     let page = render(&state, Kind::Report, key, move |_| {
         Ok(html::render(&html::ReportInput {
@@ -65,6 +60,7 @@ async fn periodic(
             index: &index,
             indicators: &indicators,
             snapshots: snapshots.as_deref(),
+            progress: &progress,
         })
         .into_bytes())
     });

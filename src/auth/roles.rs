@@ -98,6 +98,12 @@ impl Account {
         self.is_province_or_admin()
     }
 
+    /// Report (and review another official's report of) the figures that belong to the
+    /// province rather than to an institution: the department's own work.
+    pub fn may_report_province_figures(&self) -> bool {
+        self.is_province_or_admin()
+    }
+
     /// Create institutions at all (a district only inside its areas: see [`Self::may_edit`],
     /// checked on the new record).
     pub fn may_create_institutions(&self) -> bool {
@@ -179,6 +185,9 @@ mod tests {
         assert!(account(Role::Admin).may_manage_accounts());
         assert!(!account(Role::Province).may_manage_accounts());
         assert!(!account(Role::District).may_read_audit_log());
+        assert!(account(Role::Province).may_report_province_figures());
+        assert!(!account(Role::District).may_report_province_figures());
+        assert!(!account(Role::Institution).may_report_province_figures());
     }
 
     #[test]

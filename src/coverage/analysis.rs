@@ -39,8 +39,8 @@ pub struct CoverageReport {
     pub areas: Vec<AreaCoverage>,
     /// Areas with geometry, worst served first.
     pub worst_served: Vec<WorstServed>,
-    /// What the reader must know before using the figures.
-    pub caveats: Vec<String>,
+    /// What the reader must know before using the figures, in both languages.
+    pub caveats: Vec<crate::model::Caveat>,
 }
 
 #[derive(Debug, Clone, Serialize)]

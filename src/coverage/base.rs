@@ -15,7 +15,9 @@ use super::nearest::NearestFinder;
 use super::{CoverageError, Filter, MAX_CELLS, Params, area_code_of};
 use crate::heavy::Cancel;
 use crate::index::ServingIndex;
-use crate::model::{AdminArea, AdminLevel, LonLat, PopulationLayer, PositionAccuracy, Scheme};
+use crate::model::{
+    AdminArea, AdminLevel, Caveat, LonLat, PopulationLayer, PositionAccuracy, Scheme,
+};
 
 /// What the radius-free part depends on.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,7 +127,7 @@ pub struct CoverageBase {
     pub matching_programmes: usize,
     /// With the fields that depend on the radius left empty.
     pub population: PopulationSummary,
-    pub caveats: Vec<String>,
+    pub caveats: Vec<Caveat>,
     /// West, south, east, north of the cells' centres; `None` without cells.
     pub bounds: Option<[f64; 4]>,
 }
@@ -151,7 +153,11 @@ impl CoverageBase {
             + std::mem::size_of::<Person>() * self.people.capacity()
             + self.people_areas.approx_bytes()
             + self.areas.capacity() * (std::mem::size_of::<AreaCoverage>() + 128)
-            + self.caveats.iter().map(|c| c.len() + 24).sum::<usize>()
+            + self
+                .caveats
+                .iter()
+                .map(|c| c.vi.len() + c.en.len() + 48)
+                .sum::<usize>()
             + 1024
     }
 
@@ -363,13 +369,14 @@ fn caveats(
     areas: &[AreaCoverage],
     extent: &[&AdminArea],
     matching: &[usize],
-) -> Vec<String> {
+) -> Vec<Caveat> {
     let mut out = Vec::new();
     let without = areas.iter().filter(|a| !a.has_geometry).count();
     if without > 0 {
-        out.push(format!(
-            "{without} of {} areas have no geometry: only institution and programme counts are given for them (\"no geometry\"), no distances or shares",
-            areas.len()
+        let n = areas.len();
+        out.push(Caveat::new(
+            format!("{without}/{n} đơn vị hành chính không có ranh giới: chỉ có số cơ sở và số chương trình (\"không có ranh giới\"), không có khoảng cách hay tỷ lệ"),
+            format!("{without} of {n} areas have no geometry: only institution and programme counts are given for them (\"no geometry\"), no distances or shares"),
         ));
     }
     let mut sources: Vec<&str> = areas
@@ -382,18 +389,23 @@ fn caveats(
     sources.sort();
     sources.dedup();
     for s in sources {
-        out.push(format!(
-            "Area shapes are schematic, not official boundaries: shares and distances are approximate ({s})"
+        out.push(Caveat::new(
+            format!("Ranh giới các đơn vị là sơ đồ minh họa, không phải ranh giới chính thức: tỷ lệ và khoảng cách chỉ là gần đúng ({s})"),
+            format!("Area shapes are schematic, not official boundaries: shares and distances are approximate ({s})"),
         ));
     }
     if population.is_loaded() {
         for s in population.sources() {
-            out.push(format!("Population figures: {s}"));
+            out.push(Caveat::new(
+                format!("Số liệu dân số: {s}"),
+                format!("Population figures: {s}"),
+            ));
         }
     } else {
-        out.push(
-            "No population layer is loaded: coverage is by area only (share of the area within the radius, not of people)".into(),
-        );
+        out.push(Caveat::new(
+            "Chưa nạp lớp dân số: độ phủ chỉ tính theo diện tích (tỷ lệ diện tích trong bán kính, không phải tỷ lệ dân số)",
+            "No population layer is loaded: coverage is by area only (share of the area within the radius, not of people)",
+        ));
     }
     let institutions = index.institutions();
     let rough = matching
@@ -406,9 +418,10 @@ fn caveats(
         })
         .count();
     if rough > 0 {
-        out.push(format!(
-            "{rough} of {} matching institutions have positions known only to the town or approximately",
-            matching.len()
+        let m = matching.len();
+        out.push(Caveat::new(
+            format!("{rough}/{m} cơ sở phù hợp chỉ có vị trí ở mức trung tâm thị trấn hoặc gần đúng"),
+            format!("{rough} of {m} matching institutions have positions known only to the town or approximately"),
         ));
     }
     let synthetic = matching
@@ -416,11 +429,15 @@ fn caveats(
         .filter(|&&n| institutions[n].source.to_lowercase().contains("synthetic"))
         .count();
     if synthetic > 0 {
-        out.push(format!(
-            "{synthetic} matching institutions are synthetic test data"
+        out.push(Caveat::new(
+            format!("{synthetic} cơ sở phù hợp là dữ liệu giả lập để kiểm thử"),
+            format!("{synthetic} matching institutions are synthetic test data"),
         ));
     }
-    out.push("Distances are straight-line geodesic distances (WGS84), not travel distances".into());
+    out.push(Caveat::new(
+        "Khoảng cách là khoảng cách đường chim bay (trắc địa, WGS84), không phải quãng đường đi lại",
+        "Distances are straight-line geodesic distances (WGS84), not travel distances",
+    ));
     out
 }
 

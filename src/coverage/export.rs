@@ -1,6 +1,7 @@
-//! Coverage results as files: CSV (one row per area or cell) and GeoJSON (RFC 7946,
-//! with the question and its caveats as foreign members so the file explains itself),
-//! written straight to bytes.
+//! Coverage results as files: CSV (one row per area or cell, below the caveats as
+//! commented rows in the language asked for: `model::caveat::csv_preamble`) and GeoJSON
+//! (RFC 7946, with the question and its caveats in both languages as foreign members so
+//! the file explains itself), written straight to bytes.
 
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
@@ -10,6 +11,8 @@ use super::hexgrid::HexCell;
 use super::{Analysis, AreaCoverage};
 use crate::heavy::{Cancel, Cancelled};
 use crate::index::ServingIndex;
+use crate::model::Lang;
+use crate::model::caveat::csv_preamble;
 
 pub const AREA_COLUMNS: &[&str] = &[
     "scheme",
@@ -57,8 +60,13 @@ fn area_props(a: &AreaCoverage) -> serde_json::Map<String, Value> {
     }
 }
 
-fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+fn csv_bytes(
+    analysis: &Analysis,
+    lang: Lang,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(csv_preamble(&analysis.report.caveats, lang));
     let _ = w.write_record(header);
     for r in rows {
         let _ = w.write_record(&r);
@@ -67,8 +75,10 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8
 }
 
 /// One row per area.
-pub fn areas_csv(analysis: &Analysis) -> Vec<u8> {
+pub fn areas_csv(analysis: &Analysis, lang: Lang) -> Vec<u8> {
     csv_bytes(
+        analysis,
+        lang,
         AREA_COLUMNS,
         analysis.report.areas.iter().map(|a| {
             let m = area_props(a);
@@ -235,8 +245,8 @@ pub fn grid_geojson(analysis: &Analysis, cancel: &Cancel) -> Result<Vec<u8>, Can
 }
 
 /// One row per cell: its centre, distance and population.
-pub fn grid_csv(analysis: &Analysis, cancel: &Cancel) -> Result<Vec<u8>, Cancelled> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+pub fn grid_csv(analysis: &Analysis, lang: Lang, cancel: &Cancel) -> Result<Vec<u8>, Cancelled> {
+    let mut w = csv::Writer::from_writer(csv_preamble(&analysis.report.caveats, lang));
     let _ = w.write_record(CELL_COLUMNS);
     for (n, c) in analysis.grid().cells().iter().enumerate() {
         cancel.check_every(n)?;

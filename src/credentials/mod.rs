@@ -3,7 +3,8 @@
 //! serial, a name or a date of birth, and answers disclose only what a verifier needs.
 //!
 //! - [`check`]: parsing a request, matching it in constant time, masking the name.
-//! - [`source`]: where records come from (PostGIS, or the bundled fictitious file).
+//! - [`source`]: where records come from (PostGIS, or the bundled fictitious file);
+//!   [`demonstration`]: which records are demonstrations, and what answers say of them.
 //! - [`jws`], [`keys`], [`statement`], [`status_list`]: signed statements (VC 2.0 as
 //!   `vc+jwt`, Ed25519), the JWKS, opaque statement tokens, Bitstring Status Lists.
 //! - [`key_ring`]: the signing keys' file, kept across restarts and rotated.
@@ -12,6 +13,7 @@
 //!   revoking and reinstating a credential (requests, and what they may not say).
 
 pub mod check;
+pub mod demonstration;
 pub mod jws;
 pub mod key_ring;
 pub mod keys;

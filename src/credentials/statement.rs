@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::check::{Disclosure, StoredCredential};
+use super::demonstration::{NOTICE_EN, NOTICE_VI, is_demonstration};
 use super::jws::{self, Jwks};
 use super::{CredentialError, status_list};
 use crate::model::Institution;
@@ -25,7 +26,10 @@ fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The statement about one valid record: what a verifier needs, nothing more.
+/// The statement about one valid record: what a verifier needs, nothing more. A
+/// demonstration record's statement says so in a claim of its subject
+/// (`"demonstration": true`, with a notice) and in its name, so that nobody holding the
+/// signed statement alone can take it for a real credential.
 pub fn statement(
     base: &str,
     stored: &StoredCredential,
@@ -36,14 +40,21 @@ pub fn statement(
     let (list, bit) = status_list::position(stored.status_index);
     let list_url = status_list_url(base, list);
     let id = c.institution_id.as_str();
-    json!({
+    let demonstration = is_demonstration(c);
+    let name = if demonstration {
+        "BẢN GHI MINH HỌA, không phải văn bằng thật / DEMONSTRATION RECORD, not a real credential"
+    } else {
+        "Xác thực văn bằng, chứng chỉ GDNN / Vocational credential verification"
+    };
+    let mut vc = json!({
         "@context": [VC_CONTEXT],
         "type": ["VerifiableCredential", "VocationalCredentialVerification"],
         "issuer": base,
         "validFrom": timestamp(now),
-        "name": "Xác thực văn bằng, chứng chỉ GDNN / Vocational credential verification",
+        "name": name,
         "credentialSubject": {
             "type": "VocationalCredential",
+            "demonstration": demonstration,
             "credential": Disclosure::of(c),
             "issuingInstitution": {
                 "id": format!("{base}/institutions/{id}"),
@@ -60,7 +71,11 @@ pub fn statement(
             "statusListIndex": bit.to_string(),
             "statusListCredential": list_url,
         },
-    })
+    });
+    if demonstration {
+        vc["description"] = json!(format!("{NOTICE_VI} / {NOTICE_EN}"));
+    }
+    vc
 }
 
 /// The status-list credential for list `list` with `encoded_list` from
@@ -94,6 +109,8 @@ pub struct OfflineReport {
     /// The signed statement's credential, as signed.
     pub credential: Value,
     pub revocation: RevocationCheck,
+    /// What the statement's subject claims: a demonstration record, not a real one.
+    pub demonstration: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,6 +192,7 @@ pub fn verify_offline(
         }
     };
     Ok(OfflineReport {
+        demonstration: vc["credentialSubject"]["demonstration"] == true,
         credential: vc,
         revocation,
     })
@@ -212,6 +230,27 @@ mod tests {
         let (vc, list) = statement_and_list(&keys, Utc::now());
         let report = verify_offline(&vc, keys.jwks(), Some(&signed(&keys, &list))).unwrap();
         assert_eq!(report.revocation, RevocationCheck::Revoked);
+    }
+
+    #[test]
+    fn a_demonstration_records_statement_says_so_in_a_signed_claim() {
+        let keys = Keys::ephemeral().unwrap();
+        let mut demo = stored_for_tests(3);
+        demo.credential.serial = "DEMO-CD 000101".into();
+        let vc = statement(BASE, &demo, None, Utc::now());
+        assert_eq!(vc["credentialSubject"]["demonstration"], true);
+        assert!(vc["name"].as_str().unwrap().contains("DEMONSTRATION"));
+        assert!(vc["description"].as_str().unwrap().contains("minh họa"));
+        let report = verify_offline(&signed(&keys, &vc), keys.jwks(), None).unwrap();
+        assert!(report.demonstration);
+
+        let mut real = stored_for_tests(4);
+        real.credential.serial = "CD 000101".into();
+        let vc = statement(BASE, &real, None, Utc::now());
+        assert_eq!(vc["credentialSubject"]["demonstration"], false);
+        assert!(vc.get("description").is_none());
+        let report = verify_offline(&signed(&keys, &vc), keys.jwks(), None).unwrap();
+        assert!(!report.demonstration);
     }
 
     #[test]

@@ -1,10 +1,30 @@
-//! The Plan's indicators that institution data can measure, each with the Plan's own
-//! words (Decision 2104/QĐ-UBND of Trà Vinh, 2022, section II.2 "Mục tiêu cụ thể"),
-//! quoted verbatim, and the targets it sets.
+//! What each indicator measures: the Plan's target it belongs to ([`targets`], verbatim),
+//! its own targets and years, and where its figures come from ([`Basis`]): institutions'
+//! figures, what this service holds, or the province's own report. The list is
+//! [`list::DEFINITIONS`], in the Plan's order.
+
+mod list;
+mod targets;
+
+pub use list::DEFINITIONS;
+pub use targets::TARGETS;
 
 use serde::Serialize;
 
+use super::holdings::Holdings;
 use crate::model::{Institution, InstitutionKind, Readiness};
+
+/// One of the Plan's twelve measurable targets (part II.2).
+#[derive(Debug, Serialize)]
+pub struct PlanTarget {
+    /// `a1` … `d6`: the group's letter and the target's place in it.
+    pub code: &'static str,
+    pub plan_section: &'static str,
+    /// The Plan's sentence, verbatim.
+    pub text_vi: &'static str,
+    /// Our rendering, not an official translation.
+    pub text_en: &'static str,
+}
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Target {
@@ -50,133 +70,130 @@ pub enum Measure {
     MeanPct(fn(&Readiness) -> Option<f64>),
 }
 
+/// What a province-reported figure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A share, 0 to 100, with the counts behind it when the department gives them.
+    Percent,
+    /// Done or not: 100 when achieved, 0 when not yet.
+    Milestone,
+}
+
+/// Where an indicator's figures come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Basis {
+    /// Counted over institutions from their readiness figures (their records now, or what
+    /// they reported for a period).
+    Institutions { scope: Scope, measure: Measure },
+    /// Counted over every institution on the map from what this service holds about it
+    /// (its position, its credentials): yes or no, never unknown.
+    Service(fn(&Institution, &Holdings) -> bool),
+    /// One figure for the province, reported per period by the education department (the
+    /// data belongs to the province, not to any institution).
+    Province(Unit),
+}
+
+impl Basis {
+    /// `institutions`, `service` or `province`, as JSON and files name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Basis::Institutions { .. } => "institutions",
+            Basis::Service(_) => "service",
+            Basis::Province(_) => "province",
+        }
+    }
+}
+
 pub struct Definition {
     pub id: &'static str,
+    /// The code of the Plan's target it measures (a [`PlanTarget`]).
+    pub target: &'static str,
     pub title_vi: &'static str,
     pub title_en: &'static str,
-    /// Where in the Plan.
-    pub plan_section: &'static str,
-    /// The Plan's sentence, verbatim.
-    pub plan_text: &'static str,
-    /// How vetmap measures it from institution data.
+    /// How vetmap measures it.
     pub method_en: &'static str,
     pub method_vi: &'static str,
     pub numerator: &'static str,
     pub denominator: &'static str,
-    pub scope: Scope,
-    pub measure: Measure,
+    pub basis: Basis,
     pub targets: &'static [Target],
 }
 
-/// Both known and true; either known false makes it false; otherwise unknown.
-fn all_of(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(false), _) | (_, Some(false)) => Some(false),
-        (Some(true), Some(true)) => Some(true),
-        _ => None,
+impl Definition {
+    pub fn plan_target(&self) -> &'static PlanTarget {
+        // Every definition names a target: `every_definition_names_one_of_the_twelve_targets`.
+        plan_target(self.target).unwrap_or(&TARGETS[0])
     }
 }
 
-pub const DEFINITIONS: &[Definition] = &[
-    Definition {
-        id: "digital_platform_connection",
-        title_vi: "Trường cao đẳng, trung tâm GDNN-GDTX có hạ tầng số kết nối nền tảng số GDNN quốc gia",
-        title_en: "Colleges and GDNN-GDTX centres with digital infrastructure connected to the national GDNN platform",
-        plan_section: "II.2.c",
-        plan_text: "Phấn đấu 50% vào năm 2025 và 100% vào năm 2030 trường cao đẳng, trung tâm giáo dục nghề nghiệp và giáo dục thường xuyên cấp huyện có hạ tầng số, nền tảng số để kết nối, khai thác với nền tảng số giáo dục nghề nghiệp quốc gia.",
-        method_en: "Share of colleges and GDNN-GDTX centres recorded with digital infrastructure AND a connection to the national platform, among those whose two answers are known.",
-        method_vi: "Tỷ lệ trường cao đẳng và trung tâm GDNN-GDTX có hạ tầng số VÀ đã kết nối nền tảng số quốc gia, trên số cơ sở đã có thông tin.",
-        numerator: "colleges and centres with digital_infrastructure = true and connected_national_platform = true",
-        denominator: "colleges and centres whose digital_infrastructure and connected_national_platform are known",
-        scope: Scope::CollegesAndCentres,
-        measure: Measure::Flag(|r| all_of(r.digital_infrastructure, r.connected_national_platform)),
-        targets: &[
-            Target {
-                year: Some(2025),
-                pct: 50.0,
-            },
-            Target {
-                year: Some(2030),
-                pct: 100.0,
-            },
-        ],
-    },
-    Definition {
-        id: "digitised_records_colleges",
-        title_vi: "Trường cao đẳng số hóa quá trình học tập, kết quả học tập, văn bằng",
-        title_en: "Colleges that digitise learning records, results and diplomas",
-        plan_section: "II.2.d",
-        plan_text: "Phấn đấu 100% trường cao đẳng năm 2025, 100% cơ sở giáo dục nghề nghiệp đến năm 2030 số hóa quá trình học tập, kết quả học tập, văn bằng giáo dục nghề nghiệp của người học và kết nối, tích hợp dữ liệu lên môi trường số.",
-        method_en: "Share of colleges recorded with digitised learning records AND digitised diplomas, among those whose two answers are known.",
-        method_vi: "Tỷ lệ trường cao đẳng đã số hóa hồ sơ học tập VÀ văn bằng, trên số trường đã có thông tin.",
-        numerator: "colleges with digitised_learning_records = true and digitised_diplomas = true",
-        denominator: "colleges whose digitised_learning_records and digitised_diplomas are known",
-        scope: Scope::Colleges,
-        measure: Measure::Flag(|r| all_of(r.digitised_learning_records, r.digitised_diplomas)),
-        targets: &[Target {
-            year: Some(2025),
-            pct: 100.0,
-        }],
-    },
-    Definition {
-        id: "digitised_records_all",
-        title_vi: "Cơ sở GDNN số hóa quá trình học tập, kết quả học tập, văn bằng",
-        title_en: "All GDNN institutions that digitise learning records, results and diplomas",
-        plan_section: "II.2.d",
-        plan_text: "Phấn đấu 100% trường cao đẳng năm 2025, 100% cơ sở giáo dục nghề nghiệp đến năm 2030 số hóa quá trình học tập, kết quả học tập, văn bằng giáo dục nghề nghiệp của người học và kết nối, tích hợp dữ liệu lên môi trường số.",
-        method_en: "Share of all institutions recorded with digitised learning records AND digitised diplomas, among those whose two answers are known.",
-        method_vi: "Tỷ lệ cơ sở GDNN đã số hóa hồ sơ học tập VÀ văn bằng, trên số cơ sở đã có thông tin.",
-        numerator: "institutions with digitised_learning_records = true and digitised_diplomas = true",
-        denominator: "institutions whose digitised_learning_records and digitised_diplomas are known",
-        scope: Scope::AllInstitutions,
-        measure: Measure::Flag(|r| all_of(r.digitised_learning_records, r.digitised_diplomas)),
-        targets: &[Target {
-            year: Some(2030),
-            pct: 100.0,
-        }],
-    },
-    Definition {
-        id: "teachers_digital_competence",
-        title_vi: "Nhà giáo và cán bộ quản lý được đào tạo nâng cao năng lực số",
-        title_en: "Teachers and managers trained in digital competence",
-        plan_section: "II.2.a",
-        plan_text: "Phấn đấu 50% đến năm 2025 và 100% đến năm 2030 nhà giáo và cán bộ quản lý được đào tạo bổ sung nâng cao năng lực số, kỹ năng, phương pháp sư phạm phù hợp để triển khai đào tạo trên môi trường số.",
-        method_en: "Unweighted mean of the shares of trained teachers and managers that institutions report (headcounts are not in the data, so large and small institutions weigh the same).",
-        method_vi: "Trung bình (không trọng số) tỷ lệ nhà giáo, cán bộ quản lý được đào tạo do các cơ sở báo cáo (dữ liệu không có số lượng nhà giáo).",
-        numerator: "sum of the reported teachers_digital_trained_pct",
-        denominator: "institutions reporting teachers_digital_trained_pct",
-        scope: Scope::AllInstitutions,
-        measure: Measure::MeanPct(|r| r.teachers_digital_trained_pct),
-        targets: &[
-            Target {
-                year: Some(2025),
-                pct: 50.0,
-            },
-            Target {
-                year: Some(2030),
-                pct: 100.0,
-            },
-        ],
-    },
-    Definition {
-        id: "high_quality_digital_schools",
-        title_vi: "Trường chất lượng cao là trường học số",
-        title_en: "High-quality schools that are digital schools",
-        plan_section: "II.2.d",
-        plan_text: "Phấn đấu 100% trường chất lượng cao là trường học số.",
-        method_en: "Share of institutions recorded as high-quality schools that are recorded as digital schools, among those whose answer is known. The Plan gives no year for this target.",
-        method_vi: "Tỷ lệ trường chất lượng cao là trường học số, trên số trường đã có thông tin. Kế hoạch không nêu năm đạt mục tiêu.",
-        numerator: "high-quality schools with digital_school = true",
-        denominator: "high-quality schools whose digital_school is known",
-        scope: Scope::HighQualitySchools,
-        measure: Measure::Flag(|r| r.digital_school),
-        targets: &[Target {
-            year: None,
-            pct: 100.0,
-        }],
-    },
-];
-
 pub fn definition(id: &str) -> Option<&'static Definition> {
     DEFINITIONS.iter().find(|d| d.id == id)
+}
+
+pub fn plan_target(code: &str) -> Option<&'static PlanTarget> {
+    TARGETS.iter().find(|t| t.code == code)
+}
+
+/// The indicators the department reports, in the Plan's order.
+pub fn province_reported() -> impl Iterator<Item = &'static Definition> {
+    DEFINITIONS
+        .iter()
+        .filter(|d| matches!(d.basis, Basis::Province(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_definition_names_one_of_the_twelve_targets_and_every_target_has_one() {
+        assert_eq!(TARGETS.len(), 12);
+        let codes: Vec<_> = TARGETS.iter().map(|t| t.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "a1", "a2", "b1", "b2", "c1", "c2", "d1", "d2", "d3", "d4", "d5", "d6"
+            ]
+        );
+        for d in DEFINITIONS {
+            assert!(plan_target(d.target).is_some(), "{}: {}", d.id, d.target);
+            assert!(!d.targets.is_empty(), "{} has no target value", d.id);
+        }
+        for t in TARGETS {
+            assert!(
+                DEFINITIONS.iter().any(|d| d.target == t.code),
+                "no indicator measures {}",
+                t.code
+            );
+        }
+        let ids: HashSet<_> = DEFINITIONS.iter().map(|d| d.id).collect();
+        assert_eq!(ids.len(), DEFINITIONS.len(), "ids are unique");
+    }
+
+    #[test]
+    fn targets_are_in_the_plans_order_and_quote_its_figures() {
+        let order: Vec<_> = DEFINITIONS.iter().map(|d| d.target).collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
+        // Each target value an indicator states appears in its target's sentence (a
+        // milestone's sentence has no percentage: "formed by 2025" reads as 100%).
+        for d in DEFINITIONS {
+            let text = d.plan_target().text_vi;
+            for t in d.targets {
+                let pct = format!("{}%", t.pct);
+                assert!(
+                    !text.contains('%') || text.contains(&pct),
+                    "{}: {pct}",
+                    d.id
+                );
+                if let Some(y) = t.year {
+                    assert!(text.contains(&y.to_string()), "{}: {y}", d.id);
+                }
+            }
+        }
+    }
 }

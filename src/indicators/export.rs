@@ -1,6 +1,8 @@
 //! Indicators as files: CSV (one row per indicator and area, the province first) and
 //! GeoJSON (one feature per area with each indicator's value as properties). For a
-//! period both add the values over reviewed reports and the reporting counts.
+//! period both add the values over reviewed reports and the reporting counts. Both carry
+//! the data's caveats: the CSV as commented rows above its header, in the language asked
+//! for (`model::caveat::csv_preamble` says why), the GeoJSON in both languages.
 
 use serde_json::{Map, Value, json};
 
@@ -8,6 +10,8 @@ use super::compute::AreaCounts;
 use super::period::Reporting;
 use super::{Counts, IndicatorResult, IndicatorsReport};
 use crate::index::ServingIndex;
+use crate::model::Lang;
+use crate::model::caveat::csv_preamble;
 
 pub const COLUMNS: &[&str] = &[
     "indicator",
@@ -23,6 +27,10 @@ pub const COLUMNS: &[&str] = &[
     "lower_bound_pct",
     "upper_bound_pct",
     "targets",
+    "plan_target",
+    "basis",
+    "reported_period",
+    "evidence",
 ];
 
 /// After [`COLUMNS`] for a period.
@@ -52,9 +60,18 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn row(indicator: &str, code: &str, name: &str, c: &Counts, targets: &str) -> Vec<String> {
+fn row(i: &IndicatorResult, code: &str, name: &str, c: &Counts, targets: &str) -> Vec<String> {
+    let report = i.province_report.as_ref().and_then(|r| r.as_ref());
+    let evidence = report.map(|r| {
+        [&r.figure.evidence_url, &r.figure.evidence_ref]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    });
     vec![
-        indicator.to_owned(),
+        i.id.to_owned(),
         code.to_owned(),
         name.to_owned(),
         c.in_scope.to_string(),
@@ -67,12 +84,17 @@ fn row(indicator: &str, code: &str, name: &str, c: &Counts, targets: &str) -> Ve
         opt(c.lower_bound_pct),
         opt(c.upper_bound_pct),
         targets.to_owned(),
+        i.target.to_owned(),
+        i.basis.to_owned(),
+        opt(report.map(|r| r.period)),
+        evidence.unwrap_or_default(),
     ]
 }
 
-/// `area_code` is "province" for the whole, empty for institutions without a code.
-pub fn csv(report: &IndicatorsReport) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// `area_code` is "province" for the whole, empty for institutions without a code. The
+/// caveats, in `lang`, come first.
+pub fn csv(report: &IndicatorsReport, lang: Lang) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(csv_preamble(&report.data_caveats, lang));
     let period = report.period.as_ref().map(|p| p.period.to_string());
     let mut header = COLUMNS.to_vec();
     if period.is_some() {
@@ -96,12 +118,12 @@ pub fn csv(report: &IndicatorsReport) -> Vec<u8> {
             })
             .collect::<Vec<_>>()
             .join(" ");
-        let mut province = row(i.id, "province", "", &i.counts, &targets);
+        let mut province = row(i, "province", "", &i.counts, &targets);
         province.extend(of_indicator(i));
         let _ = w.write_record(province);
         for a in &i.breakdown {
             let mut area = row(
-                i.id,
+                i,
                 a.code.as_deref().unwrap_or(""),
                 a.name.as_deref().unwrap_or(""),
                 &a.counts,
@@ -158,10 +180,26 @@ pub fn geojson(report: &IndicatorsReport, index: &ServingIndex) -> Value {
             })
         })
         .collect();
+    // The province-wide values, those reported by the department among them (which no
+    // area's feature carries).
+    let province: Vec<Value> = report
+        .indicators
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "target": i.target, "basis": i.basis,
+                "value_pct": i.counts.value_pct,
+                "lower_bound_pct": i.counts.lower_bound_pct,
+                "upper_bound_pct": i.counts.upper_bound_pct,
+                "province_report": i.province_report,
+            })
+        })
+        .collect();
     let mut about = json!({
         "data_version": report.data_version,
         "scheme": report.scheme,
         "area_level": report.area_level,
+        "province": province,
         "data_caveats": report.data_caveats,
     });
     if let Some(p) = &report.period {

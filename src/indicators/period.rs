@@ -1,14 +1,19 @@
 //! The indicators of a reporting period: counted from the figures institutions reported
-//! for it (`model::report`) instead of their current records. An institution on the map
-//! without a report counts as unknown for every indicator. Each value is given twice,
-//! over all reports and over reviewed reports only, with how many institutions reported.
+//! for it (`model::report`) instead of their current records, and from the province's
+//! own reports for it. An institution on the map without a report counts as unknown for
+//! every indicator counted over institutions; an indicator the department has not
+//! reported is unknown. Each value is given twice, over all reports and over reviewed
+//! reports only, with how many reported. Target d4 has no period: it is what the service
+//! holds now.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::compute::{IndicatorsReport, area_groups, compute_with, count};
-use super::definitions::{Definition, definition};
+use super::caveats;
+use super::compute::{IndicatorsReport, Inputs, area_groups, compute_with, count, province_counts};
+use super::definitions::{Basis, Definition, definition};
+use super::province::ProvinceReport;
 use crate::index::ServingIndex;
 use crate::model::report::{Period, Report, ReportStatus};
 use crate::model::{AdminLevel, Institution, Readiness, Scheme};
@@ -78,7 +83,10 @@ impl<'r> Figures<'r> {
         institutions: impl Iterator<Item = &'a Institution>,
     ) -> Reporting {
         let mut r = Reporting::default();
-        for i in institutions.filter(|i| def.scope.contains(i, self.all(i)) != Some(false)) {
+        let Basis::Institutions { scope, .. } = def.basis else {
+            return r;
+        };
+        for i in institutions.filter(|i| scope.contains(i, self.all(i)) != Some(false)) {
             match self.status(i) {
                 ReportStatus::Missing => r.missing += 1,
                 ReportStatus::Reported => r.reported += 1,
@@ -89,33 +97,72 @@ impl<'r> Figures<'r> {
     }
 }
 
-/// Every indicator of `period` from its `reports` (reports of institutions no longer on
-/// the map are left out), for the province and per area of `scheme`/`level`.
+/// The department's one report of an indicator for the period, as reporting counts.
+fn province_reporting(report: Option<&ProvinceReport>) -> Reporting {
+    let mut r = Reporting::default();
+    match report {
+        None => r.missing = 1,
+        Some(p) if p.reviewed_at.is_some() => r.reviewed = 1,
+        Some(_) => r.reported = 1,
+    }
+    r
+}
+
+/// Every indicator of `period` from its institutions' `reports` (reports of institutions
+/// no longer on the map are left out) and the province's reports of the period in
+/// `inputs`, for the province and per area of `scheme`/`level`.
 pub fn compute_for_period(
     index: &ServingIndex,
     scheme: Scheme,
     level: AdminLevel,
     period: Period,
     reports: &[Report],
+    inputs: Inputs<'_>,
 ) -> IndicatorsReport {
     let figures = Figures::new(reports);
     let all = |i| figures.all(i);
     let reviewed = |i| figures.reviewed(i);
     let institutions = index.institutions();
     let groups = area_groups(institutions, scheme, level);
-    let mut report = compute_with(index, scheme, level, all);
+    let of_period: Vec<ProvinceReport> = inputs
+        .province
+        .iter()
+        .filter(|r| r.period == period)
+        .cloned()
+        .collect();
+    let inputs = Inputs {
+        province: &of_period,
+        ..inputs
+    };
+    let province = super::province::latest(&of_period);
+    let mut report = compute_with(index, scheme, level, inputs, all);
     for ind in &mut report.indicators {
         let Some(def) = definition(ind.id) else {
             continue;
         };
-        ind.over_reviewed = Some(count(def, institutions.iter(), &reviewed));
+        match def.basis {
+            Basis::Service(_) => continue,
+            Basis::Province(_) => {
+                let r = province.get(def.id).copied();
+                ind.over_reviewed = Some(province_counts(r.filter(|r| r.reviewed_at.is_some())));
+                ind.reporting = Some(province_reporting(r));
+                continue;
+            }
+            Basis::Institutions { .. } => {}
+        }
+        ind.over_reviewed = Some(count(def, institutions.iter(), &reviewed, inputs.holdings));
         ind.reporting = Some(figures.reporting(def, institutions.iter()));
         for area in &mut ind.breakdown {
             let members = groups
                 .get(&area.code)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            area.over_reviewed = Some(count(def, members.iter().copied(), &reviewed));
+            area.over_reviewed = Some(count(
+                def,
+                members.iter().copied(),
+                &reviewed,
+                inputs.holdings,
+            ));
             area.reporting = Some(figures.reporting(def, members.iter().copied()));
         }
     }
@@ -129,19 +176,24 @@ pub fn compute_for_period(
     }
     let mut caveats = Vec::new();
     if summary.missing > 0 {
-        caveats.push(format!(
-            "{} of {} institution(s) have no report for {period}: every indicator counts them as unknown",
+        caveats.push(caveats::period_missing(
             summary.missing,
-            institutions.len()
+            institutions.len(),
+            period,
         ));
     }
     if summary.reported > 0 {
-        caveats.push(format!(
-            "{} report(s) for {period} are not reviewed yet: over_reviewed gives each value over the {} reviewed report(s) only",
-            summary.reported, summary.reviewed
+        caveats.push(caveats::period_unreviewed(
+            summary.reported,
+            summary.reviewed,
+            period,
         ));
     }
-    caveats.append(&mut report.data_caveats);
+    caveats.extend(caveats::of_sources(&report.readiness_sources));
+    caveats.extend(caveats::of_province(&province, Some(period)));
+    caveats.extend(caveats::of_holdings(inputs.holdings, index));
+    caveats.push(caveats::service_now(period));
+    caveats.push(caveats::unknowns());
     report.data_caveats = caveats;
     report.period = Some(PeriodSummary {
         period,

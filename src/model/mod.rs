@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod bbox;
+pub mod caveat;
 pub mod changes;
 pub mod credential;
 pub mod dataset;
@@ -22,6 +23,7 @@ pub mod report;
 
 pub use admin::{AdminArea, AdminLevel, CommuneMapping, Scheme};
 pub use bbox::Bbox;
+pub use caveat::{Caveat, Lang};
 pub use credential::{Credential, CredentialKind, CredentialStatus};
 pub use dataset::{BrokenReference, Dataset};
 pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy, Vocabulary};

@@ -1,5 +1,6 @@
 // The officials' view: coverage grid or area shading on a plain SVG map, the table of
-// areas worst served first, the Plan's indicators against their targets, and exports.
+// areas worst served first, the Plan's twelve targets with their indicators (each against
+// its targets, with its path over time), and exports; caveats in the page's language.
 // Everything comes from the API; text from the data is set with textContent only.
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -24,8 +25,9 @@ const T = {
     communes_new: 'Communes (from 2025)', apply: 'Show', coverage: 'Coverage', grid: 'Hexagon grid',
     shading: 'Shade by area', worst: 'Worst-served areas', x_areas_csv: 'Coverage (CSV)',
     x_areas_geojson: 'Coverage (GeoJSON)', x_grid_geojson: 'Grid (GeoJSON)', x_grid_csv: 'Grid (CSV)',
-    indicators: 'The Plan\'s indicators (Decision 2104/QĐ-UBND)', x_ind_csv: 'Indicators (CSV)',
+    indicators: 'The Plan\'s targets and indicators (Decision 2104/QĐ-UBND, part II.2)', x_ind_csv: 'Indicators (CSV)',
     x_ind_geojson: 'Indicators (GeoJSON)', x_report: 'Periodic report (printable)',
+    ind_note: 'Each indicator: its value now against its targets (red marks; the hatched part is what unknowns leave open), and a chart of its path over time towards the 2025 and 2030 targets.',
   },
   cols: {
     vi: ['Đơn vị', 'Cơ sở', 'Chương trình', 'Gần nhất từ trung tâm (km)', 'Xa nhất (km)', 'Diện tích trong bán kính', 'Dân số trong bán kính'],
@@ -186,16 +188,23 @@ async function runCoverage() {
     const offering = (i) => (!occ && !lvl) || i.programmes.some((p) => (!occ || p.occupation_code === occ) && (!lvl || p.level === lvl));
     last = { report, grid, areas, all, offering };
     render();
-    for (const [id, path, f] of [['x-areas-csv', '/api/v1/coverage', 'csv'], ['x-areas-geojson', '/api/v1/coverage', 'geojson'],
-      ['x-grid-geojson', '/api/v1/coverage/grid', 'geojson'], ['x-grid-csv', '/api/v1/coverage/grid', 'csv']]) {
-      $(id).href = `${path}?${q}&f=${f}`;
-    }
-    q.set('lang', lang);
-    $('x-report').href = `/reports/periodic?${q}`;
+    exportLinks();
   } catch (e) {
     $('error').textContent = e.message;
     $('error').hidden = false;
   }
+}
+
+// Export links of the current question; CSV files carry their caveats in the page's
+// language, as does the report.
+function exportLinks() {
+  const q = query();
+  for (const [id, path, f] of [['x-areas-csv', '/api/v1/coverage', 'csv'], ['x-areas-geojson', '/api/v1/coverage', 'geojson'],
+    ['x-grid-geojson', '/api/v1/coverage/grid', 'geojson'], ['x-grid-csv', '/api/v1/coverage/grid', 'csv']]) {
+    $(id).href = `${path}?${q}&f=${f}${f === 'csv' ? `&lang=${lang}` : ''}`;
+  }
+  q.set('lang', lang);
+  $('x-report').href = `/reports/periodic?${q}`;
 }
 
 function render() {
@@ -206,7 +215,7 @@ function render() {
   $('summary').textContent = `${t('Cơ sở phù hợp', 'Matching institutions')}: ${report.matching_institutions} · `
     + `${t('Ô lưới trong bán kính', 'Grid cells within the radius')}: ${report.grid.cells_within_radius}/${report.grid.cells} (${pct(report.grid.share_within_radius)})`
     + (p.loaded ? ` · ${t('Dân số trong bán kính', 'People within the radius')}: ${pct(p.share_within_radius)}` : '');
-  $('caveats').replaceChildren(...report.caveats.map((c) => el('li', {}, c)));
+  $('caveats').replaceChildren(...report.caveats.map((c) => el('li', {}, c[lang])));
   $('worst').replaceChildren(...report.worst_served.slice(0, 10).map((w) => el('li', {},
     `${w.name} — ${pct(w.share_within_radius)} ${t(w.basis === 'population' ? 'dân số' : 'diện tích', w.basis === 'population' ? 'of people' : 'of the area')}`)));
   const head = el('tr');
@@ -225,7 +234,7 @@ function render() {
 function bar(counts, targets) {
   const b = el('div', { class: 'bar', role: 'img', 'aria-label': pct100(counts.value_pct) });
   const lower = Math.min(100, counts.lower_bound_pct ?? 0);
-  const upper = Math.min(100, counts.upper_bound_pct ?? 0);
+  const upper = Math.min(100, counts.upper_bound_pct ?? 100);
   b.append(el('div', { class: 'v', style: `width:${lower}%` }));
   b.append(el('div', { class: 'u', style: `left:${lower}%;width:${Math.max(0, upper - lower)}%` }));
   for (const tg of targets) {
@@ -253,20 +262,73 @@ function chart(ind) {
   return svg;
 }
 
+const BASIS = {
+  institutions: ['Tính từ số liệu của các cơ sở', 'Computed from the institutions\' figures'],
+  service: ['Tính từ dữ liệu của hệ thống bản đồ', 'Computed from what this map service holds'],
+  province: ['Sở báo cáo', 'Reported by the department'],
+};
+
+// The indicator's path towards its targets: the server draws it (the same chart as the
+// printable report's); it is parsed as SVG, never as HTML, and holds no script or style.
+async function progressChart(id) {
+  const r = await fetch(`/api/v1/indicators/${encodeURIComponent(id)}/progress.svg?lang=${lang}`);
+  if (!r.ok) throw new Error(`${id}: ${r.status}`);
+  const doc = new DOMParser().parseFromString(await r.text(), 'image/svg+xml');
+  if (doc.documentElement.nodeName !== 'svg') throw new Error(`${id}: not SVG`);
+  return document.importNode(doc.documentElement, true);
+}
+
+// The department's report behind a province figure: period, who, review and evidence.
+function provinceReport(p) {
+  if (!p) {
+    return el('p', { class: 'missing' }, t('Sở chưa báo cáo chỉ số này: giá trị chưa rõ.',
+      'The department has not reported this indicator: its value is unknown.'));
+  }
+  const box = el('p', { class: 'meta report' });
+  box.append(`${t('Kỳ báo cáo', 'Reporting period')}: ${p.period} · ${t('Người báo cáo', 'Reported by')}: ${p.reported_by} `
+    + `(${p.reported_at.slice(0, 10)}) · ${t('Duyệt', 'Review')}: ${p.reviewed_by ?? t('chưa duyệt', 'not reviewed yet')} · `
+    + `${t('Minh chứng', 'Evidence')}: `);
+  if (p.evidence_url) box.append(el('a', { href: p.evidence_url, rel: 'noopener noreferrer' }, p.evidence_url));
+  if (p.evidence_url && p.evidence_ref) box.append(' · ');
+  if (p.evidence_ref) box.append(p.evidence_ref);
+  return box;
+}
+
+async function indicatorSection(i) {
+  const box = el('section', { class: 'ind', 'data-indicator': i.id });
+  box.append(el('h4', {}, t(i.title_vi, i.title_en)));
+  box.append(el('p', { class: 'basis' }, t(...BASIS[i.basis])));
+  box.append(bar(i, i.targets));
+  const targets = i.targets.map((tg) => `${tg.target_pct}% ${tg.year ?? t('(không nêu năm)', '(no year)')} `
+    + `(${tg.met === null ? t('chưa rõ', 'unknown') : tg.met ? t('đạt', 'met') : t('chưa đạt', 'not met')})`).join(', ');
+  let line = `${t('Giá trị', 'Value')}: ${pct100(i.value_pct)} (${i.numerator}/${i.denominator}) · ${t('Mục tiêu', 'Targets')}: ${targets}`;
+  if (i.basis !== 'province') line += ` · ${t('Trong phạm vi', 'In scope')}: ${i.in_scope} · ${t('Chưa rõ', 'Unknown')}: ${i.unknown}`;
+  box.append(el('p', {}, line));
+  box.append(el('p', { class: 'meta' }, t(i.method_vi, i.method_en)));
+  const progress = el('div', { class: 'progress-chart' });
+  progress.append(await progressChart(i.id));
+  box.append(progress);
+  if (i.basis === 'province') box.append(provinceReport(i.province_report));
+  else if (i.breakdown.length) box.append(chart(i));
+  return box;
+}
+
 async function runIndicators() {
   const r = await getJson('/api/v1/indicators');
-  $('ind-caveats').replaceChildren(...r.data_caveats.map((c) => el('li', {}, c)));
-  $('ind-list').replaceChildren(...r.indicators.map((i) => {
-    const box = el('article', { class: 'ind' });
-    box.append(el('h3', {}, t(i.title_vi, i.title_en)));
-    box.append(el('blockquote', { lang: 'vi' }, `“${i.plan_text}” (${i.plan_section})`));
-    box.append(bar(i, i.targets));
-    box.append(el('p', {}, `${t('Giá trị', 'Value')}: ${pct100(i.value_pct)} (${i.numerator}/${i.denominator}) · `
-      + `${t('Trong phạm vi', 'In scope')}: ${i.in_scope} · ${t('Chưa rõ', 'Unknown')}: ${i.unknown}`));
-    box.append(el('p', { class: 'meta' }, t(i.method_vi, i.method_en)));
-    box.append(chart(i));
+  $('ind-caveats').replaceChildren(...r.data_caveats.map((c) => el('li', {}, c[lang])));
+  const byId = new Map(r.indicators.map((i) => [i.id, i]));
+  const targets = await Promise.all(r.scorecard.map(async (target) => {
+    const box = el('article', { class: 'target', id: `target-${target.code}` });
+    box.append(el('h3', {}, `${target.code} · ${target.plan_section}`));
+    box.append(el('blockquote', { lang: 'vi' }, `“${target.text_vi}”`));
+    if (lang === 'en') box.append(el('p', { class: 'meta' }, `Our rendering (not an official translation): ${target.text_en}`));
+    box.append(...await Promise.all(target.indicators.map((id) => indicatorSection(byId.get(id)))));
     return box;
   }));
+  $('ind-list').replaceChildren(...targets);
+  for (const [id, f] of [['x-ind-csv', 'csv'], ['x-ind-geojson', 'geojson']]) {
+    $(id).href = `/api/v1/indicators?f=${f}${f === 'csv' ? `&lang=${lang}` : ''}`;
+  }
 }
 
 async function loadOccupations() {
@@ -280,11 +342,14 @@ async function loadOccupations() {
 
 $('question').addEventListener('submit', (e) => { e.preventDefault(); runCoverage(); });
 for (const r of document.querySelectorAll('input[name=layer]')) r.addEventListener('change', render);
-$('lang').addEventListener('click', () => {
+$('lang').addEventListener('click', async () => {
   lang = lang === 'en' ? 'vi' : 'en';
+  document.body.dataset.ready = 'false';
   applyLanguage();
   render();
-  runIndicators();
+  if (last) exportLinks();
+  await runIndicators();
+  document.body.dataset.ready = 'true';
 });
 
 applyLanguage();

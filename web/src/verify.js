@@ -23,6 +23,9 @@ const T = {
     statementGone: 'Không còn bản xác nhận cho mã này: văn bằng đã bị thu hồi, hoặc đường dẫn không đúng. Hãy kiểm tra lại bằng số hiệu và ngày sinh ở trên.',
     college_diploma: 'Bằng tốt nghiệp cao đẳng', intermediate_diploma: 'Bằng tốt nghiệp trung cấp',
     elementary_certificate: 'Chứng chỉ sơ cấp', college: 'Cao đẳng', intermediate: 'Trung cấp', elementary: 'Sơ cấp',
+    demo: 'BẢN GHI MINH HỌA, không phải văn bằng thật',
+    demoText: 'Bản ghi này chỉ để giới thiệu và kiểm thử hệ thống (số hiệu bắt đầu bằng DEMO-). Không dùng nó làm bằng chứng về trình độ của bất kỳ ai.',
+    demoStatus: 'Trạng thái trong dữ liệu minh họa',
   },
   en: {
     title: 'Check a vocational diploma or certificate', back: '← Map',
@@ -45,6 +48,9 @@ const T = {
     statementGone: 'No statement is available for this code any more: the credential has been revoked, or the link is wrong. Check it again with the serial and date of birth above.',
     college_diploma: 'College diploma', intermediate_diploma: 'Intermediate diploma',
     elementary_certificate: 'Elementary certificate', college: 'College', intermediate: 'Intermediate', elementary: 'Elementary',
+    demo: 'DEMONSTRATION RECORD, not a real credential',
+    demoText: "This record exists only to show and test the service (its serial starts with DEMO-). Do not take it as proof of anyone's qualifications.",
+    demoStatus: 'Status within the demonstration data',
   },
 };
 let lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'vi';
@@ -92,9 +98,19 @@ function credentialRows(c, inst) {
     ['holder', c.holder_name_masked], ['institution', name || inst.id]];
 }
 
+// A demonstration record never reads as a genuine credential: its heading says what it
+// is, and its status is only that of the demonstration data.
+function demoNotice(titled) {
+  const notice = el('p', { class: 'demo-notice', id: 'demoNotice' }, t('demoText'));
+  if (titled) notice.prepend(el('strong', {}, t('demo')), ' ');
+  return notice;
+}
+
 function showAnswer(v) {
-  const box = el('div', { class: `result ${v.result}`, id: 'result', 'data-result': v.result },
-    el('h3', {}, t(v.result)));
+  const demo = v.demonstration === true;
+  const box = el('div', { class: `result ${v.result}${demo ? ' demo' : ''}`, id: 'result', 'data-result': v.result, 'data-demonstration': String(demo) },
+    el('h3', {}, demo ? t('demo') : t(v.result)));
+  if (demo) box.append(demoNotice(false), el('p', {}, `${t('demoStatus')}: ${t(v.result)}`));
   if (v.result === 'not_found') {
     box.append(el('p', {}, t('notFoundText')));
   } else {
@@ -206,8 +222,9 @@ async function checkStatement(jws) {
     }
     const status = await revocation(vc);
     const s = vc.credentialSubject;
-    const box = el('div', { class: `result ${status === 'statusRevoked' ? 'revoked' : 'genuine'}`, id: 'jwsResult', 'data-result': status },
-      el('h3', {}, t('genuine')), el('p', {}, t(status)),
+    const demo = s.demonstration === true;
+    const box = el('div', { class: `result ${status === 'statusRevoked' ? 'revoked' : 'genuine'}${demo ? ' demo' : ''}`, id: 'jwsResult', 'data-result': status, 'data-demonstration': String(demo) },
+      el('h3', {}, t('genuine')), ...(demo ? [demoNotice(true)] : []), el('p', {}, t(status)),
       details(credentialRows(s.credential, { id: s.issuingInstitution.identifier, name_vi: s.issuingInstitution.name_vi, name_en: s.issuingInstitution.name_en })),
       institutionLinks(s.issuingInstitution.identifier));
     out.replaceChildren(box);

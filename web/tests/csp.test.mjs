@@ -154,7 +154,8 @@ test('the check page checks a credential and a signed statement with no policy v
   await page.fill('#serial', 'DEMO-CD 000101');
   await page.fill('#birth_date', '2002-03-14');
   await page.click('#check button[type=submit]');
-  await page.waitForSelector('#result[data-result="valid"]');
+  await page.waitForSelector('#result[data-result="valid"][data-demonstration="true"]');
+  assert.ok((await page.locator('#result h3').textContent()).includes('MINH HỌA'), 'a demonstration never reads as a real diploma');
   await page.waitForFunction(() => document.querySelector('.qr img')?.naturalWidth > 0);
   await shot(page, '64-csp-verify-answer');
   assert.deepEqual(await violations(page, problems), []);
@@ -177,7 +178,8 @@ test('the printable report has its stylesheet, charts and print button with no p
   assertPolicy(response);
   await page.reload();
   assert.equal(await computed(page, 'body', 'maxWidth'), '960px', 'report.css applies');
-  assert.equal(await page.locator('svg.bar').count(), 5, 'a bar per indicator');
+  assert.equal(await page.locator('svg.bar').count(), 14, 'a bar per indicator');
+  assert.equal(await page.locator('svg.progress').count(), 14, 'and a chart of its path to the targets');
   await page.click('button[data-print]');
   assert.equal(await page.evaluate(() => window.__printed), true, 'the print button prints');
   await shot(page, '66-csp-report');

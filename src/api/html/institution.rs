@@ -296,6 +296,10 @@ fn readiness(h: &mut String, inst: &Institution, lang: Lang) {
 }
 
 /// schema.org description: a college or university, or an educational organisation.
+/// Its position's accuracy goes with it (`additionalProperty` `position_accuracy`, as
+/// schema.org's `GeoCoordinates` has no accuracy of its own), and `geo` is given only for
+/// a position surveyed or geocoded from the address: a town's centre or a guess published
+/// as the institution's coordinates would be taken for its site by every consumer.
 fn json_ld(index: &ServingIndex, inst: &Institution, url: &str) -> Value {
     let kind = match inst.kind {
         InstitutionKind::University | InstitutionKind::College => "CollegeOrUniversity",
@@ -318,12 +322,28 @@ fn json_ld(index: &ServingIndex, inst: &Institution, url: &str) -> Value {
             "addressRegion": region,
             "addressCountry": "VN",
         },
-        "geo": {
+        "additionalProperty": {
+            "@type": "PropertyValue",
+            "propertyID": "position_accuracy",
+            "name": "Độ chính xác vị trí / Position accuracy",
+            "value": inst.position_accuracy,
+            "description": format!(
+                "{} / {}",
+                accuracy_label(inst.position_accuracy, Lang::Vi),
+                accuracy_label(inst.position_accuracy, Lang::En)
+            ),
+        },
+    });
+    if matches!(
+        inst.position_accuracy,
+        PositionAccuracy::Surveyed | PositionAccuracy::Address
+    ) {
+        v["geo"] = json!({
             "@type": "GeoCoordinates",
             "longitude": inst.location.lon(),
             "latitude": inst.location.lat(),
-        },
-    });
+        });
+    }
     if let Some(en) = &inst.name_en {
         v["alternateName"] = json!(en);
     }
@@ -389,5 +409,56 @@ fn accuracy_label(a: PositionAccuracy, lang: Lang) -> &'static str {
             "vị trí gần đúng, có thể lệch vài km",
             "approximate, possibly kilometres off",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Dataset, Record};
+
+    fn institution(id: &str, accuracy: &str) -> Institution {
+        let serde_json::Value::Object(m) = json!({
+            "id": id, "name_vi": "Trường X", "kind": "college", "ownership": "public",
+            "lon": 106.3, "lat": 9.9, "position_accuracy": accuracy,
+            "source": "test", "updated_at": "2026-01-01T00:00:00Z"
+        }) else {
+            unreachable!()
+        };
+        Institution::from_record(&Record::new(m)).unwrap()
+    }
+
+    #[test]
+    fn json_ld_carries_the_positions_accuracy_and_no_geo_unless_it_is_the_site() {
+        let index = ServingIndex::build(Dataset {
+            institutions: vec![
+                institution("surveyed", "surveyed"),
+                institution("address", "address"),
+                institution("town", "town"),
+                institution("guess", "approximate"),
+            ],
+            ..Dataset::default()
+        });
+        let ld = |id: &str| json_ld(&index, index.institution(id).unwrap(), "https://x/i");
+        for (id, has_geo) in [
+            ("surveyed", true),
+            ("address", true),
+            ("town", false),
+            ("guess", false),
+        ] {
+            let v = ld(id);
+            assert_eq!(v.get("geo").is_some(), has_geo, "{id}");
+            assert_eq!(v["additionalProperty"]["propertyID"], "position_accuracy");
+            assert_eq!(
+                v["additionalProperty"]["value"],
+                id.replace("guess", "approximate")
+            );
+        }
+        assert!(
+            ld("guess")["additionalProperty"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("kilometres")
+        );
     }
 }

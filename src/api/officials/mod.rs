@@ -1,12 +1,14 @@
 //! What officials do when signed in: sign in and out ([`session`]), manage accounts
 //! ([`accounts`]) and their personal API tokens ([`tokens`]), edit institutions
-//! ([`edits`]), report the Plan's figures per period and review them ([`reports`]), and
+//! ([`edits`]), report the Plan's figures per period and review them ([`reports`]; the
+//! province's own figures: [`province_reports`]), and
 //! read the history ([`history`]). Everything here needs the database
 //! (503 `NeedsDatabase` on the bundled files) and an [`Official`](super::edge::auth::Official).
 
 mod accounts;
 mod edits;
 mod history;
+pub(super) mod province_reports;
 mod reports;
 mod session;
 mod tokens;
@@ -23,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(edits::router())
         .merge(history::router())
         .merge(reports::router())
+        .merge(province_reports::router())
 }
 
 /// JSON bodies of officials' requests are small: a whole institution with a few

@@ -63,7 +63,7 @@ fn period(text: &str) -> Result<Period, ApiError> {
 }
 
 /// Field errors of a body, in the shape the institution editor answers them.
-fn invalid(errors: Vec<FieldError>) -> ApiError {
+pub(super) fn invalid(errors: Vec<FieldError>) -> ApiError {
     StoreError::Invalid(
         errors
             .into_iter()
@@ -144,7 +144,7 @@ async fn of_institution(
 }
 
 /// The version an optional `If-Match` names.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };

@@ -9,25 +9,12 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
-use super::svg;
+use super::{scorecard, svg};
 use crate::coverage::Analysis;
 use crate::index::ServingIndex;
+use crate::indicators::progress::Series;
 use crate::indicators::{IndicatorsReport, Snapshot};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Vi,
-    En,
-}
-
-impl Lang {
-    fn t<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Vi => vi,
-            Lang::En => en,
-        }
-    }
-}
+pub use crate::model::Lang;
 
 pub struct ReportInput<'a> {
     pub lang: Lang,
@@ -38,6 +25,8 @@ pub struct ReportInput<'a> {
     pub indicators: &'a IndicatorsReport,
     /// `None` without a database.
     pub snapshots: Option<&'a [Snapshot]>,
+    /// Each indicator's path towards its targets.
+    pub progress: &'a [Series],
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -56,7 +45,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn pct(v: Option<f64>) -> String {
+pub(super) fn pct(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{:.1}%", v))
 }
 
@@ -112,7 +101,7 @@ pub fn render(r: &ReportInput) -> String {
         l.t("Lưu ý về dữ liệu", "Data caveats")
     );
     for cav in c.caveats.iter().chain(r.indicators.data_caveats.iter()) {
-        let _ = write!(h, "<li>{}</li>", esc(cav));
+        let _ = write!(h, "<li>{}</li>", esc(cav.text(l)));
     }
     h.push_str("</ul></div>");
 
@@ -220,136 +209,7 @@ pub fn render(r: &ReportInput) -> String {
     }
     h.push_str("</ol>");
 
-    // Indicators.
-    let _ = write!(
-        h,
-        "<h2>2. {}</h2>",
-        l.t("Chỉ số của Kế hoạch", "The Plan's indicators")
-    );
-    for i in &r.indicators.indicators {
-        let value = i.counts.value_pct.unwrap_or(0.0).clamp(0.0, 100.0);
-        let lower = i.counts.lower_bound_pct.unwrap_or(0.0).clamp(0.0, 100.0);
-        let upper = i.counts.upper_bound_pct.unwrap_or(0.0).clamp(0.0, 100.0);
-        let _ = write!(
-            h,
-            r#"<h3>{}</h3><blockquote lang="vi">“{}” ({} {})</blockquote><p class="meta">{}</p>"#,
-            esc(l.t(i.title_vi, i.title_en)),
-            esc(i.plan_text),
-            l.t("mục", "section"),
-            i.plan_section,
-            esc(l.t(i.method_vi, i.method_en)),
-        );
-        let _ = write!(
-            h,
-            r##"<svg class="bar" height="16" role="img" aria-label="{v}"><rect y="3" width="100%" height="10" fill="#eee"/><rect y="3" width="{lower:.1}%" height="10" fill="#2b8cbe"/><rect x="{lower:.1}%" y="3" width="{w:.1}%" height="10" fill="url(#unknown-share)"/>"##,
-            v = pct(i.counts.value_pct),
-            w = (upper - lower).max(0.0),
-        );
-        for t in &i.targets {
-            let _ = write!(
-                h,
-                r##"<rect x="{:.1}%" width="2" height="16" fill="#d73027"><title>{}</title></rect>"##,
-                t.target_pct.min(99.7),
-                t.year.map_or("—".into(), |y| y.to_string())
-            );
-        }
-        let _ = write!(
-            h,
-            "</svg><p>{}: <strong>{}</strong> ({} / {}) · {}: {} · {}: {} · {}: {}–{} · {}: {}</p>",
-            l.t("Giá trị", "Value"),
-            pct(i.counts.value_pct),
-            i.counts.numerator,
-            i.counts.denominator,
-            l.t("Trong phạm vi", "In scope"),
-            i.counts.in_scope,
-            l.t("Chưa rõ", "Unknown"),
-            i.counts.unknown,
-            l.t("Khoảng", "Range"),
-            pct(Some(lower)),
-            pct(Some(upper)),
-            l.t("Mục tiêu", "Targets"),
-            i.targets
-                .iter()
-                .map(|t| format!(
-                    "{}% {}",
-                    t.target_pct,
-                    t.year.map_or(
-                        l.t("(không nêu năm)", "(no year given)").to_owned(),
-                        |y| y.to_string()
-                    )
-                ))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        let _ = value;
-        h.push_str("<table><thead><tr>");
-        for th in [
-            l.t("Huyện", "District"),
-            l.t("Trong phạm vi", "In scope"),
-            l.t("Có", "Yes"),
-            l.t("Không", "No"),
-            l.t("Chưa rõ", "Unknown"),
-            l.t("Giá trị", "Value"),
-        ] {
-            let _ = write!(h, "<th>{th}</th>");
-        }
-        h.push_str("</tr></thead><tbody>");
-        for a in &i.breakdown {
-            let _ = write!(
-                h,
-                r#"<tr><td>{} {}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
-                esc(a.code.as_deref().unwrap_or("—")),
-                esc(a.name.as_deref().unwrap_or("")),
-                a.counts.in_scope,
-                a.counts.yes.map_or("—".into(), |v| v.to_string()),
-                a.counts.no.map_or("—".into(), |v| v.to_string()),
-                a.counts.unknown,
-                pct(a.counts.value_pct),
-            );
-        }
-        h.push_str("</tbody></table>");
-    }
-
-    let _ = write!(
-        h,
-        "<h2>3. {}</h2>",
-        l.t("Diễn biến theo thời gian", "Progress over time")
-    );
-    match r.snapshots {
-        None => {
-            let _ = write!(h, "<p>{}</p>", l.t(
-                "Máy chủ chạy không có cơ sở dữ liệu: chưa lưu ảnh chụp chỉ số theo ngày (cần DATABASE_URL và lệnh `vetmap indicators snapshot`).",
-                "The server runs without a database: no dated indicator snapshots are stored (needs DATABASE_URL and `vetmap indicators snapshot`).",
-            ));
-        }
-        Some([]) => {
-            let _ = write!(
-                h,
-                "<p>{}</p>",
-                l.t("Chưa có ảnh chụp chỉ số nào.", "No snapshots yet.")
-            );
-        }
-        Some(snaps) => {
-            let _ = write!(h, "<table><thead><tr><th>{}</th>", l.t("Ngày", "Date"));
-            for i in &r.indicators.indicators {
-                let _ = write!(h, "<th>{}</th>", esc(i.id));
-            }
-            h.push_str("</tr></thead><tbody>");
-            for s in snaps {
-                let _ = write!(h, "<tr><td>{}</td>", s.taken_on);
-                for i in &r.indicators.indicators {
-                    let v = s
-                        .rows
-                        .iter()
-                        .find(|x| x.indicator == i.id)
-                        .and_then(|x| x.value_pct);
-                    let _ = write!(h, r#"<td class="n">{}</td>"#, pct(v));
-                }
-                h.push_str("</tr>");
-            }
-            h.push_str("</tbody></table>");
-        }
-    }
+    scorecard::render(&mut h, r);
     h.push_str("</body></html>");
     h
 }

@@ -223,13 +223,19 @@ fn areas_without_geometry_get_counts_and_a_caveat_not_invented_shares() {
     assert_eq!(none.institutions, 1);
     assert_eq!(none.share_area_within_radius, None);
     assert_eq!(none.population, None);
-    let caveats = a.report.caveats.join("\n");
+    let caveats = a
+        .report
+        .caveats
+        .iter()
+        .map(|c| format!("{}\n{}", c.en, c.vi))
+        .collect::<String>();
     assert!(
         caveats.contains("1 of 3 areas have no geometry"),
         "{caveats}"
     );
     assert!(caveats.contains("schematic"), "{caveats}");
     assert!(caveats.contains("No population layer"), "{caveats}");
+    assert!(caveats.contains("Chưa nạp lớp dân số"), "{caveats}");
     assert!(!a.report.population.loaded);
 }
 

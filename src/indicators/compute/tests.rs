@@ -78,6 +78,20 @@ fn fixture() -> ServingIndex {
     })
 }
 
+/// The institutions' own figures, nothing held, nothing reported by the province.
+fn compute(index: &ServingIndex, scheme: Scheme, level: AdminLevel) -> IndicatorsReport {
+    let held = Holdings::default();
+    super::compute(
+        index,
+        scheme,
+        level,
+        Inputs {
+            holdings: &held,
+            province: &[],
+        },
+    )
+}
+
 fn get<'a>(r: &'a IndicatorsReport, id: &str) -> &'a IndicatorResult {
     r.indicators.iter().find(|i| i.id == id).unwrap()
 }
@@ -145,7 +159,7 @@ fn the_breakdown_by_district_adds_up_and_caveats_name_illustrative_sources() {
     assert_eq!((d842.yes, d842.no, d842.unknown), (Some(2), Some(0), 1));
     let sum: usize = ind.breakdown.iter().map(|a| a.counts.in_scope).sum();
     assert_eq!(sum, ind.counts.in_scope);
-    let caveats = r.data_caveats.join("\n");
+    let caveats: String = r.data_caveats.iter().map(|c| c.en.clone() + "\n").collect();
     assert!(
         caveats.contains("5 institution(s) are illustrative"),
         "{caveats}"

@@ -5,7 +5,7 @@ use chrono::DateTime;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::indicators::IndicatorResult;
+use crate::indicators::{Holdings, IndicatorResult};
 use crate::model::report::PlanReport;
 use crate::model::{Dataset, InstitutionId, Record};
 
@@ -79,12 +79,17 @@ fn fixture() -> (ServingIndex, Vec<Report>) {
 
 fn period_report() -> IndicatorsReport {
     let (index, reports) = fixture();
+    let held = Holdings::default();
     compute_for_period(
         &index,
         Scheme::Pre2025,
         AdminLevel::District,
         Period::stored(2025),
         &reports,
+        Inputs {
+            holdings: &held,
+            province: &[],
+        },
     )
 }
 
@@ -174,7 +179,7 @@ fn the_summary_breakdown_and_caveats_tell_the_reporting_apart() {
     assert_eq!(d842.counts.yes, Some(2));
     assert_eq!(d842.over_reviewed.as_ref().unwrap().yes, Some(1));
     assert_eq!(d842.reporting, reporting(1, 1, 0));
-    let caveats = r.data_caveats.join("\n");
+    let caveats: String = r.data_caveats.iter().map(|c| c.en.clone() + "\n").collect();
     assert!(
         caveats.contains("1 of 4 institution(s) have no report for 2025"),
         "{caveats}"
@@ -191,7 +196,12 @@ fn the_summary_breakdown_and_caveats_tell_the_reporting_apart() {
 #[test]
 fn without_a_period_nothing_of_it_shows() {
     let (index, _) = fixture();
-    let r = crate::indicators::compute(&index, Scheme::Pre2025, AdminLevel::District);
+    let held = Holdings::default();
+    let inputs = Inputs {
+        holdings: &held,
+        province: &[],
+    };
+    let r = crate::indicators::compute(&index, Scheme::Pre2025, AdminLevel::District, inputs);
     let v = serde_json::to_value(&r).unwrap();
     assert!(v.get("period").is_none());
     assert!(v["indicators"][0].get("over_reviewed").is_none());

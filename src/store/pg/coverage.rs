@@ -1,11 +1,7 @@
-//! The population layer and the indicator snapshots (issue 9).
+//! The population layer (issue 9).
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::indicators::{Snapshot, SnapshotRow};
 use crate::model::{LonLat, PopulationCell, PopulationLayer};
 use crate::store::StoreError;
 
@@ -60,86 +56,4 @@ pub async fn load_population(pool: &PgPool) -> Result<PopulationLayer, StoreErro
         cells,
         version: format!("db-{version}"),
     })
-}
-
-/// Stores a snapshot; one per day, a second the same day replaces the first.
-pub async fn save_snapshot(pool: &PgPool, s: &Snapshot) -> Result<(), StoreError> {
-    let db = StoreError::db;
-    let mut tx = pool.begin().await.map_err(db("starting a snapshot"))?;
-    sqlx::query("DELETE FROM indicator_snapshots WHERE taken_on = $1")
-        .bind(s.taken_on)
-        .execute(&mut *tx)
-        .await
-        .map_err(db("replacing the day's snapshot"))?;
-    let col = |f: fn(&SnapshotRow) -> f64| s.rows.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
-        "INSERT INTO indicator_snapshots (taken_on, indicator, in_scope, unknown, numerator,
-             denominator, value_pct, data_version, taken_at)
-         SELECT $1, i, s, u, n, d, v, $2, $3
-         FROM UNNEST($4::text[], $5::int4[], $6::int4[], $7::float8[], $8::float8[], $9::float8[])
-           AS t(i, s, u, n, d, v)",
-    )
-    .bind(s.taken_on)
-    .bind(&s.data_version)
-    .bind(s.taken_at)
-    .bind(
-        s.rows
-            .iter()
-            .map(|r| r.indicator.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(s.rows.iter().map(|r| r.in_scope).collect::<Vec<_>>())
-    .bind(s.rows.iter().map(|r| r.unknown).collect::<Vec<_>>())
-    .bind(col(|r| r.numerator))
-    .bind(col(|r| r.denominator))
-    .bind(s.rows.iter().map(|r| r.value_pct).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await
-    .map_err(db("writing a snapshot"))?;
-    tx.commit().await.map_err(db("committing a snapshot"))
-}
-
-type SnapshotDbRow = (
-    NaiveDate,
-    String,
-    i32,
-    i32,
-    f64,
-    f64,
-    Option<f64>,
-    String,
-    DateTime<Utc>,
-);
-
-/// Every snapshot, oldest first.
-pub async fn load_snapshots(pool: &PgPool) -> Result<Vec<Snapshot>, StoreError> {
-    let rows: Vec<SnapshotDbRow> = sqlx::query_as(
-        "SELECT taken_on, indicator, in_scope, unknown, numerator, denominator, value_pct,
-                data_version, taken_at
-         FROM indicator_snapshots ORDER BY taken_on, indicator",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::db("reading indicator snapshots"))?;
-    let mut by_day: BTreeMap<NaiveDate, Snapshot> = BTreeMap::new();
-    for (taken_on, indicator, in_scope, unknown, numerator, denominator, value_pct, v, at) in rows {
-        by_day
-            .entry(taken_on)
-            .or_insert_with(|| Snapshot {
-                taken_on,
-                taken_at: at,
-                data_version: v,
-                rows: Vec::new(),
-            })
-            .rows
-            .push(SnapshotRow {
-                indicator,
-                in_scope,
-                unknown,
-                numerator,
-                denominator,
-                value_pct,
-            });
-    }
-    Ok(by_day.into_values().collect())
 }

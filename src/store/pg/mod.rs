@@ -7,16 +7,20 @@ mod copy;
 mod coverage;
 pub mod credentials;
 pub mod edits;
+pub mod holdings;
 mod import;
 mod listen;
 mod load;
+pub mod province_reports;
 pub mod reports;
+mod snapshots;
 
 pub use copy::copy_dataset;
-pub use coverage::{load_population, load_snapshots, save_snapshot};
+pub use coverage::load_population;
 pub use import::{ImportSummary, import_batches};
 pub use listen::{ChangeStatus, IndexKeeper, keep_index_current};
 pub use load::{data_version, load_dataset};
+pub use snapshots::{load_snapshots, save_snapshot};
 
 use std::time::Duration;
 

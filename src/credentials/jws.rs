@@ -15,6 +15,7 @@ use super::CredentialError;
 
 /// An Ed25519 public key as a JWK (`kty: OKP`, `crv: Ed25519`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
 pub struct Jwk {
     pub kty: String,
     pub crv: String,
@@ -28,6 +29,7 @@ pub struct Jwk {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
 }

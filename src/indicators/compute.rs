@@ -21,7 +21,7 @@ use crate::model::{AdminLevel, Institution, Readiness, Scheme};
 /// percentages the numerator is the sum of reported percentages and the denominator the
 /// number reporting. `lower_bound_pct`/`upper_bound_pct` are what the value would be over
 /// the whole scope if every unknown were "no"/"yes" (0%/100%).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub in_scope: usize,
     pub yes: Option<usize>,
@@ -34,7 +34,7 @@ pub struct Counts {
     pub upper_bound_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TargetProgress {
     pub year: Option<u16>,
     pub target_pct: f64,
@@ -43,7 +43,7 @@ pub struct TargetProgress {
     pub met: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaCounts {
     /// `None` for institutions without a code at this level.
     pub code: Option<String>,
@@ -58,7 +58,7 @@ pub struct AreaCounts {
     pub reporting: Option<Reporting>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorResult {
     pub id: &'static str,
     pub title_vi: &'static str,
@@ -84,14 +84,14 @@ pub struct IndicatorResult {
     pub breakdown: Vec<AreaCounts>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SourceCount {
     pub source: Option<String>,
     pub institutions: usize,
     pub illustrative: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorsReport {
     /// Set when the figures are those reported for a period.
     #[serde(skip_serializing_if = "Option::is_none")]

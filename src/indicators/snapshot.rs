@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::IndicatorsReport;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SnapshotRow {
     pub indicator: String,
     pub in_scope: i32,
@@ -16,7 +16,7 @@ pub struct SnapshotRow {
     pub value_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Snapshot {
     pub taken_on: NaiveDate,
     pub taken_at: DateTime<Utc>,

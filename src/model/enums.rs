@@ -15,7 +15,8 @@ macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-                 Display, EnumString, AsRefStr, IntoStaticStr, EnumIter)]
+                 Display, EnumString, AsRefStr, IntoStaticStr, EnumIter,
+                 utoipa::ToSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] #[strum(serialize = $text)] $variant),+
         }

@@ -51,6 +51,7 @@ struct Uploaded {
     created: usize,
     already_stored: usize,
     /// By institution id.
+    #[schema(value_type = std::collections::BTreeMap<String, pg::credentials::UploadCounts>)]
     institutions: pg::credentials::UploadSummary,
 }
 

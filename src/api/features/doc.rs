@@ -141,7 +141,7 @@ pub struct ItemsParams {
     #[param(value_type = Option<String>, pattern = "^http://www\\.opengis\\.net/def/crs/OGC/1\\.3/CRS84$")]
     crs: Option<String>,
     /// Features per page (default 100; more than 1000 is served as 1000).
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<String>,
     /// Features to skip (the next link sets it).
     #[param(value_type = Option<u32>, minimum = 0)]

@@ -115,7 +115,7 @@ struct AreaBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+struct NewAccountBody {
     #[schema(pattern = "^[a-z0-9][a-z0-9._@-]{2,63}$")]
     login: String,
     display_name: String,
@@ -188,7 +188,7 @@ async fn hash(state: &AppState, password: NewPassword) -> Result<String, ApiErro
 /// Create an account (administrators)
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "officials",
     security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
-    request_body = CreateBody,
+    request_body = NewAccountBody,
     responses(
         (status = 201, description = "created", body = Created),
         (status = 400, description = "a bad field (named in `parameter`), or a scope that does not fit the role", body = ErrorBody),
@@ -200,7 +200,7 @@ async fn hash(state: &AppState, password: NewPassword) -> Result<String, ApiErro
 async fn create(
     State(state): State<AppState>,
     official: Official,
-    Json(body): Json<CreateBody>,
+    Json(body): Json<NewAccountBody>,
 ) -> Result<Response, ApiError> {
     admin_only(&official)?;
     let pool = pool(&state)?;

@@ -78,7 +78,7 @@ async fn list(State(state): State<AppState>, official: Official) -> Result<Respo
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+struct NewTokenBody {
     /// What the token is for (1 to 100 characters).
     #[schema(min_length = 1, max_length = 100)]
     name: String,
@@ -90,7 +90,7 @@ struct CreateBody {
 /// Make a personal API token (from a signed-in session only)
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "officials",
     security(("sessionCookie" = [], "csrfToken" = [])),
-    request_body = CreateBody,
+    request_body = NewTokenBody,
     responses(
         (status = 201, description = "the token, shown once", body = NewToken),
         (status = 400, description = "a bad name or lifetime", body = ErrorBody),
@@ -101,7 +101,7 @@ struct CreateBody {
 async fn create(
     State(state): State<AppState>,
     official: Official,
-    Json(body): Json<CreateBody>,
+    Json(body): Json<NewTokenBody>,
 ) -> Result<Response, ApiError> {
     from_session(&official)?;
     let name = body.name.trim();

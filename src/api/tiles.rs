@@ -176,7 +176,7 @@ async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Va
 
 /// TileJSON 3.0 of a tileset (filters of the institutions tileset in the query)
 #[utoipa::path(get, path = "/tiles/{tileset}.json", tag = "tiles",
-    params(("tileset" = Tileset, Path, description = "The tileset"), FilterParams),
+    params(("tileset" = inline(Tileset), Path, description = "The tileset"), FilterParams),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = TileJson),
         (status = 304, description = "not modified: the ETag still matches"),
@@ -212,7 +212,7 @@ async fn tilejson_handler(
 /// A vector tile (MVT 2.1); 204 when empty
 #[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = "tiles",
     params(
-        ("tileset" = Tileset, Path, description = "The tileset"),
+        ("tileset" = inline(Tileset), Path, description = "The tileset"),
         ("z" = u8, Path, description = "Zoom: 0 to 16 for institutions, 0 to 14 for the others", maximum = 16),
         ("x" = u32, Path, description = "Column, 0 to 2^z - 1"),
         ("y" = u32, Path, description = "Row, 0 to 2^z - 1"),

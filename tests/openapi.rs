@@ -103,7 +103,9 @@ async fn every_documented_operation_is_served_by_a_handler() {
     let s = spawn_bundled().await;
     let doc = document(&s).await;
     let (_, list) = s.get_json("/api/v1/institutions").await;
-    let institution = list["institutions"][0]["id"].as_str().expect("an institution");
+    let institution = list["institutions"][0]["id"]
+        .as_str()
+        .expect("an institution");
     let ops = operations(&doc);
     assert!(ops.len() >= 60, "only {} operations", ops.len());
     for (path, method, _) in ops {
@@ -268,15 +270,19 @@ async fn the_document_negotiates_json_and_html_and_names_the_public_url() {
     assert_eq!(doc["servers"], json!([{"url": "https://bando.example.vn"}]));
     let html = s.get("/api?f=html").await;
     assert_eq!(html.status(), 200);
-    assert!(html.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(
+        html.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let by_accept = s.get_with("/api", "accept", "text/html").await;
-    assert!(by_accept.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(
+        by_accept.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert_eq!(s.get("/api?f=xml").await.status(), 406);
     assert_eq!(s.get("/api?format=json").await.status(), 400);
     let (_, landing) = s.get_json("/?f=json").await;
@@ -312,7 +318,12 @@ fn routes_are_registered_only_with_their_documentation() {
         let text = std::fs::read_to_string(&file).unwrap();
         let allowed = usize::from(file.ends_with("src/api/openapi/mod.rs"));
         let plain = text.matches(".route(").count() + text.matches(".route_service(").count();
-        assert_eq!(plain, allowed, "{}: a route outside routes!()", file.display());
+        assert_eq!(
+            plain,
+            allowed,
+            "{}: a route outside routes!()",
+            file.display()
+        );
     }
 }
 
@@ -352,7 +363,11 @@ fn schema_names_are_unique_so_none_overwrites_another() {
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
-                assert!(seen.insert(name.clone()), "{name} twice ({})", file.display());
+                assert!(
+                    seen.insert(name.clone()),
+                    "{name} twice ({})",
+                    file.display()
+                );
                 derives_schema = false;
             } else if !line.starts_with("#[") && !line.starts_with("///") && !line.is_empty() {
                 derives_schema = false;

@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
-use axum::Json;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,12 +24,12 @@ use super::AppState;
 use super::edge::extract::Query;
 use super::edge::heavy::render;
 use super::edge::params::vocabulary;
-use crate::coverage::{
-    self, Analysis, BaseParams, CoverageBase, CoverageError, Filter, Params, export,
-};
 use crate::api::openapi::suffixed;
 use crate::api::tiles::TileJson;
 use crate::coverage::CoverageReport;
+use crate::coverage::{
+    self, Analysis, BaseParams, CoverageBase, CoverageError, Filter, Params, export,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::heavy::Kind;
 use crate::model::{AdminLevel, Level, OccupationCode, PopulationLayer, Scheme};
@@ -251,18 +251,16 @@ async fn areas(
     let fmt = format(q.f.as_deref())?;
     let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     Ok(match fmt {
-        Format::Json => {
-            Json(CoverageAnswer {
-                report: a.report.clone(),
-                links: CoverageLinks {
-                    csv: "?f=csv",
-                    geojson: "?f=geojson",
-                    grid: "/api/v1/coverage/grid",
-                    report: "/reports/periodic",
-                },
-            })
-            .into_response()
-        }
+        Format::Json => Json(CoverageAnswer {
+            report: a.report.clone(),
+            links: CoverageLinks {
+                csv: "?f=csv",
+                geojson: "?f=geojson",
+                grid: "/api/v1/coverage/grid",
+                report: "/reports/periodic",
+            },
+        })
+        .into_response(),
         Format::Csv => {
             let csv = render(
                 &state,

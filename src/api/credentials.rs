@@ -8,11 +8,11 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::Json;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,11 +24,11 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::edge::client::ClientAddr;
 use super::edge::extract::{JsonContentType, Path};
+use crate::credentials::jws::Jwks;
 use crate::credentials::statement::{self, MEDIA_TYPE};
 use crate::credentials::{
     Disclosure, StoredCredential, VerifyRequest, credential_counts, find_match, qr, status_list,
 };
-use crate::credentials::jws::Jwks;
 use crate::error::{ApiError, ErrorBody};
 use crate::model::{CredentialStatus, InstitutionId};
 
@@ -80,8 +80,9 @@ fn retry_after_secs(wait: Duration) -> u64 {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
-    /// Số hiệu: the serial printed on the document.
-    #[schema(max_length = 32)]
+    /// Số hiệu: the serial printed on the document: 3 to 32 letters, digits, spaces,
+    /// '-' or '/' (any case; runs of spaces count as one).
+    #[schema(pattern = "^[A-Za-z0-9 /-]{3,32}$")]
     serial: String,
     /// The holder's date of birth, YYYY-MM-DD.
     #[schema(format = Date)]

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -201,18 +201,16 @@ async fn now(
         ),
     };
     Ok(match f {
-        "json" => {
-            Json(IndicatorsAnswer {
-                report: (*report).clone(),
-                links: IndicatorsLinks {
-                    csv: format!("?{keep}f=csv"),
-                    geojson: format!("?{keep}f=geojson"),
-                    snapshots: "/api/v1/indicators/snapshots",
-                    report: "/reports/periodic",
-                },
-            })
-            .into_response()
-        }
+        "json" => Json(IndicatorsAnswer {
+            report: (*report).clone(),
+            links: IndicatorsLinks {
+                csv: format!("?{keep}f=csv"),
+                geojson: format!("?{keep}f=geojson"),
+                snapshots: "/api/v1/indicators/snapshots",
+                report: "/reports/periodic",
+            },
+        })
+        .into_response(),
         "csv" => {
             let csv = render(&state, Kind::Export, key, move |_| Ok(export::csv(&report)));
             download("text/csv; charset=utf-8", &file, csv.await?)

@@ -12,8 +12,8 @@ use utoipa_axum::routes;
 
 use super::edge::extract::Query;
 use super::{AppState, edge::params as qp, profile};
-use crate::error::ErrorBody;
 use crate::error::ApiError;
+use crate::error::ErrorBody;
 use crate::index::ServingIndex;
 use crate::model::{
     InstitutionId, InstitutionKind, Level, LonLat, OccupationCode, Ownership, PositionAccuracy,

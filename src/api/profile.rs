@@ -18,7 +18,9 @@ use super::edge::extract::Path;
 use crate::credentials::CredentialCount;
 use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
-use crate::model::{AdminArea, Institution, InstitutionId, Level, OccupationCode, Programme, Scheme};
+use crate::model::{
+    AdminArea, Institution, InstitutionId, Level, OccupationCode, Programme, Scheme,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -28,7 +28,9 @@ impl utoipa::PartialSchema for InstitutionId {
             .min_length(Some(2))
             .max_length(Some(80))
             .pattern(Some("^[a-z0-9]+(-[a-z0-9]+)*$"))
-            .description(Some("Institution id: a slug (lower-case letters or digits, groups joined by '-')"))
+            .description(Some(
+                "Institution id: a slug (lower-case letters or digits, groups joined by '-')",
+            ))
             .into()
     }
 }

@@ -193,7 +193,16 @@ impl PlanReport {
 
 /// Where an institution's report for a period stands.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Display, EnumString, IntoStaticStr,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
     utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]

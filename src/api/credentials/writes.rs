@@ -8,9 +8,9 @@
 //! - `POST /api/v1/credentials/reinstatements`: undo a mistaken revocation (province
 //!   officials and administrators only).
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::Json;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};

@@ -15,10 +15,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use self::collections::Collection;
 use self::params::Params;
@@ -28,7 +28,6 @@ use super::edge::links::{Links, link};
 use super::edge::negotiate::{Format, negotiate, prefers_html};
 use super::edge::validators::Validators;
 use crate::error::{ApiError, ErrorBody};
-
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use chrono::{DateTime, Utc};
 
 use crate::api::AppState;
 use crate::api::edge::extract::Path;

@@ -9,10 +9,10 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
+use serde_json::{Value, json};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use serde_json::{Value, json};
 
 use super::{Lang, escape as e, script_json};
 use crate::api::AppState;

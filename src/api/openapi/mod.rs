@@ -227,6 +227,9 @@ mod tests {
             "/tiles/{tileset}/{z}/{x}/{y}"
         );
         assert_eq!(axum_path("/tiles/{tileset}.json"), "/tiles/{tileset}");
-        assert_eq!(axum_path("/api/v1/institutions/{id}"), "/api/v1/institutions/{id}");
+        assert_eq!(
+            axum_path("/api/v1/institutions/{id}"),
+            "/api/v1/institutions/{id}"
+        );
     }
 }

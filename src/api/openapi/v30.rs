@@ -198,10 +198,10 @@ pub fn schema(s: &mut Value) {
             o.insert(bound.into(), json!(true));
         }
     }
-    if let Some(examples) = o.remove("examples") {
-        if let Some(first) = examples.as_array().and_then(|a| a.first()) {
-            o.insert("example".into(), first.clone());
-        }
+    if let Some(examples) = o.remove("examples")
+        && let Some(first) = examples.as_array().and_then(|a| a.first())
+    {
+        o.insert("example".into(), first.clone());
     }
     if let Some(c) = o.remove("const") {
         o.insert("enum".into(), json!([c]));

@@ -66,6 +66,21 @@ async fn the_served_document_is_valid_openapi_3_0_by_the_official_schema() {
 }
 
 #[tokio::test]
+async fn operation_ids_are_unique_as_openapi_requires() {
+    // The schema cannot say this; handlers of the same name in two modules would break it.
+    let s = spawn_bundled().await;
+    let doc = document(&s).await;
+    let mut seen = BTreeSet::new();
+    for (path, method, op) in operations(&doc) {
+        let id = op["operationId"]
+            .as_str()
+            .expect("an operationId")
+            .to_owned();
+        assert!(seen.insert(id.clone()), "{method} {path}: {id} is taken");
+    }
+}
+
+#[tokio::test]
 async fn a_document_that_is_not_openapi_3_0_is_refused_by_the_same_check() {
     let schema = oas30_schema();
     let validator = jsonschema::draft4::new(&schema).expect("the OAS 3.0 schema compiles");

@@ -315,7 +315,7 @@ async fn grid(
 ///
 /// The query string is repeated in the tile URLs. Takes the coverage question only
 /// (`f` and `lang` are refused).
-#[utoipa::path(get, path = "/tiles/coverage.json", tag = "coverage", params(CoverageQuery),
+#[utoipa::path(get, path = "/tiles/coverage.json", tag = "coverage", operation_id = "coverageTileJson", params(CoverageQuery),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = TileJson),
         (status = 400, description = "a parameter out of range or unknown, or f or lang given", body = ErrorBody),
@@ -382,7 +382,7 @@ fn tile_query(p: &Params) -> String {
 }
 
 /// A coverage vector tile (layers coverage_cells, coverage_areas); 204 when empty
-#[utoipa::path(get, path = "/tiles/coverage/{z}/{x}/{y}.mvt", tag = "coverage",
+#[utoipa::path(get, path = "/tiles/coverage/{z}/{x}/{y}.mvt", tag = "coverage", operation_id = "coverageTile",
     params(
         ("z" = u8, Path, description = "Zoom, 0 to 14", maximum = 14),
         ("x" = u32, Path, description = "Column, 0 to 2^z - 1"),

@@ -176,7 +176,7 @@ fn invalid(e: FieldError) -> ApiError {
 /// The scope is checked
 /// before the record is looked up, so a 404 tells only an official who may manage the
 /// institution's credentials whether a serial exists there.
-#[utoipa::path(post, path = "/api/v1/credentials/revocations", tag = "credentials",
+#[utoipa::path(post, path = "/api/v1/credentials/revocations", tag = "credentials", operation_id = "revokeCredential",
     security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
     request_body = RevocationBody,
     responses(

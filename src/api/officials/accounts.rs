@@ -86,7 +86,7 @@ fn view(s: &StoredAccount) -> AccountView {
 }
 
 /// Every account (administrators)
-#[utoipa::path(get, path = "/api/v1/accounts", tag = "officials",
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "officials", operation_id = "listAccounts",
     security(("apiToken" = []), ("sessionCookie" = [])),
     responses(
         (status = 200, description = "the accounts", body = Accounts),
@@ -186,7 +186,7 @@ async fn hash(state: &AppState, password: NewPassword) -> Result<String, ApiErro
 }
 
 /// Create an account (administrators)
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "officials",
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "officials", operation_id = "createAccount",
     security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
     request_body = NewAccountBody,
     responses(

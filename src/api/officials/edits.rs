@@ -42,7 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Parsed by `Institution::from_record`, which names every field at fault; `updated_at`
 /// is refused (the server sets it). Shown here with the fields every record has; the
 /// others (`code`, `name_en`, `address`, the administrative codes, contacts, readiness
-/// figures, `source`...) are optional.
+/// figures, `source`...) are optional, and listed by `Institution::from_record`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct RecordBody {
@@ -56,10 +56,6 @@ struct RecordBody {
     #[schema(minimum = -90, maximum = 90)]
     lat: f64,
     programmes: Vec<Programme>,
-    /// Every other field of the record.
-    #[schema(additional_properties)]
-    #[serde(flatten)]
-    rest: Option<std::collections::BTreeMap<String, Value>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -235,7 +231,7 @@ fn saved(status: StatusCode, id: &str, version: i64) -> Response {
 }
 
 /// Create an institution
-#[utoipa::path(post, path = "/api/v1/institutions", tag = "officials",
+#[utoipa::path(post, path = "/api/v1/institutions", tag = "officials", operation_id = "createInstitution",
     security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
     request_body = RecordBody,
     responses(

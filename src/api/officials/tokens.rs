@@ -65,7 +65,7 @@ fn from_session(official: &Official) -> Result<(), ApiError> {
 }
 
 /// The signed-in account's API tokens
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "officials",
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "officials", operation_id = "listTokens",
     security(("apiToken" = []), ("sessionCookie" = [])),
     responses(
         (status = 200, description = "the tokens", body = Tokens),
@@ -88,7 +88,7 @@ struct NewTokenBody {
 }
 
 /// Make a personal API token (from a signed-in session only)
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "officials",
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "officials", operation_id = "createToken",
     security(("sessionCookie" = [], "csrfToken" = [])),
     request_body = NewTokenBody,
     responses(
@@ -148,7 +148,7 @@ async fn create(
 }
 
 /// Revoke one of the account's tokens (from a signed-in session only)
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "officials",
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "officials", operation_id = "revokeToken",
     security(("sessionCookie" = [], "csrfToken" = [])),
     params(("id" = i64, Path, description = "The token's id")),
     responses(

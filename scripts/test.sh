@@ -58,6 +58,10 @@ if [ -f web/package.json ]; then
 fi
 
 cargo test --locked --all-targets
+# The API fuzzed from its own OpenAPI document (schemathesis, pinned, in a virtualenv
+# under target/): on the bundled files, a fixed seed and number of cases, about a minute.
+# `scripts/schemathesis.sh --db` fuzzes the officials' routes too, on PostGIS.
+bash scripts/schemathesis.sh
 # --all-targets leaves out the doc examples; they are API documentation that must compile
 # and run.
 cargo test --locked --doc

@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::model::FieldError;
 use crate::store::StoreError;
@@ -15,6 +16,26 @@ use crate::store::StoreError;
 /// (`api::edge::metrics`), which counts refusals by it without reading bodies.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub &'static str);
+
+/// The JSON body of every refusal (the OGC API exception shape, extended): the type the
+/// OpenAPI document describes them all with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for programs: `InvalidParameterValue`, `NotFound`, `Busy`, ...
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub description: String,
+    /// The query or path parameter (or body field) at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// `InvalidData`: every problem found, by line or field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::store::ImportError>>,
+    /// A stale `If-Match` (412): the version now stored, also sent as the ETag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -141,36 +162,34 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ServerError")
             }
         };
-        let mut body = match &self {
-            ApiError::Store(StoreError::Invalid(errors)) => json!({
-                "code": code,
-                "description": format!(
-                    "{} problem(s) in the input; nothing was written",
-                    crate::store::problem_count(errors)
-                ),
-                "errors": errors,
-            }),
+        let description = match &self {
+            ApiError::Store(StoreError::Invalid(errors)) => format!(
+                "{} problem(s) in the input; nothing was written",
+                crate::store::problem_count(errors)
+            ),
             _ if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::error!(error = %self, "request failed");
-                json!({
-                    "code": code,
-                    "description": "internal error; quote the x-request-id response header when reporting it",
-                })
+                "internal error; quote the x-request-id response header when reporting it".into()
             }
-            _ => json!({"code": code, "description": self.to_string()}),
+            _ => self.to_string(),
         };
-        if let ApiError::BadRequest {
-            parameter: Some(p), ..
-        } = &self
-        {
-            body["parameter"] = json!(p);
-        }
-        let mut current_version = None;
-        if let ApiError::Store(StoreError::Stale { current }) = &self {
+        let mut body = ErrorBody {
+            code,
+            description,
+            parameter: None,
+            errors: None,
+            current_version: None,
+        };
+        match &self {
+            ApiError::BadRequest {
+                parameter: Some(p), ..
+            } => body.parameter = Some(p.clone()),
+            ApiError::Store(StoreError::Invalid(errors)) => body.errors = Some(errors.clone()),
             // Tells the editor what to reload; the ETag says it the HTTP way.
-            body["current_version"] = json!(current);
-            current_version = Some(*current);
+            ApiError::Store(StoreError::Stale { current }) => body.current_version = Some(*current),
+            _ => {}
         }
+        let current_version = body.current_version;
         let mut response = (status, Json(body)).into_response();
         if let Some(v) = current_version
             && let Ok(etag) = format!("\"{v}\"").parse()

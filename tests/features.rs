@@ -224,24 +224,33 @@ async fn openapi_document_describes_every_endpoint_with_its_parameters_and_error
         "/collections",
         "/collections/{collectionId}",
         "/collections/{collectionId}/queryables",
-        "/collections/institutions/items",
-        "/collections/institutions/items/{featureId}",
-        "/collections/admin-areas/items",
+        "/collections/{collectionId}/items",
+        "/collections/{collectionId}/items/{featureId}",
         "/health",
         "/ready",
         "/api/v1/institutions",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI paths");
     }
-    let items = &paths["/collections/institutions/items"]["get"];
+    let items = &paths["/collections/{collectionId}/items"]["get"];
+    let param = |name: &str| {
+        items["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+    };
+    let collection = param("collectionId").expect("collectionId documented");
+    assert_eq!(
+        collection["schema"]["pattern"],
+        "^(institutions|admin-areas)$"
+    );
     let names: BTreeSet<String> = items["parameters"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| match p.get("$ref") {
-            Some(r) => r.as_str().unwrap().rsplit('/').next().unwrap().to_owned(),
-            None => p["name"].as_str().unwrap().to_owned(),
-        })
+        .map(|p| p["name"].as_str().unwrap().to_owned())
         .collect();
     for n in [
         "bbox",
@@ -258,6 +267,8 @@ async fn openapi_document_describes_every_endpoint_with_its_parameters_and_error
         "sortby",
         "filter",
         "digital_school",
+        "scheme",
+        "parent",
     ] {
         assert!(names.contains(n), "{n} not documented: {names:?}");
     }
@@ -267,7 +278,7 @@ async fn openapi_document_describes_every_endpoint_with_its_parameters_and_error
             "{status} not documented"
         );
     }
-    let limit = &doc["components"]["parameters"]["limit"]["schema"];
+    let limit = param("limit").expect("limit documented")["schema"].clone();
     let (_, coll) = s.get_json("/collections/institutions").await;
     assert_eq!(limit["maximum"], coll["limit"]["maximum"]);
     assert_eq!(limit["default"], coll["limit"]["default"]);

@@ -9,52 +9,87 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::edge::extract::Query;
 use super::edge::heavy::render;
 use super::edge::params::vocabulary;
+use crate::api::openapi::suffixed;
+use crate::api::tiles::TileJson;
+use crate::coverage::CoverageReport;
 use crate::coverage::{
     self, Analysis, BaseParams, CoverageBase, CoverageError, Filter, Params, export,
 };
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::heavy::Kind;
 use crate::model::{AdminLevel, Level, OccupationCode, PopulationLayer, Scheme};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/coverage", get(areas))
-        .route("/api/v1/coverage/grid", get(grid))
-        .route("/tiles/coverage.json", get(tilejson))
-        .route("/tiles/coverage/{z}/{x}/{file}", get(tile))
+pub fn router() -> OpenApiRouter<AppState> {
+    let router = OpenApiRouter::new()
+        .routes(routes!(areas))
+        .routes(routes!(grid))
+        .routes(routes!(tilejson));
+    suffixed(router, routes!(tile))
 }
 
-/// The question, as the query string asks it.
-#[derive(Debug, Default, Deserialize)]
+/// `/api/v1/coverage` in JSON: the report and where its other forms are.
+#[derive(Serialize, ToSchema)]
+struct CoverageAnswer {
+    #[serde(flatten)]
+    report: CoverageReport,
+    links: CoverageLinks,
+}
+
+#[derive(Serialize, ToSchema)]
+struct CoverageLinks {
+    csv: &'static str,
+    geojson: &'static str,
+    grid: &'static str,
+    report: &'static str,
+}
+
+/// The question, as the query string asks it. The document gives each parameter's
+/// range and values; `coverage::Params::new` checks them (the answer echoes the
+/// normalised question).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
-    /// 7-digit national catalogue code.
+    /// 7-digit national catalogue code (default: any occupation).
+    #[param(value_type = Option<OccupationCode>)]
     pub occupation: Option<String>,
+    /// Programme level (default: any).
+    #[param(value_type = Option<Level>)]
     pub level: Option<String>,
-    /// Default 10 km.
+    /// Radius in km, 0.5 to 200 (default 10).
+    #[param(minimum = 0.5, maximum = 200)]
     pub radius_km: Option<f64>,
-    /// Default 2 km.
+    /// Grid cell width in km, 0.25 to 50 (default 2).
+    #[param(minimum = 0.25, maximum = 50)]
     pub cell_km: Option<f64>,
-    /// `pre2025` (default) or `2025`.
+    /// Administrative scheme (default `pre2025`).
+    #[param(value_type = Option<Scheme>)]
     pub scheme: Option<String>,
-    /// `district` (default for pre2025), `commune` (default for 2025) or `province`.
+    /// Areas to report on (default `district`, or `commune` for 2025; the 2025 scheme has
+    /// no districts).
+    #[param(value_type = Option<AdminLevel>)]
     pub area_level: Option<String>,
-    /// `json` (default), `csv` or `geojson`.
+    /// `/api/v1/coverage`: `json` (default), `csv` or `geojson`; the grid: `geojson`
+    /// (default) or `csv`; not taken by tiles nor the report.
+    #[param(value_type = Option<String>, pattern = "^(json|csv|geojson)$")]
     pub f: Option<String>,
     /// The report's and a CSV's language (its caveats): `vi` (default) or `en`.
+    #[param(value_type = Option<String>, pattern = "^(vi|en)$")]
     pub lang: Option<String>,
 }
 
@@ -205,6 +240,15 @@ pub(crate) fn geojson_response(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 
+/// Coverage per administrative area, worst served first, with caveats
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "coverage", params(CoverageQuery),
+    responses(
+        (status = 200, description = "per-area coverage: JSON, or with f= a CSV or GeoJSON file", content(
+            (CoverageAnswer = "application/json"),
+            (String = "text/csv"),
+            (Object = "application/geo+json"))),
+        (status = 400, description = "a parameter out of range or unknown (named in `parameter`)", body = ErrorBody),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, or the data not loaded", body = ErrorBody)))]
 async fn areas(
     State(state): State<AppState>,
     Query(q): Query<CoverageQuery>,
@@ -213,15 +257,16 @@ async fn areas(
     let lang = csv_lang(&q)?;
     let Answer { analysis: a, key } = analysis(&state, params(&state, &q)?).await?;
     Ok(match fmt {
-        Format::Json => {
-            let mut body =
-                serde_json::to_value(&a.report).map_err(|e| ApiError::Internal(e.to_string()))?;
-            body["links"] = json!({
-                "csv": "?f=csv", "geojson": "?f=geojson",
-                "grid": "/api/v1/coverage/grid", "report": "/reports/periodic",
-            });
-            Json(body).into_response()
-        }
+        Format::Json => Json(CoverageAnswer {
+            report: a.report.clone(),
+            links: CoverageLinks {
+                csv: "?f=csv",
+                geojson: "?f=geojson",
+                grid: "/api/v1/coverage/grid",
+                report: "/reports/periodic",
+            },
+        })
+        .into_response(),
         Format::Csv => {
             let csv = render(
                 &state,
@@ -242,6 +287,14 @@ async fn areas(
     })
 }
 
+/// Hexagonal grid with the distance to the nearest matching institution
+#[utoipa::path(get, path = "/api/v1/coverage/grid", tag = "coverage", params(CoverageQuery),
+    responses(
+        (status = 200, description = "the cells: a GeoJSON FeatureCollection (f=geojson or json, the default) or a CSV file (f=csv)", content(
+            (Object = "application/geo+json"),
+            (String = "text/csv"))),
+        (status = 400, description = "a parameter out of range or unknown (named in `parameter`)", body = ErrorBody),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, or the data not loaded", body = ErrorBody)))]
 async fn grid(
     State(state): State<AppState>,
     Query(q): Query<CoverageQuery>,
@@ -266,8 +319,15 @@ async fn grid(
     })
 }
 
-/// TileJSON 3.0 of the `coverage` tileset for this question (the query string is
-/// repeated in the tile URLs).
+/// TileJSON 3.0 of the coverage tileset for a question
+///
+/// The query string is repeated in the tile URLs. Takes the coverage question only
+/// (`f` and `lang` are refused).
+#[utoipa::path(get, path = "/tiles/coverage.json", tag = "coverage", operation_id = "coverageTileJson", params(CoverageQuery),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0", body = TileJson),
+        (status = 400, description = "a parameter out of range or unknown, or f or lang given", body = ErrorBody),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, or the data not loaded", body = ErrorBody)))]
 async fn tilejson(
     State(state): State<AppState>,
     Query(q): Query<CoverageQuery>,
@@ -329,7 +389,18 @@ fn tile_query(p: &Params) -> String {
     q
 }
 
-/// One tile of the `coverage` tileset: 204 when empty.
+/// A coverage vector tile (layers coverage_cells, coverage_areas); 204 when empty
+#[utoipa::path(get, path = "/tiles/coverage/{z}/{x}/{y}.mvt", tag = "coverage", operation_id = "coverageTile",
+    params(
+        ("z" = u8, Path, description = "Zoom, 0 to 14", maximum = 14),
+        ("x" = u32, Path, description = "Column, 0 to 2^z - 1"),
+        ("y" = u32, Path, description = "Row, 0 to 2^z - 1"),
+        CoverageQuery),
+    responses(
+        (status = 200, description = "MVT 2.1", body = Vec<u8>, content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "an empty tile"),
+        (status = 400, description = "z, x or y out of range, a parameter out of range or unknown, or f or lang given", body = ErrorBody),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, or the data not loaded", body = ErrorBody)))]
 async fn tile(
     State(state): State<AppState>,
     crate::api::edge::extract::Path((z, x, file)): crate::api::edge::extract::Path<(

@@ -8,49 +8,44 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::edge::client::ClientAddr;
 use super::edge::extract::{JsonContentType, Path};
+use crate::credentials::jws::Jwks;
 use crate::credentials::statement::{self, MEDIA_TYPE};
 use crate::credentials::{
     Disclosure, StoredCredential, VerifyRequest, credential_counts, find_match, qr, status_list,
 };
-use crate::error::ApiError;
-use crate::model::CredentialStatus;
+use crate::error::{ApiError, ErrorBody};
+use crate::model::{CredentialStatus, InstitutionId};
 
 mod writes;
-
-pub use writes::openapi_security_schemes;
 
 /// Largest verification request: a serial, a date and a name fit in far less.
 const VERIFY_BODY_LIMIT: usize = 2 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/credentials/verify",
-            post(verify).layer(DefaultBodyLimit::max(VERIFY_BODY_LIMIT)),
-        )
-        .route("/api/v1/credentials/{token}/statement", get(statement_jws))
-        .route("/api/v1/credentials/{token}/qr.svg", get(qr_svg))
-        .route("/api/v1/credentials/{token}/qr.png", get(qr_png))
-        .route("/api/v1/credentials/status/{list}", get(status_list_jws))
-        .route(
-            "/api/v1/institutions/{id}/credential-counts",
-            get(institution_counts),
-        )
-        .route("/.well-known/jwks.json", get(jwks))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify).layer(DefaultBodyLimit::max(VERIFY_BODY_LIMIT)))
+        .routes(routes!(statement_jws))
+        .routes(routes!(qr_svg))
+        .routes(routes!(qr_png))
+        .routes(routes!(status_list_jws))
+        .routes(routes!(institution_counts))
+        .routes(routes!(jwks))
         .merge(writes::router())
 }
 
@@ -81,24 +76,128 @@ fn retry_after_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
-#[derive(Deserialize)]
+/// What a verifier asks (parsed by `credentials::VerifyRequest::parse`).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
+    /// Số hiệu: the serial printed on the document: 3 to 32 letters, digits, spaces,
+    /// '-' or '/' (any case; runs of spaces count as one).
+    #[schema(pattern = "^[A-Za-z0-9 /-]{3,32}$")]
     serial: String,
+    /// The holder's date of birth, YYYY-MM-DD.
+    #[schema(format = Date)]
     birth_date: String,
+    /// The holder's name, compared without diacritics (optional).
     #[serde(default)]
+    #[schema(max_length = 100)]
     holder_name: Option<String>,
 }
 
+/// The answer of a check: `valid` (with the signed statement's links), `revoked` (with
+/// the revocation) or `not_found` (an unknown serial and a wrong second factor alike,
+/// with nothing else).
+#[derive(Serialize, ToSchema)]
+struct Verification {
+    #[schema(value_type = String, pattern = "^(valid|revoked|not_found)$")]
+    result: &'static str,
+    /// A demonstration record (serial `DEMO-…`, the bundled data): never a real
+    /// credential. Absent from `not_found` answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    demonstration: Option<bool>,
+    /// Why a demonstration record is not a credential, in both languages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<Notice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<Disclosure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    institution: Option<Issuer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statement: Option<Statement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: Option<RevocationSeen>,
+}
+
+impl Verification {
+    fn not_found() -> Self {
+        Verification {
+            result: "not_found",
+            demonstration: None,
+            notice: None,
+            credential: None,
+            institution: None,
+            statement: None,
+            revocation: None,
+        }
+    }
+}
+
+/// A notice in both languages.
+#[derive(Serialize, ToSchema)]
+struct Notice {
+    vi: &'static str,
+    en: &'static str,
+}
+
+/// The issuing institution, as the map knows it.
+#[derive(Serialize, ToSchema)]
+struct Issuer {
+    id: InstitutionId,
+    /// Null when the institution is not on the map.
+    name_vi: Option<String>,
+    name_en: Option<String>,
+    links: IssuerLinks,
+}
+
+#[derive(Serialize, ToSchema)]
+struct IssuerLinks {
+    profile: String,
+    html: String,
+    map: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Statement {
+    /// Names the statement in URLs (never the serial).
+    token: String,
+    links: StatementLinks,
+}
+
+#[derive(Serialize, ToSchema)]
+struct StatementLinks {
+    jws: String,
+    qr_svg: String,
+    qr_png: String,
+    check_page: String,
+}
+
+/// A revocation as a verifier sees it.
+#[derive(Serialize, ToSchema)]
+pub struct RevocationSeen {
+    pub date: NaiveDate,
+    pub reason: String,
+}
+
+/// Check a diploma or certificate by serial and the holder's date of birth
+///
 /// A body that is not declared JSON is refused at once (415, by `JsonContentType`, before
 /// the body is read): no lookup happened, so there is no lookup time to hide behind the
-/// floor, and the refusal depends only on a header the client wrote.
+/// floor, and the refusal depends only on a header the client wrote. Every other answer
+/// waits for the same time floor.
+#[utoipa::path(post, path = "/api/v1/credentials/verify", tag = "credentials",
+    request_body = VerifyBody,
+    responses(
+        (status = 200, description = "`result` is valid, revoked or not_found (an unknown serial and a wrong second factor answer alike)", body = Verification),
+        (status = 400, description = "a malformed request", body = ErrorBody),
+        (status = 413, description = "a body over 2 KiB", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 429, description = "rate limit reached, for this client or for this serial (the same answer whether the serial exists or not); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait")))))]
 async fn verify(
     _: RateLimited,
     _: JsonContentType,
     State(state): State<AppState>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Verification>, ApiError> {
     let answer_at = tokio::time::Instant::now() + state.credentials.answer_floor;
     let answer = verify_answer(&state, body).await;
     // Found, not found and errors alike: the lookup's own time does not show.
@@ -109,7 +208,7 @@ async fn verify(
 async fn verify_answer(
     state: &AppState,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Verification>, ApiError> {
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
             "a verification request is at most {VERIFY_BODY_LIMIT} bytes"
@@ -142,55 +241,58 @@ async fn verify_answer(
     let candidates = state.credentials.source.by_serial(&request.serial).await?;
     let Some(found) = find_match(&candidates, &request) else {
         // The same body for an unknown serial and a wrong second factor.
-        return Ok(Json(json!({"result": "not_found"})));
+        return Ok(Json(Verification::not_found()));
     };
     Ok(Json(verification(state, found)))
 }
 
-fn verification(state: &AppState, found: &StoredCredential) -> Value {
+fn verification(state: &AppState, found: &StoredCredential) -> Verification {
     let c = &found.credential;
     let id = c.institution_id.as_str();
     let index = state.index.current();
     let institution = index.institution(id);
     let demonstration = crate::credentials::demonstration::is_demonstration(c);
-    let mut answer = json!({
+    let mut answer = Verification {
+        result: "valid",
         // A demonstration record (serial DEMO-…) is never a real credential: said first.
-        "demonstration": demonstration,
-        "credential": Disclosure::of(c),
-        "institution": {
-            "id": id,
-            "name_vi": institution.map(|i| i.name_vi.as_str()),
-            "name_en": institution.and_then(|i| i.name_en.as_deref()),
-            "links": {
-                "profile": format!("/api/v1/institutions/{id}"),
-                "html": format!("/institutions/{id}"),
-                "map": format!("/?institution={id}"),
+        demonstration: Some(demonstration),
+        notice: demonstration.then_some(Notice {
+            vi: crate::credentials::demonstration::NOTICE_VI,
+            en: crate::credentials::demonstration::NOTICE_EN,
+        }),
+        credential: Some(Disclosure::of(c)),
+        institution: Some(Issuer {
+            id: c.institution_id.clone(),
+            name_vi: institution.map(|i| i.name_vi.clone()),
+            name_en: institution.and_then(|i| i.name_en.clone()),
+            links: IssuerLinks {
+                profile: format!("/api/v1/institutions/{id}"),
+                html: format!("/institutions/{id}"),
+                map: format!("/?institution={id}"),
             },
-        },
-    });
-    if demonstration {
-        answer["notice"] = json!({
-            "vi": crate::credentials::demonstration::NOTICE_VI,
-            "en": crate::credentials::demonstration::NOTICE_EN,
-        });
-    }
+        }),
+        statement: None,
+        revocation: None,
+    };
     match &c.status {
         CredentialStatus::Valid => {
             let token = state.credentials.keys.token_for(found.status_index);
-            answer["result"] = json!("valid");
-            answer["statement"] = json!({
-                "token": token,
-                "links": {
-                    "jws": format!("/api/v1/credentials/{token}/statement"),
-                    "qr_svg": format!("/api/v1/credentials/{token}/qr.svg"),
-                    "qr_png": format!("/api/v1/credentials/{token}/qr.png"),
-                    "check_page": format!("/verify.html#statement={token}"),
+            answer.statement = Some(Statement {
+                links: StatementLinks {
+                    jws: format!("/api/v1/credentials/{token}/statement"),
+                    qr_svg: format!("/api/v1/credentials/{token}/qr.svg"),
+                    qr_png: format!("/api/v1/credentials/{token}/qr.png"),
+                    check_page: format!("/verify.html#statement={token}"),
                 },
+                token,
             });
         }
         CredentialStatus::Revoked { on, reason } => {
-            answer["result"] = json!("revoked");
-            answer["revocation"] = json!({"date": on, "reason": reason});
+            answer.result = "revoked";
+            answer.revocation = Some(RevocationSeen {
+                date: *on,
+                reason: reason.clone(),
+            });
         }
     }
     answer
@@ -210,6 +312,13 @@ async fn valid_record(state: &AppState, token: &str) -> Result<StoredCredential,
     }
 }
 
+/// Signed statement (W3C VC 2.0 as vc+jwt, EdDSA/Ed25519) of a valid record
+#[utoipa::path(get, path = "/api/v1/credentials/{token}/statement", tag = "credentials",
+    params(("token" = String, Path, description = "The opaque token of a `valid` answer")),
+    responses(
+        (status = 200, description = "a compact JWS", body = String, content_type = "application/vc+jwt"),
+        (status = 404, description = "an unknown token, or its record is not valid", body = ErrorBody),
+        (status = 429, description = "rate limit reached; see Retry-After", body = ErrorBody)))]
 async fn statement_jws(
     _: RateLimited,
     State(state): State<AppState>,
@@ -240,6 +349,13 @@ async fn qr_text(state: &AppState, token: &str) -> Result<String, ApiError> {
     ))
 }
 
+/// QR code (SVG) of the check page's link for a statement
+#[utoipa::path(get, path = "/api/v1/credentials/{token}/qr.svg", tag = "credentials",
+    params(("token" = String, Path, description = "The opaque token of a `valid` answer")),
+    responses(
+        (status = 200, description = "SVG", body = String, content_type = "image/svg+xml"),
+        (status = 404, description = "an unknown token, or its record is not valid", body = ErrorBody),
+        (status = 429, description = "rate limit reached; see Retry-After", body = ErrorBody)))]
 async fn qr_svg(
     _: RateLimited,
     State(state): State<AppState>,
@@ -250,6 +366,13 @@ async fn qr_svg(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), private()], svg).into_response())
 }
 
+/// QR code (PNG) of the check page's link for a statement
+#[utoipa::path(get, path = "/api/v1/credentials/{token}/qr.png", tag = "credentials",
+    params(("token" = String, Path, description = "The opaque token of a `valid` answer")),
+    responses(
+        (status = 200, description = "PNG", body = Vec<u8>, content_type = "image/png"),
+        (status = 404, description = "an unknown token, or its record is not valid", body = ErrorBody),
+        (status = 429, description = "rate limit reached; see Retry-After", body = ErrorBody)))]
 async fn qr_png(
     _: RateLimited,
     State(state): State<AppState>,
@@ -260,6 +383,13 @@ async fn qr_png(
     Ok(([(header::CONTENT_TYPE, "image/png"), private()], png).into_response())
 }
 
+/// Revocation status list (W3C Bitstring Status List credential as vc+jwt)
+#[utoipa::path(get, path = "/api/v1/credentials/status/{list}", tag = "credentials",
+    params(("list" = u64, Path, description = "The list's number (a record's status index / 131,072)")),
+    responses(
+        (status = 200, description = "a compact JWS", body = String, content_type = "application/vc+jwt"),
+        (status = 400, description = "the list is not a number", body = ErrorBody),
+        (status = 404, description = "no such list", body = ErrorBody)))]
 async fn status_list_jws(
     State(state): State<AppState>,
     Path(list): Path<u64>,
@@ -287,6 +417,9 @@ async fn status_list_jws(
         .into_response())
 }
 
+/// Public keys (JWK Set) that verify statements and status lists
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "credentials",
+    responses((status = 200, description = "the JWK Set", body = Jwks, content_type = "application/jwk-set+json")))]
 async fn jwks(State(state): State<AppState>) -> Response {
     (
         [
@@ -300,71 +433,28 @@ async fn jwks(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+#[derive(Serialize, ToSchema)]
+struct InstitutionCounts {
+    institution_id: String,
+    counts: Vec<crate::credentials::CredentialCount>,
+}
+
+/// Credentials issued per graduation year and level (aggregates only)
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/credential-counts", tag = "credentials",
+    params(("id" = String, Path, description = "Institution id (slug)")),
+    responses(
+        (status = 200, description = "the counts", body = InstitutionCounts),
+        (status = 404, description = "no such institution", body = ErrorBody)))]
 async fn institution_counts(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstitutionCounts>, ApiError> {
     if state.index.current().institution(&id).is_none() {
         return Err(ApiError::NotFound(format!("no institution {id:?}")));
     }
     let counts = credential_counts(&state.credentials.source, &id).await?;
-    Ok(Json(json!({"institution_id": id, "counts": counts})))
-}
-
-/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
-pub fn openapi_paths() -> serde_json::Map<String, Value> {
-    let jwt = json!({"application/vc+jwt": {"schema": {"type": "string"}}});
-    let token = json!({"name": "token", "in": "path", "required": true,
-        "schema": {"type": "string"}, "description": "opaque token from a `valid` answer"});
-    let too_many = json!({"description": "rate limit reached; see Retry-After"});
-    let paths = json!({
-        "/api/v1/credentials/verify": {"post": {
-            "summary": "Check a diploma or certificate by serial and the holder's date of birth",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["serial", "birth_date"],
-                "additionalProperties": false,
-                "properties": {
-                    "serial": {"type": "string", "maxLength": 32},
-                    "birth_date": {"type": "string", "format": "date"},
-                    "holder_name": {"type": "string", "maxLength": 100,
-                        "description": "compared without diacritics"}}}}}},
-            "responses": {
-                "200": {"description": "`result` is valid, revoked or not_found (an unknown serial and a wrong second factor answer alike)"},
-                "400": {"description": "malformed request"},
-                "413": {"description": "body over 2 KiB"},
-                "415": {"description": "the body is not declared application/json"},
-                "429": {"description": "rate limit reached, for this client or for this serial (the same answer whether the serial exists or not); see Retry-After"}}}},
-        "/api/v1/credentials/{token}/statement": {"get": {
-            "summary": "Signed statement (W3C VC 2.0 as vc+jwt, EdDSA/Ed25519) of a valid record",
-            "parameters": [token],
-            "responses": {"200": {"description": "compact JWS", "content": jwt},
-                "404": {"description": "unknown token or record not valid"}, "429": too_many}}},
-        "/api/v1/credentials/{token}/qr.svg": {"get": {"summary": "QR code of the check-page link",
-            "parameters": [token], "responses": {"200": {"description": "SVG",
-                "content": {"image/svg+xml": {}}}, "429": too_many}}},
-        "/api/v1/credentials/{token}/qr.png": {"get": {"summary": "QR code of the check-page link",
-            "parameters": [token], "responses": {"200": {"description": "PNG",
-                "content": {"image/png": {}}}, "429": too_many}}},
-        "/api/v1/credentials/status/{list}": {"get": {
-            "summary": "Revocation status list (W3C Bitstring Status List credential as vc+jwt)",
-            "parameters": [{"name": "list", "in": "path", "required": true,
-                "schema": {"type": "integer", "minimum": 0}}],
-            "responses": {"200": {"description": "compact JWS", "content": jwt},
-                "404": {"description": "no such list"}}}},
-        "/.well-known/jwks.json": {"get": {"summary": "Public keys (JWK Set) of statements",
-            "responses": {"200": {"description": "JWK Set",
-                "content": {"application/jwk-set+json": {}}}}}},
-        "/api/v1/institutions/{id}/credential-counts": {"get": {
-            "summary": "Credentials issued per graduation year and level (aggregates only)",
-            "parameters": [{"name": "id", "in": "path", "required": true,
-                "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "counts"}, "404": {"description": "no such institution"}}}},
-    });
-    let mut all = serde_json::Map::new();
-    for group in [paths, writes::openapi_paths()] {
-        if let Value::Object(m) = group {
-            all.extend(m);
-        }
-    }
-    all
+    Ok(Json(InstitutionCounts {
+        institution_id: id,
+        counts,
+    }))
 }

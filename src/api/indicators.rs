@@ -9,40 +9,78 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::coverage::{download, geojson_response};
 use super::edge::extract::Query;
 use super::edge::heavy::render;
 use super::edge::params::vocabulary;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::heavy::{Cancelled, Kind};
-use crate::indicators::{self, Holdings, IndicatorsReport, Inputs, ProvinceReport, export};
+use crate::indicators::{
+    self, Holdings, IndicatorsReport, Inputs, ProvinceReport, Snapshot, export,
+};
 use crate::model::report::Period;
 use crate::model::{AdminLevel, Lang, Scheme};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/indicators", get(now))
-        .route("/api/v1/indicators/snapshots", get(snapshots))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(now))
+        .routes(routes!(snapshots))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorsQuery {
+    /// The breakdown's scheme (default `pre2025`).
+    #[param(value_type = Option<Scheme>)]
     pub scheme: Option<String>,
+    /// The breakdown's level (default `district`, or `commune` for 2025; the 2025 scheme
+    /// has no districts).
+    #[param(value_type = Option<AdminLevel>)]
     pub area_level: Option<String>,
+    /// `json` (default), `csv` or `geojson`.
+    #[param(value_type = Option<String>, pattern = "^(json|csv|geojson)$")]
     pub f: Option<String>,
-    /// A reporting year: the indicators from that year's reports.
+    /// A reporting year, from 2000 to this year: the indicators from that year's reports
+    /// (needs the database).
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub period: Option<String>,
     /// The language of a CSV's caveats: `vi` (default) or `en`.
     pub lang: Option<String>,
+}
+
+/// The indicators in JSON: the report and where its other forms are.
+#[derive(Serialize, ToSchema)]
+struct IndicatorsAnswer {
+    #[serde(flatten)]
+    report: IndicatorsReport,
+    links: IndicatorsLinks,
+}
+
+#[derive(Serialize, ToSchema)]
+struct IndicatorsLinks {
+    csv: String,
+    geojson: String,
+    snapshots: &'static str,
+    report: &'static str,
+    progress: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Snapshots {
+    /// Oldest first.
+    snapshots: Vec<Snapshot>,
+    /// The values now, as a snapshot would take them.
+    now: Snapshot,
 }
 
 /// Scheme and level of the breakdown (default: pre-2025 districts).
@@ -169,6 +207,15 @@ pub async fn computed(
     Ok(report.await?)
 }
 
+/// The Plan's indicators: definitions, values, unknowns, targets, per-area breakdown, caveats
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators", params(IndicatorsQuery),
+    responses(
+        (status = 200, description = "the indicators: JSON, or with f= a CSV or GeoJSON file", content(
+            (IndicatorsAnswer = "application/json"),
+            (String = "text/csv"),
+            (Object = "application/geo+json"))),
+        (status = 400, description = "a parameter out of range or unknown (named in `parameter`)", body = ErrorBody),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, `NeedsDatabase` (a period without a database), `DatabaseUnavailable`, or the data not loaded", body = ErrorBody)))]
 async fn now(
     State(state): State<AppState>,
     Query(q): Query<IndicatorsQuery>,
@@ -213,16 +260,17 @@ async fn now(
         ),
     };
     Ok(match f {
-        "json" => {
-            let mut body =
-                serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
-            body["links"] = json!({
-                "csv": format!("?{keep}f=csv"), "geojson": format!("?{keep}f=geojson"),
-                "snapshots": "/api/v1/indicators/snapshots", "report": "/reports/periodic",
-                "progress": "/api/v1/indicators/progress",
-            });
-            Json(body).into_response()
-        }
+        "json" => Json(IndicatorsAnswer {
+            report: (*report).clone(),
+            links: IndicatorsLinks {
+                csv: format!("?{keep}f=csv"),
+                geojson: format!("?{keep}f=geojson"),
+                snapshots: "/api/v1/indicators/snapshots",
+                report: "/reports/periodic",
+                progress: "/api/v1/indicators/progress",
+            },
+        })
+        .into_response(),
         "csv" => {
             let csv = render(&state, Kind::Export, key, move |_| {
                 Ok(export::csv(&report, lang))
@@ -239,13 +287,19 @@ async fn now(
     })
 }
 
-/// Snapshots taken by `vetmap indicators snapshot`, oldest first, and the values now.
-async fn snapshots(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+/// Dated indicator snapshots, oldest first, and the values now (needs the database)
+///
+/// Snapshots are taken by `vetmap indicators snapshot`.
+#[utoipa::path(get, path = "/api/v1/indicators/snapshots", tag = "indicators",
+    responses(
+        (status = 200, description = "the snapshots and the values now", body = Snapshots),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, `NeedsDatabase` (a period without a database), `DatabaseUnavailable`, or the data not loaded", body = ErrorBody)))]
+async fn snapshots(State(state): State<AppState>) -> Result<Json<Snapshots>, ApiError> {
     let Some(pool) = &state.db else {
         return Err(ApiError::NeedsDatabase("indicator snapshots"));
     };
     let snapshots = crate::store::pg::load_snapshots(pool).await?;
     let now = computed(&state, Scheme::Pre2025, AdminLevel::District).await?;
     let now = indicators::Snapshot::of(&now, chrono::Utc::now().date_naive());
-    Ok(Json(json!({"snapshots": snapshots, "now": now})))
+    Ok(Json(Snapshots { snapshots, now }))
 }

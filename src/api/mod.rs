@@ -21,14 +21,31 @@ mod search;
 mod tiles;
 mod web;
 
-use axum::Router;
+use std::sync::Arc;
+
+use axum::{Extension, Router};
 
 pub use edge::AppState;
 
 /// The whole application; tests call it too.
 pub fn router(state: AppState) -> Router {
+    let (routes, document) = documented_routes(&state);
     let edge_state = state.clone();
-    let routes = Router::new()
+    let routes = routes
+        .layer(Extension(Arc::new(openapi::ApiDocument::new(&document))))
+        .fallback(web::static_file)
+        .with_state(state);
+    edge::layers::apply(routes, &edge_state)
+}
+
+/// The served OpenAPI document (what `/api` answers in JSON), without serving.
+pub fn api_document(state: &AppState) -> serde_json::Value {
+    documented_routes(state).1
+}
+
+/// Every route, each registered with its documentation, and the document they make.
+fn documented_routes(state: &AppState) -> (Router<AppState>, serde_json::Value) {
+    let (routes, openapi) = openapi::base()
         .merge(health::router())
         .merge(institutions::router())
         .merge(web::router())
@@ -37,7 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             // Answers that follow from the request and the data alone: revalidated by the
             // data version, so a repeat visit of the map costs 304s.
-            Router::new()
+            utoipa_axum::router::OpenApiRouter::new()
                 .merge(tiles::router())
                 .merge(nearby::router())
                 .merge(search::router())
@@ -55,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(progress::router())
         .merge(report::router())
         .merge(officials::router())
-        .fallback(web::static_file)
-        .with_state(state);
-    edge::layers::apply(routes, &edge_state)
+        .split_for_parts();
+    let document = openapi::document(&openapi, state.config.public_url.as_deref());
+    (routes, document)
 }

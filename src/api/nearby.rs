@@ -3,17 +3,22 @@
 
 use std::collections::BTreeSet;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::edge::extract::Query;
 use super::{AppState, edge::params as qp, profile};
 use crate::error::ApiError;
+use crate::error::ErrorBody;
 use crate::index::ServingIndex;
-use crate::model::{InstitutionKind, Level, OccupationCode, Ownership};
+use crate::model::{
+    InstitutionId, InstitutionKind, Level, LonLat, OccupationCode, Ownership, PositionAccuracy,
+    Programme,
+};
 use crate::search::nearby::{Filter, NearbyQuery, nearby};
 
 pub const MAX_LIMIT: usize = 100;
@@ -21,26 +26,90 @@ const DEFAULT_LIMIT: usize = 10;
 /// Half the Earth's circumference: any larger radius means "anywhere".
 const MAX_RADIUS_KM: f64 = 20_040.0;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/nearby", get(nearby_institutions))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(nearby_institutions))
 }
 
-#[derive(Deserialize)]
+/// Values arrive as text and are parsed by `edge::params`, which names the parameter in
+/// its refusal; the document gives their types.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Params {
+    /// Longitude, WGS84.
+    #[param(required = true, value_type = f64, minimum = -180, maximum = 180)]
     lon: Option<String>,
+    /// Latitude, WGS84.
+    #[param(required = true, value_type = f64, minimum = -90, maximum = 90)]
     lat: Option<String>,
+    /// How many results (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    /// Only institutions within this many kilometres: more than 0, at most 20,040 (half
+    /// the Earth's circumference).
+    #[param(value_type = Option<f64>, exclusive_minimum = 0, maximum = 20040)]
     radius_km: Option<String>,
+    /// A 7-digit catalogue code, or an occupation or programme name (diacritics ignored).
+    #[param(value_type = Option<String>, min_length = 1)]
     occupation: Option<String>,
+    /// Programme level.
+    #[param(value_type = Option<Level>)]
     level: Option<String>,
+    /// Institution kind.
+    #[param(value_type = Option<InstitutionKind>)]
     kind: Option<String>,
+    /// Ownership.
+    #[param(value_type = Option<Ownership>)]
     ownership: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct NearbyAnswer {
+    query: NearbyQueryEcho,
+    count: usize,
+    data_version: String,
+    /// Nearest first.
+    results: Vec<NearbyHit>,
+}
+
+/// The question as understood: an occupation name resolved to its codes.
+#[derive(Serialize, ToSchema)]
+struct NearbyQueryEcho {
+    lon: f64,
+    lat: f64,
+    limit: usize,
+    radius_km: Option<f64>,
+    occupation: Option<BTreeSet<OccupationCode>>,
+    level: Option<Level>,
+    kind: Option<InstitutionKind>,
+    ownership: Option<Ownership>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct NearbyHit {
+    id: InstitutionId,
+    name_vi: String,
+    name_en: Option<String>,
+    kind: InstitutionKind,
+    ownership: Ownership,
+    location: LonLat,
+    position_accuracy: PositionAccuracy,
+    /// Geodesic distance in metres, to 0.1 m.
+    distance_m: f64,
+    /// The programmes that matched the occupation and level asked for.
+    matched_programmes: Vec<Programme>,
+    links: profile::Links,
+}
+
+/// Institutions nearest a point by geodesic distance, filtered
+#[utoipa::path(get, path = "/api/v1/nearby", tag = "finder", params(Params),
+    responses(
+        (status = 200, description = "results nearest first, each with distance_m, matched_programmes and links", body = NearbyAnswer),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "a parameter missing, out of range or unknown (named in `parameter`)", body = ErrorBody)))]
 async fn nearby_institutions(
     State(state): State<AppState>,
     Query(p): Query<Params>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NearbyAnswer>, ApiError> {
     let index = state.index.current();
     let point = qp::point(p.lon.as_deref(), p.lat.as_deref())?;
     let limit = qp::limit(p.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
@@ -72,39 +141,43 @@ async fn nearby_institutions(
             filter: filter.clone(),
         },
     );
-    let results: Vec<Value> = hits
+    let results: Vec<NearbyHit> = hits
         .iter()
         .map(|h| {
             let i = &index.institutions()[h.pos];
-            json!({
-                "id": i.id,
-                "name_vi": i.name_vi,
-                "name_en": i.name_en,
-                "kind": i.kind,
-                "ownership": i.ownership,
-                "location": i.location,
-                "position_accuracy": i.position_accuracy,
-                "distance_m": (h.distance_m * 10.0).round() / 10.0,
-                "matched_programmes": h.matched_programmes.iter().map(|&n| i.programmes[n].to_json()).collect::<Vec<_>>(),
-                "links": profile::links(i.id.as_str()),
-            })
+            NearbyHit {
+                id: i.id.clone(),
+                name_vi: i.name_vi.clone(),
+                name_en: i.name_en.clone(),
+                kind: i.kind,
+                ownership: i.ownership,
+                location: i.location,
+                position_accuracy: i.position_accuracy,
+                distance_m: (h.distance_m * 10.0).round() / 10.0,
+                matched_programmes: h
+                    .matched_programmes
+                    .iter()
+                    .map(|&n| i.programmes[n].clone())
+                    .collect(),
+                links: profile::links(i.id.as_str()),
+            }
         })
         .collect();
-    Ok(Json(json!({
-        "query": {
-            "lon": point.lon(),
-            "lat": point.lat(),
-            "limit": limit,
-            "radius_km": radius_km,
-            "occupation": filter.occupations,
-            "level": filter.level,
-            "kind": filter.kind,
-            "ownership": filter.ownership,
+    Ok(Json(NearbyAnswer {
+        query: NearbyQueryEcho {
+            lon: point.lon(),
+            lat: point.lat(),
+            limit,
+            radius_km,
+            occupation: filter.occupations,
+            level: filter.level,
+            kind: filter.kind,
+            ownership: filter.ownership,
         },
-        "count": results.len(),
-        "data_version": index.version(),
-        "results": results,
-    })))
+        count: results.len(),
+        data_version: index.version().to_owned(),
+        results,
+    }))
 }
 
 /// An occupation given as a 7-digit code or as a catalogue or programme name (diacritics

@@ -4,31 +4,52 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{Value, json};
+use chrono::NaiveDate;
+use serde::Serialize;
 use strum::IntoEnumIterator;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::edge::extract::Path;
-use crate::error::ApiError;
+use crate::credentials::CredentialCount;
+use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
-use crate::model::{AdminArea, Institution, InstitutionId, Level, Programme, Scheme};
+use crate::model::{
+    AdminArea, Institution, InstitutionId, Level, OccupationCode, Programme, Scheme,
+};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/institutions/{id}", get(profile))
-        .route("/api/v1/occupations", get(occupations))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(profile))
+        .routes(routes!(occupations))
+}
+
+/// Where an institution can be read.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Links {
+    /// This profile.
+    profile: String,
+    /// Its page.
+    html: String,
+    /// Its GeoJSON feature.
+    geojson: String,
+    /// A profile's only: the institutions near it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nearby: Option<String>,
 }
 
 /// Where an institution can be read: this profile, its page, its GeoJSON feature.
-pub fn links(id: &str) -> Value {
-    json!({
-        "profile": format!("/api/v1/institutions/{id}"),
-        "html": format!("/institutions/{id}"),
-        "geojson": format!("/collections/institutions/items/{id}"),
-    })
+pub fn links(id: &str) -> Links {
+    Links {
+        profile: format!("/api/v1/institutions/{id}"),
+        html: format!("/institutions/{id}"),
+        geojson: format!("/collections/institutions/items/{id}"),
+        nearby: None,
+    }
 }
 
 /// Finds an institution by the id in a path: 400 for what cannot be an id, 404 for an
@@ -40,15 +61,67 @@ pub fn find<'a>(index: &'a ServingIndex, id: &str) -> Result<&'a Institution, Ap
         .ok_or_else(|| ApiError::NotFound(format!("no institution has the id {id:?}")))
 }
 
+/// An institution's full profile
+///
+/// Every stored field (the same fields an [`Institution`] has, so a profile reads back
+/// into one), plus views that save clients work: its levels, programmes by level, the
+/// areas its codes name in both codings, links, and its credentials issued per
+/// graduation year and level (aggregates only; null while the database is away).
+#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "institutions",
+    params(("id" = InstitutionId, Path, description = "Institution id (slug)")),
+    responses(
+        (status = 200, description = "the profile", body = Profile),
+        (status = 400, description = "the id cannot be an institution's", body = ErrorBody),
+        (status = 404, description = "no institution has this id", body = ErrorBody)))]
 async fn profile(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     let index = state.index.current();
     let inst = find(&index, &id)?;
-    let mut v = profile_json(&index, inst);
-    v["credential_counts"] = json!(available_credential_counts(&state, &id).await);
-    Ok(Json(v))
+    let mut profile = profile_of(&index, inst);
+    profile.credential_counts = available_credential_counts(&state, &id).await;
+    Ok(Json(profile))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    #[serde(flatten)]
+    institution: Institution,
+    levels: Vec<Level>,
+    /// Programmes grouped by level (keys are levels), highest first.
+    programmes_by_level: BTreeMap<Level, Vec<Programme>>,
+    /// The areas the institution's codes name, in both codings.
+    admin_areas: AdminAreas,
+    data_version: String,
+    links: Links,
+    /// Credentials issued per graduation year and level; null while the database is away.
+    credential_counts: Option<Vec<CredentialCount>>,
+}
+
+#[derive(Default, Serialize, ToSchema)]
+pub struct AdminAreas {
+    pre2025: AreasOfScheme,
+    #[serde(rename = "2025")]
+    y2025: AreasOfScheme,
+}
+
+/// Each the area the institution's code names, or null where the code is missing or
+/// unknown; `district` in the pre-2025 coding only.
+#[derive(Default, Serialize, ToSchema)]
+pub struct AreasOfScheme {
+    province: Option<AreaName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district: Option<Option<AreaName>>,
+    commune: Option<AreaName>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AreaName {
+    code: String,
+    name: String,
+    /// First day on which the unit no longer exists.
+    valid_to: Option<NaiveDate>,
 }
 
 /// An institution's credentials issued per graduation year and level: aggregates only,
@@ -119,40 +192,72 @@ pub fn admin_areas<'a>(
     ]
 }
 
-/// Everything the store holds about the institution (the same fields, so the profile
-/// deserialises back into an [`Institution`]), plus views that save clients work.
-///
-/// The HTTP handler adds `credential_counts` (per graduation year and level) from the
-/// credentials module.
-pub fn profile_json(index: &ServingIndex, inst: &Institution) -> Value {
-    let mut v = serde_json::to_value(inst).unwrap_or(Value::Null);
-    let mut by_level = serde_json::Map::new();
-    for (level, ps) in programmes_by_level(inst) {
-        by_level.insert(level.as_str().into(), json!(ps));
+/// Everything the store holds about the institution, plus views that save clients
+/// work; the HTTP handler adds `credential_counts` from the credentials module.
+fn profile_of(index: &ServingIndex, inst: &Institution) -> Profile {
+    let programmes_by_level = programmes_by_level(inst)
+        .into_iter()
+        .map(|(level, ps)| (level, ps.into_iter().cloned().collect()))
+        .collect();
+    let mut admin_areas = AdminAreas::default();
+    for (scheme, level, area) in self::admin_areas(index, inst) {
+        let of_scheme = match scheme {
+            Scheme::Pre2025 => &mut admin_areas.pre2025,
+            Scheme::Y2025 => &mut admin_areas.y2025,
+        };
+        let named = area.map(|a| AreaName {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            valid_to: a.valid_to,
+        });
+        match level {
+            "province" => of_scheme.province = named,
+            "district" => of_scheme.district = Some(named),
+            _ => of_scheme.commune = named,
+        }
     }
-    let mut areas: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
-    for (scheme, level, area) in admin_areas(index, inst) {
-        areas.entry(scheme.as_str()).or_default().insert(
-            level.into(),
-            area.map(|a| json!({"code": a.code, "name": a.name, "valid_to": a.valid_to}))
-                .unwrap_or(Value::Null),
-        );
-    }
-    v["levels"] = json!(inst.levels());
-    v["programmes_by_level"] = Value::Object(by_level);
-    v["admin_areas"] = json!(areas);
-    v["data_version"] = json!(index.version());
     let mut links = links(inst.id.as_str());
-    links["nearby"] = json!(format!(
+    links.nearby = Some(format!(
         "/api/v1/nearby?lon={}&lat={}",
         inst.location.lon(),
         inst.location.lat()
     ));
-    v["links"] = links;
-    v
+    Profile {
+        institution: inst.clone(),
+        levels: inst.levels(),
+        programmes_by_level,
+        admin_areas,
+        data_version: index.version().to_owned(),
+        links,
+        credential_counts: None,
+    }
 }
 
-async fn occupations(State(state): State<AppState>) -> Json<Value> {
+#[derive(Serialize, ToSchema)]
+struct Occupations {
+    count: usize,
+    data_version: String,
+    /// By code.
+    occupations: Vec<OccupationEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct OccupationEntry {
+    code: OccupationCode,
+    name_vi: Option<String>,
+    name_en: Option<String>,
+    /// False for a code taught somewhere but missing from the catalogue.
+    in_catalogue: bool,
+    /// Institutions teaching it at any level.
+    institutions: usize,
+    /// Institutions teaching it, by level (keys are levels).
+    institutions_by_level: BTreeMap<&'static str, u32>,
+}
+
+/// The occupation catalogue with how many institutions teach each occupation at each level
+#[utoipa::path(get, path = "/api/v1/occupations", tag = "finder",
+    responses((status = 200, description = "the catalogue", body = Occupations)))]
+async fn occupations(State(state): State<AppState>) -> Json<Occupations> {
     let index = state.index.current();
     let search = index.search();
     let counts = search.level_counts();
@@ -164,7 +269,7 @@ async fn occupations(State(state): State<AppState>) -> Json<Value> {
             .cloned(),
     );
     codes.sort();
-    let list: Vec<Value> = codes
+    let list: Vec<OccupationEntry> = codes
         .iter()
         .map(|code| {
             let o = index.occupation(code);
@@ -172,19 +277,19 @@ async fn occupations(State(state): State<AppState>) -> Json<Value> {
                 .get(code)
                 .map(|m| m.iter().map(|(l, n)| (l.as_str(), *n)).collect())
                 .unwrap_or_default();
-            json!({
-                "code": code,
-                "name_vi": o.map(|o| &o.name_vi),
-                "name_en": o.and_then(|o| o.name_en.as_ref()),
-                "in_catalogue": o.is_some(),
-                "institutions": search.institutions_teaching(code).len(),
-                "institutions_by_level": by_level,
-            })
+            OccupationEntry {
+                code: code.clone(),
+                name_vi: o.map(|o| o.name_vi.clone()),
+                name_en: o.and_then(|o| o.name_en.clone()),
+                in_catalogue: o.is_some(),
+                institutions: search.institutions_teaching(code).len(),
+                institutions_by_level: by_level,
+            }
         })
         .collect();
-    Json(json!({
-        "count": list.len(),
-        "data_version": index.version(),
-        "occupations": list,
-    }))
+    Json(Occupations {
+        count: list.len(),
+        data_version: index.version().to_owned(),
+        occupations: list,
+    })
 }

@@ -4,26 +4,27 @@
 //! report prints and the officials' page shows). Points come from the stored snapshots
 //! (with a database) and the values now.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::edge::extract::{Path, Query};
 use super::indicators::computed;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::indicators::progress::{Series, series};
 use crate::indicators::{Snapshot, chart};
 use crate::model::{AdminLevel, Lang, Scheme};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/indicators/progress", get(all))
-        .route("/api/v1/indicators/{id}/progress.svg", get(one_chart))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(all))
+        .routes(routes!(one_chart))
 }
 
 /// The stored snapshots, or none without a database (`false`: none can be stored).
@@ -41,24 +42,58 @@ async fn every_series(state: &AppState) -> Result<(Vec<Series>, bool), ApiError>
     Ok((series(&now, &snaps, today), stored))
 }
 
-async fn all(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (series, stored) = every_series(&state).await?;
-    Ok(Json(json!({
-        "snapshots_stored": stored,
-        "series": series,
-        "links": {
-            "chart": "/api/v1/indicators/{id}/progress.svg?lang=vi",
-            "snapshots": "/api/v1/indicators/snapshots",
-        },
-    })))
+/// Every indicator's points over time.
+#[derive(Serialize, ToSchema)]
+struct Progress {
+    /// Whether snapshots can be stored here (false on the bundled files: only "now").
+    snapshots_stored: bool,
+    series: Vec<Series>,
+    links: ProgressLinks,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Serialize, ToSchema)]
+struct ProgressLinks {
+    /// Each indicator's chart (replace `{id}`).
+    chart: &'static str,
+    snapshots: &'static str,
+}
+
+/// Each indicator's path towards its targets: points over time (period and dated
+/// snapshots, now), each with the range its unknowns leave open.
+#[utoipa::path(get, path = "/api/v1/indicators/progress", tag = "indicators",
+    responses(
+        (status = 200, description = "every indicator's series", body = Progress),
+        (status = 503, description = "too many at once (`Busy`), or the database does not answer", body = ErrorBody)))]
+async fn all(State(state): State<AppState>) -> Result<Json<Progress>, ApiError> {
+    let (series, stored) = every_series(&state).await?;
+    Ok(Json(Progress {
+        snapshots_stored: stored,
+        series,
+        links: ProgressLinks {
+            chart: "/api/v1/indicators/{id}/progress.svg?lang=vi",
+            snapshots: "/api/v1/indicators/snapshots",
+        },
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ChartQuery {
+    /// The chart's language: `vi` (default) or `en`.
+    #[param(value_type = Option<String>, pattern = "^(vi|en)$")]
     lang: Option<String>,
 }
 
+/// An indicator's progress chart (SVG): values over time, unknowns apart, the targets of
+/// 2025 and 2030.
+#[utoipa::path(get, path = "/api/v1/indicators/{id}/progress.svg", tag = "indicators",
+    params(("id" = String, Path, description = "The indicator's id (see /api/v1/indicators)"), ChartQuery),
+    responses(
+        (status = 200, description = "the chart", body = String, content_type = "image/svg+xml"),
+        (status = 400, description = "a bad `lang`", body = ErrorBody),
+        (status = 404, description = "no such indicator", body = ErrorBody),
+        (status = 503, description = "too many at once (`Busy`), or the database does not answer", body = ErrorBody)))]
 async fn one_chart(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -81,26 +116,4 @@ async fn one_chart(
         chart::svg(s, lang),
     )
         .into_response())
-}
-
-/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
-pub fn openapi_paths() -> serde_json::Map<String, serde_json::Value> {
-    let lang = json!({"name": "lang", "in": "query", "required": false,
-        "schema": {"type": "string", "enum": ["vi", "en"]}, "description": "the chart's language (default vi)"});
-    let paths = json!({
-        "/api/v1/indicators/progress": {"get": {
-            "summary": "Each indicator's path towards its targets: points over time (period and dated snapshots, now), each with the range its unknowns leave open",
-            "operationId": "indicatorProgress", "tags": ["indicators"],
-            "responses": {"200": {"description": "series", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        "/api/v1/indicators/{id}/progress.svg": {"get": {
-            "summary": "An indicator's progress chart (SVG): values over time, unknowns apart, targets of 2025 and 2030",
-            "operationId": "indicatorProgressChart", "tags": ["indicators"],
-            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, lang],
-            "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {}}},
-                "400": {"description": "bad lang"}, "404": {"description": "no such indicator"}}}},
-    });
-    match paths {
-        serde_json::Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    }
 }

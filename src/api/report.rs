@@ -8,23 +8,32 @@ mod html;
 mod scorecard;
 mod svg;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::coverage::{Answer, CoverageQuery, analysis, params};
 use super::edge::extract::Query;
 use super::edge::heavy::render;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::heavy::Kind;
 use crate::model::{AdminLevel, Scheme};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/reports/periodic", get(periodic))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(periodic))
 }
 
+/// The printable periodic report (HTML)
+///
+/// The coverage question's parameters, and `lang`; `f` is refused (HTML only).
+#[utoipa::path(get, path = "/reports/periodic", tag = "indicators",
+    params(super::coverage::CoverageQuery),
+    responses(
+        (status = 200, description = "the report", body = String, content_type = "text/html"),
+        (status = 400, description = "a parameter out of range or unknown, or f given", body = ErrorBody),
+        (status = 503, description = "`Busy` (too much heavy work at once; see Retry-After), `Timeout`, `DatabaseUnavailable`, or the data not loaded", body = ErrorBody)))]
 async fn periodic(
     State(state): State<AppState>,
     Query(q): Query<CoverageQuery>,

@@ -3,29 +3,30 @@
 //! headers (ETag from the tileset's content version, 304, 204 for empty tiles).
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::edge::extract::{Path, Query};
 use super::edge::links::base_url;
 use super::edge::params::vocabulary;
 use super::edge::validators::etag_matches;
-use crate::error::ApiError;
+use crate::api::openapi::suffixed;
+use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
 use crate::model::{InstitutionKind, Level, OccupationCode, Ownership};
 use crate::tiles::{InstitutionFilter, TileCoord, TileError, Tileset, tilejson};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tiles", get(catalogue))
-        .route("/tiles/{name}", get(tilejson_handler))
-        .route("/tiles/{tileset}/{z}/{x}/{file}", get(tile))
+pub fn router() -> OpenApiRouter<AppState> {
+    let router = OpenApiRouter::new().routes(routes!(catalogue));
+    let router = suffixed(router, routes!(tilejson_handler));
+    suffixed(router, routes!(tile))
 }
 
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -53,13 +54,83 @@ impl From<TileError> for ApiError {
 
 /// The query string of `institutions` tiles. Unknown parameters are refused so that a
 /// typo does not silently give unfiltered tiles.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct FilterParams {
+    /// `institutions` only: institutions of this kind.
+    #[param(value_type = Option<InstitutionKind>)]
     kind: Option<String>,
+    /// `institutions` only: institutions of this ownership.
+    #[param(value_type = Option<Ownership>)]
     ownership: Option<String>,
+    /// `institutions` only: institutions with a programme at this level.
+    #[param(value_type = Option<Level>)]
     level: Option<String>,
+    /// `institutions` only: institutions teaching this occupation (a catalogue code).
+    #[param(value_type = Option<OccupationCode>)]
     occupation: Option<String>,
+}
+
+/// `/tiles`: every tileset, as `tiles::tilejson::catalogue` writes it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Catalogue {
+    tilesets: Vec<CatalogueEntry>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct CatalogueEntry {
+    /// `institutions`, `admin-areas`, `base` or `coverage`.
+    id: String,
+    name: String,
+    description: String,
+    minzoom: u8,
+    maxzoom: u8,
+    /// The layers' ids.
+    layers: Vec<String>,
+    /// The TileJSON's URL.
+    tilejson: String,
+    /// The tiles' URL template.
+    tiles: String,
+}
+
+/// TileJSON 3.0.0, as `tiles::tilejson` and the coverage tileset write it.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TileJson {
+    /// `3.0.0`.
+    tilejson: String,
+    name: String,
+    description: String,
+    version: String,
+    attribution: String,
+    /// `xyz`.
+    scheme: String,
+    /// URL templates with `{z}`, `{x}`, `{y}`.
+    tiles: Vec<String>,
+    minzoom: u8,
+    maxzoom: u8,
+    /// West, south, east, north (WGS84).
+    #[schema(min_items = 4, max_items = 4)]
+    bounds: Vec<f64>,
+    /// Longitude, latitude, zoom (not in the coverage tileset's).
+    #[schema(min_items = 3, max_items = 3)]
+    center: Option<Vec<f64>>,
+    vector_layers: Vec<VectorLayer>,
+    data_version: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct VectorLayer {
+    id: String,
+    description: String,
+    minzoom: u8,
+    maxzoom: u8,
+    /// Attribute name → what it holds.
+    fields: std::collections::BTreeMap<String, String>,
 }
 
 impl FilterParams {
@@ -87,6 +158,11 @@ impl FilterParams {
     }
 }
 
+/// The tilesets, with links to their TileJSON and tiles
+#[utoipa::path(get, path = "/tiles", tag = "tiles",
+    responses(
+        (status = 200, description = "the tilesets", body = Catalogue),
+        (status = 304, description = "not modified: the ETag still matches")))]
 async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(state.config.public_url.as_deref(), &headers);
     let mut doc = tilejson::catalogue(&base);
@@ -98,6 +174,14 @@ async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Va
     Json(doc)
 }
 
+/// TileJSON 3.0 of a tileset (filters of the institutions tileset in the query)
+#[utoipa::path(get, path = "/tiles/{tileset}.json", tag = "tiles",
+    params(("tileset" = inline(Tileset), Path, description = "The tileset"), FilterParams),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0", body = TileJson),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "a bad or unknown filter, or a filter on a tileset other than institutions", body = ErrorBody),
+        (status = 404, description = "no such tileset", body = ErrorBody)))]
 async fn tilejson_handler(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -125,6 +209,20 @@ async fn tilejson_handler(
     Ok(Json(doc))
 }
 
+/// A vector tile (MVT 2.1); 204 when empty
+#[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = "tiles",
+    params(
+        ("tileset" = inline(Tileset), Path, description = "The tileset"),
+        ("z" = u8, Path, description = "Zoom: 0 to 16 for institutions, 0 to 14 for the others", maximum = 16),
+        ("x" = u32, Path, description = "Column, 0 to 2^z - 1"),
+        ("y" = u32, Path, description = "Row, 0 to 2^z - 1"),
+        FilterParams),
+    responses(
+        (status = 200, description = "the tile", body = Vec<u8>, content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "an empty tile"),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "z, x or y out of range or not a number, a bad filter", body = ErrorBody),
+        (status = 404, description = "no such tileset", body = ErrorBody)))]
 async fn tile(
     State(state): State<AppState>,
     Path((tileset, z, x, file)): Path<(String, String, String, String)>,

@@ -10,14 +10,14 @@
 
 use std::path::Path;
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::edge::headers::content_security_policy;
@@ -25,11 +25,11 @@ use crate::error::ApiError;
 
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/embed", get(embed_page))
-        .route("/embed/builder", get(builder_page))
-        .route("/admin", get(admin_page))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(embed_page))
+        .routes(routes!(builder_page))
+        .routes(routes!(admin_page))
 }
 
 /// The router's fallback: a public file of `web_dir`, else 404. `web/` also holds the
@@ -81,8 +81,14 @@ fn static_files(web_dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
         )
 }
 
+/// The embeddable map (for an `<iframe>` on other sites)
+///
 /// The embeddable map: our one policy (`edge::headers`), except that the sites the
 /// operator names (`VETMAP_FRAME_ANCESTORS`, default any) may frame it.
+#[utoipa::path(get, path = "/embed", tag = "web",
+    responses(
+        (status = 200, description = "the page", body = String, content_type = "text/html"),
+        (status = 304, description = "not modified since If-Modified-Since")))]
 async fn embed_page(State(state): State<AppState>, req: Request) -> Response {
     let mut res = serve_file(&state.config.web_dir.join("embed.html"), req).await;
     // The source list was checked when the configuration was read; this cannot fail.
@@ -93,12 +99,23 @@ async fn embed_page(State(state): State<AppState>, req: Request) -> Response {
     res
 }
 
+/// The page that writes the embed snippet
+#[utoipa::path(get, path = "/embed/builder", tag = "web",
+    responses(
+        (status = 200, description = "the page", body = String, content_type = "text/html"),
+        (status = 304, description = "not modified since If-Modified-Since")))]
 async fn builder_page(State(state): State<AppState>, req: Request) -> Response {
     serve_file(&state.config.web_dir.join("embed-builder.html"), req).await
 }
 
+/// The officials' pages
+///
 /// The officials' pages (the same file as `/admin.html`; its routes are in the URL's
 /// fragment, so one address serves them all).
+#[utoipa::path(get, path = "/admin", tag = "web",
+    responses(
+        (status = 200, description = "the page", body = String, content_type = "text/html"),
+        (status = 304, description = "not modified since If-Modified-Since")))]
 async fn admin_page(State(state): State<AppState>, req: Request) -> Response {
     serve_file(&state.config.web_dir.join("admin.html"), req).await
 }

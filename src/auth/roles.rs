@@ -19,6 +19,7 @@ use crate::model::{Institution, InstitutionId, Scheme, Vocabulary};
     Display,
     EnumString,
     IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
@@ -45,7 +46,7 @@ impl Role {
 }
 
 /// An administrative unit of either coding, as a district account's scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AreaRef {
     pub scheme: Scheme,
     pub code: String,
@@ -69,7 +70,7 @@ impl AreaRef {
 }
 
 /// A signed-in official, as every permission check sees them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: i64,
     pub login: String,

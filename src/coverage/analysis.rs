@@ -22,7 +22,7 @@ pub struct Analysis {
     pub report: CoverageReport,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoverageReport {
     pub data_version: String,
     pub radius_km: f64,
@@ -43,14 +43,14 @@ pub struct CoverageReport {
     pub caveats: Vec<crate::model::Caveat>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridSummary {
     pub cells: usize,
     pub cells_within_radius: usize,
     pub share_within_radius: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PopulationSummary {
     pub loaded: bool,
     pub sources: Vec<String>,
@@ -62,7 +62,7 @@ pub struct PopulationSummary {
 /// One administrative area's coverage. Counts come from the institutions' administrative
 /// codes and exist for every area; the rest needs the area's geometry and is `None`
 /// without it (`has_geometry: false`), never guessed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaCoverage {
     pub scheme: Scheme,
     pub code: String,
@@ -90,7 +90,7 @@ pub struct AreaCoverage {
     pub share_population_within_radius: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorstServed {
     pub code: String,
     pub name: String,

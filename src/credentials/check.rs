@@ -144,7 +144,7 @@ pub fn mask_name(name: &str) -> String {
 
 /// What a verifier learns about a matched record: no register number, no birth date, no
 /// full name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Disclosure {
     pub kind: CredentialKind,
     pub level: crate::model::Level,

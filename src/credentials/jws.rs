@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::CredentialError;
 
 /// An Ed25519 public key as a JWK (`kty: OKP`, `crv: Ed25519`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Jwk {
     pub kty: String,
     pub crv: String,
@@ -27,7 +27,7 @@ pub struct Jwk {
     pub alg: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
 }

@@ -20,7 +20,7 @@ pub enum Source {
 
 /// How many credentials an institution issued in a year at a level: aggregates only,
 /// never individual records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CredentialCount {
     pub graduation_year: i32,
     pub level: Level,

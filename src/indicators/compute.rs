@@ -29,7 +29,7 @@ use crate::model::{AdminLevel, Caveat, Institution, Readiness, Scheme};
 /// number reporting; for a province report they are the department's counts (or its
 /// percentage over 100) and `in_scope` is 0. `lower_bound_pct`/`upper_bound_pct` are what
 /// the value would be over the whole scope if every unknown were "no"/"yes" (0%/100%).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub in_scope: usize,
     pub yes: Option<usize>,
@@ -42,7 +42,7 @@ pub struct Counts {
     pub upper_bound_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TargetProgress {
     pub year: Option<u16>,
     pub target_pct: f64,
@@ -51,7 +51,7 @@ pub struct TargetProgress {
     pub met: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaCounts {
     /// `None` for institutions without a code at this level.
     pub code: Option<String>,
@@ -66,7 +66,7 @@ pub struct AreaCounts {
     pub reporting: Option<Reporting>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorResult {
     pub id: &'static str,
     /// The Plan's target it measures (`a1` … `d6`).
@@ -104,7 +104,7 @@ pub struct IndicatorResult {
     pub breakdown: Vec<AreaCounts>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SourceCount {
     pub source: Option<String>,
     pub institutions: usize,
@@ -112,7 +112,7 @@ pub struct SourceCount {
 }
 
 /// One of the Plan's twelve targets and the indicators that measure it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScorecardTarget {
     pub code: &'static str,
     pub plan_section: &'static str,
@@ -121,7 +121,7 @@ pub struct ScorecardTarget {
     pub indicators: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorsReport {
     /// Set when the figures are those reported for a period.
     #[serde(skip_serializing_if = "Option::is_none")]

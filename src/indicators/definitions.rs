@@ -26,7 +26,7 @@ pub struct PlanTarget {
     pub text_en: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct Target {
     /// `None` when the Plan states the target without a year.
     pub year: Option<u16>,
@@ -71,7 +71,7 @@ pub enum Measure {
 }
 
 /// What a province-reported figure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// A share, 0 to 100, with the counts behind it when the department gives them.

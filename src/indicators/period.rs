@@ -21,7 +21,7 @@ use crate::model::{AdminLevel, Institution, Readiness, Scheme};
 /// Where the institutions concerned stand for the period. The three are apart (a
 /// reviewed report is not counted as `reported`) and add up to the institutions
 /// concerned, as the statuses of the review queue do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reporting {
     /// Submitted and not (yet) reviewed.
     pub reported: usize,
@@ -30,7 +30,7 @@ pub struct Reporting {
 }
 
 /// The period and its reporting over every institution on the map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PeriodSummary {
     pub period: Period,
     pub institutions: usize,

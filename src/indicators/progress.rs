@@ -9,7 +9,7 @@ use super::definitions::{Basis, DEFINITIONS, Target};
 use super::{IndicatorsReport, Snapshot};
 use crate::model::report::Period;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PointKind {
     /// A period's snapshot: the indicators from that year's reports.
@@ -20,7 +20,7 @@ pub enum PointKind {
     Now,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Point {
     /// Where on the time axis: the day of a dated snapshot, the last day of a period,
     /// today.
@@ -36,7 +36,7 @@ pub struct Point {
     pub unknown: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Series {
     pub id: &'static str,
     pub target: &'static str,

@@ -34,7 +34,7 @@ struct Body {
 /// One figure for the province, valid: a share from 0 to 100 (for a milestone 0 or 100),
 /// the counts behind it agreeing with it, and evidence (a link, a document reference, or
 /// both).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ProvinceFigure {
     pub value_pct: f64,
     pub numerator: Option<f64>,
@@ -209,7 +209,7 @@ impl ProvinceFigure {
 }
 
 /// A province report as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ProvinceReport {
     pub indicator: String,
     pub period: Period,
@@ -241,7 +241,7 @@ impl ProvinceReport {
 
 /// What the public indicators show of a province report: the figure, its evidence and
 /// who stands behind it by name (logins stay with the officials' API).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PublishedReport {
     pub period: Period,
     pub status: ReportStatus,

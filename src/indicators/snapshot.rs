@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::IndicatorsReport;
 use crate::model::report::Period;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SnapshotRow {
     pub indicator: String,
     pub in_scope: i32,
@@ -23,7 +23,7 @@ pub struct SnapshotRow {
     pub upper_bound_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Snapshot {
     pub taken_on: NaiveDate,
     pub taken_at: DateTime<Utc>,

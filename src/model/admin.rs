@@ -25,6 +25,7 @@ use super::{FieldError, Record, RecordErrors};
     strum::EnumString,
     strum::IntoStaticStr,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 pub enum Scheme {
     /// Three tiers (province, district, commune), valid until 30 June 2025.
@@ -62,6 +63,7 @@ impl Scheme {
     strum::Display,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]

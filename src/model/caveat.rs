@@ -48,7 +48,7 @@ impl Lang {
 }
 
 /// One caveat in both languages; JSON `{"vi": …, "en": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Caveat {
     pub vi: String,
     pub en: String,

@@ -23,6 +23,7 @@ use super::{FieldError, InstitutionId, Level, OccupationCode, Record, RecordErro
     strum::Display,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -11,6 +11,15 @@ pub trait Vocabulary: std::str::FromStr {
     const ALLOWED: &'static str;
 }
 
+/// A vocabulary's schema for the OpenAPI document: a string, one of its allowed text
+/// forms (the same list that parsing and error messages use).
+pub fn vocabulary_schema(allowed: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(allowed.split_whitespace()))
+        .into()
+}
+
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -23,6 +32,14 @@ macro_rules! vocabulary {
         impl Vocabulary for $name {
             const ALLOWED: &'static str = concat!($($text, " "),+);
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                vocabulary_schema(<Self as Vocabulary>::ALLOWED)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// The allowed values, for error messages and API documentation.
@@ -113,5 +130,35 @@ mod tests {
             "\"short_course\""
         );
         assert!("College".parse::<Level>().is_err());
+    }
+
+    /// The OpenAPI document's enums are the vocabularies' text forms, every one of them.
+    #[test]
+    fn documented_values_are_the_allowed_text_forms() {
+        use utoipa::PartialSchema;
+        fn values<T: PartialSchema + Vocabulary>() -> (Vec<String>, Vec<String>) {
+            let schema = serde_json::to_value(T::schema()).unwrap();
+            let documented = schema["enum"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no enum in {schema}"))
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect();
+            let allowed = T::ALLOWED.split_whitespace().map(str::to_owned).collect();
+            (documented, allowed)
+        }
+        for (documented, allowed) in [
+            values::<InstitutionKind>(),
+            values::<Ownership>(),
+            values::<PositionAccuracy>(),
+            values::<Level>(),
+            values::<crate::model::Scheme>(),
+            values::<crate::model::AdminLevel>(),
+            values::<crate::model::CredentialKind>(),
+            values::<crate::model::report::ReportStatus>(),
+            values::<crate::auth::Role>(),
+        ] {
+            assert_eq!(documented, allowed);
+        }
     }
 }

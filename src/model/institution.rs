@@ -20,6 +20,23 @@ use super::{
 #[serde(try_from = "String", into = "String")]
 pub struct InstitutionId(String);
 
+/// A slug in the OpenAPI document, as [`InstitutionId::parse`] admits it.
+impl utoipa::PartialSchema for InstitutionId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(2))
+            .max_length(Some(80))
+            .pattern(Some("^[a-z0-9]+(-[a-z0-9]+)*$"))
+            .description(Some(
+                "Institution id: a slug (lower-case letters or digits, groups joined by '-')",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for InstitutionId {}
+
 impl InstitutionId {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let ok = (2..=80).contains(&s.len())
@@ -70,12 +87,17 @@ impl From<InstitutionId> for String {
 /// codes and only mean something together with their scheme. Thousands of institutions
 /// share each code, so loaders share one allocation per code (see
 /// [`crate::model::Interner`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminCodes {
+    #[schema(value_type = Option<String>)]
     pub province_pre2025: Option<Arc<str>>,
+    #[schema(value_type = Option<String>)]
     pub district_pre2025: Option<Arc<str>>,
+    #[schema(value_type = Option<String>)]
     pub commune_pre2025: Option<Arc<str>>,
+    #[schema(value_type = Option<String>)]
     pub province_2025: Option<Arc<str>>,
+    #[schema(value_type = Option<String>)]
     pub commune_2025: Option<Arc<str>>,
 }
 
@@ -119,7 +141,7 @@ impl AdminCodes {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contacts {
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -128,10 +150,11 @@ pub struct Contacts {
 
 /// One licensed training programme. The licensed name may add a qualifier to the
 /// catalogue name, so code and name are kept apart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Programme {
     pub occupation_code: OccupationCode,
     /// Shared between the programmes that repeat it (see [`crate::model::Interner`]).
+    #[schema(value_type = String)]
     pub occupation_name: Arc<str>,
     pub level: Level,
     pub annual_quota: Option<u32>,
@@ -139,7 +162,7 @@ pub struct Programme {
 
 /// The digital-readiness indicators of the Plan (Decision 2104/QĐ-UBND). `None` means
 /// unknown, which indicators report as such rather than as "no".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Readiness {
     pub digital_infrastructure: Option<bool>,
     pub connected_national_platform: Option<bool>,
@@ -150,10 +173,11 @@ pub struct Readiness {
     pub high_quality_school: Option<bool>,
     pub digital_school: Option<bool>,
     /// Where these figures come from (and whether they are illustrative).
+    #[schema(value_type = Option<String>)]
     pub source: Option<Arc<str>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Institution {
     pub id: InstitutionId,
     /// Official code (mã cơ sở GDNN) where one is known.
@@ -170,6 +194,7 @@ pub struct Institution {
     pub programmes: Vec<Programme>,
     pub readiness: Readiness,
     /// Where the record comes from, in words a reader can check.
+    #[schema(value_type = String)]
     pub source: Arc<str>,
     pub updated_at: DateTime<Utc>,
     /// Moves on with every change in the system of record (1 for files): the ETag an

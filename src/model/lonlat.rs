@@ -10,6 +10,24 @@ pub struct LonLat {
     lat: f64,
 }
 
+/// `[lon, lat]` in the OpenAPI document, as it is serialised.
+impl utoipa::PartialSchema for LonLat {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let number = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Number)
+            .minimum(Some(-180))
+            .maximum(Some(180));
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(number)
+            .min_items(Some(2))
+            .max_items(Some(2))
+            .description(Some("[longitude, latitude], WGS84"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LonLat {}
+
 impl LonLat {
     pub fn new(lon: f64, lat: f64) -> Result<Self, FieldError> {
         if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {

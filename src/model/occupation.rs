@@ -13,6 +13,19 @@ use super::{FieldError, Level, Record, RecordErrors};
 // heap-allocated `String` per code tripled their size. Byte order is string order.
 pub struct OccupationCode([u8; 7]);
 
+/// Seven digits in the OpenAPI document, as [`OccupationCode::parse`] admits them.
+impl utoipa::PartialSchema for OccupationCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some("^[0-9]{7}$"))
+            .description(Some("National training catalogue code: 7 digits"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for OccupationCode {}
+
 impl OccupationCode {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let s = s.trim();
@@ -70,7 +83,7 @@ impl From<OccupationCode> for String {
 }
 
 /// An entry of the national catalogue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Occupation {
     pub code: OccupationCode,
     pub name_vi: String,

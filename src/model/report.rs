@@ -15,7 +15,7 @@ use super::{FieldError, InstitutionId, Readiness, RecordErrors, Vocabulary};
 
 /// A reporting period: a calendar year from 2000 to 2100, at most one year ahead of today
 /// (a plan for next year may be filed early; figures for later years cannot be known).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Period(i32);
 
@@ -78,7 +78,7 @@ const MAX_SOURCE_CHARS: usize = 500;
 
 /// One institution's figures for one period, valid: the percentage is within 0–100 and
 /// the source says where the figures come from. `None` is unknown, never "no".
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlanReport {
     pub digital_infrastructure: Option<bool>,
     pub connected_national_platform: Option<bool>,
@@ -193,7 +193,17 @@ impl PlanReport {
 
 /// Where an institution's report for a period stands.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Display, EnumString, IntoStaticStr,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
@@ -217,7 +227,7 @@ impl ReportStatus {
 }
 
 /// A report as stored: the figures, who submitted them and when, and the review.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub institution_id: InstitutionId,
     pub period: Period,

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Where in an input a record came from, for error messages a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Location {
     pub file: String,
     /// "line 4" for CSV (the header is line 1), "feature 3" for GeoJSON (from 1).
@@ -23,7 +23,7 @@ impl fmt::Display for Location {
 }
 
 /// One problem with one input record.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportError {
     pub location: Option<Location>,
     /// The record's key (institution id, area scheme and code...) when it has one.

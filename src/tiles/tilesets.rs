@@ -6,7 +6,8 @@ use std::ops::RangeInclusive;
 use super::cluster::CLUSTER_MAX_ZOOM;
 use crate::model::AdminLevel;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
+#[schema(rename_all = "kebab-case")]
 pub enum Tileset {
     Institutions,
     AdminAreas,

@@ -8,23 +8,25 @@
 //! - `POST /api/v1/credentials/reinstatements`: undo a mistaken revocation (province
 //!   officials and administrators only).
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
 
-use super::RateLimited;
+use super::{RateLimited, RevocationSeen};
 use crate::api::AppState;
 use crate::api::edge::auth::Official;
 use crate::api::edge::extract;
 use crate::credentials::revocation::{CredentialKey, Reinstatement, Revocation, today_in_viet_nam};
 use crate::credentials::upload::scope_refusal;
-use crate::error::ApiError;
-use crate::model::{CredentialStatus, FieldError};
+use crate::error::{ApiError, ErrorBody};
+use crate::model::{CredentialKind, CredentialStatus, FieldError};
 use crate::store::files::{self, Batch, FileKind};
 use crate::store::{StoreError, pg};
 
@@ -32,22 +34,25 @@ use crate::store::{StoreError, pg};
 /// characters (2,000 bytes of UTF-8) fit with room to spare.
 const STATUS_BODY_LIMIT: usize = 8 * 1024;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         // A batch may be large: the server-wide body limit (VETMAP_MAX_BODY_BYTES)
         // applies instead of axum's 2 MB default.
-        .route(
-            "/api/v1/credentials/batches",
-            post(upload_batch).layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/api/v1/credentials/revocations",
-            post(revoke).layer(DefaultBodyLimit::max(STATUS_BODY_LIMIT)),
-        )
-        .route(
-            "/api/v1/credentials/reinstatements",
-            post(reinstate).layer(DefaultBodyLimit::max(STATUS_BODY_LIMIT)),
-        )
+        .routes(routes!(upload_batch).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(revoke).layer(DefaultBodyLimit::max(STATUS_BODY_LIMIT)))
+        .routes(routes!(reinstate).layer(DefaultBodyLimit::max(STATUS_BODY_LIMIT)))
+}
+
+/// What a batch did.
+#[derive(Serialize, ToSchema)]
+struct Uploaded {
+    /// Rows in the batch.
+    imported: usize,
+    created: usize,
+    already_stored: usize,
+    /// By institution id.
+    #[schema(value_type = std::collections::BTreeMap<String, pg::credentials::UploadCounts>)]
+    institutions: pg::credentials::UploadSummary,
 }
 
 fn pool(state: &AppState) -> Result<&sqlx::PgPool, ApiError> {
@@ -61,12 +66,28 @@ fn pool(state: &AppState) -> Result<&sqlx::PgPool, ApiError> {
 /// headers alone, before the body (up to VETMAP_MAX_BODY_BYTES) is read: extractors run
 /// in this order, and `Bytes` is the only one that reads the body. Uploads share the
 /// per-client rate limit of the credential endpoints.
+/// Officials upload a credentials.csv batch that creates credentials, all or nothing
+///
+/// Every row must be of an institution the account manages. A row whose credential is
+/// stored identically writes nothing; one that would change an issued credential, or its
+/// revocation status, is refused at its line (revoking and reinstating have their own
+/// endpoints). The rate limit and the account are checked before the body is read.
+#[utoipa::path(post, path = "/api/v1/credentials/batches", tag = "credentials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    request_body(content = String, content_type = "text/csv", description = "a credentials.csv file"),
+    responses(
+        (status = 201, description = "created; counts per institution", body = Uploaded),
+        (status = 400, description = "InvalidData: errors by line and field; nothing written", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or rows of institutions the account does not manage (named with their lines); nothing written", body = ErrorBody),
+        (status = 429, description = "rate limit reached; see Retry-After", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn upload_batch(
     _: RateLimited,
     official: Official,
     State(state): State<AppState>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Uploaded>), ApiError> {
     let pool = pool(&state)?;
     // Parsing and validating a batch of up to VETMAP_MAX_BODY_BYTES is CPU work: off the
     // async workers, so other requests keep being served meanwhile.
@@ -92,33 +113,56 @@ async fn upload_batch(
         |f: fn(&pg::credentials::UploadCounts) -> usize| -> usize { summary.values().map(f).sum() };
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "imported": rows.len(),
-            "created": total(|c| c.created),
-            "already_stored": total(|c| c.already_stored),
-            "institutions": summary,
-        })),
+        Json(Uploaded {
+            imported: rows.len(),
+            created: total(|c| c.created),
+            already_stored: total(|c| c.already_stored),
+            institutions: summary,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RevocationBody {
     institution_id: String,
+    #[schema(value_type = CredentialKind)]
     kind: String,
+    #[schema(max_length = 32)]
     serial: String,
-    /// Optional here so that its absence gets the same clear refusal as an empty one.
+    /// Why; shown to everyone who verifies the credential, so it must not name the
+    /// holder or give their date of birth. 1 to 500 characters. Optional here so that
+    /// its absence gets the same clear refusal as an empty one.
+    #[schema(required = true, min_length = 1, max_length = 500)]
     reason: Option<String>,
+    /// Default today (in Viet Nam); not in the future nor before the issue date.
+    #[schema(format = Date)]
     revoked_on: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReinstatementBody {
     institution_id: String,
+    #[schema(value_type = CredentialKind)]
     kind: String,
+    #[schema(max_length = 32)]
     serial: String,
+    /// Why (1 to 500 characters); must not name the holder or give their date of birth.
+    #[schema(required = true, min_length = 1, max_length = 500)]
     reason: Option<String>,
+}
+
+/// A credential's status after a revocation or reinstatement (no holder data).
+#[derive(Serialize, ToSchema)]
+struct StatusNow {
+    institution_id: String,
+    kind: CredentialKind,
+    serial: String,
+    #[schema(value_type = String, pattern = "^(valid|revoked)$")]
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: Option<RevocationSeen>,
 }
 
 /// A refused field, answered as the officials' other writes answer one: 400
@@ -127,14 +171,28 @@ fn invalid(e: FieldError) -> ApiError {
     pg::credentials::field_refusal(e).into()
 }
 
-/// Revokes a credential of an institution the account manages. The scope is checked
+/// Revoke a credential of an institution the account manages, with a reason
+///
+/// The scope is checked
 /// before the record is looked up, so a 404 tells only an official who may manage the
 /// institution's credentials whether a serial exists there.
+#[utoipa::path(post, path = "/api/v1/credentials/revocations", tag = "credentials", operation_id = "revokeCredential",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    request_body = RevocationBody,
+    responses(
+        (status = 200, description = "revoked; the status lists show it at once", body = StatusNow),
+        (status = 400, description = "InvalidData: errors by field", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account does not manage this institution's credentials", body = ErrorBody),
+        (status = 404, description = "the institution has no credential of this kind with this serial", body = ErrorBody),
+        (status = 409, description = "the credential is already revoked", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn revoke(
     State(state): State<AppState>,
     official: Official,
     extract::Json(body): extract::Json<RevocationBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StatusNow>, ApiError> {
     let pool = pool(&state)?;
     let key =
         CredentialKey::parse(&body.institution_id, &body.kind, &body.serial).map_err(invalid)?;
@@ -159,12 +217,26 @@ async fn revoke(
     Ok(Json(answer(&revocation.key, &status)))
 }
 
-/// Undoes a mistaken revocation: the province's call alone, whatever the institution.
+/// Undo a mistaken revocation (province officials and administrators)
+///
+/// The province's call alone, whatever the institution.
+#[utoipa::path(post, path = "/api/v1/credentials/reinstatements", tag = "credentials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    request_body = ReinstatementBody,
+    responses(
+        (status = 200, description = "valid again", body = StatusNow),
+        (status = 400, description = "InvalidData: errors by field", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account is not a province official or administrator", body = ErrorBody),
+        (status = 404, description = "the institution has no credential of this kind with this serial", body = ErrorBody),
+        (status = 409, description = "the credential is not revoked", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn reinstate(
     State(state): State<AppState>,
     official: Official,
     extract::Json(body): extract::Json<ReinstatementBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StatusNow>, ApiError> {
     let pool = pool(&state)?;
     if !official.account.may_reinstate_credentials() {
         return Err(ApiError::Forbidden(
@@ -179,92 +251,22 @@ async fn reinstate(
 }
 
 /// The credential's new status, as a verifier would now see it (no holder data).
-fn answer(key: &CredentialKey, status: &CredentialStatus) -> Value {
-    let mut v = json!({
-        "institution_id": key.institution_id.as_str(),
-        "kind": key.kind,
-        "serial": key.serial,
-    });
-    match status {
-        CredentialStatus::Valid => v["status"] = json!("valid"),
-        CredentialStatus::Revoked { on, reason } => {
-            v["status"] = json!("revoked");
-            v["revocation"] = json!({"date": on, "reason": reason});
-        }
-    }
-    v
-}
-
-/// How officials authenticate, for the OpenAPI document's `components`: a personal API
-/// token, or the session cookie together with the session's CSRF token.
-pub fn openapi_security_schemes() -> Value {
-    json!({
-        "apiToken": {"type": "http", "scheme": "bearer", "bearerFormat": "vmt_…",
-            "description": "A personal API token (POST /api/v1/tokens from a signed-in session); needs no CSRF token"},
-        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "vetmap_session",
-            "description": "The session cookie set by POST /api/v1/session"},
-        "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
-            "description": "The session's CSRF token (in the sign-in answer), required with the cookie on every write"},
-    })
-}
-
-/// This group's OpenAPI `paths`.
-pub(super) fn openapi_paths() -> Value {
-    let security = json!([{"apiToken": []}, {"sessionCookie": [], "csrfToken": []}]);
-    let key = json!({
-        "institution_id": {"type": "string"},
-        "kind": {"type": "string", "enum": ["college_diploma", "intermediate_diploma", "elementary_certificate"]},
-        "serial": {"type": "string", "maxLength": 32},
-        "reason": {"type": "string", "minLength": 1, "maxLength": 500,
-            "description": "why; must not name the holder or give their date of birth"},
-    });
-    let mut revocation = key.clone();
-    revocation["revoked_on"] = json!({"type": "string", "format": "date",
-        "description": "default today (in Viet Nam); not in the future nor before the issue date"});
-    revocation["reason"]["description"] = json!(
-        "why; shown to everyone who verifies the credential, so it must not name the holder or give their date of birth"
-    );
-    let body = |properties: Value| {
-        json!({"required": true, "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": false,
-            "required": ["institution_id", "kind", "serial", "reason"],
-            "properties": properties}}}})
+fn answer(key: &CredentialKey, status: &CredentialStatus) -> StatusNow {
+    let (status, revocation) = match status {
+        CredentialStatus::Valid => ("valid", None),
+        CredentialStatus::Revoked { on, reason } => (
+            "revoked",
+            Some(RevocationSeen {
+                date: *on,
+                reason: reason.clone(),
+            }),
+        ),
     };
-    let common = json!({
-        "400": {"description": "InvalidData: errors by field"},
-        "401": {"description": "not signed in, or an unknown, expired or revoked token"},
-        "404": {"description": "the institution has no credential of this kind with this serial"},
-        "409": {"description": "the credential already has that status"},
-        "415": {"description": "the body is not declared application/json"},
-        "503": {"description": "no database"}});
-    let mut revoke_responses = common.clone();
-    revoke_responses["200"] = json!({"description": "revoked; the status lists show it at once"});
-    revoke_responses["403"] = json!({"description": "the CSRF token is missing, or the account does not manage this institution's credentials"});
-    let mut reinstate_responses = common;
-    reinstate_responses["200"] = json!({"description": "valid again"});
-    reinstate_responses["403"] = json!({"description": "the CSRF token is missing, or the account is not a province official or administrator"});
-    json!({
-        "/api/v1/credentials/batches": {"post": {
-            "summary": "Officials upload a credentials.csv batch that creates credentials, all or nothing",
-            "description": "Every row must be of an institution the account manages. A row whose credential is stored identically writes nothing; one that would change an issued credential, or its revocation status, is refused at its line (revoking and reinstating have their own endpoints).",
-            "security": security,
-            "requestBody": {"required": true, "content": {"text/csv": {}}},
-            "responses": {"201": {"description": "created; counts per institution"},
-                "400": {"description": "InvalidData: errors by line and field; nothing written"},
-                "401": {"description": "not signed in, or an unknown, expired or revoked token (answered before the body is read)"},
-                "403": {"description": "the CSRF token is missing, or rows of institutions the account does not manage (named with their lines); nothing written"},
-                "413": {"description": "over VETMAP_MAX_BODY_BYTES"},
-                "429": {"description": "rate limit reached; see Retry-After"},
-                "503": {"description": "no database"}}}},
-        "/api/v1/credentials/revocations": {"post": {
-            "summary": "Revoke a credential of an institution the account manages, with a reason",
-            "security": security,
-            "requestBody": body(revocation),
-            "responses": revoke_responses}},
-        "/api/v1/credentials/reinstatements": {"post": {
-            "summary": "Undo a mistaken revocation (province officials and administrators)",
-            "security": security,
-            "requestBody": body(key),
-            "responses": reinstate_responses}},
-    })
+    StatusNow {
+        institution_id: key.institution_id.as_str().to_owned(),
+        kind: key.kind,
+        serial: key.serial.clone(),
+        status,
+        revocation,
+    }
 }

@@ -86,7 +86,7 @@ fn per_quarter_hour(n: u32) -> Quota {
 }
 
 /// How the official authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     Session,

@@ -196,7 +196,13 @@ fn method_label(m: &Method) -> &'static str {
     }
 }
 
-/// `GET /metrics`.
+/// Metrics in the Prometheus text format
+///
+/// Requests by route, method and status; refusals by code; heavy work; the data
+/// version and age, the database pool and the change listener, read when scraped.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4",
+        body = String, content_type = "text/plain")))]
 pub async fn render(State(state): State<AppState>) -> Response {
     let mut body = RECORDER
         .get()

@@ -20,7 +20,7 @@ use crate::api::edge::extract::{Path, Query};
 use crate::api::edge::links::{Links, link};
 use crate::api::edge::negotiate::{Format, negotiate};
 use crate::api::edge::validators::Validators;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::features::areas::{self, AreaQuery};
 use crate::features::geometry;
 use crate::features::institutions::{self, InstitutionQuery, READINESS_FLAGS, query_words};
@@ -30,6 +30,20 @@ use crate::model::{AdminLevel, Level, OccupationCode, Scheme};
 
 const OFFERED: &[Format] = &[Format::GeoJson, Format::Html];
 
+/// Features of a collection
+///
+/// Paged by offset over a stable order (id, or sortby then id): next/prev links list
+/// every feature once while the data version (ETag) is unchanged. Unknown or repeated
+/// parameters are refused (400).
+#[utoipa::path(get, path = "/collections/{collectionId}/items", tag = "features",
+    params(("collectionId" = String, Path, description = "`institutions` or `admin-areas`", pattern = "^(institutions|admin-areas)$"), super::doc::ItemsParams),
+    responses(
+        (status = 200, description = "a page of features", content(
+            (super::doc::FeatureCollection = "application/geo+json"), (String = "text/html"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "a bad, unknown or repeated parameter (named in `parameter`)", body = ErrorBody),
+        (status = 404, description = "no such collection", body = ErrorBody),
+        (status = 406, description = "a format (f= or Accept) other than GeoJSON or HTML", body = ErrorBody)))]
 pub async fn items(
     State(state): State<AppState>,
     Path(collection_id): Path<String>,
@@ -167,6 +181,18 @@ pub async fn items(
     Ok(response)
 }
 
+/// One feature of a collection
+#[utoipa::path(get, path = "/collections/{collectionId}/items/{featureId}", tag = "features",
+    params(("collectionId" = String, Path, description = "`institutions` or `admin-areas`", pattern = "^(institutions|admin-areas)$"),
+        ("featureId" = String, Path, description = "Institution id (slug), or an area's `{scheme}-{code}`"),
+        super::doc::FormatOnly),
+    responses(
+        (status = 200, description = "the feature", content(
+            (super::doc::Feature = "application/geo+json"), (String = "text/html"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "an unknown or repeated parameter", body = ErrorBody),
+        (status = 404, description = "no such collection or feature", body = ErrorBody),
+        (status = 406, description = "a format (f= or Accept) other than GeoJSON or HTML", body = ErrorBody)))]
 pub async fn item(
     State(state): State<AppState>,
     Path((collection_id, feature_id)): Path<(String, String)>,

@@ -6,18 +6,19 @@
 //! the web map (`web/index.html`).
 
 mod collections;
+mod doc;
 mod html;
 mod items;
 mod params;
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use self::collections::Collection;
 use self::params::Params;
@@ -26,22 +27,17 @@ use super::edge::extract::{Path, Query};
 use super::edge::links::{Links, link};
 use super::edge::negotiate::{Format, negotiate, prefers_html};
 use super::edge::validators::Validators;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 
-pub use self::params::{CRS84, DEFAULT_LIMIT, MAX_LIMIT};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(landing))
-        .route("/conformance", get(conformance))
-        .route("/collections", get(collections_list))
-        .route("/collections/{collection_id}", get(collection))
-        .route("/collections/{collection_id}/queryables", get(queryables))
-        .route("/collections/{collection_id}/items", get(items::items))
-        .route(
-            "/collections/{collection_id}/items/{feature_id}",
-            get(items::item),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(landing))
+        .routes(routes!(conformance))
+        .routes(routes!(collections_list))
+        .routes(routes!(collection))
+        .routes(routes!(queryables))
+        .routes(routes!(items::items))
+        .routes(routes!(items::item))
 }
 
 /// The conformance classes this service implements, each one tested.
@@ -90,6 +86,16 @@ fn respond(
     r
 }
 
+/// Landing page (browsers without f= get the web map)
+///
+/// JSON for `application/json` or `f=json`; the HTML landing page for `f=html`; the web
+/// map (`web/index.html`) for browsers asking for `text/html` without `f=`.
+#[utoipa::path(get, path = "/", tag = "features", params(doc::FormatOnly),
+    responses(
+        (status = 200, description = "the landing document, its HTML page, or the web map", content(
+            (doc::Landing = "application/json"), (String = "text/html"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 406, description = "a format (f= or Accept) other than JSON or HTML", body = ErrorBody)))]
 async fn landing(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let headers = req.headers().clone();
     let uri = req.uri().clone();
@@ -136,6 +142,14 @@ fn landing_document(l: &Links) -> Value {
     })
 }
 
+/// Conformance classes implemented
+#[utoipa::path(get, path = "/conformance", tag = "features", params(doc::FormatOnly),
+    responses(
+        (status = 200, description = "the conformance classes", content(
+            (doc::Conformance = "application/json"), (String = "text/html"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "an unknown or repeated parameter", body = ErrorBody),
+        (status = 406, description = "a format (f= or Accept) other than JSON or HTML", body = ErrorBody)))]
 async fn conformance(
     State(state): State<AppState>,
     uri: Uri,
@@ -154,6 +168,14 @@ async fn conformance(
     ))
 }
 
+/// The collections
+#[utoipa::path(get, path = "/collections", tag = "features", params(doc::FormatOnly),
+    responses(
+        (status = 200, description = "the collections", content(
+            (doc::Collections = "application/json"), (String = "text/html"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "an unknown or repeated parameter", body = ErrorBody),
+        (status = 406, description = "a format (f= or Accept) other than JSON or HTML", body = ErrorBody)))]
 async fn collections_list(
     State(state): State<AppState>,
     uri: Uri,
@@ -182,6 +204,16 @@ async fn collections_list(
     ))
 }
 
+/// One collection's metadata
+#[utoipa::path(get, path = "/collections/{collectionId}", tag = "features",
+    params(("collectionId" = String, Path, description = "`institutions` or `admin-areas`", pattern = "^(institutions|admin-areas)$"), doc::FormatOnly),
+    responses(
+        (status = 200, description = "the collection", content(
+            (doc::CollectionDocument = "application/json"), (String = "text/html"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "an unknown or repeated parameter", body = ErrorBody),
+        (status = 404, description = "no such collection", body = ErrorBody),
+        (status = 406, description = "a format (f= or Accept) other than JSON or HTML", body = ErrorBody)))]
 async fn collection(
     State(state): State<AppState>,
     Path(collection_id): Path<String>,
@@ -204,6 +236,16 @@ async fn collection(
     ))
 }
 
+/// The properties a CQL2 filter, sortby or properties= can name
+#[utoipa::path(get, path = "/collections/{collectionId}/queryables", tag = "features",
+    params(("collectionId" = String, Path, description = "`institutions` or `admin-areas`", pattern = "^(institutions|admin-areas)$"), doc::FormatOnly),
+    responses(
+        (status = 200, description = "a JSON Schema of the queryables", body = Object,
+            content_type = "application/schema+json"),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 400, description = "an unknown or repeated parameter", body = ErrorBody),
+        (status = 404, description = "no such collection", body = ErrorBody),
+        (status = 406, description = "a format other than JSON", body = ErrorBody)))]
 async fn queryables(
     State(state): State<AppState>,
     Path(collection_id): Path<String>,

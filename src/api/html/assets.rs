@@ -6,16 +6,16 @@
 
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, Utc};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::AppState;
 use crate::api::edge::extract::Path;
 use crate::api::edge::validators::Validators;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 
 /// Each file's name, media type and bytes.
 const FILES: [(&str, &str, &str); 4] = [
@@ -44,10 +44,18 @@ const FILES: [(&str, &str, &str); 4] = [
 /// The files cannot have changed since this process started (they are in the binary).
 static STARTED: LazyLock<DateTime<Utc>> = LazyLock::new(Utc::now);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{file}", get(asset))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(asset))
 }
 
+/// A stylesheet or script of the server-rendered pages
+#[utoipa::path(get, path = "/assets/{file}", tag = "web",
+    params(("file" = String, Path, description = "institution.css, ogc.css, report.css or print.js")),
+    responses(
+        (status = 200, description = "the file", content(
+            (String = "text/css"), (String = "text/javascript"))),
+        (status = 304, description = "not modified: the ETag still matches"),
+        (status = 404, description = "no such file", body = ErrorBody)))]
 async fn asset(Path(file): Path<String>, request: HeaderMap) -> Result<Response, ApiError> {
     let Some((name, media_type, body)) = FILES.iter().find(|(name, ..)| *name == file) else {
         return Err(ApiError::NotFound(format!("no file /assets/{file}")));

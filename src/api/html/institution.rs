@@ -6,31 +6,42 @@
 
 use std::fmt::Write;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Lang, escape as e, script_json};
 use crate::api::AppState;
 use crate::api::edge::extract::{Path, Query};
 use crate::api::profile::{admin_areas, available_credential_counts, find, programmes_by_level};
 use crate::credentials::CredentialCount;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
 use crate::model::{Institution, InstitutionKind, Level, Ownership, PositionAccuracy, Scheme};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/institutions/{id}", get(page))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Params {
+    /// Page language (Vietnamese by default).
+    #[param(value_type = Option<String>, pattern = "^(vi|en)$")]
     lang: Option<String>,
 }
 
+/// An institution's page: HTML with schema.org JSON-LD and Open Graph
+#[utoipa::path(get, path = "/institutions/{id}", tag = "institutions",
+    params(("id" = crate::model::InstitutionId, Path, description = "Institution id (slug)"), Params),
+    responses(
+        (status = 200, description = "the page", body = String, content_type = "text/html"),
+        (status = 400, description = "the id cannot be an institution's", body = ErrorBody),
+        (status = 404, description = "no institution has this id", body = ErrorBody)))]
 async fn page(
     State(state): State<AppState>,
     Path(id): Path<String>,

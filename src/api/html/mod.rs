@@ -4,11 +4,11 @@ mod assets;
 mod credential_counts;
 mod institution;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     institution::router().merge(assets::router())
 }
 

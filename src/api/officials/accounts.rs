@@ -2,13 +2,14 @@
 //! (role, scope, name, password, disabled) and end their sessions. Every change is in
 //! the audit log.
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::BODY_LIMIT;
 use crate::api::AppState;
@@ -18,16 +19,40 @@ use crate::auth::{
     AreaRef, AuthError, MAX_SCOPE, NewPassword, Role, check_scope, parse_area, parse_display_name,
     parse_login,
 };
-use crate::error::ApiError;
-use crate::model::InstitutionId;
+use crate::error::{ApiError, ErrorBody};
+use crate::model::{InstitutionId, Scheme};
 use crate::store::pg::accounts::{self, AccountUpdate, NewAccount, StoredAccount};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/accounts", get(list).post(create))
-        .route("/api/v1/accounts/{id}", patch(update))
-        .route("/api/v1/accounts/{id}/sessions", delete(end_sessions))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update))
+        .routes(routes!(end_sessions))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// An account as administrators see it.
+#[derive(Serialize, ToSchema)]
+struct AccountView {
+    id: i64,
+    login: String,
+    display_name: String,
+    role: Role,
+    areas: Vec<AreaRef>,
+    institutions: Vec<InstitutionId>,
+    created_at: DateTime<Utc>,
+    disabled: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Accounts {
+    accounts: Vec<AccountView>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Created {
+    id: i64,
+    login: String,
 }
 
 fn admin_only(official: &Official) -> Result<(), ApiError> {
@@ -47,41 +72,62 @@ fn pool(state: &AppState) -> Result<&sqlx::PgPool, ApiError> {
         .ok_or(ApiError::NeedsDatabase("managing accounts"))
 }
 
-fn view(s: &StoredAccount) -> Value {
-    json!({
-        "id": s.account.id,
-        "login": s.account.login,
-        "display_name": s.account.display_name,
-        "role": s.account.role,
-        "areas": s.account.areas,
-        "institutions": s.account.institutions,
-        "created_at": s.created_at,
-        "disabled": s.disabled_at.is_some(),
-    })
+fn view(s: &StoredAccount) -> AccountView {
+    AccountView {
+        id: s.account.id,
+        login: s.account.login.clone(),
+        display_name: s.account.display_name.clone(),
+        role: s.account.role,
+        areas: s.account.areas.clone(),
+        institutions: s.account.institutions.clone(),
+        created_at: s.created_at,
+        disabled: s.disabled_at.is_some(),
+    }
 }
 
+/// Every account (administrators)
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "officials", operation_id = "listAccounts",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    responses(
+        (status = 200, description = "the accounts", body = Accounts),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the account is not an administrator", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn list(State(state): State<AppState>, official: Official) -> Result<Response, ApiError> {
     admin_only(&official)?;
     let all = accounts::list_accounts(pool(&state)?).await?;
-    Ok(axum::Json(json!({"accounts": all.iter().map(view).collect::<Vec<_>>()})).into_response())
+    Ok(axum::Json(Accounts {
+        accounts: all.iter().map(view).collect(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+/// An administrative unit of a district account's scope.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AreaBody {
+    #[schema(value_type = Scheme)]
     scheme: String,
+    /// The unit's code in that scheme (2, 3 or 5 digits).
+    #[schema(pattern = "^[0-9]{2}([0-9]([0-9]{2})?)?$")]
     code: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+struct NewAccountBody {
+    #[schema(pattern = "^[a-z0-9][a-z0-9._@-]{2,63}$")]
     login: String,
     display_name: String,
+    #[schema(value_type = Role)]
     role: String,
+    /// At least 12 characters.
+    #[schema(format = Password, min_length = 12)]
     password: String,
+    /// A district account's areas.
     #[serde(default)]
     areas: Vec<AreaBody>,
+    /// An institution account's institutions.
     #[serde(default)]
     institutions: Vec<String>,
 }
@@ -139,10 +185,22 @@ async fn hash(state: &AppState, password: NewPassword) -> Result<String, ApiErro
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// Create an account (administrators)
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "officials", operation_id = "createAccount",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    request_body = NewAccountBody,
+    responses(
+        (status = 201, description = "created", body = Created),
+        (status = 400, description = "a bad field (named in `parameter`), or a scope that does not fit the role", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account is not an administrator", body = ErrorBody),
+        (status = 409, description = "the login is taken", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "`Busy` (too many password operations at once), `NeedsDatabase`, or the database does not answer", body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     official: Official,
-    Json(body): Json<CreateBody>,
+    Json(body): Json<NewAccountBody>,
 ) -> Result<Response, ApiError> {
     admin_only(&official)?;
     let pool = pool(&state)?;
@@ -167,22 +225,42 @@ async fn create(
     let id = accounts::create_account(pool, &new, &official.actor).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"id": id, "login": new.login})),
+        axum::Json(Created {
+            id,
+            login: new.login,
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
+/// The fields to change; absent ones stay.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     display_name: Option<String>,
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
     areas: Option<Vec<AreaBody>>,
     institutions: Option<Vec<String>>,
     disabled: Option<bool>,
+    /// At least 12 characters.
+    #[schema(format = Password, min_length = 12)]
     password: Option<String>,
 }
 
+/// Change an account: name, role, scope, password, disabled (administrators)
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "the account as changed", body = AccountView),
+        (status = 400, description = "a bad field, or an administrator disabling or demoting themself", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account is not an administrator", body = ErrorBody),
+        (status = 404, description = "no such account", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "`Busy` (too many password operations at once), `NeedsDatabase`, or the database does not answer", body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
     official: Official,
@@ -238,6 +316,17 @@ async fn update(
     Ok(axum::Json(view(&after)).into_response())
 }
 
+/// End every session of an account (administrators)
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}/sessions", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("id" = i64, Path, description = "The account's id")),
+    responses(
+        (status = 204, description = "every session ended"),
+        (status = 400, description = "the id is not a number", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account is not an administrator", body = ErrorBody),
+        (status = 404, description = "no such account", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn end_sessions(
     State(state): State<AppState>,
     official: Official,

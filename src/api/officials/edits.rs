@@ -8,30 +8,79 @@
 //! file; errors name the field path (`programmes[2].level`). `updated_at` is the
 //! server's clock, never the client's.
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::BODY_LIMIT;
 use crate::api::AppState;
 use crate::api::edge::auth::Official;
 use crate::api::edge::extract::{Json, Path};
-use crate::error::ApiError;
+use crate::api::profile::Links;
+use crate::error::{ApiError, ErrorBody};
 use crate::model::{Institution, InstitutionId, Programme, Record};
 use crate::store::pg::edits;
 use crate::store::{ImportError, StoreError};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/institutions", post(create))
-        .route("/api/v1/institutions/{id}", put(replace))
-        .route("/api/v1/institutions/{id}/record", get(record))
-        .route("/api/v1/institutions/{id}/retire", post(retire))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(replace))
+        .routes(routes!(record))
+        .routes(routes!(retire))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// The writable record: the flat fields an import reads (the names of
+/// `data/institutions.geojson`'s properties, with `lon` and `lat`), and the programmes.
+/// Parsed by `Institution::from_record`, which names every field at fault; `updated_at`
+/// is refused (the server sets it). Shown here with the fields every record has; the
+/// others (`code`, `name_en`, `address`, the administrative codes, contacts, readiness
+/// figures, `source`...) are optional, and listed by `Institution::from_record`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct RecordBody {
+    /// The slug; on a replacement, the path's (or absent).
+    id: String,
+    name_vi: String,
+    kind: crate::model::InstitutionKind,
+    ownership: crate::model::Ownership,
+    #[schema(minimum = -180, maximum = 180)]
+    lon: f64,
+    #[schema(minimum = -90, maximum = 90)]
+    lat: f64,
+    programmes: Vec<Programme>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RecordAnswer {
+    #[schema(value_type = Object)]
+    record: Value,
+    /// Also the strong ETag.
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+/// A saved institution: its version (also the strong ETag) and where to read it.
+#[derive(Serialize, ToSchema)]
+struct Saved {
+    id: String,
+    version: i64,
+    links: Links,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RetireBody {
+    /// Why the institution is retired (1 to 500 characters).
+    #[schema(min_length = 1, max_length = 500)]
+    reason: String,
 }
 
 fn pool(state: &AppState) -> Result<&sqlx::PgPool, ApiError> {
@@ -80,17 +129,25 @@ fn writable(i: &Institution) -> Value {
     Value::Object(m)
 }
 
+/// The writable record of an institution, with its version as a strong ETag
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/record", tag = "officials",
+    params(("id" = String, Path, description = "Institution id (slug)")),
+    responses(
+        (status = 200, description = "the record, its version and when it was last changed", body = RecordAnswer,
+            headers(("ETag" = String, description = "the version, quoted"))),
+        (status = 400, description = "the id cannot be an institution's", body = ErrorBody),
+        (status = 404, description = "no institution has this id", body = ErrorBody)))]
 async fn record(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let index = state.index.current();
     let inst = crate::api::profile::find(&index, &id)?;
-    let mut r = axum::Json(json!({
-        "record": writable(inst),
-        "version": inst.version,
-        "updated_at": inst.updated_at,
-    }))
+    let mut r = axum::Json(RecordAnswer {
+        record: writable(inst),
+        version: inst.version,
+        updated_at: inst.updated_at,
+    })
     .into_response();
     r.headers_mut().insert(header::ETAG, etag(inst.version));
     r.headers_mut()
@@ -157,11 +214,11 @@ async fn catch_up(state: &AppState) {
 fn saved(status: StatusCode, id: &str, version: i64) -> Response {
     let mut r = (
         status,
-        axum::Json(json!({
-            "id": id,
-            "version": version,
-            "links": crate::api::profile::links(id),
-        })),
+        axum::Json(Saved {
+            id: id.to_owned(),
+            version,
+            links: crate::api::profile::links(id),
+        }),
     )
         .into_response();
     r.headers_mut().insert(header::ETAG, etag(version));
@@ -173,6 +230,19 @@ fn saved(status: StatusCode, id: &str, version: i64) -> Response {
     r
 }
 
+/// Create an institution
+#[utoipa::path(post, path = "/api/v1/institutions", tag = "officials", operation_id = "createInstitution",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    request_body = RecordBody,
+    responses(
+        (status = 201, description = "created; Location names its profile", body = Saved,
+            headers(("ETag" = String, description = "the version, quoted"), ("Location" = String))),
+        (status = 400, description = "InvalidData: errors by field", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account may not create institutions (there)", body = ErrorBody),
+        (status = 409, description = "the id is taken", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     official: Official,
@@ -195,6 +265,23 @@ async fn create(
     Ok(saved(StatusCode::CREATED, new.id.as_str(), version))
 }
 
+/// Replace an institution's record (If-Match required)
+#[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("id" = String, Path, description = "Institution id (slug)"),
+        ("If-Match" = String, Header, description = "The ETag of the version edited (GET …/record)")),
+    request_body = RecordBody,
+    responses(
+        (status = 200, description = "saved", body = Saved,
+            headers(("ETag" = String, description = "the new version, quoted"))),
+        (status = 400, description = "a bad id, or InvalidData: errors by field", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the institution is outside the account's scope", body = ErrorBody),
+        (status = 404, description = "no such institution", body = ErrorBody),
+        (status = 412, description = "the record changed since that version (`current_version` and the ETag say which is stored), or If-Match is malformed", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn replace(
     State(state): State<AppState>,
     official: Official,
@@ -219,12 +306,23 @@ async fn replace(
     Ok(saved(StatusCode::OK, &id, version))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetireBody {
-    reason: String,
-}
-
+/// Retire an institution: gone from the map, kept in the history (If-Match required)
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/retire", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("id" = String, Path, description = "Institution id (slug)"),
+        ("If-Match" = String, Header, description = "The ETag of the version read")),
+    request_body = RetireBody,
+    responses(
+        (status = 200, description = "retired", body = Saved),
+        (status = 400, description = "a bad id or reason", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the institution is outside the account's scope", body = ErrorBody),
+        (status = 404, description = "no such institution", body = ErrorBody),
+        (status = 409, description = "already retired", body = ErrorBody),
+        (status = 412, description = "the record changed since that version, or If-Match is malformed", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn retire(
     State(state): State<AppState>,
     official: Official,

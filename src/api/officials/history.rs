@@ -3,56 +3,84 @@
 //! log `GET /api/v1/audit` (province and admin), each as JSON or CSV (`f=csv`). Newest
 //! first, paged with `before` (the `next` link gives it).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::AppState;
 use crate::api::edge::auth::Official;
 use crate::api::edge::extract::{Path, Query};
 use crate::api::edge::links::query_string;
 use crate::api::edge::params;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::model::InstitutionId;
 use crate::store::pg::audit::{self, AuditEntry, AuditQuery};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/institutions/{id}/history",
-            get(institution_history),
-        )
-        .route("/api/v1/audit", get(audit_log))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(institution_history))
+        .routes(routes!(audit_log))
+}
+
+/// A page of the log, newest first.
+#[derive(Serialize, ToSchema)]
+struct Entries {
+    entries: Vec<AuditEntry>,
+    /// The next page, when this one is full.
+    next: Option<String>,
 }
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct HistoryParams {
+    /// Entries older than this entry id (the `next` link sets it).
+    #[param(value_type = Option<i64>)]
     before: Option<String>,
+    /// Entries per page (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     f: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditParams {
-    /// Who acted: a login, `import`, or `sql:<role>`.
+    /// Who acted: a login, `import`, or `sql:<role>` (at most 200 bytes).
+    #[param(value_type = Option<String>, max_length = 200)]
     actor: Option<String>,
+    /// An institution id (at most 200 bytes).
+    #[param(value_type = Option<String>, max_length = 200)]
     institution: Option<String>,
-    /// Kind of change: `institution`, `institution.update`, `account`, `credential`...
+    /// Kind of change, as a prefix: `institution`, `institution.update`, `account`,
+    /// `credential`... (at most 200 bytes).
+    #[param(value_type = Option<String>, max_length = 200)]
     action: Option<String>,
+    /// From this instant: a date (YYYY-MM-DD, its start in UTC) or an RFC 3339 time.
+    #[param(value_type = Option<String>)]
     from: Option<String>,
+    /// Until this instant, as `from`.
+    #[param(value_type = Option<String>)]
     to: Option<String>,
+    /// Entries older than this entry id (the `next` link sets it).
+    #[param(value_type = Option<i64>)]
     before: Option<String>,
+    /// Entries per page (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     f: Option<String>,
 }
 
@@ -131,7 +159,11 @@ fn answer(
                     query_string(kept.iter().map(|(k, v)| (*k, v.as_str())))
                 )
             });
-            axum::Json(json!({"entries": entries, "next": next_link})).into_response()
+            axum::Json(Entries {
+                entries,
+                next: next_link,
+            })
+            .into_response()
         }
         Format::Csv => {
             let body = csv(&entries).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -179,6 +211,19 @@ fn csv(entries: &[AuditEntry]) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
+/// An institution's history, newest first
+///
+/// For officials who may edit the institution, and province officials and administrators.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/history", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    params(("id" = String, Path, description = "Institution id (slug)"), HistoryParams),
+    responses(
+        (status = 200, description = "a page of entries: JSON, or a CSV file with f=csv", content(
+            (Entries = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "a bad id or parameter", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the account may not read this institution's history", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn institution_history(
     State(state): State<AppState>,
     official: Official,
@@ -223,6 +268,17 @@ async fn institution_history(
     )
 }
 
+/// The audit log, searchable, newest first (province officials and administrators)
+#[utoipa::path(get, path = "/api/v1/audit", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    params(AuditParams),
+    responses(
+        (status = 200, description = "a page of entries: JSON, or a CSV file with f=csv", content(
+            (Entries = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "a bad parameter (named in `parameter`)", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the account does not read the audit log", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn audit_log(
     State(state): State<AppState>,
     official: Official,

@@ -13,12 +13,12 @@ mod reports;
 mod session;
 mod tokens;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(session::router())
         .merge(accounts::router())
         .merge(tokens::router())

@@ -6,13 +6,14 @@
 //! reporter; optional `If-Match` on the report's version). Province officials and
 //! administrators only.
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::BODY_LIMIT;
 use super::reports::{if_match, invalid};
@@ -20,21 +21,18 @@ use crate::api::AppState;
 use crate::api::edge::auth::Official;
 use crate::api::edge::extract::{Json, Path, Query};
 use crate::auth::Account;
-use crate::error::ApiError;
-use crate::indicators::definitions::{Unit, province_reported};
+use crate::error::{ApiError, ErrorBody};
+use crate::indicators::definitions::{Target, Unit, province_reported};
 use crate::indicators::province::unit_of;
 use crate::indicators::{ProvinceFigure, ProvinceReport};
-use crate::model::report::Period;
+use crate::model::report::{Period, ReportStatus};
 use crate::store::pg::province_reports;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/province-reports", get(list))
-        .route("/api/v1/province-reports/{indicator}/{period}", put(submit))
-        .route(
-            "/api/v1/province-reports/{indicator}/{period}/review",
-            post(review),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(submit))
+        .routes(routes!(review))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -73,28 +71,94 @@ fn indicator(id: &str) -> Result<Unit, ApiError> {
     })
 }
 
-/// A report as the officials' API shows it: its fields, `status` and `version`.
-fn report_json(r: &ProvinceReport) -> Value {
-    let mut v = json!(r);
-    v["status"] = json!(r.status());
-    v["version"] = json!(r.version());
-    v
+/// A report as the officials' API shows it: its fields, `status` and `version` (also its
+/// ETag, for `If-Match` on review).
+#[derive(Serialize, ToSchema)]
+struct ReportView {
+    #[serde(flatten)]
+    report: ProvinceReport,
+    status: ReportStatus,
+    version: i64,
+}
+
+fn view(r: &ProvinceReport) -> ReportView {
+    ReportView {
+        report: r.clone(),
+        status: r.status(),
+        version: r.version(),
+    }
 }
 
 fn one(r: &ProvinceReport) -> Response {
-    let mut response = axum::Json(report_json(r)).into_response();
+    let mut response = axum::Json(view(r)).into_response();
     if let Ok(tag) = HeaderValue::from_str(&format!("\"{}\"", r.version())) {
         response.headers_mut().insert(header::ETAG, tag);
     }
     response
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// A reporting year; without it, every period's reports.
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     period: Option<String>,
 }
 
+/// The indicators the province reports, each with its reports.
+#[derive(Serialize, ToSchema)]
+struct ProvinceIndicators {
+    period: Option<Period>,
+    indicators: Vec<ProvinceIndicator>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ProvinceIndicator {
+    id: &'static str,
+    /// The Plan's target it measures (`a2`, `c1`...).
+    target: &'static str,
+    unit: Option<Unit>,
+    title_vi: &'static str,
+    title_en: &'static str,
+    /// The target's words in the Plan (Vietnamese).
+    plan_text: &'static str,
+    method_vi: &'static str,
+    method_en: &'static str,
+    targets: &'static [Target],
+    reports: Vec<ReportView>,
+}
+
+/// What a submission carries: `value_pct`, or `numerator` and `denominator`; and
+/// evidence, `evidence_url` or `evidence_ref`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ProvinceFigureBody {
+    /// A share; for a milestone 100 achieved, 0 not yet.
+    #[schema(minimum = 0, maximum = 100)]
+    value_pct: Option<f64>,
+    #[schema(minimum = 0)]
+    numerator: Option<f64>,
+    #[schema(minimum = 0)]
+    denominator: Option<f64>,
+    #[schema(format = "uri", max_length = 1000)]
+    evidence_url: Option<String>,
+    #[schema(max_length = 300)]
+    evidence_ref: Option<String>,
+    #[schema(max_length = 1000)]
+    note: Option<String>,
+}
+
+/// The figures the province reports itself (province officials and administrators).
+#[utoipa::path(get, path = "/api/v1/province-reports", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "each indicator the province reports, with its reports", body = ProvinceIndicators),
+        (status = 400, description = "a bad period", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not a province official or administrator", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     official: Official,
@@ -109,22 +173,42 @@ async fn list(
         .map(period)
         .transpose()?;
     let reports = province_reports::reports(pool, period).await?;
-    let indicators: Vec<Value> = province_reported()
-        .map(|d| {
-            let (unit, plan) = (unit_of(d.id).map(|(_, u)| u), d.plan_target());
-            json!({
-                "id": d.id, "target": d.target, "unit": unit,
-                "title_vi": d.title_vi, "title_en": d.title_en,
-                "plan_text": plan.text_vi, "method_vi": d.method_vi, "method_en": d.method_en,
-                "targets": d.targets,
-                "reports": reports.iter().filter(|r| r.indicator == d.id)
-                    .map(report_json).collect::<Vec<_>>(),
-            })
+    let indicators = province_reported()
+        .map(|d| ProvinceIndicator {
+            id: d.id,
+            target: d.target,
+            unit: unit_of(d.id).map(|(_, u)| u),
+            title_vi: d.title_vi,
+            title_en: d.title_en,
+            plan_text: d.plan_target().text_vi,
+            method_vi: d.method_vi,
+            method_en: d.method_en,
+            targets: d.targets,
+            reports: reports
+                .iter()
+                .filter(|r| r.indicator == d.id)
+                .map(view)
+                .collect(),
         })
         .collect();
-    Ok(axum::Json(json!({"period": period, "indicators": indicators})).into_response())
+    Ok(axum::Json(ProvinceIndicators { period, indicators }).into_response())
 }
 
+/// Report (or report again, which clears the review) the province's figure of an
+/// indicator for a period, with its evidence.
+#[utoipa::path(put, path = "/api/v1/province-reports/{indicator}/{period}", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("indicator" = String, Path, description = "An indicator the province reports"),
+        ("period" = i32, Path, description = "The reporting year", minimum = 2000, maximum = 2100)),
+    request_body = ProvinceFigureBody,
+    responses(
+        (status = 200, description = "the report as stored (its version is the ETag)", body = ReportView),
+        (status = 400, description = "a bad period, or InvalidData: errors name their fields", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "no CSRF token, or not a province official or administrator", body = ErrorBody),
+        (status = 404, description = "not an indicator the province reports", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn submit(
     State(state): State<AppState>,
     official: Official,
@@ -140,6 +224,20 @@ async fn submit(
     Ok(one(&report))
 }
 
+/// Mark the province's figure reviewed, by another official than its reporter.
+#[utoipa::path(post, path = "/api/v1/province-reports/{indicator}/{period}/review", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("indicator" = String, Path, description = "An indicator the province reports"),
+        ("period" = i32, Path, description = "The reporting year", minimum = 2000, maximum = 2100),
+        ("If-Match" = Option<String>, Header, description = "The report's version (its ETag), so the review applies to the figures read")),
+    responses(
+        (status = 200, description = "the reviewed report", body = ReportView),
+        (status = 400, description = "a bad period", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "no CSRF token, not a province official, or the reporter themself", body = ErrorBody),
+        (status = 404, description = "no such report", body = ErrorBody),
+        (status = 412, description = "the report changed since it was read", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn review(
     State(state): State<AppState>,
     official: Official,
@@ -153,51 +251,4 @@ async fn review(
     let expected = if_match(&headers)?;
     let report = province_reports::review(pool, &id, period, expected, &official.actor).await?;
     Ok(one(&report))
-}
-
-/// This resource group's OpenAPI 3.0 `paths`, for the service's OpenAPI document.
-pub fn openapi_paths() -> serde_json::Map<String, Value> {
-    let ids: Vec<&str> = province_reported().map(|d| d.id).collect();
-    let path_params = json!([
-        {"name": "indicator", "in": "path", "required": true, "schema": {"type": "string", "enum": ids}},
-        {"name": "period", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}},
-    ]);
-    let report = json!({"application/json": {"schema": {"type": "object"}}});
-    let paths = json!({
-        "/api/v1/province-reports": {"get": {
-            "summary": "The figures the province reports itself, per indicator, with their reports (province officials and administrators)",
-            "operationId": "provinceReports", "tags": ["officials"],
-            "parameters": [{"name": "period", "in": "query", "required": false, "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "indicators and reports", "content": report},
-                "401": {"description": "not signed in"}, "403": {"description": "not a province official"},
-                "503": {"description": "no database"}}}},
-        "/api/v1/province-reports/{indicator}/{period}": {"put": {
-            "summary": "Report (or report again, which clears the review) the province's figure of an indicator for a period, with evidence",
-            "operationId": "submitProvinceReport", "tags": ["officials"],
-            "parameters": path_params,
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "value_pct": {"type": "number", "minimum": 0, "maximum": 100, "description": "a milestone: 100 achieved, 0 not yet"},
-                    "numerator": {"type": "number", "minimum": 0},
-                    "denominator": {"type": "number", "exclusiveMinimum": 0},
-                    "evidence_url": {"type": "string", "format": "uri", "maxLength": 1000},
-                    "evidence_ref": {"type": "string", "maxLength": 300},
-                    "note": {"type": "string", "maxLength": 1000}},
-                "description": "value_pct, or numerator and denominator; evidence_url or evidence_ref"}}}},
-            "responses": {"200": {"description": "the report (ETag: its version)", "content": report},
-                "400": {"description": "invalid figure: errors name their fields"},
-                "403": {"description": "not a province official"}, "404": {"description": "not an indicator the province reports"}}}},
-        "/api/v1/province-reports/{indicator}/{period}/review": {"post": {
-            "summary": "Mark the province's figure reviewed, by another official than its reporter (If-Match: its version)",
-            "operationId": "reviewProvinceReport", "tags": ["officials"],
-            "parameters": path_params,
-            "responses": {"200": {"description": "the reviewed report", "content": report},
-                "403": {"description": "not a province official, or the reporter themself"},
-                "404": {"description": "no such report"}, "412": {"description": "the report changed since it was read"}}}},
-    });
-    match paths {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    }
 }

@@ -8,13 +8,14 @@
 //! Each report carries its `version` (a resubmission gets a new one); a review sent with
 //! `If-Match: "<version>"` applies only to the figures the reviewer read (412 otherwise).
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::BODY_LIMIT;
 use crate::api::AppState;
@@ -22,22 +23,82 @@ use crate::api::edge::auth::Official;
 use crate::api::edge::extract::{Json, Path, Query};
 use crate::api::edge::links::query_string;
 use crate::api::edge::params;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::model::report::{Period, PlanReport, Report, ReportStatus};
 use crate::model::{FieldError, InstitutionId};
-use crate::store::pg::reports::{self, PeriodEntry};
+use crate::store::pg::reports::{self, PeriodEntry, StatusCounts};
 use crate::store::{ImportError, StoreError};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/institutions/{id}/reports", get(of_institution))
-        .route("/api/v1/institutions/{id}/reports/{period}", put(submit))
-        .route(
-            "/api/v1/institutions/{id}/reports/{period}/review",
-            post(review),
-        )
-        .route("/api/v1/reports", get(queue))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(of_institution))
+        .routes(routes!(submit))
+        .routes(routes!(review))
+        .routes(routes!(queue))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// A report as the API shows it: its fields, `status` and `version` (also its ETag).
+#[derive(Serialize, ToSchema)]
+struct ReportView {
+    #[serde(flatten)]
+    report: Report,
+    status: ReportStatus,
+    /// Names this submission; a resubmission gets a new one.
+    version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct InstitutionReports {
+    institution_id: InstitutionId,
+    reports: Vec<ReportView>,
+}
+
+/// The review queue: every institution on the map and where its report stands.
+#[derive(Serialize, ToSchema)]
+struct Queue {
+    period: Period,
+    counts: StatusCounts,
+    institutions: Vec<QueueEntry>,
+    /// The next page, when there is one.
+    next: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct QueueEntry {
+    #[serde(flatten)]
+    #[schema(inline)]
+    entry: PeriodEntryFields,
+    report: Option<ReportView>,
+}
+
+/// An entry's own fields (its report is shown as a [`ReportView`]).
+#[derive(Serialize, ToSchema)]
+struct PeriodEntryFields {
+    institution_id: String,
+    name_vi: String,
+    kind: String,
+    district_pre2025: Option<String>,
+    commune_2025: Option<String>,
+    status: ReportStatus,
+}
+
+/// The figures of a report (parsed by `PlanReport::parse`, which names any field at
+/// fault): each indicator unknown (null or absent) or known; a source is required.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct PlanReportBody {
+    digital_infrastructure: Option<bool>,
+    connected_national_platform: Option<bool>,
+    digitised_learning_records: Option<bool>,
+    digitised_diplomas: Option<bool>,
+    #[schema(minimum = 0, maximum = 100)]
+    teachers_digital_trained_pct: Option<f64>,
+    high_quality_school: Option<bool>,
+    digital_school: Option<bool>,
+    /// Where the figures come from (at most 500 characters).
+    #[schema(min_length = 1, max_length = 500)]
+    source: String,
 }
 
 const DEFAULT_LIMIT: usize = 1000;
@@ -79,12 +140,12 @@ pub(super) fn invalid(errors: Vec<FieldError>) -> ApiError {
     .into()
 }
 
-/// A report as the API shows it: its fields, `status` and `version`.
-fn report_json(r: &Report) -> Value {
-    let mut v = json!(r);
-    v["status"] = json!(r.status());
-    v["version"] = json!(r.version());
-    v
+fn view(r: &Report) -> ReportView {
+    ReportView {
+        report: r.clone(),
+        status: r.status(),
+        version: r.version(),
+    }
 }
 
 fn etag(r: &Report) -> Option<HeaderValue> {
@@ -92,13 +153,28 @@ fn etag(r: &Report) -> Option<HeaderValue> {
 }
 
 fn one(r: &Report) -> Response {
-    let mut response = axum::Json(report_json(r)).into_response();
+    let mut response = axum::Json(view(r)).into_response();
     if let Some(tag) = etag(r) {
         response.headers_mut().insert(header::ETAG, tag);
     }
     response
 }
 
+/// Submit (or resubmit) an institution's figures for a period
+///
+/// A resubmission clears the review.
+#[utoipa::path(put, path = "/api/v1/institutions/{id}/reports/{period}", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("id" = String, Path, description = "Institution id (slug)"), ("period" = i32, Path, description = "The reporting year (2000 to this year)", minimum = 2000, maximum = 2100)),
+    request_body = PlanReportBody,
+    responses(
+        (status = 200, description = "the report as stored; its version is the ETag", body = ReportView),
+        (status = 400, description = "a bad id or period, or InvalidData: errors by field", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account may not report for this institution", body = ErrorBody),
+        (status = 404, description = "no such institution", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn submit(
     State(state): State<AppState>,
     official: Official,
@@ -119,6 +195,17 @@ async fn submit(
     Ok(one(&report))
 }
 
+/// An institution's reports, every period
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/reports", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    params(("id" = String, Path, description = "Institution id (slug)")),
+    responses(
+        (status = 200, description = "the reports", body = InstitutionReports),
+        (status = 400, description = "a bad id", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the account may neither report for nor review this institution", body = ErrorBody),
+        (status = 404, description = "no such institution", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn of_institution(
     State(state): State<AppState>,
     official: Official,
@@ -136,10 +223,10 @@ async fn of_institution(
     let list = reports::reports_of_institution(pool, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no institution {:?}", id.as_str())))?;
-    Ok(axum::Json(json!({
-        "institution_id": id,
-        "reports": list.iter().map(report_json).collect::<Vec<_>>(),
-    }))
+    Ok(axum::Json(InstitutionReports {
+        institution_id: id,
+        reports: list.iter().map(view).collect(),
+    })
     .into_response())
 }
 
@@ -162,6 +249,21 @@ pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         })
 }
 
+/// Mark a report reviewed (province officials and administrators)
+///
+/// With `If-Match: "<version>"` the review applies only to the figures the reviewer read.
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/reports/{period}/review", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    params(("id" = String, Path, description = "Institution id (slug)"), ("period" = i32, Path, description = "The reporting year (2000 to this year)", minimum = 2000, maximum = 2100),
+        ("If-Match" = Option<String>, Header, description = "The report's ETag, its version in quotes")),
+    responses(
+        (status = 200, description = "the report, reviewed", body = ReportView),
+        (status = 400, description = "a bad id or period", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing, or the account does not review reports", body = ErrorBody),
+        (status = 404, description = "no report for this institution and period", body = ErrorBody),
+        (status = 412, description = "the report changed since the version in If-Match, or If-Match is malformed", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn review(
     State(state): State<AppState>,
     official: Official,
@@ -181,17 +283,41 @@ async fn review(
     Ok(one(&report))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct QueueParams {
+    /// The reporting year.
+    #[param(required = true, value_type = i32, minimum = 2000, maximum = 2100)]
     period: Option<String>,
+    /// Only the institutions whose report is in this state.
+    #[param(value_type = Option<ReportStatus>)]
     status: Option<String>,
     /// The last institution id of the previous page.
+    #[param(value_type = Option<InstitutionId>)]
     after: Option<String>,
+    /// Institutions per page (default 1000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 5000)]
     limit: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     f: Option<String>,
 }
 
+/// The review queue of a period (province officials and administrators)
+///
+/// Every institution on the map with where its report stands; paged by id (`next`, or a
+/// `Link` header for CSV).
+#[utoipa::path(get, path = "/api/v1/reports", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    params(QueueParams),
+    responses(
+        (status = 200, description = "the queue: JSON, or a CSV file with f=csv", content(
+            (Queue = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "period missing or bad, or another parameter", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the account does not review reports", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
     official: Official,
@@ -274,20 +400,26 @@ async fn queue(
         return Ok(response);
     }
     let counts = reports::period_counts(pool, period).await?;
-    let institutions: Vec<Value> = entries
+    let institutions: Vec<QueueEntry> = entries
         .iter()
-        .map(|e| {
-            let mut v = json!(e);
-            v["report"] = e.report.as_ref().map_or(Value::Null, report_json);
-            v
+        .map(|e| QueueEntry {
+            entry: PeriodEntryFields {
+                institution_id: e.institution_id.clone(),
+                name_vi: e.name_vi.clone(),
+                kind: e.kind.clone(),
+                district_pre2025: e.district_pre2025.clone(),
+                commune_2025: e.commune_2025.clone(),
+                status: e.status,
+            },
+            report: e.report.as_ref().map(view),
         })
         .collect();
-    Ok(axum::Json(json!({
-        "period": period,
-        "counts": counts,
-        "institutions": institutions,
-        "next": next,
-    }))
+    Ok(axum::Json(Queue {
+        period,
+        counts,
+        institutions,
+        next,
+    })
     .into_response())
 }
 

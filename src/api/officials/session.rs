@@ -2,64 +2,95 @@
 //! write), see who is signed in, sign out; `/api/v1/session/password`: change one's own
 //! password.
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::BODY_LIMIT;
 use crate::api::AppState;
-use crate::api::edge::auth::{Official, session_token};
+use crate::api::edge::auth::{Official, Via, session_token};
 use crate::api::edge::client::ClientAddr;
 use crate::api::edge::extract::Json;
 use crate::auth::{Account, NewPassword, parse_login, password, secret};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::store::pg::accounts::{self, AccountUpdate};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/session",
-            get(current).post(sign_in).delete(sign_out),
-        )
-        .route("/api/v1/session/password", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(current, sign_in, sign_out))
+        .routes(routes!(change_password))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignIn {
     login: String,
+    #[schema(format = Password)]
     password: String,
 }
 
 /// What a signed-in page needs: who, what they may do, and the CSRF token.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    account: Account,
+    may: May,
+    /// Send it as `X-CSRF-Token` with every write; null when signed in with a token.
+    csrf_token: Option<String>,
+    /// Null when signed in with a token.
+    expires_at: Option<DateTime<Utc>>,
+    /// `GET` only: how this request authenticated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<Via>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct May {
+    manage_accounts: bool,
+    read_audit_log: bool,
+    review_reports: bool,
+    create_institutions: bool,
+}
+
 pub fn describe(
     account: &Account,
     csrf: Option<&str>,
     expires_at: Option<chrono::DateTime<Utc>>,
-) -> Value {
-    json!({
-        "account": account,
-        "may": {
-            "manage_accounts": account.may_manage_accounts(),
-            "read_audit_log": account.may_read_audit_log(),
-            "review_reports": account.may_review_reports(),
-            "create_institutions": account.may_create_institutions(),
+) -> SessionView {
+    SessionView {
+        account: account.clone(),
+        may: May {
+            manage_accounts: account.may_manage_accounts(),
+            read_audit_log: account.may_read_audit_log(),
+            review_reports: account.may_review_reports(),
+            create_institutions: account.may_create_institutions(),
         },
-        "csrf_token": csrf,
-        "expires_at": expires_at,
-    })
+        csrf_token: csrf.map(str::to_owned),
+        expires_at,
+        via: None,
+    }
 }
 
 fn refused() -> ApiError {
     ApiError::Unauthorized("wrong login or password".into())
 }
 
+/// Sign in: a session cookie, and the CSRF token to send with every write
+#[utoipa::path(post, path = "/api/v1/session", tag = "officials",
+    request_body = SignIn,
+    responses(
+        (status = 201, description = "signed in; the cookie `vetmap_session` is set", body = SessionView,
+            headers(("Set-Cookie" = String, description = "vetmap_session=…; HttpOnly; SameSite=Strict"))),
+        (status = 400, description = "a malformed body", body = ErrorBody),
+        (status = 401, description = "wrong login or password (alike for unknown logins)", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 429, description = "too many attempts from this client or for this login; see Retry-After", body = ErrorBody),
+        (status = 503, description = "`Busy` (too many sign-ins at once), `NeedsDatabase`, or the database does not answer", body = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -138,13 +169,20 @@ async fn sign_in(
     Ok(response)
 }
 
+/// Who is signed in, what they may do, and the session's CSRF token
+#[utoipa::path(get, path = "/api/v1/session", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [])),
+    responses(
+        (status = 200, description = "the account", body = SessionView),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn current(official: Official) -> Response {
     let (csrf, expires) = match &official.session {
         Some((c, e)) => (Some(c.as_str()), Some(*e)),
         None => (None, None),
     };
     let mut body = describe(&official.account, csrf, expires);
-    body["via"] = json!(official.via);
+    body.via = Some(official.via);
     let mut response = axum::Json(body).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -153,6 +191,14 @@ async fn current(official: Official) -> Response {
     response
 }
 
+/// Sign out: the session ends and its cookie is cleared
+#[utoipa::path(delete, path = "/api/v1/session", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 503, description = "no database (`NeedsDatabase`), or it does not answer", body = ErrorBody)))]
 async fn sign_out(
     State(state): State<AppState>,
     official: Official,
@@ -172,15 +218,30 @@ async fn sign_out(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChangePassword {
+    #[schema(format = Password)]
     current_password: String,
+    /// At least 12 characters.
+    #[schema(format = Password, min_length = 12)]
     new_password: String,
 }
 
+/// Change one's own password
+///
 /// Changing one's password ends every session of the account, this one included: the
 /// browser signs in again with the new password.
+#[utoipa::path(post, path = "/api/v1/session/password", tag = "officials",
+    security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "changed; every session of the account ended"),
+        (status = 400, description = "the current password is wrong, or the new one too short", body = ErrorBody),
+        (status = 401, description = "not signed in, or an unknown, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 415, description = "the body is not declared application/json", body = ErrorBody),
+        (status = 503, description = "`Busy` (too many password checks at once), `NeedsDatabase`, or the database does not answer", body = ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
     official: Official,

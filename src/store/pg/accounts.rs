@@ -438,7 +438,7 @@ pub async fn revoke_session(pool: &PgPool, token_hash: &[u8]) -> Result<(), Stor
 }
 
 /// A personal API token as listed to its owner (never the token itself).
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,

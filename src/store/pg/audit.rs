@@ -58,7 +58,7 @@ pub async fn append(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -68,6 +68,8 @@ pub struct AuditEntry {
     pub action: String,
     pub institution_id: Option<String>,
     pub subject: Option<String>,
+    /// `{"field": {"before", "after"}}`, or what the action records.
+    #[schema(value_type = Object)]
     pub changes: Value,
 }
 

@@ -325,7 +325,7 @@ pub async fn reports_of_period(pool: &PgPool, period: Period) -> Result<Vec<Repo
 }
 
 /// One institution on the map and where its report for the period stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodEntry {
     pub institution_id: String,
     pub name_vi: String,
@@ -415,7 +415,7 @@ pub async fn period_counts(pool: &PgPool, period: Period) -> Result<StatusCounts
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StatusCounts {
     pub missing: i64,
     pub reported: i64,

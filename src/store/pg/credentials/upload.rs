@@ -20,7 +20,7 @@ use crate::store::{ImportError, Location, StoreError};
 
 /// What an upload did with one institution's rows. Counts only: this is what the audit
 /// log keeps, and it never keeps holder data.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UploadCounts {
     pub rows: usize,
     /// Rows not stored before (of which `created_revoked` arrived revoked).

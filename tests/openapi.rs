@@ -105,6 +105,7 @@ fn concrete(path: &str, institution: &str) -> String {
         ("{token}", "AAAAAAAAAAAAAAAAAAAAAA"),
         ("{list}", "0"),
         ("{period}", "2025"),
+        ("{indicator}", "online_public_services_level4"),
         ("{file}", "ogc.css"),
     ] {
         url = url.replace(name, value);

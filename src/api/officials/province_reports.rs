@@ -74,15 +74,15 @@ fn indicator(id: &str) -> Result<Unit, ApiError> {
 /// A report as the officials' API shows it: its fields, `status` and `version` (also its
 /// ETag, for `If-Match` on review).
 #[derive(Serialize, ToSchema)]
-struct ReportView {
+struct ProvinceReportView {
     #[serde(flatten)]
     report: ProvinceReport,
     status: ReportStatus,
     version: i64,
 }
 
-fn view(r: &ProvinceReport) -> ReportView {
-    ReportView {
+fn view(r: &ProvinceReport) -> ProvinceReportView {
+    ProvinceReportView {
         report: r.clone(),
         status: r.status(),
         version: r.version(),
@@ -126,7 +126,7 @@ struct ProvinceIndicator {
     method_vi: &'static str,
     method_en: &'static str,
     targets: &'static [Target],
-    reports: Vec<ReportView>,
+    reports: Vec<ProvinceReportView>,
 }
 
 /// What a submission carries: `value_pct`, or `numerator` and `denominator`; and
@@ -150,7 +150,7 @@ struct ProvinceFigureBody {
 }
 
 /// The figures the province reports itself (province officials and administrators).
-#[utoipa::path(get, path = "/api/v1/province-reports", tag = "officials",
+#[utoipa::path(get, path = "/api/v1/province-reports", tag = "officials", operation_id = "list_province_reports",
     security(("apiToken" = []), ("sessionCookie" = [])),
     params(ListParams),
     responses(
@@ -196,13 +196,13 @@ async fn list(
 
 /// Report (or report again, which clears the review) the province's figure of an
 /// indicator for a period, with its evidence.
-#[utoipa::path(put, path = "/api/v1/province-reports/{indicator}/{period}", tag = "officials",
+#[utoipa::path(put, path = "/api/v1/province-reports/{indicator}/{period}", tag = "officials", operation_id = "submit_province_report",
     security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
     params(("indicator" = String, Path, description = "An indicator the province reports"),
         ("period" = i32, Path, description = "The reporting year", minimum = 2000, maximum = 2100)),
     request_body = ProvinceFigureBody,
     responses(
-        (status = 200, description = "the report as stored (its version is the ETag)", body = ReportView),
+        (status = 200, description = "the report as stored (its version is the ETag)", body = ProvinceReportView),
         (status = 400, description = "a bad period, or InvalidData: errors name their fields", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "no CSRF token, or not a province official or administrator", body = ErrorBody),
@@ -225,13 +225,13 @@ async fn submit(
 }
 
 /// Mark the province's figure reviewed, by another official than its reporter.
-#[utoipa::path(post, path = "/api/v1/province-reports/{indicator}/{period}/review", tag = "officials",
+#[utoipa::path(post, path = "/api/v1/province-reports/{indicator}/{period}/review", tag = "officials", operation_id = "review_province_report",
     security(("apiToken" = []), ("sessionCookie" = [], "csrfToken" = [])),
     params(("indicator" = String, Path, description = "An indicator the province reports"),
         ("period" = i32, Path, description = "The reporting year", minimum = 2000, maximum = 2100),
         ("If-Match" = Option<String>, Header, description = "The report's version (its ETag), so the review applies to the figures read")),
     responses(
-        (status = 200, description = "the reviewed report", body = ReportView),
+        (status = 200, description = "the reviewed report", body = ProvinceReportView),
         (status = 400, description = "a bad period", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "no CSRF token, not a province official, or the reporter themself", body = ErrorBody),

@@ -51,6 +51,7 @@ fn documented_routes(state: &AppState) -> (Router<AppState>, serde_json::Value) 
         .merge(web::router())
         .merge(features::router())
         .merge(openapi::router())
+        .merge(tiles::tile_router())
         .merge(
             // Answers that follow from the request and the data alone: revalidated by the
             // data version, so a repeat visit of the map costs 304s.

@@ -33,7 +33,7 @@ pub use encode::{LayerBuilder, Prop, TileBuilder};
 pub use filter::InstitutionFilter;
 pub use frame::TileFrame;
 pub use land::Land;
-pub use service::{TileBytes, TileService};
+pub use service::{Coding, TileBytes, TileService, TileSnapshot};
 pub use tilesets::Tileset;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +55,8 @@ pub enum TileError {
     Format(String),
     #[error("the {0} tileset takes no filter")]
     FilterNotSupported(&'static str),
+    #[error("could not compress a tile: {0}")]
+    Encode(String),
     #[error("could not read the base map {0}")]
     Basemap(String),
 }

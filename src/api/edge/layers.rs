@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -60,7 +61,9 @@ pub fn apply(routes: Router, state: &AppState) -> Router {
                     .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
                     .expose_headers([REQUEST_ID]),
             )
-            .layer(CompressionLayer::new())
+            .layer(
+                CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotPreEncoded)),
+            )
             .layer(axum::middleware::map_response(layer_refusals_as_json))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -76,6 +79,24 @@ pub fn apply(routes: Router, state: &AppState) -> Router {
             ))
             .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
     )
+}
+
+/// Responses that carry their own content coding (tiles, compressed once and cached
+/// in every coding) are left as they are: compressing them again per request is what
+/// the cache is there to avoid.
+#[derive(Clone, Copy)]
+struct NotPreEncoded;
+
+impl Predicate for NotPreEncoded {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        response
+            .extensions()
+            .get::<super::encoding::PreEncoded>()
+            .is_none()
+    }
 }
 
 /// CORS lets other sites read what anyone may read (GET, HEAD and their preflights) and

@@ -48,6 +48,9 @@ impl From<TileError> for ApiError {
                 description: e.to_string(),
             },
             TileError::Basemap(_) => ApiError::Internal(e.to_string()),
+            TileError::UnknownTileMatrixSet(_)
+            | TileError::NoSuchTileMatrix(_)
+            | TileError::OutsideLimits { .. } => ApiError::NotFound(e.to_string()),
         }
     }
 }
@@ -231,8 +234,21 @@ async fn tile(
 ) -> Result<Response, ApiError> {
     let tileset = Tileset::parse(&tileset).ok_or(TileError::UnknownTileset(tileset))?;
     let coord = TileCoord::parse_path(&z, &x, &file, tileset.zooms())?;
+    let filter = params.validate(&state.index.current())?;
+    tile_response(&state, tileset, coord, filter, &headers).await
+}
+
+/// One tile as `/tiles` and OGC API – Tiles answer it: the tileset's content version as
+/// a weak ETag (304 when it matches `If-None-Match`), 204 for an empty tile, MVT bytes
+/// otherwise, cacheable for five minutes.
+pub(super) async fn tile_response(
+    state: &AppState,
+    tileset: Tileset,
+    coord: TileCoord,
+    filter: InstitutionFilter,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let index = state.index.current();
-    let filter = params.validate(&index)?;
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

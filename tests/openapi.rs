@@ -107,6 +107,10 @@ fn concrete(path: &str, institution: &str) -> String {
         ("{period}", "2025"),
         ("{indicator}", "online_public_services_level4"),
         ("{file}", "ogc.css"),
+        ("{tileMatrixSetId}", "WebMercatorQuad"),
+        ("{tileMatrix}", "0"),
+        ("{tileRow}", "0"),
+        ("{tileCol}", "0"),
     ] {
         url = url.replace(name, value);
     }

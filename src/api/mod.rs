@@ -13,6 +13,7 @@ mod institutions;
 mod locate;
 mod nearby;
 mod officials;
+mod ogc_tiles;
 pub mod openapi;
 mod profile;
 mod progress;
@@ -57,6 +58,7 @@ fn documented_routes(state: &AppState) -> (Router<AppState>, serde_json::Value) 
             // data version, so a repeat visit of the map costs 304s.
             utoipa_axum::router::OpenApiRouter::new()
                 .merge(tiles::router())
+                .merge(ogc_tiles::router())
                 .merge(nearby::router())
                 .merge(search::router())
                 .merge(locate::router())

@@ -57,6 +57,9 @@ impl From<TileError> for ApiError {
                 description: e.to_string(),
             },
             TileError::Basemap(_) | TileError::Encode(_) => ApiError::Internal(e.to_string()),
+            TileError::UnknownTileMatrixSet(_)
+            | TileError::NoSuchTileMatrix(_)
+            | TileError::OutsideLimits { .. } => ApiError::NotFound(e.to_string()),
         }
     }
 }
@@ -246,12 +249,25 @@ async fn tile(
 ) -> Result<Response, ApiError> {
     let tileset = Tileset::parse(&tileset).ok_or(TileError::UnknownTileset(tileset))?;
     let coord = TileCoord::parse_path(&z, &x, &file, tileset.zooms())?;
+    let filter = params.validate(&state.index.current())?;
+    tile_response(&state, tileset, coord, filter, &headers).await
+}
+
+/// One tile as `/tiles` and OGC API – Tiles answer it: the tileset's content version as
+/// a weak ETag (304 when it matches `If-None-Match`), 204 for an empty tile, MVT bytes
+/// otherwise, cacheable for five minutes.
+pub(super) async fn tile_response(
+    state: &AppState,
+    tileset: Tileset,
+    coord: TileCoord,
+    filter: InstitutionFilter,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let index = state.index.current();
-    let filter = params.validate(&index)?;
     if tileset != Tileset::Institutions && !filter.is_empty() {
         return Err(TileError::FilterNotSupported(tileset.id()).into());
     }
-    let coding = negotiate_coding(&headers, OFFERED_CODINGS)
+    let coding = negotiate_coding(headers, OFFERED_CODINGS)
         .and_then(|name| Coding::ALL.into_iter().find(|c| c.as_str() == name))
         .ok_or_else(|| {
             ApiError::NotAcceptable(
@@ -277,7 +293,7 @@ async fn tile(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|h| etag_matches(h, etag.to_str().unwrap_or_default()));
     if fresh {
-        return Ok(tile_response(StatusCode::NOT_MODIFIED, etag, None));
+        return Ok(tile_answer(StatusCode::NOT_MODIFIED, etag, None));
     }
     let bytes = match service.cached(&snapshot, tileset, coord, &filter, coding) {
         Some(b) => b,
@@ -288,8 +304,8 @@ async fn tile(
         .map_err(|e| ApiError::Internal(format!("tile task: {e}")))??,
     };
     Ok(match bytes {
-        None => tile_response(StatusCode::NO_CONTENT, etag, None),
-        Some(b) => tile_response(StatusCode::OK, etag, Some((b, coding))),
+        None => tile_answer(StatusCode::NO_CONTENT, etag, None),
+        Some(b) => tile_answer(StatusCode::OK, etag, Some((b, coding))),
     })
 }
 
@@ -299,7 +315,7 @@ const OFFERED_CODINGS: &[&str] = &["br", "gzip", "identity"];
 /// A tile answer: the body (with its coding) if any, its validators and caching
 /// headers; marked so the compression layer leaves it as it is. The body's length is
 /// known, so it goes out with `Content-Length`.
-fn tile_response(status: StatusCode, etag: HeaderValue, body: Option<(Bytes, Coding)>) -> Response {
+fn tile_answer(status: StatusCode, etag: HeaderValue, body: Option<(Bytes, Coding)>) -> Response {
     let mut response = match body {
         Some((bytes, coding)) => {
             let mut r = Response::new(Body::from(bytes));

@@ -13,6 +13,8 @@
 //! - [`tilesets`]: what each tileset and layer carries (TileJSON's source of truth).
 //! - [`prepared`], [`land`], [`render`], [`service`]: per-version preparation, the base
 //!   map's land, one renderer per tileset, and the cached [`TileService`].
+//! - [`tms`], [`ogc`]: OGC API – Tiles' side of the same tiles: the WebMercatorQuad
+//!   tile matrix set, tileset limits, and the tileset documents.
 //!
 //! Nothing here knows about HTTP; `api::tiles` parses requests and shapes responses.
 
@@ -22,11 +24,13 @@ pub mod encode;
 mod filter;
 pub mod frame;
 pub mod land;
+pub mod ogc;
 pub mod prepared;
 mod render;
 mod service;
 pub mod tilejson;
 pub mod tilesets;
+pub mod tms;
 
 pub use coord::{EXTENT, TileCoord};
 pub use encode::{LayerBuilder, Prop, TileBuilder};
@@ -59,4 +63,16 @@ pub enum TileError {
     Encode(String),
     #[error("could not read the base map {0}")]
     Basemap(String),
+    #[error("no tile matrix set {0:?}; tiles are cut in WebMercatorQuad (/tileMatrixSets)")]
+    UnknownTileMatrixSet(String),
+    #[error("tileMatrix {0} is not one of WebMercatorQuad's (0 to 24)")]
+    NoSuchTileMatrix(u32),
+    #[error(
+        "tile {tile_matrix}/{row}/{col} (tileMatrix/tileRow/tileCol) is outside this tileset; its tileMatrixSetLimits say which tiles it has"
+    )]
+    OutsideLimits {
+        tile_matrix: u32,
+        row: u32,
+        col: u32,
+    },
 }

@@ -18,6 +18,8 @@ pub enum Tileset {
 pub struct LayerInfo {
     pub id: &'static str,
     pub description: &'static str,
+    /// 0 points, 1 lines, 2 polygons (OGC tileset metadata's `geometryDimension`).
+    pub geometry_dimension: u8,
     pub minzoom: u8,
     pub maxzoom: u8,
     pub fields: &'static [(&'static str, &'static str)],
@@ -167,6 +169,7 @@ impl Tileset {
         match self {
             Tileset::Institutions => vec![LayerInfo {
                 id: "institutions",
+                geometry_dimension: 0,
                 description: "One point per institution; below zoom 12, and up to zoom 15 in tiles holding more than 1000, clusters (cluster=true) of the institutions in a cell",
                 minzoom: min,
                 maxzoom: max,
@@ -175,6 +178,7 @@ impl Tileset {
             Tileset::AdminAreas => vec![
                 LayerInfo {
                     id: "areas_pre2025",
+                    geometry_dimension: 2,
                     description: "Units before 1 July 2025 (province, district, commune) as polygons",
                     minzoom: min,
                     maxzoom: max,
@@ -182,6 +186,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "areas_2025",
+                    geometry_dimension: 2,
                     description: "Units from 1 July 2025 (province, commune) as polygons",
                     minzoom: min,
                     maxzoom: max,
@@ -189,6 +194,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "area_labels",
+                    geometry_dimension: 0,
                     description: "A label point inside each unit, both schemes",
                     minzoom: label_min_zoom(AdminLevel::Province),
                     maxzoom: max,
@@ -198,6 +204,7 @@ impl Tileset {
             Tileset::Base => vec![
                 LayerInfo {
                     id: "land",
+                    geometry_dimension: 2,
                     description: "Land polygons (Natural Earth 1:10m, Viet Nam)",
                     minzoom: min,
                     maxzoom: max,
@@ -205,6 +212,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "boundaries",
+                    geometry_dimension: 1,
                     description: "Administrative area outlines as lines",
                     minzoom: min,
                     maxzoom: max,

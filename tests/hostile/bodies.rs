@@ -257,19 +257,13 @@ async fn json_bodies_query_strings_and_uploads_as_an_official_on_postgis() {
     assert!(writes.iter().any(|op| op.takes_json()));
     let writes: Vec<Operation> = writes.into_iter().cloned().collect();
     let plausible_bodies = plausible.clone();
-    let strategy = move || {
+    let protected = o.protected.clone();
+    check::requests("json bodies", 500, &o.t, move || {
         let each: Vec<Gen<Req>> = writes
             .iter()
             .map(|op| body_request(&doc, op, &plausible_bodies))
             .collect();
-        proptest::strategy::Union::new(each)
-    };
-    let protected = o.protected.clone();
-    let t = o.t.clone();
-    check::run("json bodies", 500, strategy, move |req| {
-        let t = t.clone();
-        let req = guard(&protected, req);
-        async move { t.case(&req).await.map(|_| ()) }
+        proptest::strategy::Union::new(each).prop_map(move |req| guard(&protected, req))
     })
     .await;
 
@@ -279,17 +273,9 @@ async fn json_bodies_query_strings_and_uploads_as_an_official_on_postgis() {
         .cloned()
         .collect();
     let protected = o.protected.clone();
-    let t = o.t.clone();
-    check::run(
-        "officials' routes (signed in)",
-        300,
-        move || any_request(&officials_ops, &plausible),
-        move |req| {
-            let t = t.clone();
-            let req = guard(&protected, req);
-            async move { t.case(&req).await.map(|_| ()) }
-        },
-    )
+    check::requests("officials' routes (signed in)", 300, &o.t, move || {
+        any_request(&officials_ops, &plausible).prop_map(move |req| guard(&protected, req))
+    })
     .await;
 
     crate::csv::uploads(&o.t).await;

@@ -13,10 +13,11 @@
 //! matters is the next request; a stack overflow or an abort ends this whole process
 //! (the server runs in it) and fails the suite.
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use proptest::strategy::Strategy;
@@ -67,6 +68,8 @@ pub struct Target {
     pub http: reqwest::Client,
     /// Sent with every request unless the case sets its own: credentials, say.
     pub default_headers: Vec<(String, String)>,
+    /// How many cases got each status, shared by the clones of this target.
+    statuses: Arc<Mutex<BTreeMap<u16, u32>>>,
 }
 
 impl Target {
@@ -81,6 +84,7 @@ impl Target {
             base: base.to_owned(),
             http,
             default_headers: Vec::new(),
+            statuses: Arc::default(),
         }
     }
 
@@ -120,9 +124,41 @@ impl Target {
     /// Sends `req`, holds its answer to the rules, and checks the server is alive.
     pub async fn case(&self, req: &Req) -> Result<Answer, String> {
         let answer = self.send(req).await?;
+        *self
+            .statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(answer.status)
+            .or_default() += 1;
+        if std::env::var_os("HOSTILE_VERBOSE").is_some() {
+            let target: String = req.target.chars().take(160).collect();
+            let body: String = String::from_utf8_lossy(&answer.body)
+                .chars()
+                .take(160)
+                .collect();
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} {} {target} -> {body}",
+                answer.status,
+                req.method
+            );
+        }
         judge(&req.method, &answer)?;
         self.alive().await?;
         Ok(answer)
+    }
+
+    /// Prints how many cases got each status since the last call (so a part that only
+    /// ever reached its first check shows as such), and starts counting again.
+    pub fn report_statuses(&self, part: &str) {
+        let taken =
+            std::mem::take(&mut *self.statuses.lock().unwrap_or_else(PoisonError::into_inner));
+        let shown: Vec<String> = taken.iter().map(|(s, n)| format!("{s}×{n}")).collect();
+        let _ = writeln!(
+            std::io::stderr(),
+            "hostile: {part}: answers {}",
+            shown.join(" ")
+        );
     }
 
     pub async fn alive(&self) -> Result<(), String> {
@@ -238,6 +274,23 @@ where
     if let Err(e) = result {
         panic!("hostile input, part {part}: {e}");
     }
+    n
+}
+
+/// Runs `cases` requests drawn from the strategy `make` builds as cases against `t`,
+/// then prints how the server answered them.
+pub async fn requests<M, S>(part: &'static str, cases: u32, t: &Target, make: M) -> u32
+where
+    M: FnOnce() -> S + Send + 'static,
+    S: Strategy<Value = Req>,
+{
+    let target = t.clone();
+    let n = run(part, cases, make, move |req| {
+        let t = target.clone();
+        async move { t.case(&req).await.map(|_| ()) }
+    })
+    .await;
+    t.report_statuses(part);
     n
 }
 

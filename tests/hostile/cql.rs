@@ -308,38 +308,23 @@ async fn cql2_filters_from_the_grammar_are_answered_or_refused_and_the_server_li
     );
 
     let bases_text = bases.clone();
-    let t_text = t.clone();
     let props_text = props.clone();
-    check::run(
-        "cql2 text",
-        400,
-        move || (select(bases_text), text(props_text)),
-        move |(base, filter)| {
-            let t = t_text.clone();
-            async move {
-                let req = Req::get(format!(
-                    "{base}?filter-lang=cql2-text&filter={}",
-                    clip_encoded(&filter)
-                ));
-                t.case(&req).await.map(|_| ())
-            }
-        },
-    )
+    check::requests("cql2 text", 400, &t, move || {
+        (select(bases_text), text(props_text)).prop_map(|(base, filter)| {
+            Req::get(format!(
+                "{base}?filter-lang=cql2-text&filter={}",
+                clip_encoded(&filter)
+            ))
+        })
+    })
     .await;
-    check::run(
-        "cql2 json",
-        250,
-        move || (select(bases), json_filter(props)),
-        move |(base, filter)| {
-            let t = t.clone();
-            async move {
-                let req = Req::get(format!(
-                    "{base}?filter-lang=cql2-json&filter={}",
-                    clip_encoded(&filter)
-                ));
-                t.case(&req).await.map(|_| ())
-            }
-        },
-    )
+    check::requests("cql2 json", 250, &t, move || {
+        (select(bases), json_filter(props)).prop_map(|(base, filter)| {
+            Req::get(format!(
+                "{base}?filter-lang=cql2-json&filter={}",
+                clip_encoded(&filter)
+            ))
+        })
+    })
     .await;
 }

@@ -280,19 +280,15 @@ pub async fn uploads(t: &Target) {
                 1 => select(&["application/json", "text/plain", "", "text/csv; charset=latin1"][..]),
             ],
         )
+            .prop_map(|(body, ct)| {
+                let mut req = Req::get("/api/v1/credentials/batches");
+                req.method = reqwest::Method::POST;
+                if !ct.is_empty() {
+                    req.headers.push(("content-type".into(), ct.to_owned()));
+                }
+                req.body = Some(body);
+                req
+            })
     };
-    let t = t.clone();
-    check::run("credential uploads", 120, strategy, move |(body, ct)| {
-        let t = t.clone();
-        async move {
-            let mut req = Req::get("/api/v1/credentials/batches");
-            req.method = reqwest::Method::POST;
-            if !ct.is_empty() {
-                req.headers.push(("content-type".into(), ct.to_owned()));
-            }
-            req.body = Some(body);
-            t.case(&req).await.map(|_| ())
-        }
-    })
-    .await;
+    check::requests("credential uploads", 120, t, strategy).await;
 }

@@ -51,7 +51,7 @@ pub async fn plausible(t: &Target) -> Plausible {
             }
         }
     }
-    let mut tilesets = vec!["institutions".to_owned(), "areas".to_owned()];
+    let mut tilesets = vec!["institutions".to_owned()];
     if let Some(v) = json("/tiles").await {
         for ts in v["tilesets"].as_array().into_iter().flatten() {
             if let Some(id) = ts["id"].as_str() {
@@ -367,16 +367,11 @@ async fn every_documented_route_survives_hostile_query_strings_paths_methods_and
         }
     }
     check::report("routes (sweep)", swept);
+    t.report_statuses("routes (sweep)");
 
-    check::run(
-        "routes (random)",
-        700,
-        move || any_request(&ops, &plausible),
-        move |req| {
-            let t = t.clone();
-            async move { t.case(&req).await.map(|_| ()) }
-        },
-    )
+    check::requests("routes (random)", 700, &t, move || {
+        any_request(&ops, &plausible)
+    })
     .await;
 }
 
@@ -445,9 +440,5 @@ async fn static_files_survive_hostile_paths_ranges_and_methods() {
                 body: None,
             })
     };
-    check::run("static files", 250, strategy, move |req| {
-        let t = t.clone();
-        async move { t.case(&req).await.map(|_| ()) }
-    })
-    .await;
+    check::requests("static files", 250, &t, strategy).await;
 }

@@ -221,12 +221,17 @@ pub fn judge(method: &Method, a: &Answer) -> Result<(), String> {
 
 /// The proptest configuration of one part: fixed seed, `cases` inputs, no regression
 /// files (the failures found are kept as named tests in `raw.rs` and beside the code),
-/// shrinking bounded so a failure is reported within a minute.
+/// shrinking bounded so a failure is reported within a minute. For a longer hunt by
+/// hand, `HOSTILE_SEED=n` draws other inputs and `HOSTILE_SCALE=k` runs k times as
+/// many; CI sets neither.
 pub fn config(cases: u32) -> Config {
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("HOSTILE_SEED").unwrap_or(SEED);
+    let scale = env("HOSTILE_SCALE").unwrap_or(1).clamp(1, 1000) as u32;
     Config {
-        cases,
+        cases: cases.saturating_mul(scale),
         failure_persistence: None,
-        rng_seed: RngSeed::Fixed(SEED),
+        rng_seed: RngSeed::Fixed(seed),
         max_shrink_iters: 200,
         max_shrink_time: 30_000,
         // Generated values are rejected only by strategies' own filters.

@@ -6,77 +6,25 @@ mod common;
 
 use std::io::Read;
 
+use common::archive::{self, Tile};
 use common::{assert_json_error, scratch_dir, spawn, spawn_bundled};
-use geo::Coord;
-use pmtiles::{PmTilesWriter, TileCoord, TileType};
 use serde_json::json;
 use vetmap::Config;
-use vetmap::tiles::{Prop, TileBuilder};
 
-/// A tile with one `water` polygon and one `places` point named after its address.
-fn tile(z: u8, x: u32, y: u32) -> Vec<u8> {
-    let mut t = TileBuilder::new();
-    let mut water = t.layer("water");
-    let square = geo::MultiPolygon::new(vec![geo::Polygon::new(
-        geo::LineString::from(vec![
-            (0.0, 0.0),
-            (2048.0, 0.0),
-            (2048.0, 2048.0),
-            (0.0, 2048.0),
-            (0.0, 0.0),
-        ]),
-        vec![],
-    )]);
-    water.polygons(&square, None, &[("kind", Prop::Str("river"))]);
-    t.add(water);
-    let mut places = t.layer("places");
-    let name = format!("Trà Vinh {z}/{x}/{y}");
-    places.point(
-        Coord {
-            x: 1000.0,
-            y: 1000.0,
-        },
-        Some(1),
-        &[("name", Prop::Str(&name))],
-    );
-    t.add(places);
-    t.finish().expect("a tile with content")
-}
-
-/// A tile's `z/x/y` and its bytes.
-type Tile = ((u8, u32, u32), Vec<u8>);
-
-/// The tiles of zooms 0 to 2 over Viet Nam's quadrant, and where the archive is.
+/// Tiles of zooms 0 to 2 over Viet Nam's quadrant, and where the archive is.
 fn write_archive() -> (std::path::PathBuf, Vec<Tile>) {
-    let dir = scratch_dir("basemap");
-    let path = dir.join("viet-nam.pmtiles");
+    let path = scratch_dir("basemap").join("viet-nam.pmtiles");
     let tiles: Vec<Tile> = [(0, 0, 0), (1, 1, 0), (2, 3, 1)]
         .into_iter()
-        .map(|(z, x, y)| ((z, x, y), tile(z, x, y)))
+        .map(|(z, x, y)| {
+            (
+                (z, x, y),
+                archive::protomaps_tile(&format!("Trà Vinh {z}/{x}/{y}")),
+            )
+        })
         .collect();
-    let metadata = json!({
-        "name": "test extract",
-        "attribution": "<a href=\"https://www.openstreetmap.org/copyright\">© OpenStreetMap</a>",
-        "vector_layers": [
-            {"id": "water", "fields": {"kind": "String"}},
-            {"id": "places", "fields": {"name": "String"}},
-        ],
-    });
-    let file = std::fs::File::create(&path).unwrap();
-    let mut w = PmTilesWriter::new(TileType::Mvt)
-        .min_zoom(0)
-        .max_zoom(2)
-        .bounds(102.14, 8.18, 109.47, 23.39)
-        .center(106.34, 9.93)
-        .center_zoom(2)
-        .metadata(metadata.to_string())
-        .create(file)
-        .unwrap();
-    for ((z, x, y), bytes) in &tiles {
-        w.add_tile(TileCoord::new(*z, *x, *y).unwrap(), bytes)
-            .unwrap();
-    }
-    w.finalize().unwrap();
+    let layers = ["earth", "water", "roads", "places"];
+    archive::write(&path, &tiles, 2, &archive::metadata(&layers));
     (path, tiles)
 }
 
@@ -98,7 +46,10 @@ async fn the_archive_is_served_with_its_tilejson_and_listed_in_the_catalogue() {
         .iter()
         .find(|t| t["id"] == "basemap")
         .expect("the catalogue lists the archive");
-    assert_eq!(entry["layers"], json!(["water", "places"]));
+    assert_eq!(
+        entry["layers"],
+        json!(["earth", "water", "roads", "places"])
+    );
     let tilejson = entry["tilejson"].as_str().unwrap();
     assert_eq!(tilejson, s.url("/tiles/basemap.json"));
 
@@ -114,7 +65,7 @@ async fn the_archive_is_served_with_its_tilejson_and_listed_in_the_catalogue() {
             .unwrap()
             .contains("OpenStreetMap")
     );
-    assert_eq!(tj["vector_layers"][1]["id"], "places");
+    assert_eq!(tj["vector_layers"][3]["id"], "places");
     let b = tj["bounds"].as_array().unwrap();
     assert!((b[0].as_f64().unwrap() - 102.14).abs() < 1e-6);
 
@@ -137,7 +88,7 @@ async fn the_archive_is_served_with_its_tilejson_and_listed_in_the_catalogue() {
             .into_iter()
             .map(|l| l.name)
             .collect();
-        assert_eq!(names, ["water", "places"]);
+        assert_eq!(names, ["earth", "water", "roads", "places"]);
         // A client that takes gzip gets the archive's bytes as they are stored.
         let r = s.get_with(&path, "accept-encoding", "gzip").await;
         assert_eq!(r.status(), 200);

@@ -32,7 +32,9 @@ export async function tileSource(name, query = '') {
     minzoom: tj.minzoom ?? 0,
     maxzoom: tj.maxzoom ?? 16,
     ...(tj.bounds ? { bounds: tj.bounds } : {}),
-    ...(tj.attribution ? { attribution: tj.attribution } : {}),
+    // Only the OpenStreetMap base map's attribution goes to MapLibre's control; the
+    // page says where our own data comes from.
+    ...(name === 'basemap' && tj.attribution ? { attribution: tj.attribution } : {}),
   };
 }
 
@@ -135,7 +137,9 @@ export function style(sources, baseLayers = BUNDLED_BASE) {
 /// A MapLibre map with the base map's style, the kinds' symbols and the options both
 /// pages share (no rotation); resolves once the style is loaded. `query` filters the
 /// institutions' tiles.
-export async function createMap(container, { center, zoom, query = '', lang } = {}) {
+/// `ownAttribution`: the caller adds its own attribution control (the public map does);
+/// otherwise the OpenStreetMap base map, when drawn, brings a compact one.
+export async function createMap(container, { center, zoom, query = '', lang, ownAttribution = false } = {}) {
   const [base, areas, institutions, archive] = await Promise.all([
     tileSource('base'), tileSource('admin-areas'), tileSource('institutions', query), hasArchive(),
   ]);
@@ -155,7 +159,7 @@ export async function createMap(container, { center, zoom, query = '', lang } = 
     style: style(sources, baseLayers),
     center: center || HOME.center,
     zoom: zoom ?? HOME.zoom,
-    attributionControl: archive ? { compact: true } : false,
+    attributionControl: archive && !ownAttribution ? { compact: true } : false,
     maxZoom: 18,
     dragRotate: false,
     pitchWithRotate: false,

@@ -137,6 +137,18 @@ export function style(sources, baseLayers = BUNDLED_BASE) {
 /// A MapLibre map with the base map's style, the kinds' symbols and the options both
 /// pages share (no rotation); resolves once the style is loaded. `query` filters the
 /// institutions' tiles.
+const protomapsStyle = () => import(new URL('protomaps.js', import.meta.url).href);
+
+/// Names on the OpenStreetMap base map in `lang` (`vi`, `en`), when the map draws it.
+export async function setBasemapLanguage(map, lang) {
+  if (!map.getSource('protomaps')) return;
+  const { basemapLayers } = await protomapsStyle();
+  for (const layer of basemapLayers('protomaps', lang)) {
+    const field = layer.layout?.['text-field'];
+    if (field && map.getLayer(layer.id)) map.setLayoutProperty(layer.id, 'text-field', field);
+  }
+}
+
 /// `ownAttribution`: the caller adds its own attribution control (the public map does);
 /// otherwise the OpenStreetMap base map, when drawn, brings a compact one.
 export async function createMap(container, { center, zoom, query = '', lang, ownAttribution = false } = {}) {
@@ -149,7 +161,7 @@ export async function createMap(container, { center, zoom, query = '', lang, own
     // The OpenStreetMap base map (its attribution shown): its style is a bundle of its own.
     const [osm, { basemapLayers }] = await Promise.all([
       tileSource('basemap'),
-      import(new URL('protomaps.js', import.meta.url).href),
+      protomapsStyle(),
     ]);
     sources.protomaps = osm;
     baseLayers = basemapLayers('protomaps', lang || document.documentElement.lang || 'vi');

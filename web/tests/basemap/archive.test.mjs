@@ -44,6 +44,12 @@ for (const [width, height] of [[360, 740], [1280, 800]]) {
     assert.ok(seen.labels.includes('Thị xã thử nghiệm'), `labels drawn: ${seen.labels}`);
     // The network is still drawn over it.
     assert.ok(seen.layers.includes('institutions'));
+    // Switching the page to English switches the base map's names too.
+    const field = () => page.evaluate(() => JSON.stringify(window.__vetmap.getLayoutProperty('places_locality', 'text-field')));
+    const vi = await field();
+    await page.click('#lang-switch');
+    await page.waitForFunction((before) => JSON.stringify(window.__vetmap.getLayoutProperty('places_locality', 'text-field')) !== before, vi, { timeout: 10000 });
+    assert.match(await field(), /name:en/);
     assert.deepEqual(errors, []);
   });
 }

@@ -164,6 +164,7 @@ export async function createMap(container, { center, zoom, query = '', lang, own
       protomapsStyle(),
     ]);
     sources.protomaps = osm;
+    delete sources.base; // no layer draws it under the archive: its tiles are not fetched
     baseLayers = basemapLayers('protomaps', lang || document.documentElement.lang || 'vi');
   }
   const map = new maplibregl.Map({

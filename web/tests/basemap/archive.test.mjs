@@ -30,6 +30,7 @@ for (const [width, height] of [[360, 740], [1280, 800]]) {
     assert.ok(seen.sources.includes('protomaps'), `sources: ${seen.sources}`);
     assert.ok(seen.layers.includes('earth') && seen.layers.includes('roads_major'), `layers: ${seen.layers}`);
     assert.ok(!seen.layers.includes('land'), 'the bundled land is not drawn under the archive');
+    assert.ok(!seen.sources.includes('base'), 'nor is the bundled base a source');
     for (const layer of ['earth', 'water', 'roads']) {
       assert.ok(seen.drawn.includes(layer), `${layer} drawn: ${[...new Set(seen.drawn)]}`);
     }

@@ -99,11 +99,20 @@ impl Application {
                 (index, None, b.credentials, b.population)
             }
         };
-        let land = if config.basemap.exists() {
-            Land::load(&config.basemap)?
+        let land_file = config.land_file();
+        let land = if land_file.exists() {
+            Land::load(&land_file)?
         } else {
-            tracing::warn!(path = %config.basemap.display(), "no base map file: the base tileset has no land");
+            tracing::warn!(path = %land_file.display(), "no base map file: the base tileset has no land");
             Land::none()
+        };
+        let basemap = match config.basemap_archive() {
+            Some(path) => {
+                let archive = crate::tiles::archive::BasemapArchive::open(path).await?;
+                tracing::info!(path = %path.display(), zooms = ?archive.zooms(), "serving the base map archive as /tiles/basemap");
+                Some(Arc::new(archive))
+            }
+            None => None,
         };
         let (changes, keeper) = match &db {
             Some(pool) => {
@@ -157,6 +166,7 @@ impl Application {
                 bundled_credentials,
                 credentials,
                 tiles: Arc::new(TileService::new(land)),
+                basemap,
                 coverage: Arc::new(crate::coverage::CoverageState::new(
                     population,
                     config.coverage_cache_mb.saturating_mul(1024 * 1024),

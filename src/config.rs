@@ -21,8 +21,11 @@ pub struct Config {
     #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// The base map's land polygons (GeoJSON). When the file is missing the base
-    /// tileset carries area outlines only.
+    /// The base map: land polygons (GeoJSON) for the bundled base tileset, or a
+    /// PMTiles archive of vector tiles (a file ending in `.pmtiles`, e.g. a Protomaps
+    /// extract of Viet Nam) served as the `basemap` tileset, which the web map then draws
+    /// (the bundled base keeps the land of `<data-dir>/basemap/`). When a GeoJSON file is
+    /// missing the base tileset carries area outlines only.
     #[arg(
         long,
         env = "VETMAP_BASEMAP",
@@ -220,6 +223,23 @@ impl Config {
 
     pub fn db_acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+
+    /// The PMTiles archive `--basemap` names, if it names one.
+    pub fn basemap_archive(&self) -> Option<&std::path::Path> {
+        self.basemap
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pmtiles"))
+            .then_some(self.basemap.as_path())
+    }
+
+    /// The land polygons of the bundled base tileset: `--basemap` unless it names a
+    /// PMTiles archive, then the bundled file in the data directory.
+    pub fn land_file(&self) -> PathBuf {
+        match self.basemap_archive() {
+            Some(_) => self.data_dir.join("basemap/vietnam-land-ne10m.geojson"),
+            None => self.basemap.clone(),
+        }
     }
 
     /// `None` when the periodic version check is off.

@@ -10,10 +10,10 @@
 //!
 //! GDAL's own OGCAPI driver reads vector tiles from 3.7 on; it is driven too when the
 //! installed GDAL has it. Debian 12's GDAL 3.6.2 (what `scripts/test.sh` installs)
-//! compiles that part of the driver out (it sits behind `OGR_ENABLE_DRIVER_GML`, which
-//! its CMake build does not define for the driver: it opens our collections, reads the
-//! tileset and the tile matrix set, then offers no layer), so there the MVT driver and
-//! the test's own link walk stand in for it.
+//! does not: it reads our collection, the tileset and the tile matrix set (parsed, its CRS
+//! set), then makes no layer, and the driver's vector-tile strings ("vectorType",
+//! "describedBy") are absent from its libgdal, so that code seems not built there. The
+//! MVT driver and the test's own link walk stand in for it.
 //!
 //! Fails (never skips) when ogrinfo is missing: `bash scripts/test.sh` installs gdal-bin.
 

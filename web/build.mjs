@@ -20,6 +20,8 @@ await build({
   entryPoints: [
     { in: 'src/main.js', out: 'map' },
     { in: 'src/builder.js', out: 'builder' },
+    // The OpenStreetMap base map's style, imported by the map only when there is one.
+    { in: 'src/protomaps.js', out: 'protomaps' },
     { in: 'src/app.css', out: 'style' },
     { in: 'src/verify.js', out: 'verify' },
     { in: 'src/verify.css', out: 'verify' },

@@ -2,6 +2,7 @@
 //! edge every request passes through (state, layers, parameters, links, validators)
 //! lives in [`edge`].
 
+mod basemap;
 mod coverage;
 pub mod credentials;
 pub mod edge;
@@ -59,6 +60,7 @@ fn documented_routes(state: &AppState) -> (Router<AppState>, serde_json::Value) 
             utoipa_axum::router::OpenApiRouter::new()
                 .merge(tiles::router())
                 .merge(ogc_tiles::router())
+                .merge(basemap::router())
                 .merge(nearby::router())
                 .merge(search::router())
                 .merge(locate::router())

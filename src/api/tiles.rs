@@ -94,7 +94,8 @@ struct Catalogue {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct CatalogueEntry {
-    /// `institutions`, `admin-areas`, `base` or `coverage`.
+    /// `institutions`, `admin-areas`, `base`, `coverage`, and `basemap` when the server
+    /// has a PMTiles base map archive.
     id: String,
     name: String,
     description: String,
@@ -182,6 +183,10 @@ async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Json<Va
     // coverage question as its query string; it belongs in the list all the same.
     if let Some(sets) = doc["tilesets"].as_array_mut() {
         sets.push(crate::coverage::tiles::catalogue_entry(&base));
+        // The PMTiles base map, when the server has one: the web map looks for it here.
+        if let Some(archive) = &state.basemap {
+            sets.push(archive.catalogue_entry(&base));
+        }
     }
     Json(doc)
 }

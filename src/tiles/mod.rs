@@ -13,11 +13,13 @@
 //! - [`tilesets`]: what each tileset and layer carries (TileJSON's source of truth).
 //! - [`prepared`], [`land`], [`render`], [`service`]: per-version preparation, the base
 //!   map's land, one renderer per tileset, and the cached [`TileService`].
+//! - [`archive`]: a PMTiles archive served as the `basemap` tileset (`--basemap`).
 //! - [`tms`], [`ogc`]: OGC API – Tiles' side of the same tiles: the WebMercatorQuad
 //!   tile matrix set, tileset limits, and the tileset documents.
 //!
 //! Nothing here knows about HTTP; `api::tiles` parses requests and shapes responses.
 
+pub mod archive;
 pub mod cluster;
 pub mod coord;
 pub mod encode;

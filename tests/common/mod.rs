@@ -2,6 +2,7 @@
 //! PostGIS database) and talk HTTP to it.
 #![allow(dead_code)]
 
+pub mod archive;
 pub mod pg_proxy;
 pub mod pg_tools;
 

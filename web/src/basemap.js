@@ -1,6 +1,8 @@
 // The base map both map pages draw (the public map and the officials' editor): our
 // `base` and `admin-areas` tiles under the `institutions` tiles, all from this server
-// (TileJSON → absolute tile URLs, filters as query parameters). Text is drawn with the
+// (TileJSON → absolute tile URLs, filters as query parameters); under them the
+// OpenStreetMap base map instead of our `base` when the server has a PMTiles archive
+// (protomaps.js). Text is drawn with the
 // device's own fonts (no glyph server); symbols are drawn on a canvas. MapLibre's worker
 // is served beside the bundles (copied there by the build).
 import * as maplibregl from 'maplibre-gl';
@@ -30,17 +32,40 @@ export async function tileSource(name, query = '') {
     minzoom: tj.minzoom ?? 0,
     maxzoom: tj.maxzoom ?? 16,
     ...(tj.bounds ? { bounds: tj.bounds } : {}),
+    // Only the OpenStreetMap base map's attribution goes to MapLibre's control; the
+    // page says where our own data comes from.
+    ...(name === 'basemap' && tj.attribution ? { attribution: tj.attribution } : {}),
   };
 }
 
-export function style(sources) {
+// Whether the server has a PMTiles base map archive: the `/tiles` catalogue lists it as
+// `basemap` only then.
+async function hasArchive() {
+  try {
+    const r = await fetch('/tiles');
+    if (!r.ok) return false;
+    const catalogue = await r.json();
+    return (catalogue.tilesets || []).some((t) => t.id === 'basemap');
+  } catch {
+    return false;
+  }
+}
+
+// Our own base: sea, Natural Earth land and outlines from the `base` tileset.
+const BUNDLED_BASE = [
+  { id: 'sea', type: 'background', paint: { 'background-color': '#c9dff0' } },
+  { id: 'land', type: 'fill', source: 'base', 'source-layer': 'land', paint: { 'fill-color': '#f3f0e8' } },
+  { id: 'water', type: 'fill', source: 'base', 'source-layer': 'water', paint: { 'fill-color': '#a9cde6' } },
+];
+
+/// The style: `baseLayers` (the OpenStreetMap base map's, when there is an archive) or
+/// our bundled base, then areas and institutions.
+export function style(sources, baseLayers = BUNDLED_BASE) {
   return {
     version: 8,
     sources,
     layers: [
-      { id: 'sea', type: 'background', paint: { 'background-color': '#c9dff0' } },
-      { id: 'land', type: 'fill', source: 'base', 'source-layer': 'land', paint: { 'fill-color': '#f3f0e8' } },
-      { id: 'water', type: 'fill', source: 'base', 'source-layer': 'water', paint: { 'fill-color': '#a9cde6' } },
+      ...baseLayers,
       {
         id: 'districts', type: 'line', source: 'admin-areas', 'source-layer': 'areas_pre2025',
         filter: ['==', ['get', 'level'], 'district'],
@@ -51,10 +76,10 @@ export function style(sources) {
         filter: ['==', ['get', 'level'], 'province'],
         paint: { 'line-color': '#6b6459', 'line-width': 2 },
       },
-      {
+      ...(baseLayers === BUNDLED_BASE ? [{
         id: 'boundaries', type: 'line', source: 'base', 'source-layer': 'boundaries',
         paint: { 'line-color': '#9a9386', 'line-width': 0.8 },
-      },
+      }] : []),
       {
         id: 'area-labels', type: 'symbol', source: 'admin-areas', 'source-layer': 'area_labels',
         filter: ['all', ['==', ['get', 'scheme'], 'pre2025'], ['==', ['get', 'level'], 'district']],
@@ -112,16 +137,42 @@ export function style(sources) {
 /// A MapLibre map with the base map's style, the kinds' symbols and the options both
 /// pages share (no rotation); resolves once the style is loaded. `query` filters the
 /// institutions' tiles.
-export async function createMap(container, { center, zoom, query = '' } = {}) {
-  const [base, areas, institutions] = await Promise.all([
-    tileSource('base'), tileSource('admin-areas'), tileSource('institutions', query),
+const protomapsStyle = () => import(new URL('protomaps.js', import.meta.url).href);
+
+/// Names on the OpenStreetMap base map in `lang` (`vi`, `en`), when the map draws it.
+export async function setBasemapLanguage(map, lang) {
+  if (!map.getSource('protomaps')) return;
+  const { basemapLayers } = await protomapsStyle();
+  for (const layer of basemapLayers('protomaps', lang)) {
+    const field = layer.layout?.['text-field'];
+    if (field && map.getLayer(layer.id)) map.setLayoutProperty(layer.id, 'text-field', field);
+  }
+}
+
+/// `ownAttribution`: the caller adds its own attribution control (the public map does);
+/// otherwise the OpenStreetMap base map, when drawn, brings a compact one.
+export async function createMap(container, { center, zoom, query = '', lang, ownAttribution = false } = {}) {
+  const [base, areas, institutions, archive] = await Promise.all([
+    tileSource('base'), tileSource('admin-areas'), tileSource('institutions', query), hasArchive(),
   ]);
+  const sources = { base, 'admin-areas': areas, institutions };
+  let baseLayers;
+  if (archive) {
+    // The OpenStreetMap base map (its attribution shown): its style is a bundle of its own.
+    const [osm, { basemapLayers }] = await Promise.all([
+      tileSource('basemap'),
+      protomapsStyle(),
+    ]);
+    sources.protomaps = osm;
+    delete sources.base; // no layer draws it under the archive: its tiles are not fetched
+    baseLayers = basemapLayers('protomaps', lang || document.documentElement.lang || 'vi');
+  }
   const map = new maplibregl.Map({
     container,
-    style: style({ base, 'admin-areas': areas, institutions }),
+    style: style(sources, baseLayers),
     center: center || HOME.center,
     zoom: zoom ?? HOME.zoom,
-    attributionControl: false,
+    attributionControl: archive && !ownAttribution ? { compact: true } : false,
     maxZoom: 18,
     dragRotate: false,
     pitchWithRotate: false,

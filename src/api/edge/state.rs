@@ -27,6 +27,8 @@ pub struct AppState {
     pub bundled_credentials: Arc<Vec<Credential>>,
     /// Vector tiles: per-version preparation and the tile cache.
     pub tiles: Arc<TileService>,
+    /// The PMTiles base map archive (`--basemap FILE.pmtiles`), when there is one.
+    pub basemap: Option<Arc<crate::tiles::archive::BasemapArchive>>,
     /// Credential verification: records' source, signing keys, rate limiter.
     pub credentials: Arc<crate::credentials::CredentialService>,
     /// The population layer and cached coverage analyses.

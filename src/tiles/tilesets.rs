@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 
 use super::cluster::CLUSTER_MAX_ZOOM;
+use super::places::PlaceKind;
 use crate::model::AdminLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
@@ -97,6 +98,31 @@ const AREA_FIELDS: &[(&str, &str)] = &[
     (
         "geometry_source",
         "how the boundary was made; 'schematic' is not an official boundary",
+    ),
+];
+
+const PLACE_FIELDS: &[(&str, &str)] = &[
+    ("name", "the name in Vietnamese"),
+    (
+        "name_en",
+        "the name in English: the proper name without diacritics, the kind of unit translated",
+    ),
+    (
+        "kind",
+        "city (from zoom 6), town, district (pre-2025, from zoom 8) or commune (either coding, from zoom 11)",
+    ),
+    (
+        "rank",
+        "label priority, 1 first (city, district, town, commune)",
+    ),
+    (
+        "position",
+        "gazetteer (GeoNames), approximate (placed by hand), schematic (inside a schematic boundary) or interior (inside an official boundary)",
+    ),
+    ("scheme", "areas only: pre2025 or 2025"),
+    (
+        "code",
+        "areas only: GSO code (meaningful only with its scheme)",
     ),
 ];
 
@@ -209,6 +235,13 @@ impl Tileset {
                     minzoom: min,
                     maxzoom: max,
                     fields: BOUNDARY_FIELDS,
+                },
+                LayerInfo {
+                    id: "places",
+                    description: "Names as points: towns and cities (GeoNames), pre-2025 districts inside their polygons, and communes of both codings at their seat town where we hold one (communes have no geometry, so most have no label)",
+                    minzoom: PlaceKind::City.min_zoom(),
+                    maxzoom: max,
+                    fields: PLACE_FIELDS,
                 },
             ],
         }

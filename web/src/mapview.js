@@ -1,14 +1,14 @@
 // The public map's view: the base map (basemap.js) with selection, clusters that zoom
 // in on a click, the person's reference point, filters and language.
 import * as maplibregl from 'maplibre-gl';
-import { createMap } from './basemap.js';
+import { communeName, createMap, placeName } from './basemap.js';
 import { t } from './i18n.js';
 
 export class MapView {
   /// Resolves once the style is loaded; `onSelect(id, feature)` on a click on a point.
   static async create(container, { center, zoom, lang, showZoom, filters, onSelect, onClick, onMoveEnd }) {
     const query = new URLSearchParams(filters).toString();
-    const { map, institutionsTemplate } = await createMap(container, { center, zoom, query });
+    const { map, institutionsTemplate } = await createMap(container, { center, zoom, query, lang });
     const view = new MapView(map, lang, institutionsTemplate);
     if (showZoom) {
       view.nav = new maplibregl.NavigationControl({ showCompass: false });
@@ -65,6 +65,8 @@ export class MapView {
     this.setAttribution();
     const nameField = lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name_vi']] : ['get', 'name_vi'];
     this.map.setLayoutProperty('institution-names', 'text-field', nameField);
+    this.map.setLayoutProperty('place-names', 'text-field', placeName(lang));
+    this.map.setLayoutProperty('place-communes', 'text-field', communeName(lang));
     const c = this.map.getContainer();
     const label = (sel, key) => c.querySelectorAll(sel).forEach((b) => { b.title = t(key); b.setAttribute('aria-label', t(key)); });
     label('.maplibregl-ctrl-zoom-in', 'map.zoom_in');

@@ -23,10 +23,10 @@ export function placeName(lang) {
   return lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
 }
 
-/// A commune's label: its name, and for a pre-2025 commune a second line saying so.
+/// A commune's label: its name, and for a pre-2025 commune a note saying so.
 export function communeName(lang) {
   const before = lang === 'en' ? '(before 7/2025)' : '(trước 7/2025)';
-  return ['case', ['==', ['get', 'scheme'], 'pre2025'], ['concat', placeName(lang), '\n', before], placeName(lang)];
+  return ['case', ['==', ['get', 'scheme'], 'pre2025'], ['concat', placeName(lang), ' ', before], placeName(lang)];
 }
 
 const HALO = { 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6, 'text-halo-blur': 0.3 };
@@ -39,7 +39,7 @@ function placeLayers(lang) {
       id: 'place-communes', type: 'symbol', source: 'base', 'source-layer': 'places',
       filter: ['==', ['get', 'kind'], 'commune'], minzoom: 11,
       layout: {
-        'text-field': communeName(lang), 'text-font': FONT, 'text-size': 12, 'text-max-width': 9,
+        'text-field': communeName(lang), 'text-font': FONT, 'text-size': 12, 'text-max-width': 30,
         'text-variable-anchor': ['bottom', 'left', 'right', 'top'], 'text-radial-offset': 1.3,
         'text-justify': 'auto', 'symbol-sort-key': ['get', 'rank'],
       },

@@ -131,6 +131,8 @@ async fn closer_in_communes_of_both_codings_are_named_only_where_their_seat_is_k
         "pre2025".into(),
         4
     )));
+    // Seven townships whose town we hold, each with its 2025 commune (data/README.md).
+    assert_eq!(communes.len(), 14, "{communes:?}");
     // Every named commune is a township or the 2025 commune of one (their seats are the
     // towns we hold); a ward with no known position is never placed.
     for c in &communes {

@@ -1,7 +1,7 @@
 // Builds dist/ from src/: one minified ES module per page (the map, the embed builder,
 // the check page, the officials' pages), their stylesheets, MapLibre's worker beside
-// them, the labels' glyphs (fonts/), the tile test page's script and style as they are, and .br/.gz twins of each file
-// so the server sends precompressed bytes. Pages keep no inline script or style: the
+// them, the labels' glyphs (fonts/), the tile test page's script and style as they
+// are, and .br/.gz twins of each file so the server sends precompressed bytes. Pages keep no inline script or style: the
 // server's Content-Security-Policy (src/api/edge/headers.rs) allows files of our own only.
 // Run by `npm ci` (postinstall) and `npm run build`.
 import { build } from 'esbuild';

@@ -2,7 +2,7 @@
 //! no font host sees our visitors. The files are SDF glyph ranges of Noto Sans built
 //! by `scripts/glyphs.sh` into `web/fonts/` and copied with `.br`/`.gz` twins into
 //! `web/dist/fonts/` by the web build. A fontstack is MapLibre's comma-separated list:
-//! the first font we hold answers. A well-formed range we do not ship answers an empty
+//! the first font we hold answers, and another weight of Noto Sans gets our Regular. A well-formed range we do not ship answers an empty
 //! glyph set (200, zero bytes: an empty protobuf message), so a label with a rare
 //! character draws what it can instead of failing its whole range.
 
@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Glyphs of a font for 256 code points (MapLibre's `glyphs` URL)
 #[utoipa::path(get, path = "/fonts/{fontstack}/{range}.pbf", tag = "web",
     params(
-        ("fontstack" = String, Path, description = "Comma-separated font names; the first we hold answers (we hold: Noto Sans Regular)"),
+        ("fontstack" = String, Path, description = "Comma-separated font names; the first we hold answers (we hold: Noto Sans Regular; other weights of Noto Sans get it too)"),
         ("range" = String, Path, description = "First and last code point of a range of 256, e.g. 0-255 or 7680-7935")),
     responses(
         (status = 200, description = "SDF glyphs as a protobuf (empty when we ship none of that range)", body = Vec<u8>, content_type = "application/x-protobuf"),
@@ -41,10 +41,7 @@ async fn glyphs(
     Path((fontstack, file)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let font = fontstack
-        .split(',')
-        .map(str::trim)
-        .find_map(|f| FONTS.iter().find(|ours| **ours == f))
+    let font = font_for(&fontstack)
         .ok_or_else(|| ApiError::NotFound(format!("no glyphs for {fontstack:?}")))?;
     let start = parse_range(&file)
         .ok_or_else(|| ApiError::NotFound(format!("{file:?} is not a glyph range")))?;
@@ -74,6 +71,20 @@ async fn glyphs(
     Ok(res)
 }
 
+/// The font that answers a stack: the first of its fonts we hold, else, for a weight or
+/// style of Noto Sans we do not ship (a PMTiles style's "Noto Sans Medium"), our Noto
+/// Sans Regular: the same letters in another weight rather than no label at all.
+fn font_for(fontstack: &str) -> Option<&'static str> {
+    let fonts = || fontstack.split(',').map(str::trim);
+    fonts()
+        .find_map(|f| FONTS.into_iter().find(|ours| *ours == f))
+        .or_else(|| {
+            fonts()
+                .any(|f| f.starts_with("Noto Sans "))
+                .then_some(FONTS[0])
+        })
+}
+
 /// `7680-7935.pbf` → 7680: ranges of 256 code points within the Basic Multilingual Plane.
 fn parse_range(file: &str) -> Option<u32> {
     let (start, end) = file.strip_suffix(".pbf")?.split_once('-')?;
@@ -87,7 +98,19 @@ fn parse_range(file: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_range;
+    use super::{font_for, parse_range};
+
+    #[test]
+    fn a_stack_is_answered_by_its_first_font_we_hold_or_by_noto_sans_regular_for_its_family() {
+        assert_eq!(font_for("Noto Sans Regular"), Some("Noto Sans Regular"));
+        assert_eq!(
+            font_for("Open Sans Bold, Noto Sans Regular"),
+            Some("Noto Sans Regular")
+        );
+        assert_eq!(font_for("Noto Sans Medium"), Some("Noto Sans Regular"));
+        assert_eq!(font_for("Arial Unicode MS Regular"), None);
+        assert_eq!(font_for("../dist"), None);
+    }
 
     #[test]
     fn only_whole_ranges_of_256_code_points_parse() {

@@ -23,9 +23,10 @@ export function placeName(lang) {
   return lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
 }
 
-/// A commune's label: its name, and for a pre-2025 commune a note saying so.
+/// A commune's label: its name, and for a pre-2025 commune (before 1 July 2025) a note
+/// that it is the former unit.
 export function communeName(lang) {
-  const before = lang === 'en' ? '(before 7/2025)' : '(trước 7/2025)';
+  const before = lang === 'en' ? '(former)' : '(cũ)';
   return ['case', ['==', ['get', 'scheme'], 'pre2025'], ['concat', placeName(lang), ' ', before], placeName(lang)];
 }
 

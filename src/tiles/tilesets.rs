@@ -171,7 +171,7 @@ impl Tileset {
                 "Administrative areas before and after the 1 July 2025 reform, with label points."
             }
             Tileset::Base => {
-                "Land (Natural Earth) and area outlines, so the map needs no outside tile service."
+                "Land (Natural Earth), area outlines and place names (towns from GeoNames, pre-2025 districts, communes of both codings at a seat town we hold), so the map needs no outside tile service."
             }
         }
     }
@@ -184,7 +184,9 @@ impl Tileset {
             Tileset::AdminAreas => {
                 "Codes and names: GSO; boundaries schematic where geometry_source says so"
             }
-            Tileset::Base => "Land: Natural Earth (public domain); outlines: vetmap areas",
+            Tileset::Base => {
+                "Land: Natural Earth (public domain); towns: GeoNames (CC BY 4.0); outlines and area names: GSO names, schematic boundaries"
+            }
         }
     }
 

@@ -35,15 +35,15 @@ fn bbox(c: &mut Criterion) {
 /// A page of `/collections/institutions/items?bbox=...&limit=100` without the HTTP: the
 /// selection (R-tree query, count for `numberMatched`) and the first page in id order.
 fn items_page(c: &mut Criterion) {
-    use vetmap::features::institutions::{InstitutionQuery, select};
+    use vetmap::features::institutions::{InstitutionQuery, select_page};
     // A town-sized box and a region-sized one, as in scripts/bench/paths.py.
     over_boxes(c, "items_page", &[0.1, 1.1], 64, |index, bbox| {
         let query = InstitutionQuery {
             bbox: Some(*bbox),
             ..Default::default()
         };
-        let matched = select(index, &query);
-        (matched.len(), matched.page(0, 100))
+        let page = select_page(index, &query, 0, 100);
+        (page.matched, page.positions)
     });
 }
 

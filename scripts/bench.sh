@@ -15,6 +15,9 @@
 # BENCH_PROFILE=0 the start-up profile (it needs BENCH_KEEP_DB=1 and linux-perf, heaptrack),
 # BENCH_KEEP_DB=1 keeps the generated PostGIS databases for the next
 # run (and reuses them), PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
+#
+# The peers side by side (Martin, pygeoapi on the same table, issue 16) run beside this
+# script: scripts/bench/peers.sh (BENCH_PEERS=1 runs it at the end of this one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -230,6 +233,14 @@ if [ "${BENCH_PROFILE:-1}" != 0 ] && [ "${BENCH_KEEP_DB:-0}" = 1 ] && command -v
   log "start-up profile"
   bash scripts/bench/profile-startup.sh "$BIG" >"$WORK/profile.txt" 2>&1 || true
   record raw "Start-up profile of postgis-$BIG (scripts/bench/profile-startup.sh)" "$WORK/profile.txt"
+fi
+
+# --- peers side by side (issue 16): its own table, docs/BENCHMARKS.md quotes it ---------
+if [ "${BENCH_PEERS:-0}" = 1 ]; then
+  log "peers side by side"
+  PEERS_N=$BIG PEERS_DURATION=$DURATION PEERS_CONNECTIONS=$CONNS bash scripts/bench/peers.sh \
+    >"$WORK/peers.txt" 2>&1 || true
+  record raw "Peers side by side (scripts/bench/peers.sh, PEERS_N=$BIG)" "$WORK/peers.txt"
 fi
 
 # --- report ----------------------------------------------------------------------------

@@ -109,6 +109,10 @@ fn concrete(path: &str, institution: &str) -> String {
         ("{file}", "ogc.css"),
         ("{fontstack}", "Noto%20Sans%20Regular"),
         ("{range}", "0-255"),
+        ("{tileMatrixSetId}", "WebMercatorQuad"),
+        ("{tileMatrix}", "0"),
+        ("{tileRow}", "0"),
+        ("{tileCol}", "0"),
     ] {
         url = url.replace(name, value);
     }

@@ -521,3 +521,116 @@ async fn dense_tiles_above_the_cluster_zooms_are_clustered_and_count_everyone_on
     assert_eq!(features.len() as i64, in_tile(top));
     assert!(features.iter().all(|f| !is_cluster(f)));
 }
+
+/// A tile with these request headers: status, headers, body as sent.
+async fn fetch_with(s: &TestServer, path: &str, headers: &[(&str, &str)]) -> Fetched {
+    let mut req = s.client.get(s.url(path));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.expect("request");
+    Fetched {
+        status: r.status(),
+        headers: r.headers().clone(),
+        body: r.bytes().await.expect("body").to_vec(),
+    }
+}
+
+fn header<'a>(f: &'a Fetched, name: &str) -> Option<&'a str> {
+    f.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn tiles_come_compressed_once_in_the_coding_asked_with_length_and_validators() {
+    use std::io::Read;
+    let s = spawn_bundled().await;
+    let path = "/tiles/institutions/0/0/0.mvt";
+    let plain = fetch_with(&s, path, &[]).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(!plain.body.is_empty());
+    assert_eq!(header(&plain, "content-encoding"), None);
+    let etag = header(&plain, "etag").expect("an ETag").to_owned();
+
+    for (accept, coding) in [
+        ("gzip", Some("gzip")),
+        ("br", Some("br")),
+        ("gzip, deflate, br", Some("br")),
+        ("br;q=0.5, gzip", Some("gzip")),
+        ("identity;q=0, gzip", Some("gzip")),
+        ("br;q=0, gzip;q=0", None),
+        ("zstd, deflate", None),
+    ] {
+        // Twice: the first request may compress, the second must find the same bytes.
+        let first = fetch_with(&s, path, &[("accept-encoding", accept)]).await;
+        let again = fetch_with(&s, path, &[("accept-encoding", accept)]).await;
+        for f in [&first, &again] {
+            assert_eq!(f.status, StatusCode::OK, "{accept}");
+            assert_eq!(header(f, "content-encoding"), coding, "{accept}");
+            assert_eq!(
+                header(f, "content-length"),
+                Some(f.body.len().to_string().as_str()),
+                "{accept}: Content-Length, not chunked"
+            );
+            assert_eq!(header(f, "transfer-encoding"), None, "{accept}");
+            assert_eq!(header(f, "etag"), Some(etag.as_str()), "{accept}");
+            assert!(
+                header(f, "vary")
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+                "{accept}: Vary"
+            );
+        }
+        assert_eq!(first.body, again.body, "{accept}: compressed once, kept");
+        let decoded = match coding {
+            None => first.body.clone(),
+            Some("gzip") => {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&first.body[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+                out
+            }
+            Some(_) => {
+                let mut out = Vec::new();
+                brotli::Decompressor::new(&first.body[..], 4096)
+                    .read_to_end(&mut out)
+                    .expect("brotli");
+                out
+            }
+        };
+        assert_eq!(
+            decoded, plain.body,
+            "{accept}: decodes to the identity bytes"
+        );
+    }
+
+    // Refusing every coding offered, identity included, is a 406 with the JSON body.
+    for accept in ["identity;q=0", "*;q=0", "identity;q=0, deflate"] {
+        let refused = fetch_with(&s, path, &[("accept-encoding", accept)]).await;
+        assert_eq!(refused.status, StatusCode::NOT_ACCEPTABLE, "{accept}");
+        let body: serde_json::Value = serde_json::from_slice(&refused.body).expect("JSON");
+        assert_eq!(body["code"], "NotAcceptable", "{accept}");
+    }
+
+    // The ETag revalidates in any coding.
+    for accept in ["", "gzip", "br"] {
+        let not_modified = fetch_with(
+            &s,
+            path,
+            &[("accept-encoding", accept), ("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED, "{accept}");
+        assert!(not_modified.body.is_empty());
+        assert_eq!(header(&not_modified, "etag"), Some(etag.as_str()));
+    }
+
+    // An empty tile is 204 in every coding.
+    let empty = fetch_with(
+        &s,
+        "/tiles/institutions/14/6000/7000.mvt",
+        &[("accept-encoding", "br")],
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::NO_CONTENT);
+    assert_eq!(header(&empty, "content-encoding"), None);
+}

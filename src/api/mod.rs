@@ -14,6 +14,7 @@ mod institutions;
 mod locate;
 mod nearby;
 mod officials;
+mod ogc_tiles;
 pub mod openapi;
 mod profile;
 mod progress;
@@ -53,11 +54,13 @@ fn documented_routes(state: &AppState) -> (Router<AppState>, serde_json::Value) 
         .merge(fonts::router())
         .merge(features::router())
         .merge(openapi::router())
+        .merge(tiles::tile_router())
         .merge(
             // Answers that follow from the request and the data alone: revalidated by the
             // data version, so a repeat visit of the map costs 304s.
             utoipa_axum::router::OpenApiRouter::new()
                 .merge(tiles::router())
+                .merge(ogc_tiles::router())
                 .merge(nearby::router())
                 .merge(search::router())
                 .merge(locate::router())

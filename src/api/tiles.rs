@@ -3,9 +3,10 @@
 //! headers (ETag from the tileset's content version, 304, 204 for empty tiles).
 
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -13,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::edge::encoding::{PreEncoded, negotiate_coding};
 use super::edge::extract::{Path, Query};
 use super::edge::links::base_url;
 use super::edge::params::vocabulary;
@@ -21,12 +23,19 @@ use crate::api::openapi::suffixed;
 use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
 use crate::model::{InstitutionKind, Level, OccupationCode, Ownership};
-use crate::tiles::{InstitutionFilter, TileCoord, TileError, Tileset, tilejson};
+use crate::tiles::{Coding, InstitutionFilter, TileCoord, TileError, Tileset, tilejson};
 
+/// The catalogue and TileJSON: revalidated by the data version like other reads.
 pub fn router() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::new().routes(routes!(catalogue));
-    let router = suffixed(router, routes!(tilejson_handler));
-    suffixed(router, routes!(tile))
+    suffixed(router, routes!(tilejson_handler))
+}
+
+/// The tiles themselves: they carry their own validators (the tileset's content
+/// version, formatted once per snapshot) and their own content codings, so they stay
+/// outside the data-version middleware and the compression layer.
+pub fn tile_router() -> OpenApiRouter<AppState> {
+    suffixed(OpenApiRouter::new(), routes!(tile))
 }
 
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -47,7 +56,10 @@ impl From<TileError> for ApiError {
                 parameter: None,
                 description: e.to_string(),
             },
-            TileError::Basemap(_) => ApiError::Internal(e.to_string()),
+            TileError::Basemap(_) | TileError::Encode(_) => ApiError::Internal(e.to_string()),
+            TileError::UnknownTileMatrixSet(_)
+            | TileError::NoSuchTileMatrix(_)
+            | TileError::OutsideLimits { .. } => ApiError::NotFound(e.to_string()),
         }
     }
 }
@@ -210,6 +222,11 @@ async fn tilejson_handler(
 }
 
 /// A vector tile (MVT 2.1); 204 when empty
+///
+/// Served in the content coding `Accept-Encoding` prefers among `br`, `gzip` and
+/// `identity` (ties: that order), each compressed once per content version and kept;
+/// `Content-Length` is always given. The ETag is the tileset's content version, the same
+/// for every coding.
 #[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = "tiles",
     params(
         ("tileset" = inline(Tileset), Path, description = "The tileset"),
@@ -222,7 +239,8 @@ async fn tilejson_handler(
         (status = 204, description = "an empty tile"),
         (status = 304, description = "not modified: the ETag still matches"),
         (status = 400, description = "z, x or y out of range or not a number, a bad filter", body = ErrorBody),
-        (status = 404, description = "no such tileset", body = ErrorBody)))]
+        (status = 404, description = "no such tileset", body = ErrorBody),
+        (status = 406, description = "Accept-Encoding refuses every coding offered (br, gzip, identity)", body = ErrorBody)))]
 async fn tile(
     State(state): State<AppState>,
     Path((tileset, z, x, file)): Path<(String, String, String, String)>,
@@ -231,47 +249,99 @@ async fn tile(
 ) -> Result<Response, ApiError> {
     let tileset = Tileset::parse(&tileset).ok_or(TileError::UnknownTileset(tileset))?;
     let coord = TileCoord::parse_path(&z, &x, &file, tileset.zooms())?;
+    let filter = params.validate(&state.index.current())?;
+    tile_response(&state, tileset, coord, filter, &headers).await
+}
+
+/// One tile as `/tiles` and OGC API – Tiles answer it: the tileset's content version as
+/// a weak ETag (304 when it matches `If-None-Match`), 204 for an empty tile, MVT bytes
+/// otherwise, cacheable for five minutes.
+pub(super) async fn tile_response(
+    state: &AppState,
+    tileset: Tileset,
+    coord: TileCoord,
+    filter: InstitutionFilter,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let index = state.index.current();
-    let filter = params.validate(&index)?;
-    let if_none_match = headers
+    if tileset != Tileset::Institutions && !filter.is_empty() {
+        return Err(TileError::FilterNotSupported(tileset.id()).into());
+    }
+    let coding = negotiate_coding(headers, OFFERED_CODINGS)
+        .and_then(|name| Coding::ALL.into_iter().find(|c| c.as_str() == name))
+        .ok_or_else(|| {
+            ApiError::NotAcceptable(
+                "Accept-Encoding refuses br, gzip and identity; tiles come in these".into(),
+            )
+        })?;
+    let service = state.tiles.clone();
+    // Cached tiles are answered on this worker: a lookup and a reference count. Only a
+    // new snapshot or a tile (or coding) not yet made goes to a blocking thread.
+    let snapshot = match service.ready(&index) {
+        Some(s) => s,
+        None => {
+            let service = service.clone();
+            tokio::task::spawn_blocking(move || service.snapshot(&index))
+                .await
+                .map_err(|e| ApiError::Internal(format!("tile task: {e}")))?
+        }
+    };
+    let etag = HeaderValue::from_maybe_shared(snapshot.etag(tileset).clone())
+        .map_err(|e| ApiError::Internal(format!("tile etag: {e}")))?;
+    let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let service = state.tiles.clone();
-    let (etag, bytes) = tokio::task::spawn_blocking(move || {
-        let prepared = service.prepared(&index);
-        let etag = format!("W/\"{}\"", service.version(&prepared, tileset));
-        if if_none_match
-            .as_deref()
-            .is_some_and(|h| etag_matches(h, &etag))
-        {
-            return Ok((etag, None::<crate::tiles::TileBytes>));
-        }
-        service
-            .tile(&prepared, tileset, coord, &filter)
-            .map(|b| (etag, Some(b)))
+        .is_some_and(|h| etag_matches(h, etag.to_str().unwrap_or_default()));
+    if fresh {
+        return Ok(tile_answer(StatusCode::NOT_MODIFIED, etag, None));
+    }
+    let bytes = match service.cached(&snapshot, tileset, coord, &filter, coding) {
+        Some(b) => b,
+        None => tokio::task::spawn_blocking(move || {
+            service.encoded(&snapshot, tileset, coord, &filter, coding)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("tile task: {e}")))??,
+    };
+    Ok(match bytes {
+        None => tile_answer(StatusCode::NO_CONTENT, etag, None),
+        Some(b) => tile_answer(StatusCode::OK, etag, Some((b, coding))),
     })
-    .await
-    .map_err(|e| ApiError::Internal(format!("tile task: {e}")))??;
-    let mut response = match bytes {
-        None => StatusCode::NOT_MODIFIED.into_response(),
-        Some(None) => StatusCode::NO_CONTENT.into_response(),
-        Some(Some(b)) => {
-            let mut r = axum::body::Bytes::copy_from_slice(&b).into_response();
-            r.headers_mut().insert(
+}
+
+/// What the tile route offers, best compression first.
+const OFFERED_CODINGS: &[&str] = &["br", "gzip", "identity"];
+
+/// A tile answer: the body (with its coding) if any, its validators and caching
+/// headers; marked so the compression layer leaves it as it is. The body's length is
+/// known, so it goes out with `Content-Length`.
+fn tile_answer(status: StatusCode, etag: HeaderValue, body: Option<(Bytes, Coding)>) -> Response {
+    let mut response = match body {
+        Some((bytes, coding)) => {
+            let mut r = Response::new(Body::from(bytes));
+            let h = r.headers_mut();
+            h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(MVT_CONTENT_TYPE),
             );
+            if coding != Coding::Identity {
+                h.insert(
+                    header::CONTENT_ENCODING,
+                    HeaderValue::from_static(coding.as_str()),
+                );
+            }
             r
         }
+        None => Response::new(Body::empty()),
     };
+    *response.status_mut() = status;
+    response.extensions_mut().insert(PreEncoded);
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
+    h.insert(header::ETAG, etag);
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(TILE_CACHE_CONTROL),
     );
-    Ok(response)
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
 }

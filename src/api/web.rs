@@ -49,12 +49,20 @@ pub async fn static_file(State(state): State<AppState>, req: Request) -> Respons
 /// MapLibre's own distribution (the tile test page loads it unbundled). Judged on the
 /// percent-decoded path, as ServeDir will read it: `/node_modules%2Fx.html` is a path
 /// into node_modules, not a page at the top.
+///
+/// A name no file of ours can have is not public either: a control character (a NUL
+/// made `ServeDir` fail to open the path and answer 500) or a segment longer than a
+/// file name may be (255 bytes; the file system refuses to look it up).
 fn is_public(raw_path: &str) -> bool {
     const TREES: [&str; 3] = ["/dist/", "/officials/", "/node_modules/maplibre-gl/dist/"];
+    const NAME_MAX: usize = 255;
     let Ok(path) = percent_encoding::percent_decode_str(raw_path).decode_utf8() else {
         return false;
     };
     if path.contains("..") || path.contains('\\') || path.contains("//") {
+        return false;
+    }
+    if path.chars().any(char::is_control) || path.split('/').any(|s| s.len() > NAME_MAX) {
         return false;
     }
     if TREES.iter().any(|t| path.starts_with(t)) {
@@ -162,6 +170,9 @@ mod tests {
             "/dist/..%5Cpackage.json",
             "//node_modules/x.html",
             "/%ff.html",
+            "/dist/%00.js",
+            "/a%0Ab.html",
+            format!("/{}.html", "a".repeat(300)).as_str(),
         ] {
             assert!(!is_public(p), "{p}");
         }

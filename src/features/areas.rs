@@ -4,11 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use super::Matches;
 use super::cql::Filter;
 use super::value::{
-    Field, FieldKind, Queryable, Scalar, SortKey, TimeRange, date_millis, sort_by_keys,
+    Field, FieldKind, Queryable, Scalar, SortKey, TimeRange, compare_by_keys, date_millis,
+    sort_by_keys,
 };
+use super::{Matches, Page, page};
 use crate::index::ServingIndex;
 use crate::model::{AdminArea, AdminLevel, Bbox, Scheme};
 use crate::search::fold;
@@ -96,6 +97,19 @@ impl AreaQuery {
             })
             && self.filter.as_ref().is_none_or(|f| f.matches(a))
     }
+}
+
+/// One page of the matches and how many matched, in (scheme, code) or `sortby` order:
+/// [`select`] then slicing, without sorting every match.
+pub fn select_page(index: &ServingIndex, query: &AreaQuery, offset: usize, limit: usize) -> Page {
+    let all = index.areas();
+    let matches = (0..all.len()).filter(|&n| query.matches(&all[n]));
+    if query.sortby.is_empty() {
+        return page::smallest(matches, offset, limit);
+    }
+    page::by(matches.collect(), offset, limit, |&a, &b| {
+        compare_by_keys(&query.sortby, a, b, |n| &all[n])
+    })
 }
 
 /// Positions in `index.areas()` of the matches, in (scheme, code) or `sortby` order.

@@ -8,12 +8,15 @@ pub mod areas;
 pub mod cql;
 pub mod geometry;
 pub mod institutions;
+pub mod page;
 pub mod value;
 
 pub use cql::{Filter, FilterError, FilterLang};
+pub use page::Page;
 
-/// What a query selected: positions in the collection's list in the index, in output
-/// order. `All` spares listing two million positions when nothing is filtered.
+/// What a query selected, every match: positions in the collection's list in the index,
+/// in output order. Requests take a [`Page`] instead (`select_page`), which never sorts
+/// every match; this is the reference it is tested against. `All` spares listing two million positions when nothing is filtered.
 #[derive(Debug, PartialEq)]
 pub enum Matches {
     All(usize),

@@ -210,25 +210,34 @@ pub fn sort_by_keys<'a, T: Queryable + 'a>(
     if keys.is_empty() {
         return;
     }
-    positions.sort_by(|&a, &b| {
-        let (ra, rb) = (record(a), record(b));
-        for k in keys {
-            let (va, vb) = (ra.get(k.field), rb.get(k.field));
-            let ord = match (&va, &vb) {
-                (Scalar::Null, Scalar::Null) => Ordering::Equal,
-                (Scalar::Null, _) => Ordering::Greater,
-                (_, Scalar::Null) => Ordering::Less,
-                _ => {
-                    let o = va.compare(&vb).unwrap_or(Ordering::Equal);
-                    if k.descending { o.reverse() } else { o }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
+    positions.sort_by(|&a, &b| compare_by_keys(keys, a, b, &record));
+}
+
+/// The order `sortby` makes: the keys (nulls last in either direction), then the
+/// position, so it is total and paging over it is stable.
+pub fn compare_by_keys<'a, T: Queryable + 'a>(
+    keys: &[SortKey],
+    a: usize,
+    b: usize,
+    record: impl Fn(usize) -> &'a T,
+) -> Ordering {
+    let (ra, rb) = (record(a), record(b));
+    for k in keys {
+        let (va, vb) = (ra.get(k.field), rb.get(k.field));
+        let ord = match (&va, &vb) {
+            (Scalar::Null, Scalar::Null) => Ordering::Equal,
+            (Scalar::Null, _) => Ordering::Greater,
+            (_, Scalar::Null) => Ordering::Less,
+            _ => {
+                let o = va.compare(&vb).unwrap_or(Ordering::Equal);
+                if k.descending { o.reverse() } else { o }
             }
+        };
+        if ord != Ordering::Equal {
+            return ord;
         }
-        a.cmp(&b)
-    });
+    }
+    a.cmp(&b)
 }
 
 #[cfg(test)]

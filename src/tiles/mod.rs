@@ -14,6 +14,8 @@
 //! - [`prepared`], [`land`], [`places`], [`render`], [`service`]: per-version
 //!   preparation, the base map's land and names, one renderer per tileset, and the
 //!   cached [`TileService`].
+//! - [`tms`], [`ogc`]: OGC API – Tiles' side of the same tiles: the WebMercatorQuad
+//!   tile matrix set, tileset limits, and the tileset documents.
 //!
 //! Nothing here knows about HTTP; `api::tiles` parses requests and shapes responses.
 
@@ -23,19 +25,21 @@ pub mod encode;
 mod filter;
 pub mod frame;
 pub mod land;
+pub mod ogc;
 pub mod places;
 pub mod prepared;
 mod render;
 mod service;
 pub mod tilejson;
 pub mod tilesets;
+pub mod tms;
 
 pub use coord::{EXTENT, TileCoord};
 pub use encode::{LayerBuilder, Prop, TileBuilder};
 pub use filter::InstitutionFilter;
 pub use frame::TileFrame;
 pub use land::Land;
-pub use service::{TileBytes, TileService};
+pub use service::{Coding, TileBytes, TileService, TileSnapshot};
 pub use tilesets::Tileset;
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +61,20 @@ pub enum TileError {
     Format(String),
     #[error("the {0} tileset takes no filter")]
     FilterNotSupported(&'static str),
+    #[error("could not compress a tile: {0}")]
+    Encode(String),
     #[error("could not read the base map {0}")]
     Basemap(String),
+    #[error("no tile matrix set {0:?}; tiles are cut in WebMercatorQuad (/tileMatrixSets)")]
+    UnknownTileMatrixSet(String),
+    #[error("tileMatrix {0} is not one of WebMercatorQuad's (0 to 24)")]
+    NoSuchTileMatrix(u32),
+    #[error(
+        "tile {tile_matrix}/{row}/{col} (tileMatrix/tileRow/tileCol) is outside this tileset; its tileMatrixSetLimits say which tiles it has"
+    )]
+    OutsideLimits {
+        tile_matrix: u32,
+        row: u32,
+        col: u32,
+    },
 }

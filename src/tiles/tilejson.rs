@@ -8,6 +8,16 @@ use super::prepared::Prepared;
 /// Viet Nam, when there is no data to take bounds from.
 const FALLBACK_BOUNDS: [f64; 4] = [102.14, 8.18, 109.47, 23.39];
 
+/// Where a tileset has data (west, south, east, north; WGS84): the base map covers Viet
+/// Nam, the others the institutions and areas of a snapshot (`data`: `Prepared::bounds`;
+/// Viet Nam when there are none).
+pub fn bounds(tileset: Tileset, data: Option<[f64; 4]>) -> [f64; 4] {
+    match tileset {
+        Tileset::Base => FALLBACK_BOUNDS,
+        _ => data.unwrap_or(FALLBACK_BOUNDS),
+    }
+}
+
 /// The TileJSON of one tileset. `base` is the service's public root (no trailing
 /// slash); `query` the canonical filter, repeated in the tile URLs so that a filtered
 /// TileJSON yields filtered tiles.
@@ -18,10 +28,7 @@ pub fn tilejson(
     prepared: &Prepared,
     version: &str,
 ) -> Value {
-    let bounds = match tileset {
-        Tileset::Base => FALLBACK_BOUNDS,
-        _ => prepared.bounds.unwrap_or(FALLBACK_BOUNDS),
-    };
+    let bounds = bounds(tileset, prepared.bounds);
     let (min, max) = (*tileset.zooms().start(), *tileset.zooms().end());
     let centre_zoom = match tileset {
         Tileset::Base => 5,

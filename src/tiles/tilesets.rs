@@ -19,6 +19,8 @@ pub enum Tileset {
 pub struct LayerInfo {
     pub id: &'static str,
     pub description: &'static str,
+    /// 0 points, 1 lines, 2 polygons (OGC tileset metadata's `geometryDimension`).
+    pub geometry_dimension: u8,
     pub minzoom: u8,
     pub maxzoom: u8,
     pub fields: &'static [(&'static str, &'static str)],
@@ -195,6 +197,7 @@ impl Tileset {
         match self {
             Tileset::Institutions => vec![LayerInfo {
                 id: "institutions",
+                geometry_dimension: 0,
                 description: "One point per institution; below zoom 12, and up to zoom 15 in tiles holding more than 1000, clusters (cluster=true) of the institutions in a cell",
                 minzoom: min,
                 maxzoom: max,
@@ -203,6 +206,7 @@ impl Tileset {
             Tileset::AdminAreas => vec![
                 LayerInfo {
                     id: "areas_pre2025",
+                    geometry_dimension: 2,
                     description: "Units before 1 July 2025 (province, district, commune) as polygons",
                     minzoom: min,
                     maxzoom: max,
@@ -210,6 +214,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "areas_2025",
+                    geometry_dimension: 2,
                     description: "Units from 1 July 2025 (province, commune) as polygons",
                     minzoom: min,
                     maxzoom: max,
@@ -217,6 +222,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "area_labels",
+                    geometry_dimension: 0,
                     description: "A label point inside each unit, both schemes",
                     minzoom: label_min_zoom(AdminLevel::Province),
                     maxzoom: max,
@@ -226,6 +232,7 @@ impl Tileset {
             Tileset::Base => vec![
                 LayerInfo {
                     id: "land",
+                    geometry_dimension: 2,
                     description: "Land polygons (Natural Earth 1:10m, Viet Nam)",
                     minzoom: min,
                     maxzoom: max,
@@ -233,6 +240,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "boundaries",
+                    geometry_dimension: 1,
                     description: "Administrative area outlines as lines",
                     minzoom: min,
                     maxzoom: max,
@@ -240,6 +248,7 @@ impl Tileset {
                 },
                 LayerInfo {
                     id: "places",
+                    geometry_dimension: 0,
                     description: "Names as points: towns and cities (GeoNames), pre-2025 districts inside their polygons, and communes of both codings at their seat town where we hold one (communes have no geometry, so most have no label)",
                     minzoom: PlaceKind::City.min_zoom(),
                     maxzoom: max,

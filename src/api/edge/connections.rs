@@ -11,6 +11,7 @@
 //! | sends its body slowly or stops           | the body-read timeout, 408 (`layers`), and the request timeout |
 //! | stops reading its response               | the idle timeout ([`idle`])                 |
 //! | opens more connections than we can hold  | the connection cap, and a share per client ([`slots`]) |
+//! | still sends a body we refused unread     | a lingering close, at most 3 s ([`linger`]) |
 //!
 //! Past a cap a connection is accepted and closed at once, so it neither waits in the
 //! kernel's backlog nor ties up a file descriptor. HTTP/1.1 only, as `axum::serve`
@@ -19,6 +20,7 @@
 //! to defend and no client.
 
 mod idle;
+mod linger;
 mod slots;
 
 use std::net::SocketAddr;
@@ -38,6 +40,7 @@ use tower::ServiceExt;
 
 use crate::config::Config;
 use idle::{Activity, Watched};
+use linger::{Linger, TrackedBody};
 use slots::{Refused, Slot, Slots};
 
 /// File descriptors kept for everything but client connections: the listener, stdio,
@@ -241,30 +244,52 @@ async fn serve_connection(c: Connection) {
     // Held until this task ends: the connection's place under the caps.
     let _slot = slot;
     let activity = Activity::new();
+    let linger = Linger::new(&stream);
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
     let working = activity.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         let handling = working.handling();
-        let answer = router.clone().oneshot(req);
+        let (parts, body) = req.into_parts();
+        let (body, body_read) = TrackedBody::new(body);
+        let answer = router
+            .clone()
+            .oneshot(hyper::Request::from_parts(parts, body));
         async move {
-            let response = answer.await;
+            let mut response = answer.await;
             drop(handling);
+            // hyper will not keep this connection with a body left unread: say so, or
+            // the client may send its next request on it (`linger::TrackedBody`).
+            if let Ok(r) = &mut response
+                && !body_read.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                r.headers_mut().insert(
+                    axum::http::header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
             response
         }
     });
     let connection = graceful.watch(http.serve_connection(io, service));
-    tokio::select! {
+    let served = tokio::select! {
         served = connection => {
             if let Err(e) = served {
                 // Clients that leave, reset or time out: routine, not our failure.
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
+            true
         }
         () = activity.idle_for(idle_timeout) => {
             tracing::debug!(%peer, "closing a connection on which nothing moved");
+            false
         }
-        _ = closing.wait_for(|close| *close) => {}
+        _ = closing.wait_for(|close| *close) => false,
+    };
+    // hyper's handle is gone with the connection future; a client that may still be
+    // sending gets a lingering close (not one that stopped reading, nor at shutdown).
+    if served {
+        linger.close().await;
     }
 }
 

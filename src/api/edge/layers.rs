@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -60,7 +61,10 @@ pub fn apply(routes: Router, state: &AppState) -> Router {
                     .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
                     .expose_headers([REQUEST_ID]),
             )
-            .layer(CompressionLayer::new())
+            .layer(axum::middleware::map_response(refused_encoding_as_json))
+            .layer(
+                CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotPreEncoded)),
+            )
             .layer(axum::middleware::map_response(layer_refusals_as_json))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -76,6 +80,24 @@ pub fn apply(routes: Router, state: &AppState) -> Router {
             ))
             .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
     )
+}
+
+/// Responses that carry their own content coding (tiles, compressed once and cached
+/// in every coding) are left as they are: compressing them again per request is what
+/// the cache is there to avoid.
+#[derive(Clone, Copy)]
+struct NotPreEncoded;
+
+impl Predicate for NotPreEncoded {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        response
+            .extensions()
+            .get::<super::encoding::PreEncoded>()
+            .is_none()
+    }
 }
 
 /// CORS lets other sites read what anyone may read (GET, HEAD and their preflights) and
@@ -163,6 +185,99 @@ where
                 .into(),
         )
         .into_response(),
+        status if status.is_client_error() && is_plain(response.headers()) => {
+            client_error_as_json(response)
+        }
         _ => response.map(axum::body::Body::new),
     }
+}
+
+/// tower-http's compression answers 406 when `Accept-Encoding` refuses every coding it
+/// has, identity included (`identity;q=0`), by changing only the status of the answer
+/// the handler made: a 406 with a map's landing page or a tile as its body (found by
+/// the hostile-input suite). Such a 406 gets our JSON body instead; a 406 of our own
+/// (`NotAcceptable`, which carries its code) stays as it is.
+async fn refused_encoding_as_json<B>(response: axum::http::Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let ours = response
+        .extensions()
+        .get::<crate::error::ErrorCode>()
+        .is_some_and(|c| c.0 == "NotAcceptable");
+    if response.status() != StatusCode::NOT_ACCEPTABLE || ours {
+        return response.map(axum::body::Body::new);
+    }
+    let vary = response.headers().get(header::VARY).cloned();
+    let mut refusal = crate::error::ApiError::NotAcceptable(
+        "Accept-Encoding refuses every content coding this server sends (identity, gzip, br)"
+            .into(),
+    )
+    .into_response();
+    if let Some(vary) = vary {
+        refusal.headers_mut().insert(header::VARY, vary);
+    }
+    refusal
+}
+
+/// A refusal with no body of its own, or tower's plain text (axum's 405, the static
+/// files' 404, 405 and 416): nothing a person or program was meant to read as it is.
+fn is_plain(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"))
+}
+
+/// The router's and the static files' own refusals (found by the hostile-input suite:
+/// 405 from the method router, 404/405/416 from `ServeDir`) with the JSON body every
+/// other refusal has. Their headers stay (`Allow` of a 405, `Content-Range` of a 416);
+/// the body and its length are ours.
+fn client_error_as_json<B>(response: axum::http::Response<B>) -> Response {
+    let (parts, _) = response.into_parts();
+    let status = parts.status;
+    let code = match status {
+        StatusCode::NOT_FOUND => "NotFound",
+        StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowed",
+        StatusCode::RANGE_NOT_SATISFIABLE => "RangeNotSatisfiable",
+        StatusCode::NOT_ACCEPTABLE => "NotAcceptable",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
+        StatusCode::REQUEST_TIMEOUT => "RequestTimeout",
+        StatusCode::URI_TOO_LONG => "UriTooLong",
+        _ => "InvalidRequest",
+    };
+    let description = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            format!("this resource does not answer that method; it answers: {allow}")
+        }
+        StatusCode::RANGE_NOT_SATISFIABLE => {
+            "the requested range is not within the file (see Content-Range)".to_owned()
+        }
+        StatusCode::NOT_FOUND => "no page or file at this address".to_owned(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_owned(),
+    };
+    let body = crate::error::ErrorBody {
+        code,
+        description,
+        parameter: None,
+        errors: None,
+        current_version: None,
+    };
+    let mut json = (status, axum::Json(body)).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            json.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    json.extensions_mut().insert(crate::error::ErrorCode(code));
+    json
 }

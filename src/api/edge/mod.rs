@@ -16,7 +16,8 @@
 //! - [`params`]: query parameters parsed into domain values (numbers, points, limits,
 //!   closed vocabularies).
 //! - [`links`]: the base URL of absolute links, query strings.
-//! - [`negotiate`]: `f=` and `Accept`.
+//! - [`negotiate`]: `f=` and `Accept`; [`encoding`]: `Accept-Encoding` for responses
+//!   kept in their codings (tiles), which the compression layer leaves alone.
 //! - [`validators`]: ETags, `Last-Modified`, `304`.
 //! - [`metrics`]: requests, latency, refusals and the server's state for Prometheus.
 //! - [`heavy`]: heavy work's refusals (503 Busy) and cancellations as responses, and
@@ -25,6 +26,7 @@
 pub mod auth;
 pub mod client;
 pub mod connections;
+pub mod encoding;
 pub mod extract;
 pub mod headers;
 pub mod heavy;

@@ -143,6 +143,7 @@ impl Collection {
                 link(l.url(&format!("{base}/items"), "json"), "items", "application/geo+json", "Features (GeoJSON)"),
                 link(l.url(&format!("{base}/items"), "html"), "items", "text/html", "Features (HTML)"),
                 link(l.url(&format!("{base}/queryables"), ""), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
+                link(l.url(&format!("{base}/tiles"), ""), crate::tiles::ogc::REL_TILESETS_VECTOR, "application/json", "Ô vector / Vector tiles (OGC API – Tiles)"),
             ],
             // Not standardised in Part 1; the same limits are in the OpenAPI document.
             "limit": {"default": DEFAULT_LIMIT, "maximum": MAX_LIMIT},

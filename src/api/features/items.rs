@@ -87,20 +87,34 @@ pub async fn items(
                     Kind::Scan,
                     &key,
                     || None,
-                    move |_| Ok::<_, Cancelled>(Arc::new(institutions::select(&scanned, &q))),
+                    move |_| {
+                        Ok::<_, Cancelled>(Arc::new(institutions::select_page(
+                            &scanned,
+                            &q,
+                            page.offset,
+                            page.limit,
+                        )))
+                    },
                 )
                 .await?
         }
-        Selection::Institutions(q) => Arc::new(institutions::select(&index, &q)),
-        Selection::Areas(q) => Arc::new(areas::select(&index, &q)),
+        Selection::Institutions(q) => Arc::new(institutions::select_page(
+            &index,
+            &q,
+            page.offset,
+            page.limit,
+        )),
+        Selection::Areas(q) => Arc::new(areas::select_page(&index, &q, page.offset, page.limit)),
     };
     let l = Links::new(state.config.public_url.as_deref(), &headers);
-    let start = page.offset.min(matched.len());
-    let end = (start + page.limit).min(matched.len());
+    // The page was cut by the selection (no sort of every match): `positions` are
+    // matches[start..end] of the full order.
+    let start = page.offset.min(matched.matched);
+    let end = start + matched.positions.len();
     let features: Vec<Value> = matched
-        .page(start, end)
-        .into_iter()
-        .map(|n| feature_at(coll, &index, n, &l, wanted.as_deref()))
+        .positions
+        .iter()
+        .map(|&n| feature_at(coll, &index, n, &l, wanted.as_deref()))
         .collect();
 
     let path = format!("/collections/{}/items", coll.id());
@@ -148,7 +162,7 @@ pub async fn items(
             coll.title(),
         ),
     ];
-    if end < matched.len() {
+    if end < matched.matched {
         links.push(link(
             page_link(end, this_f),
             "next",
@@ -167,7 +181,7 @@ pub async fn items(
     }
     let body = json!({
         "type": "FeatureCollection",
-        "numberMatched": matched.len(),
+        "numberMatched": matched.matched,
         "numberReturned": features.len(),
         "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "links": links,

@@ -137,6 +137,8 @@ fn landing_document(l: &Links) -> Value {
             link(l.url("/api", "html"), "service-doc", "text/html", "Tài liệu API / API documentation"),
             link(l.url("/conformance", "json"), "conformance", "application/json", "Chuẩn tuân thủ / Conformance"),
             link(l.url("/collections", "json"), "data", "application/json", "Lớp dữ liệu / Collections"),
+            link(l.url("/base/tiles", ""), crate::tiles::ogc::REL_TILESETS_VECTOR, "application/json", "Bản đồ nền, ô vector / The base map's vector tiles (OGC API – Tiles)"),
+            link(l.url("/tileMatrixSets", ""), crate::tiles::ogc::REL_TILING_SCHEMES, "application/json", "Lưới ô / Tile matrix sets"),
             link(l.url("/", ""), "alternate", "text/html", "Bản đồ / Web map"),
         ],
     })
@@ -163,7 +165,14 @@ async fn conformance(
         &uri,
         &headers,
         format,
-        || json!({"conformsTo": CONFORMANCE}),
+        || {
+            let classes: Vec<&str> = CONFORMANCE
+                .iter()
+                .chain(super::ogc_tiles::CONFORMANCE)
+                .copied()
+                .collect();
+            json!({"conformsTo": classes})
+        },
         html::conformance_page,
     ))
 }

@@ -338,11 +338,11 @@ async fn gdal_reads_every_area_with_a_boundary_from_the_tiles() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn gdal_reads_land_and_outlines_from_the_base_map() {
+async fn gdal_reads_land_outlines_and_place_names_from_the_base_map() {
     let s = spawn_bundled().await;
     let (tileset, template) = discover(&s, "/base").await;
     let layers = read_zoom(&s, &tileset, &template, 6).await;
-    for layer in ["land", "boundaries"] {
+    for layer in ["land", "boundaries", "places"] {
         let n = layers.get(layer).map_or(0, Vec::len);
         assert!(
             n > 0,
@@ -355,5 +355,14 @@ async fn gdal_reads_land_and_outlines_from_the_base_map() {
             .iter()
             .all(|f| f.get("geometry").is_some_and(|g| g.contains("POLYGON"))),
         "land is polygons"
+    );
+    // The names, read by GDAL as written: Vietnamese with diacritics, English beside.
+    assert!(
+        layers["places"].iter().any(|f| {
+            f.get("name").map(String::as_str) == Some("Trà Vinh")
+                && f.get("name_en").map(String::as_str) == Some("Tra Vinh")
+        }),
+        "Trà Vinh among the places: {:?}",
+        layers["places"]
     );
 }

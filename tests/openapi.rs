@@ -107,6 +107,8 @@ fn concrete(path: &str, institution: &str) -> String {
         ("{period}", "2025"),
         ("{indicator}", "online_public_services_level4"),
         ("{file}", "ogc.css"),
+        ("{fontstack}", "Noto%20Sans%20Regular"),
+        ("{range}", "0-255"),
         ("{tileMatrixSetId}", "WebMercatorQuad"),
         ("{tileMatrix}", "0"),
         ("{tileRow}", "0"),

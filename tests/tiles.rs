@@ -257,6 +257,7 @@ async fn admin_area_and_base_tiles_have_their_layers_and_valid_geometry() {
         "areas_pre2025",
         "boundaries",
         "land",
+        "places",
     ];
     assert_eq!(layers_seen.into_iter().collect::<Vec<_>>(), expected);
 }

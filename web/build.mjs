@@ -1,11 +1,11 @@
 // Builds dist/ from src/: one minified ES module per page (the map, the embed builder,
 // the check page, the officials' pages), their stylesheets, MapLibre's worker beside
-// them, the tile test page's script and style as they are, and .br/.gz twins of each file
-// so the server sends precompressed bytes. Pages keep no inline script or style: the
+// them, the labels' glyphs (fonts/), the tile test page's script and style as they
+// are, and .br/.gz twins of each file so the server sends precompressed bytes. Pages keep no inline script or style: the
 // server's Content-Security-Policy (src/api/edge/headers.rs) allows files of our own only.
 // Run by `npm ci` (postinstall) and `npm run build`.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -43,8 +43,12 @@ copyFileSync(join(here, 'node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs'),
 // Unbundled on purpose: the tile test page loads MapLibre's own distribution.
 for (const name of ['test-tiles.js', 'test-tiles.css']) copyFileSync(join(here, 'src', name), join(dist, name));
 
-for (const name of readdirSync(dist)) {
+// The labels' glyphs (scripts/glyphs.sh writes them), served at /fonts/{fontstack}/{range}.pbf.
+cpSync(join(here, 'fonts'), join(dist, 'fonts'), { recursive: true, filter: (src) => !src.endsWith('.txt') });
+
+for (const name of readdirSync(dist, { recursive: true })) {
   const path = join(dist, name);
+  if (!statSync(path).isFile()) continue;
   const bytes = readFileSync(path);
   writeFileSync(`${path}.br`, brotliCompressSync(bytes, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },

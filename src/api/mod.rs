@@ -7,6 +7,7 @@ mod coverage;
 pub mod credentials;
 pub mod edge;
 mod features;
+mod fonts;
 mod health;
 mod html;
 mod indicators;
@@ -51,6 +52,7 @@ fn documented_routes(state: &AppState) -> (Router<AppState>, serde_json::Value) 
         .merge(health::router())
         .merge(institutions::router())
         .merge(web::router())
+        .merge(fonts::router())
         .merge(features::router())
         .merge(openapi::router())
         .merge(tiles::tile_router())

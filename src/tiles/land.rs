@@ -1,5 +1,6 @@
 //! The base map's land: Natural Earth's outline of Viet Nam, read once at start, in
-//! world units, simplified per zoom on first use. It does not change with the data.
+//! world units, simplified per zoom on first use, with the towns of `places.csv` beside
+//! it ([`Places`]). Neither changes with the data.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -9,11 +10,14 @@ use sha2::{Digest, Sha256};
 
 use super::TileError;
 use super::frame::{simplify_world, to_world};
+use super::places::Places;
 
 pub struct Land {
     world: Option<MultiPolygon<f64>>,
     by_zoom: Vec<OnceLock<MultiPolygon<f64>>>,
-    /// Hash of the file, part of the base tileset's version.
+    /// The towns of `places.csv` in the land file's directory (none without one).
+    pub places: Places,
+    /// Hash of the files, part of the base tileset's version.
     pub version: String,
 }
 
@@ -23,7 +27,8 @@ impl Land {
         Self::from_world(None, "none".into())
     }
 
-    /// Reads a GeoJSON Feature, FeatureCollection or geometry of (Multi)Polygons.
+    /// Reads a GeoJSON Feature, FeatureCollection or geometry of (Multi)Polygons, and
+    /// `places.csv` beside it when there is one.
     pub fn load(path: &Path) -> Result<Self, TileError> {
         let err = |m: String| TileError::Basemap(format!("{}: {m}", path.display()));
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
@@ -41,17 +46,26 @@ impl Land {
                 _ => return Err(err("only polygons are land".into())),
             }
         }
-        let version = hex::encode(&Sha256::digest(&bytes)[..8]);
-        Ok(Self::from_world(
-            Some(to_world(&MultiPolygon(polys))),
-            version,
-        ))
+        let mut hash = Sha256::new();
+        hash.update(&bytes);
+        let places_path = path.with_file_name("places.csv");
+        let places = if places_path.exists() {
+            hash.update(std::fs::read(&places_path).map_err(|e| err(e.to_string()))?);
+            Places::load(&places_path)?
+        } else {
+            Places::default()
+        };
+        let version = hex::encode(&hash.finalize()[..8]);
+        let mut land = Self::from_world(Some(to_world(&MultiPolygon(polys))), version);
+        land.places = places;
+        Ok(land)
     }
 
     fn from_world(world: Option<MultiPolygon<f64>>, version: String) -> Self {
         Self {
             world,
             by_zoom: (0..=24).map(|_| OnceLock::new()).collect(),
+            places: Places::default(),
             version,
         }
     }

@@ -11,8 +11,9 @@
 //!   layer, `tile.finish()` (`None` means empty: answer 204).
 //! - [`cluster`]: the grid pyramid of clusters for zooms below 12.
 //! - [`tilesets`]: what each tileset and layer carries (TileJSON's source of truth).
-//! - [`prepared`], [`land`], [`render`], [`service`]: per-version preparation, the base
-//!   map's land, one renderer per tileset, and the cached [`TileService`].
+//! - [`prepared`], [`land`], [`places`], [`render`], [`service`]: per-version
+//!   preparation, the base map's land and names, one renderer per tileset, and the
+//!   cached [`TileService`].
 //! - [`archive`]: a PMTiles archive served as the `basemap` tileset (`--basemap`).
 //! - [`tms`], [`ogc`]: OGC API – Tiles' side of the same tiles: the WebMercatorQuad
 //!   tile matrix set, tileset limits, and the tileset documents.
@@ -27,6 +28,7 @@ mod filter;
 pub mod frame;
 pub mod land;
 pub mod ogc;
+pub mod places;
 pub mod prepared;
 mod render;
 mod service;

@@ -10,6 +10,7 @@ use super::coord::lonlat_to_world;
 use super::encode::{LayerBuilder, Prop, TileBuilder};
 use super::frame::{TileFrame, outlines};
 use super::land::Land;
+use super::places;
 use super::prepared::Prepared;
 use super::tilesets::{area_min_zoom, label_min_zoom};
 use super::{InstitutionFilter, TileCoord};
@@ -229,7 +230,26 @@ pub fn base(prepared: &Prepared, land: &Land, coord: TileCoord) -> Option<Vec<u8
             );
         }
     }
+    let mut names = tile.layer("places");
+    for label in places::labels(prepared, &land.places, coord.z) {
+        let Some(p) = frame.point_world(label.world.0, label.world.1) else {
+            continue;
+        };
+        let mut props = vec![
+            ("name", Prop::Str(label.name)),
+            ("name_en", Prop::Str(&label.name_en)),
+            ("kind", Prop::Str(label.kind.as_str())),
+            ("rank", Prop::Int(label.kind.rank())),
+            ("position", Prop::Str(label.position)),
+        ];
+        if let Some((scheme, code)) = label.area {
+            props.push(("scheme", Prop::Str(scheme.as_str())));
+            props.push(("code", Prop::Str(code)));
+        }
+        names.point(p, None, &props);
+    }
     tile.add(land_layer);
     tile.add(boundaries);
+    tile.add(names);
     tile.finish()
 }

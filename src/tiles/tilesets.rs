@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 
 use super::cluster::CLUSTER_MAX_ZOOM;
+use super::places::PlaceKind;
 use crate::model::AdminLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
@@ -102,6 +103,31 @@ const AREA_FIELDS: &[(&str, &str)] = &[
     ),
 ];
 
+const PLACE_FIELDS: &[(&str, &str)] = &[
+    ("name", "the name in Vietnamese"),
+    (
+        "name_en",
+        "the name in English: the proper name without diacritics, the kind of unit translated",
+    ),
+    (
+        "kind",
+        "city (from zoom 6), town, district (pre-2025, from zoom 8) or commune (either coding, from zoom 11)",
+    ),
+    (
+        "rank",
+        "label priority, 1 first (city, district, town, commune)",
+    ),
+    (
+        "position",
+        "gazetteer (GeoNames), approximate (placed by hand), schematic (inside a schematic boundary) or interior (inside an official boundary)",
+    ),
+    ("scheme", "areas only: pre2025 or 2025"),
+    (
+        "code",
+        "areas only: GSO code (meaningful only with its scheme)",
+    ),
+];
+
 const BOUNDARY_FIELDS: &[(&str, &str)] = &[
     ("scheme", "pre2025 or 2025"),
     ("level", "province, district or commune"),
@@ -147,7 +173,7 @@ impl Tileset {
                 "Administrative areas before and after the 1 July 2025 reform, with label points."
             }
             Tileset::Base => {
-                "Land (Natural Earth) and area outlines, so the map needs no outside tile service."
+                "Land (Natural Earth), area outlines and place names (towns from GeoNames, pre-2025 districts, communes of both codings at a seat town we hold), so the map needs no outside tile service."
             }
         }
     }
@@ -160,7 +186,9 @@ impl Tileset {
             Tileset::AdminAreas => {
                 "Codes and names: GSO; boundaries schematic where geometry_source says so"
             }
-            Tileset::Base => "Land: Natural Earth (public domain); outlines: vetmap areas",
+            Tileset::Base => {
+                "Land: Natural Earth (public domain); towns: GeoNames (CC BY 4.0); outlines and area names: GSO names, schematic boundaries"
+            }
         }
     }
 
@@ -217,6 +245,14 @@ impl Tileset {
                     minzoom: min,
                     maxzoom: max,
                     fields: BOUNDARY_FIELDS,
+                },
+                LayerInfo {
+                    id: "places",
+                    geometry_dimension: 0,
+                    description: "Names as points: towns and cities (GeoNames), pre-2025 districts inside their polygons, and communes of both codings at their seat town where we hold one (communes have no geometry, so most have no label)",
+                    minzoom: PlaceKind::City.min_zoom(),
+                    maxzoom: max,
+                    fields: PLACE_FIELDS,
                 },
             ],
         }

@@ -2,9 +2,11 @@
 // `base` and `admin-areas` tiles under the `institutions` tiles, all from this server
 // (TileJSON → absolute tile URLs, filters as query parameters); under them the
 // OpenStreetMap base map instead of our `base` when the server has a PMTiles archive
-// (protomaps.js). Text is drawn with the
-// device's own fonts (no glyph server); symbols are drawn on a canvas. MapLibre's worker
-// is served beside the bundles (copied there by the build).
+// (protomaps.js). Text is drawn with our own glyphs (Noto Sans, /fonts/, no font host);
+// symbols are drawn on a canvas. MapLibre's worker is served beside the bundles (copied
+// there by the build). Place names come from the base tiles' `places` layer, in
+// Vietnamese or English; MapLibre drops the labels that would collide, most important
+// (`rank`) kept first.
 import * as maplibregl from 'maplibre-gl';
 import { KINDS, kindImage } from './kinds.js';
 
@@ -12,7 +14,65 @@ maplibregl.setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href)
 
 // Trà Vinh, as far as the whole former province fits a phone screen.
 export const HOME = { center: [106.3, 9.8], zoom: 8.6 };
-const FONT = ['Noto Sans', 'DejaVu Sans', 'Arial', 'sans-serif'];
+const FONT = ['Noto Sans Regular'];
+/// The style's glyph URL (absolute, as MapLibre wants): served by us, never a font CDN.
+export const GLYPHS = () => `${location.origin}/fonts/{fontstack}/{range}.pbf`;
+/// The symbol layers that show place names (tests query them).
+export const PLACE_LAYERS = ['place-communes', 'place-names'];
+
+/// A place's label in `lang`: its Vietnamese name, or its English one where known.
+export function placeName(lang) {
+  return lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
+}
+
+/// A commune's label: its name, and for a pre-2025 commune (before 1 July 2025) a note
+/// that it is the former unit.
+export function communeName(lang) {
+  const before = lang === 'en' ? '(former)' : '(cũ)';
+  return ['case', ['==', ['get', 'scheme'], 'pre2025'], ['concat', placeName(lang), ' ', before], placeName(lang)];
+}
+
+const HALO = { 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6, 'text-halo-blur': 0.3 };
+
+/// The names of places, communes below the rest: MapLibre places the top layer's labels
+/// first, so a commune's name gives way to a town's or a district's.
+function placeLayers(lang) {
+  return [
+    {
+      id: 'place-communes', type: 'symbol', source: 'base', 'source-layer': 'places',
+      filter: ['==', ['get', 'kind'], 'commune'], minzoom: 11,
+      layout: {
+        'text-field': communeName(lang), 'text-font': FONT, 'text-size': 12, 'text-max-width': 30,
+        'text-variable-anchor': ['bottom', 'left', 'right', 'top'], 'text-radial-offset': 1.3,
+        'text-justify': 'auto', 'symbol-sort-key': ['get', 'rank'],
+      },
+      paint: { 'text-color': '#5d5850', ...HALO },
+    },
+    {
+      // Cities, pre-2025 districts (until zoom 12) and towns in one layer, so that the
+      // rank decides which of two colliding names stays: city, district, town. Names
+      // may move around their point, off the institutions' symbols.
+      id: 'place-names', type: 'symbol', source: 'base', 'source-layer': 'places',
+      filter: ['any',
+        ['match', ['get', 'kind'], ['city', 'town'], true, false],
+        ['all', ['==', ['get', 'kind'], 'district'], ['<', ['zoom'], 12]]],
+      minzoom: 6,
+      layout: {
+        'text-field': placeName(lang), 'text-font': FONT,
+        'text-size': ['interpolate', ['linear'], ['zoom'],
+          6, ['match', ['get', 'kind'], 'city', 12, 'district', 10.5, 11],
+          12, ['match', ['get', 'kind'], 'city', 17, 'district', 13, 14]],
+        'text-max-width': 8, 'text-padding': 1,
+        'text-letter-spacing': ['match', ['get', 'kind'], 'district', 0.04, 0],
+        'text-variable-anchor': ['center', 'top', 'bottom', 'left', 'right'],
+        'text-radial-offset': 1.1,
+        'text-justify': 'auto',
+        'symbol-sort-key': ['get', 'rank'],
+      },
+      paint: { 'text-color': ['match', ['get', 'kind'], 'district', '#6f6354', '#2b2925'], ...HALO },
+    },
+  ];
+}
 
 export async function tileSource(name, query = '') {
   const fallback = { tiles: [`/tiles/${name}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
@@ -59,10 +119,11 @@ const BUNDLED_BASE = [
 ];
 
 /// The style: `baseLayers` (the OpenStreetMap base map's, when there is an archive) or
-/// our bundled base, then areas and institutions.
-export function style(sources, baseLayers = BUNDLED_BASE) {
+/// our bundled base with its place names in `lang`, then areas and institutions.
+export function style(sources, baseLayers = BUNDLED_BASE, lang = 'vi') {
   return {
     version: 8,
+    glyphs: GLYPHS(),
     sources,
     layers: [
       ...baseLayers,
@@ -80,13 +141,7 @@ export function style(sources, baseLayers = BUNDLED_BASE) {
         id: 'boundaries', type: 'line', source: 'base', 'source-layer': 'boundaries',
         paint: { 'line-color': '#9a9386', 'line-width': 0.8 },
       }] : []),
-      {
-        id: 'area-labels', type: 'symbol', source: 'admin-areas', 'source-layer': 'area_labels',
-        filter: ['all', ['==', ['get', 'scheme'], 'pre2025'], ['==', ['get', 'level'], 'district']],
-        minzoom: 8,
-        layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12, 'text-max-width': 8 },
-        paint: { 'text-color': '#4a463f', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
-      },
+      ...(baseLayers === BUNDLED_BASE ? placeLayers(lang) : []),
       {
         id: 'clusters', type: 'circle', source: 'institutions', 'source-layer': 'institutions',
         filter: ['==', ['get', 'cluster'], true],
@@ -136,7 +191,7 @@ export function style(sources, baseLayers = BUNDLED_BASE) {
 
 /// A MapLibre map with the base map's style, the kinds' symbols and the options both
 /// pages share (no rotation); resolves once the style is loaded. `query` filters the
-/// institutions' tiles.
+/// institutions' tiles; `lang` (vi, en) picks the names drawn.
 const protomapsStyle = () => import(new URL('protomaps.js', import.meta.url).href);
 
 /// Names on the OpenStreetMap base map in `lang` (`vi`, `en`), when the map draws it.
@@ -169,7 +224,7 @@ export async function createMap(container, { center, zoom, query = '', lang, own
   }
   const map = new maplibregl.Map({
     container,
-    style: style(sources, baseLayers),
+    style: style(sources, baseLayers, lang || 'vi'),
     center: center || HOME.center,
     zoom: zoom ?? HOME.zoom,
     attributionControl: archive && !ownAttribution ? { compact: true } : false,

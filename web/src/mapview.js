@@ -1,7 +1,7 @@
 // The public map's view: the base map (basemap.js) with selection, clusters that zoom
 // in on a click, the person's reference point, filters and language.
 import * as maplibregl from 'maplibre-gl';
-import { createMap, setBasemapLanguage } from './basemap.js';
+import { communeName, createMap, placeName, setBasemapLanguage } from './basemap.js';
 import { t } from './i18n.js';
 
 export class MapView {
@@ -66,6 +66,11 @@ export class MapView {
     const nameField = lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name_vi']] : ['get', 'name_vi'];
     this.map.setLayoutProperty('institution-names', 'text-field', nameField);
     setBasemapLanguage(this.map, lang);
+    // Our own place names exist only under the bundled base (not under an archive's).
+    if (this.map.getLayer('place-names')) {
+      this.map.setLayoutProperty('place-names', 'text-field', placeName(lang));
+      this.map.setLayoutProperty('place-communes', 'text-field', communeName(lang));
+    }
     const c = this.map.getContainer();
     const label = (sel, key) => c.querySelectorAll(sel).forEach((b) => { b.title = t(key); b.setAttribute('aria-label', t(key)); });
     label('.maplibregl-ctrl-zoom-in', 'map.zoom_in');

@@ -15,8 +15,10 @@
 # Knobs: PEERS_N, PEERS_DURATION (default 10), PEERS_CONNECTIONS (default 8),
 # PEERS_KEEP_DB=1 keeps (and reuses) the synthetic database, PEERS_OUT (the report,
 # default $CARGO_TARGET_DIR/peers/report.md), PEERS_UNCACHED (distinct z14 tiles listed
-# for the uncached row, default 40000), PEERS_MARTIN_JOBS (cargo -j for Martin's build,
-# default 1), PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
+# for the uncached row, default 40000), PEERS_UNCACHED_SECONDS (that row's length, default 3), PEERS_MARTIN_JOBS (cargo -j for Martin's build,
+# default 1), PEERS_MARTIN_WAIT (seconds to wait for Martin's build after the other rows,
+# default: until it is built; the build is paused while anything is measured),
+# PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432 postgres).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -25,6 +27,9 @@ N=${PEERS_N:-2000000}
 DURATION=${PEERS_DURATION:-10}
 CONNS=${PEERS_CONNECTIONS:-8}
 UNCACHED=${PEERS_UNCACHED:-40000}
+# The uncached row must end before its list does (a tile asked twice is cached): there
+# are only so many distinct z14 tiles with institutions in them (36,427 at 2 M).
+UNCACHED_SECS=${PEERS_UNCACHED_SECONDS:-3}
 SEED=1
 MARTIN_VERSION=1.14.0
 PYGEOAPI_VERSION=0.21.0
@@ -45,6 +50,10 @@ RESULTS=$WORK/results.tsv
 PIDS=()
 DB=
 cleanup() {
+  if [ -n "${MARTIN_INSTALL:-}" ] && kill -0 "$MARTIN_INSTALL" 2>/dev/null; then
+    kill -TERM -- "-$MARTIN_INSTALL" 2>/dev/null || true
+    kill -CONT -- "-$MARTIN_INSTALL" 2>/dev/null || true
+  fi
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -72,12 +81,17 @@ martin_ok() { [ -x "$MARTIN" ] && "$MARTIN" --version 2>/dev/null | grep -q "$MA
 MARTIN_INSTALL=
 if ! martin_ok; then
   log "building Martin $MARTIN_VERSION in the background (log: $PEERS/martin-install.log)"
-  ( CARGO_TARGET_DIR=$PEERS/martin-build nice -n 19 cargo install martin --version "$MARTIN_VERSION" \
-      --locked --no-default-features --features postgres --root "$PEERS/martin" \
-      -j "${PEERS_MARTIN_JOBS:-1}" >"$PEERS/martin-install.log" 2>&1 ) &
+  # Its own session (process group), so it can be paused while anything is measured.
+  CARGO_TARGET_DIR=$PEERS/martin-build setsid nice -n 19 cargo install martin \
+    --version "$MARTIN_VERSION" --locked --no-default-features --features postgres \
+    --root "$PEERS/martin" -j "${PEERS_MARTIN_JOBS:-1}" >"$PEERS/martin-install.log" 2>&1 &
   MARTIN_INSTALL=$!
-  PIDS+=("$MARTIN_INSTALL")
 fi
+martin_building() { [ -n "$MARTIN_INSTALL" ] && kill -0 "$MARTIN_INSTALL" 2>/dev/null; }
+# A build on the same two cores would be measured too: it is stopped during every row
+# and continued between them.
+pause_martin_build() { if martin_building; then kill -STOP -- "-$MARTIN_INSTALL" 2>/dev/null || true; fi; }
+resume_martin_build() { if martin_building; then kill -CONT -- "-$MARTIN_INSTALL" 2>/dev/null || true; fi; }
 
 pygeoapi_ok() {
   "$VENV/bin/python" -c "import sys, pygeoapi, geoalchemy2, psycopg2; sys.exit(pygeoapi.__version__ != '$PYGEOAPI_VERSION')" 2>/dev/null &&
@@ -134,9 +148,9 @@ note paths "$(wc -l <"$P/tiles_z14.txt") cached z14 tiles, $(wc -l <"$P/tiles_un
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# wait_for URL PID NAME SECONDS: until URL answers 200, the process dies, or time runs out.
+# wait_for URL PID SECONDS: until URL answers 200, the process dies, or time runs out.
 wait_for() {
-  local deadline=$(( $(date +%s) + $4 ))
+  local deadline=$(( $(date +%s) + $3 ))
   until curl -fs -o /dev/null "$1"; do
     if ! kill -0 "$2" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then return 1; fi
     sleep 0.1
@@ -145,16 +159,17 @@ wait_for() {
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-# row ROW WHO BASE PATHS [ENCODING]: wrk over the paths (each connection takes the next
-# path), the encoding asked with Accept-Encoding; what the server answered is noted.
+# row ROW WHO BASE PATHS [ENCODING [SECONDS]]: wrk over the paths (each connection takes
+# the next path), the encoding asked with Accept-Encoding; what the server answered is
+# noted.
 row() {
-  local name=$1 who=$2 base=$3 paths=$4 enc=${5:-} out="$WORK/wrk-$1-$2.txt" hdr=()
+  local name=$1 who=$2 base=$3 paths=$4 enc=${5:-} secs=${6:-$DURATION} out="$WORK/wrk-$1-$2.txt" hdr=()
   [ -n "$enc" ] && hdr=(-H "Accept-Encoding: $enc")
   local first; first=$(head -n 1 "$paths")
   local got
   got=$(curl -s -o /dev/null -D - "${hdr[@]}" "$base$first" | tr -d '\r' |
         awk 'BEGIN{IGNORECASE=1} /^HTTP\//{s=$2} /^content-encoding:/{e=$2} /^content-length:/{l="length"} /^transfer-encoding:/{l="chunked"} END{print s, (e?e:"identity"), l}')
-  wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "${hdr[@]}" -s scripts/bench/mix.lua "$base" -- "$paths" \
+  wrk -t1 -c"$CONNS" -d"${secs}s" --latency "${hdr[@]}" -s scripts/bench/mix.lua "$base" -- "$paths" \
     >"$out" 2>&1 || true
   record "$name" "$who" "$out" "first answer: $got"
 }
@@ -172,9 +187,10 @@ if ! wait_for "$VETMAP/ready" "$VPID" 600; then
   tail -20 "$WORK/vetmap.log" >&2; echo "vetmap did not become ready" >&2; exit 1
 fi
 curl -s -o /dev/null "$VETMAP/tiles/institutions/0/0/0.mvt"   # prepares the tile snapshot
+pause_martin_build
 log "vetmap: rows"
 row health vetmap "$VETMAP" "$P/health.txt"
-row tiles_uncached vetmap "$VETMAP" "$P/tiles_uncached.txt"
+row tiles_uncached vetmap "$VETMAP" "$P/tiles_uncached.txt" "" "$UNCACHED_SECS"
 warm "$VETMAP" "$P/tiles_z14.txt"
 for enc in identity gzip br; do
   H=; [ "$enc" != identity ] && H=$enc
@@ -188,45 +204,6 @@ row search vetmap "$VETMAP" "$P/search.txt"
 row health_after vetmap "$VETMAP" "$P/health.txt"
 note vetmap "resident memory after the rows: $(( $(awk '/^VmRSS/ {print $2}' "/proc/$VPID/status") / 1024 )) MiB"
 stop "$VPID"
-
-# --- Martin ----------------------------------------------------------------------------
-if [ -n "$MARTIN_INSTALL" ]; then
-  log "waiting for Martin's build"
-  wait "$MARTIN_INSTALL" 2>/dev/null || true
-fi
-if martin_ok; then
-  for mode in off on; do
-    PORT=$(free_port); MBASE=http://127.0.0.1:$PORT
-    size=0; [ $mode = on ] && size=512
-    "$MARTIN" --no-tui -l "127.0.0.1:$PORT" -C $size "$URL" >"$WORK/martin-$mode.log" 2>&1 &
-    MPID=$!; PIDS+=("$MPID")
-    if ! wait_for "$MBASE/catalog" "$MPID" 120; then
-      # Older command lines had no --no-tui: try without it once.
-      stop "$MPID"
-      "$MARTIN" -l "127.0.0.1:$PORT" -C $size "$URL" >"$WORK/martin-$mode.log" 2>&1 </dev/null &
-      MPID=$!; PIDS+=("$MPID")
-      wait_for "$MBASE/catalog" "$MPID" 120 || {
-        note martin "MISSING: Martin did not start (cache $mode): $(tail -3 "$WORK/martin-$mode.log" | tr '\n' ' ')"
-        continue
-      }
-    fi
-    curl -s -o /dev/null "$MBASE/institutions/0/0/0"
-    if [ $mode = off ]; then
-      log "Martin, cache off: rows"
-      row tiles_uncached martin "$MBASE" "$P/martin_uncached.txt"
-    else
-      log "Martin, cache on: rows"
-      for enc in identity gzip br; do
-        H=; [ "$enc" != identity ] && H=$enc
-        warm "$MBASE" "$P/martin_z14.txt"
-        row "tiles_$enc" martin "$MBASE" "$P/martin_z14.txt" "$H"
-      done
-    fi
-    stop "$MPID"
-  done
-else
-  note martin "MISSING: Martin $MARTIN_VERSION is not installed (cargo install failed or did not finish; see $PEERS/martin-install.log: $(tail -2 "$PEERS/martin-install.log" 2>/dev/null | tr '\n' ' '))"
-fi
 
 # --- pygeoapi --------------------------------------------------------------------------
 if pygeoapi_ok; then
@@ -254,6 +231,53 @@ if pygeoapi_ok; then
   fi
 else
   note pygeoapi "MISSING: pygeoapi $PYGEOAPI_VERSION is not installed (see $PEERS/pygeoapi-install.log: $(tail -2 "$PEERS/pygeoapi-install.log" 2>/dev/null | tr '\n' ' '))"
+fi
+
+# --- Martin ----------------------------------------------------------------------------
+if martin_building; then
+  # PEERS_MARTIN_WAIT seconds at most (default: until it is built), then Martin is missing.
+  log "continuing Martin's build and waiting for it"
+  resume_martin_build
+  deadline=$(( $(date +%s) + ${PEERS_MARTIN_WAIT:-999999} ))
+  while martin_building && [ "$(date +%s)" -lt "$deadline" ]; do sleep 5; done
+  if martin_building; then
+    note martin "MISSING: Martin's build did not finish within PEERS_MARTIN_WAIT=${PEERS_MARTIN_WAIT:-} s of waiting ($(grep -c Compiling "$PEERS/martin-install.log") crates compiled so far; the next run goes on from there)"
+    kill -TERM -- "-$MARTIN_INSTALL" 2>/dev/null || true
+    wait "$MARTIN_INSTALL" 2>/dev/null || true
+  fi
+fi
+if martin_ok; then
+  for mode in off on; do
+    PORT=$(free_port); MBASE=http://127.0.0.1:$PORT
+    size=0; [ $mode = on ] && size=512
+    "$MARTIN" --no-tui -l "127.0.0.1:$PORT" -C $size "$URL" >"$WORK/martin-$mode.log" 2>&1 &
+    MPID=$!; PIDS+=("$MPID")
+    if ! wait_for "$MBASE/catalog" "$MPID" 120; then
+      # Older command lines had no --no-tui: try without it once.
+      stop "$MPID"
+      "$MARTIN" -l "127.0.0.1:$PORT" -C $size "$URL" >"$WORK/martin-$mode.log" 2>&1 </dev/null &
+      MPID=$!; PIDS+=("$MPID")
+      wait_for "$MBASE/catalog" "$MPID" 120 || {
+        note martin "MISSING: Martin did not start (cache $mode): $(tail -3 "$WORK/martin-$mode.log" | tr '\n' ' ')"
+        continue
+      }
+    fi
+    curl -s -o /dev/null "$MBASE/institutions/0/0/0"
+    if [ $mode = off ]; then
+      log "Martin, cache off: rows"
+      row tiles_uncached martin "$MBASE" "$P/martin_uncached.txt" "" "$UNCACHED_SECS"
+    else
+      log "Martin, cache on: rows"
+      for enc in identity gzip br; do
+        H=; [ "$enc" != identity ] && H=$enc
+        warm "$MBASE" "$P/martin_z14.txt"
+        row "tiles_$enc" martin "$MBASE" "$P/martin_z14.txt" "$H"
+      done
+    fi
+    stop "$MPID"
+  done
+elif ! grep -q "MISSING: Martin's build did not finish" "$RESULTS"; then
+  note martin "MISSING: Martin $MARTIN_VERSION is not installed (cargo install failed or did not finish; see $PEERS/martin-install.log: $(tail -2 "$PEERS/martin-install.log" 2>/dev/null | tr '\n' ' '))"
 fi
 
 # --- report ----------------------------------------------------------------------------

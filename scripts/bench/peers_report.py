@@ -118,8 +118,15 @@ def main():
         peer_cell = cell(p) if peer_key else "-"
         if peer_key and p is None:
             missing = [n for who, n in notes if who == peer_key]
-            peer_cell = "MISSING" + (": " + missing[0] if missing else "")
+            peer_cell = missing[0] if missing else "MISSING"
         print(f"| {what} | {cell(v)} | {vs_health} | {peer_name} | {peer_cell} | {vs_peer} | {target} | {met} |")
+    listed = next((int(m.group(1)) for who, n in notes if who == "paths"
+                   for m in [re.search(r"(\d+) distinct uncached", n)] if m), None)
+    for who in ("vetmap", "martin"):
+        r = got.get(("tiles_uncached", who))
+        if listed and r and r.get("requests", 0) > listed:
+            print(f"\n**The uncached row of {who} asked {r['requests']:,} tiles of a list of "
+                  f"{listed:,}: some were asked twice (cached), so its figure is too high.**")
     print()
     print("What each server answered first, per row (status, Content-Encoding, length or chunked):\n")
     for (row, who), note in sorted(answers.items()):

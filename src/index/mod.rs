@@ -18,6 +18,9 @@ use crate::model::{
 };
 use crate::search::SearchIndex;
 
+mod delta;
+pub use delta::Delta;
+
 /// A point in the R-tree, carrying the position of its institution in the list.
 pub type PointEntry = GeomWithData<[f64; 2], u32>;
 type AreaEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;

@@ -167,7 +167,7 @@ fn data_bounds(index: &ServingIndex) -> Option<[f64; 4]> {
             grow(b);
         }
     }
-    let env = index.points().root().envelope();
+    let env = index.points().envelope();
     if !index.institutions().is_empty() {
         grow(Rect::new(
             (env.lower()[0], env.lower()[1]),

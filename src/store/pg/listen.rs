@@ -65,6 +65,18 @@ impl IndexKeeper {
     }
 }
 
+/// Whether `LISTEN` was refused because the database is a hot standby (SQLSTATE 25006,
+/// "cannot execute LISTEN during recovery").
+fn on_a_standby(e: &StoreError) -> bool {
+    match e {
+        StoreError::Db {
+            source: sqlx::Error::Database(d),
+            ..
+        } => d.code().as_deref() == Some("25006"),
+        _ => false,
+    }
+}
+
 /// Starts listening and, unless `check_every` is `None`, checking periodically; both run
 /// until the process ends. The receiver follows their state.
 pub fn keep_index_current(
@@ -103,6 +115,16 @@ impl Keeper {
         loop {
             let Err(e) = self.listen_once(&mut wait).await;
             self.status.send_modify(|s| s.listening_since = None);
+            if on_a_standby(&e) {
+                // NOTIFY does not reach a streaming replica and LISTEN is refused there:
+                // a server reading from one follows the log by the periodic check alone.
+                tracing::info!(
+                    "the database is a read replica (LISTEN refused during recovery): \
+                     following the change log by the periodic check only"
+                );
+                self.check_logged().await;
+                return;
+            }
             tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "change listener down; reconnecting");
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(LAST_RETRY);

@@ -181,6 +181,12 @@ impl Institutions {
         (Self::from_chunks(chunks), shape)
     }
 
+    /// The chunks, in order: what derives from institutions chunk by chunk can keep its
+    /// result per chunk allocation, since snapshots share unchanged chunks.
+    pub fn chunks(&self) -> &[Arc<Vec<Institution>>] {
+        &self.chunks
+    }
+
     /// Chunks this and `other` hold in common (the same allocation), for tests and
     /// measurements of sharing.
     pub fn shared_chunks(&self, other: &Institutions) -> usize {

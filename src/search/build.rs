@@ -133,6 +133,8 @@ impl SearchIndex {
             .unwrap_or_default();
         positions.extend(changed.iter().map(|c| c.0));
         let current: Vec<&Institution> = positions.iter().map(|&p| &all[p as usize]).collect();
+        // Names are only added: a programme name no institution uses any more still
+        // resolves to its code (which then finds nobody) until the next full build.
         let mut by_name = self.by_name.as_ref().clone();
         let (programme_words, area_words) = shared_words(
             current.iter().copied(),

@@ -59,7 +59,8 @@ pub struct ChangeStatus {
 pub struct IndexKeeper(Arc<Keeper>);
 
 impl IndexKeeper {
-    /// Checks the version and reloads if it moved, one check at a time with the listener's.
+    /// Applies what the change log holds after the index's position (or reloads when the
+    /// log cannot say), one check at a time with the listener's.
     pub async fn catch_up(&self) {
         self.0.check_logged().await;
     }

@@ -86,7 +86,7 @@ fn is_cluster(f: &Feature<f64>) -> bool {
 }
 
 fn data_bbox(index: &ServingIndex) -> [f64; 4] {
-    let e = index.points().root().envelope();
+    let e = index.points().envelope();
     [e.lower()[0], e.lower()[1], e.upper()[0], e.upper()[1]]
 }
 

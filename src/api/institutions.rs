@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use crate::index::Institutions;
 use crate::model::Institution;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,7 +23,8 @@ struct InstitutionList<'a> {
     data_version: &'a str,
     count: usize,
     /// By id.
-    institutions: &'a [Institution],
+    #[schema(value_type = Vec<Institution>)]
+    institutions: &'a Institutions,
 }
 
 /// The whole network as a plain JSON list

@@ -1,7 +1,10 @@
 //! The in-memory serving index: an immutable snapshot of everything the map reads,
 //! built in one bulk load from either source and shared behind an `Arc`. A change to the
-//! data builds a new snapshot and swaps it in whole ([`IndexHandle::replace`]); readers
-//! holding the old one finish with it undisturbed, and never wait on a writer.
+//! data makes a new snapshot from the current one and a [`Delta`] (`delta.rs`), sharing
+//! everything the change does not touch (`institutions.rs`: chunks; `points.rs`: an
+//! R-tree base with an overlay; the search index's base segment), and swaps it in whole
+//! ([`IndexHandle::replace`]); readers holding the old one finish with it undisturbed,
+//! and never wait on a writer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,54 +21,53 @@ use crate::model::{
 };
 use crate::search::SearchIndex;
 
-/// A point in the R-tree, carrying the position of its institution in the list.
-pub type PointEntry = GeomWithData<[f64; 2], u32>;
+mod delta;
+mod institutions;
+mod points;
+pub use delta::Delta;
+pub use institutions::{Institutions, Shape};
+pub use points::{OVERLAY_LIMIT, PointEntry, Points};
+
 type AreaEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 pub struct ServingIndex {
     version: String,
     built_at: DateTime<Utc>,
-    /// Sorted by id: lookups by id are a binary search (a map of millions of cloned ids
-    /// cost more memory and start-up time than it saved).
-    institutions: Vec<Institution>,
-    points: RTree<PointEntry>,
-    areas: Vec<AdminArea>,
-    area_by_key: HashMap<(Scheme, String), u32>,
-    area_boxes: RTree<AreaEntry>,
-    occupations: BTreeMap<OccupationCode, Occupation>,
-    mapping: Vec<CommuneMapping>,
+    /// Sorted by id, in shared chunks: lookups by id are a binary search, and the next
+    /// snapshot shares every chunk a change does not touch.
+    institutions: Institutions,
+    /// The R-tree of their points: a shared base and a small overlay of moves.
+    points: Points,
+    areas: Arc<Areas>,
+    occupations: Arc<BTreeMap<OccupationCode, Occupation>>,
+    mapping: Arc<Vec<CommuneMapping>>,
     /// Text search and occupation lookups, built with the rest so every change is
     /// searchable as soon as this snapshot is swapped in.
     search: SearchIndex,
     /// R-trees of the institutions teaching one occupation, built on first use: nearby
     /// with an occupation filter walks these instead of stepping over everyone else.
+    /// A delta keeps those of the occupations it does not touch.
     occupation_points: Mutex<HashMap<OccupationCode, Arc<RTree<PointEntry>>>>,
 }
 
-impl ServingIndex {
-    /// Builds the snapshot. Institutions are sorted by id and areas by scheme and code,
-    /// whatever the source's order, so listings and paging are stable for a version.
-    pub fn build(dataset: Dataset) -> Self {
-        let Dataset {
-            occupations,
-            mut areas,
-            mapping,
-            mut institutions,
-            version,
-        } = dataset;
-        // PostGIS and the files usually give id order already; checking is cheaper.
-        if !institutions.is_sorted_by(|a, b| a.id <= b.id) {
-            institutions.sort_by(|a, b| a.id.cmp(&b.id));
-        }
-        areas.sort_by(|a, b| (a.scheme, &a.code).cmp(&(b.scheme, &b.code)));
-        let area_by_key: HashMap<(Scheme, String), u32> = areas
+/// The administrative areas, by scheme and code, with an R-tree of their boxes; shared
+/// by snapshots until the areas change.
+struct Areas {
+    list: Vec<AdminArea>,
+    by_key: HashMap<(Scheme, String), u32>,
+    boxes: RTree<AreaEntry>,
+}
+
+impl Areas {
+    fn build(mut list: Vec<AdminArea>) -> Self {
+        list.sort_by(|a, b| (a.scheme, &a.code).cmp(&(b.scheme, &b.code)));
+        let by_key = list
             .iter()
             .enumerate()
             .map(|(n, a)| ((a.scheme, a.code.clone()), n as u32))
             .collect();
-        let area_boxes = RTree::bulk_load(
-            areas
-                .iter()
+        let boxes = RTree::bulk_load(
+            list.iter()
                 .enumerate()
                 .filter_map(|(n, a)| {
                     use geo::BoundingRect;
@@ -77,15 +79,61 @@ impl ServingIndex {
                 })
                 .collect(),
         );
+        Self {
+            list,
+            by_key,
+            boxes,
+        }
+    }
+
+    fn get(&self, scheme: Scheme, code: &str) -> Option<&AdminArea> {
+        self.by_key
+            .get(&(scheme, code.to_owned()))
+            .map(|&n| &self.list[n as usize])
+    }
+}
+
+impl ServingIndex {
+    /// Builds the snapshot. Institutions are sorted by id and areas by scheme and code,
+    /// whatever the source's order, so listings and paging are stable for a version.
+    pub fn build(dataset: Dataset) -> Self {
+        let Dataset {
+            occupations,
+            areas,
+            mapping,
+            mut institutions,
+            version,
+        } = dataset;
+        // PostGIS and the files usually give id order already; checking is cheaper.
+        if !institutions.is_sorted_by(|a, b| a.id <= b.id) {
+            institutions.sort_by(|a, b| a.id.cmp(&b.id));
+        }
         let occupations: BTreeMap<OccupationCode, Occupation> = occupations
             .into_iter()
             .map(|o| (o.code.clone(), o))
             .collect();
+        Self::assemble(
+            version,
+            Institutions::from_sorted(institutions),
+            Arc::new(Areas::build(areas)),
+            Arc::new(occupations),
+            Arc::new(mapping),
+        )
+    }
+
+    /// A snapshot whose R-tree and search index are built whole from `institutions`.
+    fn assemble(
+        version: String,
+        institutions: Institutions,
+        areas: Arc<Areas>,
+        occupations: Arc<BTreeMap<OccupationCode, Occupation>>,
+        mapping: Arc<Vec<CommuneMapping>>,
+    ) -> Self {
         // The text index and the R-tree are independent: build them on two threads
         // (at national scale each takes seconds, and start-up waits for both).
         let (search, points) = std::thread::scope(|s| {
             let points = s.spawn(|| {
-                RTree::bulk_load(
+                Points::build(
                     institutions
                         .iter()
                         .enumerate()
@@ -96,9 +144,7 @@ impl ServingIndex {
                 )
             });
             let search = SearchIndex::build(&institutions, &occupations, |scheme, code| {
-                area_by_key
-                    .get(&(scheme, code.to_owned()))
-                    .map(|&n| areas[n as usize].name.as_str())
+                areas.get(scheme, code).map(|a| a.name.as_str())
             });
             // A panic in the R-tree build is a bug; surface it here, not as a hang.
             let points = points
@@ -112,8 +158,6 @@ impl ServingIndex {
             institutions,
             points,
             areas,
-            area_by_key,
-            area_boxes,
             occupations,
             mapping,
             search,
@@ -129,21 +173,20 @@ impl ServingIndex {
         self.built_at
     }
 
-    /// All institutions, sorted by id.
-    pub fn institutions(&self) -> &[Institution] {
+    /// All institutions, sorted by id; positions as in a slice.
+    pub fn institutions(&self) -> &Institutions {
         &self.institutions
     }
 
     pub fn institution(&self, id: &str) -> Option<&Institution> {
         self.institutions
-            .binary_search_by(|i| i.id.as_str().cmp(id))
-            .ok()
+            .position(id)
             .map(|n| &self.institutions[n])
     }
 
     /// The R-tree of institution positions; entries carry indexes into
     /// [`ServingIndex::institutions`].
-    pub fn points(&self) -> &RTree<PointEntry> {
+    pub fn points(&self) -> &Points {
         &self.points
     }
 
@@ -195,22 +238,21 @@ impl ServingIndex {
     }
 
     pub fn areas(&self) -> &[AdminArea] {
-        &self.areas
+        &self.areas.list
     }
 
     pub fn area(&self, scheme: Scheme, code: &str) -> Option<&AdminArea> {
-        self.area_by_key
-            .get(&(scheme, code.to_owned()))
-            .map(|&n| &self.areas[n as usize])
+        self.areas.get(scheme, code)
     }
 
     /// Areas whose geometry contains the point (boundary included).
     pub fn areas_containing(&self, p: LonLat) -> Vec<&AdminArea> {
         use geo::Intersects;
         let pt = p.to_point();
-        self.area_boxes
+        self.areas
+            .boxes
             .locate_all_at_point([p.lon(), p.lat()])
-            .map(|e| &self.areas[e.data as usize])
+            .map(|e| &self.areas.list[e.data as usize])
             .filter(|a| a.geometry.as_ref().is_some_and(|g| g.intersects(&pt)))
             .collect()
     }
@@ -236,9 +278,9 @@ impl ServingIndex {
     pub fn to_dataset(&self) -> Dataset {
         Dataset {
             occupations: self.occupations.values().cloned().collect(),
-            areas: self.areas.clone(),
-            mapping: self.mapping.clone(),
-            institutions: self.institutions.clone(),
+            areas: self.areas.list.clone(),
+            mapping: self.mapping.as_ref().clone(),
+            institutions: self.institutions.to_vec(),
             version: self.version.clone(),
         }
     }

@@ -64,3 +64,181 @@ fn a_handle_is_not_loaded_until_the_first_real_snapshot_is_put_in() {
     assert_eq!(handle.current().version(), "t1");
     assert!(IndexHandle::new(index(&[])).is_loaded());
 }
+
+mod deltas {
+    use std::collections::BTreeMap;
+
+    use super::super::*;
+    use crate::model::{Institution, LonLat};
+    use crate::search::nearby::{Filter, NearbyQuery, nearby};
+    use crate::search::{SearchHit, SearchRequest, search};
+
+    /// Answers of every read path that positions feed, by id, to compare two snapshots.
+    fn answers(ix: &ServingIndex, words: &[String]) -> Vec<String> {
+        let id = |n: usize| ix.institutions()[n].id.as_str().to_owned();
+        let mut out = Vec::new();
+        for (lon, lat) in [(106.3, 9.9), (105.8, 21.0), (108.2, 16.05), (100.0, 5.0)] {
+            let point = LonLat::new(lon, lat).unwrap();
+            for d in [0.05, 0.5] {
+                let b = Bbox::new(lon - d, lat - d, lon + d, lat + d).unwrap();
+                out.push(format!(
+                    "bbox {:?}",
+                    ix.in_bbox(&b).into_iter().map(id).collect::<Vec<_>>()
+                ));
+            }
+            let mut filters = vec![Filter::default()];
+            for code in ix.search().level_counts().keys().take(3) {
+                filters.push(Filter {
+                    occupations: Some([code.clone()].into()),
+                    ..Filter::default()
+                });
+            }
+            for filter in filters {
+                let q = NearbyQuery {
+                    point,
+                    limit: 7,
+                    radius_m: None,
+                    filter,
+                };
+                let hits: Vec<String> = nearby(ix, &q)
+                    .into_iter()
+                    .map(|h| format!("{} {:.1}", id(h.pos), h.distance_m))
+                    .collect();
+                out.push(format!("nearby {hits:?}"));
+            }
+        }
+        for w in words {
+            for autocomplete in [false, true] {
+                let hits: Vec<String> = search(
+                    ix,
+                    &SearchRequest {
+                        text: w,
+                        near: None,
+                        limit: 20,
+                        autocomplete,
+                    },
+                )
+                .into_iter()
+                .map(|h| match h {
+                    SearchHit::Institution { pos, .. } => id(pos),
+                    SearchHit::Occupation { code, .. } => code.as_str().to_owned(),
+                })
+                .collect();
+                out.push(format!("search {w} {hits:?}"));
+            }
+        }
+        for (code, levels) in ix.search().level_counts() {
+            let teaching: Vec<String> = ix
+                .search()
+                .institutions_teaching(code)
+                .iter()
+                .map(|&n| id(n as usize))
+                .collect();
+            out.push(format!("{code:?} {levels:?} {teaching:?}"));
+        }
+        out
+    }
+
+    /// A delta applied to a snapshot answers as a snapshot built from scratch would.
+    fn assert_like_a_fresh_build(
+        before: &ServingIndex,
+        changes: BTreeMap<String, Option<Institution>>,
+        words: &[String],
+    ) -> ServingIndex {
+        let applied = before.apply(Delta {
+            version: "after".into(),
+            institutions: changes.clone(),
+            ..Delta::default()
+        });
+        let mut dataset = before.to_dataset();
+        dataset
+            .institutions
+            .retain(|i| !changes.contains_key(i.id.as_str()));
+        dataset.institutions.extend(changes.into_values().flatten());
+        dataset.version = "after".into();
+        let fresh = ServingIndex::build(dataset);
+        assert_eq!(
+            applied.institutions().to_vec(),
+            fresh.institutions().to_vec()
+        );
+        let (a, f) = (answers(&applied, words), answers(&fresh, words));
+        assert_eq!(a.len(), f.len());
+        for (a, f) in a.iter().zip(&f) {
+            assert_eq!(
+                a, f,
+                "the delta's answer (left) differs from a fresh build's"
+            );
+        }
+        applied
+    }
+
+    #[test]
+    fn edits_are_a_delta_that_answers_like_a_fresh_build_and_shares_the_rest() {
+        let before = ServingIndex::build(crate::synth::generate(3000, 7));
+        // Ask for a per-occupation tree first: untouched ones are kept.
+        let code = before
+            .search()
+            .level_counts()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let _ = before.points_teaching(&code);
+        let mut changes = BTreeMap::new();
+        let mut words = Vec::new();
+        for (k, n) in [5usize, 400, 1000, 2999].into_iter().enumerate() {
+            let mut i = before.institutions()[n].clone();
+            i.name_vi = format!("Trường đổi tên zq{k}w");
+            words.push(format!("zq{k}w"));
+            // Moved far, across the country: nearby and boxes must see it there.
+            i.location = LonLat::new(106.3 + k as f64 * 0.001, 9.9).unwrap();
+            if k == 2 {
+                // Its programmes change too: occupation lists and counts follow.
+                i.programmes.truncate(1);
+            }
+            changes.insert(i.id.as_str().to_owned(), Some(i));
+        }
+        words.push(before.institutions()[6].name_vi.clone());
+        let after = assert_like_a_fresh_build(&before, changes, &words);
+        assert_eq!(
+            after.points().overlay_len(),
+            4,
+            "points went to the overlay"
+        );
+        assert_eq!(
+            after.search().overlay_len(),
+            4,
+            "documents to the delta segment"
+        );
+        // Chunks of 1,024: the changes fall in the first and the last; the middle one
+        // is the same allocation in both snapshots.
+        assert_eq!(
+            after.institutions().shared_chunks(before.institutions()),
+            1,
+            "unchanged chunks are shared"
+        );
+        // A second delta on top of the first keeps answering right.
+        let mut again = BTreeMap::new();
+        let mut i = after.institutions()[400].clone();
+        i.name_vi = "Lại đổi tên zq9w".into();
+        again.insert(i.id.as_str().to_owned(), Some(i));
+        words.push("zq9w".into());
+        let third = assert_like_a_fresh_build(&after, again, &words);
+        assert_eq!(third.search().overlay_len(), 4);
+    }
+
+    #[test]
+    fn creations_and_removals_answer_like_a_fresh_build() {
+        let before = ServingIndex::build(crate::synth::generate(2000, 3));
+        let mut changes = BTreeMap::new();
+        let gone = before.institutions()[17].id.as_str().to_owned();
+        changes.insert(gone, None);
+        let mut new = before.institutions()[3].clone();
+        new.id = crate::model::InstitutionId::parse("aaa-moi-zq1w").unwrap();
+        new.name_vi = "Cơ sở mới zq1w".into();
+        changes.insert(new.id.as_str().to_owned(), Some(new));
+        let after = assert_like_a_fresh_build(&before, changes, &["zq1w".into()]);
+        assert_eq!(after.institutions().len(), before.institutions().len());
+        assert!(after.institution("aaa-moi-zq1w").is_some());
+    }
+}

@@ -20,7 +20,7 @@ use super::holdings::Holdings;
 use super::period::{PeriodSummary, Reporting};
 use super::province::{ProvinceReport, PublishedReport};
 use crate::coverage::area_code_of;
-use crate::index::ServingIndex;
+use crate::index::{Institutions, ServingIndex};
 use crate::model::{AdminLevel, Caveat, Institution, Readiness, Scheme};
 
 /// Counts behind one value. For yes/no indicators `yes`, `no` and `unknown` count
@@ -261,7 +261,7 @@ pub(super) fn progress(targets: &[Target], value: Option<f64>) -> Vec<TargetProg
 
 /// The institutions of each area of `scheme`/`level` (`None`: without a code there).
 pub(super) fn area_groups(
-    institutions: &[Institution],
+    institutions: &Institutions,
     scheme: Scheme,
     level: AdminLevel,
 ) -> BTreeMap<Option<String>, Vec<&Institution>> {

@@ -14,8 +14,6 @@
 
 use std::collections::BTreeSet;
 
-use rstar::RTree;
-
 use crate::index::{PointEntry, ServingIndex};
 use crate::model::{Institution, InstitutionKind, Level, LonLat, OccupationCode, Ownership};
 
@@ -97,18 +95,30 @@ pub fn nearby(index: &ServingIndex, q: &NearbyQuery) -> Vec<NearbyHit> {
             && codes.len() == 1
             && teaching.saturating_mul(4) < total
         {
-            return walk(index, &index.points_teaching(code), q);
+            let tree = index.points_teaching(code);
+            let here = [q.point.lon(), q.point.lat()];
+            return walk(index, tree.nearest_neighbor_iter_with_distance_2(here), q);
         }
     }
-    walk(index, index.points(), q)
+    let here = [q.point.lon(), q.point.lat()];
+    walk(
+        index,
+        index.points().nearest_neighbor_iter_with_distance_2(here),
+        q,
+    )
 }
 
-fn walk(index: &ServingIndex, tree: &RTree<PointEntry>, q: &NearbyQuery) -> Vec<NearbyHit> {
+/// Takes entries nearest first (by Euclidean distance in degrees, squared) until none
+/// further out can be geodesically nearer than the k-th best.
+fn walk<'t>(
+    index: &ServingIndex,
+    nearest: impl Iterator<Item = (&'t PointEntry, f64)>,
+    q: &NearbyQuery,
+) -> Vec<NearbyHit> {
     let institutions = index.institutions();
     let mut best = Best::new(q.limit);
     let radius = q.radius_m.unwrap_or(f64::INFINITY);
-    let here = [q.point.lon(), q.point.lat()];
-    for (entry, d2) in tree.nearest_neighbor_iter_with_distance_2(here) {
+    for (entry, d2) in nearest {
         let bound = best.kth().unwrap_or(f64::INFINITY).min(radius);
         if d2.sqrt() > degree_radius(q.point, bound) {
             break;

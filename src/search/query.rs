@@ -56,20 +56,20 @@ pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
     let si = index.search();
     let institutions = index.institutions();
     let mut top = TopK::new(req.limit);
-    si.institutions
-        .for_each_match(&words, req.autocomplete, |doc, text_score| {
-            // Prefer names the query covers well: "cao dang nghe tra vinh" is most of
-            // one name and a small part of a longer one.
-            let name_len = si.name_words[doc as usize].max(1) as f32;
-            let coverage = (words.len() as f32 / name_len).min(1.0);
-            let mut score = (text_score * (0.9 + 0.1 * coverage)) as f64;
-            if let Some(p) = req.near {
-                let km = haversine_km(p, institutions[doc as usize].location);
-                score *= 0.6 + 0.4 * (-km / 30.0).exp();
-            }
-            top.push(score, Key::Institution(doc));
-        });
-    si.occupations
+    si.for_each_institution(&words, req.autocomplete, |doc, text_score, name_words| {
+        // Prefer names the query covers well: "cao dang nghe tra vinh" is most of
+        // one name and a small part of a longer one.
+        let name_len = name_words.max(1) as f32;
+        let coverage = (words.len() as f32 / name_len).min(1.0);
+        let mut score = (text_score * (0.9 + 0.1 * coverage)) as f64;
+        if let Some(p) = req.near {
+            let km = haversine_km(p, institutions[doc as usize].location);
+            score *= 0.6 + 0.4 * (-km / 30.0).exp();
+        }
+        top.push(score, Key::Institution(doc));
+    });
+    si.base
+        .occupations
         .for_each_match(&words, req.autocomplete, |doc, s| {
             top.push(s as f64, Key::Occupation(doc));
         });
@@ -84,7 +84,7 @@ pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
                     .map(|p| p.geodesic_distance_m(institutions[doc as usize].location)),
             },
             Key::Occupation(doc) => SearchHit::Occupation {
-                code: si.occupation_codes[doc as usize].clone(),
+                code: si.base.occupation_codes[doc as usize].clone(),
                 score,
             },
         })

@@ -116,6 +116,17 @@ pub struct TextIndex {
     offsets: Vec<usize>,
     docs: Vec<u32>,
     doc_count: u32,
+    /// The documents of the whole index this one is part of (a delta segment is a few
+    /// documents of millions): the thresholds that depend on how common a word is use
+    /// it, so a segment matches as the whole would.
+    corpus: u32,
+}
+
+impl TextIndex {
+    /// Says this index is part of one of `documents` documents in all.
+    pub fn set_corpus(&mut self, documents: u32) {
+        self.corpus = documents.max(self.doc_count);
+    }
 }
 
 #[derive(Default)]
@@ -195,12 +206,13 @@ impl TextIndexBuilder {
             offsets,
             docs,
             doc_count: self.doc_count,
+            corpus: self.doc_count,
         }
     }
 }
 
 /// The documents one query word reaches, with a score from 1 to 255.
-enum WordScores {
+pub enum WordScores {
     /// Sorted by document, one entry each.
     Sparse(Vec<(u32, u8)>),
     /// One byte per document (0: not reached); for words reaching many documents.
@@ -236,7 +248,7 @@ impl TextIndex {
             // spellings ("truong" ~ "trung", "duong") would only add millions of weaker
             // postings to score at national scale.
             let held: usize = (0..FIELDS).map(|f| self.postings(t, f).len()).sum();
-            if !prefix && held > self.doc_count as usize / 64 {
+            if !prefix && held > self.corpus as usize / 64 {
                 return out;
             }
         }
@@ -250,7 +262,7 @@ impl TextIndex {
             // A short prefix of a big index completes to words that together reach more
             // documents than there are: past that, more completions only add scoring
             // work (at 2M, "d" alone reaches millions). Small indexes never hit this.
-            let budget = (self.doc_count as usize).max(PREFIX_POSTINGS_FLOOR);
+            let budget = (self.corpus as usize).max(PREFIX_POSTINGS_FLOOR);
             let mut reached = 0usize;
             while let Some((k, t)) = s.next() {
                 if k.len() == word.len() {
@@ -334,16 +346,48 @@ impl TextIndex {
         &self,
         words: &[QueryWord],
         prefix_last: bool,
-        mut hit: impl FnMut(u32, f32),
+        hit: impl FnMut(u32, f32),
     ) {
-        let mut scores: Vec<WordScores> = words
+        let scores = self.scores(words, prefix_last);
+        let recognised: Vec<bool> = scores.iter().map(Option::is_some).collect();
+        self.for_each_match_of(scores, &recognised, hit);
+    }
+
+    /// Each query word's scores in this index (`None`: it matches nothing here).
+    pub fn scores(&self, words: &[QueryWord], prefix_last: bool) -> Vec<Option<WordScores>> {
+        words
             .iter()
             .enumerate()
-            .filter_map(|(i, w)| self.word_scores(w, prefix_last && i + 1 == words.len()))
-            .collect();
+            .map(|(i, w)| self.word_scores(w, prefix_last && i + 1 == words.len()))
+            .collect()
+    }
+
+    /// As [`TextIndex::for_each_match`], from [`TextIndex::scores`], where `recognised`
+    /// says which words match anything in the whole index this one is part of: a word
+    /// the whole recognises and this part does not excludes every document here, as it
+    /// would in one index.
+    pub fn for_each_match_of(
+        &self,
+        scores: Vec<Option<WordScores>>,
+        recognised: &[bool],
+        mut hit: impl FnMut(u32, f32),
+    ) {
+        let words = recognised.len();
+        let known = recognised.iter().filter(|r| **r).count();
         // Most of the query must be recognised: one word matching by a typo in a long
         // query ("xuong moc" ~ "duong") is not a result.
-        if scores.is_empty() || scores.len() * 2 < words.len() {
+        if known == 0 || known * 2 < words {
+            return;
+        }
+        if scores
+            .iter()
+            .zip(recognised)
+            .any(|(s, r)| *r && s.is_none())
+        {
+            return;
+        }
+        let mut scores: Vec<WordScores> = scores.into_iter().flatten().collect();
+        if scores.is_empty() {
             return;
         }
         let size = |s: &WordScores| match s {
@@ -351,7 +395,7 @@ impl TextIndex {
             WordScores::Dense(v) => v.len(),
         };
         scores.sort_by_key(size);
-        let norm = 1.0 / (255.0 * words.len() as f32);
+        let norm = 1.0 / (255.0 * words as f32);
         let rest = &scores[1..];
         let mut visit = |doc: u32, first: u8| {
             let mut sum = first as u32;

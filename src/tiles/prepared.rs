@@ -3,7 +3,8 @@
 //! touches), areas in world units with their label points, per-zoom simplifications
 //! (lazily), the unfiltered cluster pyramid (lazily), and the data's bounds.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, Weak};
 
 use geo::{BoundingRect, InteriorPoint, MultiPolygon, Rect};
 use sha2::{Digest, Sha256};
@@ -13,6 +14,7 @@ use super::coord::lonlat_to_world;
 use super::frame::{simplify_world, to_world};
 use super::{InstitutionFilter, Tileset};
 use crate::index::ServingIndex;
+use crate::model::Institution;
 
 /// An area ready for tiling.
 pub struct AreaGeom {
@@ -90,10 +92,39 @@ fn short_hash(h: Sha256) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
+/// Digests of chunks of institutions by allocation (with a weak reference proving the
+/// allocation is still that chunk): snapshots share unchanged chunks, so after an edit at
+/// national scale only the changed chunk is hashed again, not two million institutions.
+type ChunkDigests = HashMap<usize, (Weak<Vec<Institution>>, [u8; 32])>;
+static CHUNK_DIGESTS: LazyLock<Mutex<ChunkDigests>> = LazyLock::new(Mutex::default);
+
 /// Hash of what institution tiles show, so edits to contacts or addresses keep them.
 fn institutions_version(index: &ServingIndex) -> String {
+    let mut memo = CHUNK_DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
     let mut h = Sha256::new();
-    for i in index.institutions() {
+    for chunk in index.institutions().chunks() {
+        let key = Arc::as_ptr(chunk) as usize;
+        let known = memo
+            .get(&key)
+            .filter(|(w, _)| w.upgrade().is_some_and(|c| Arc::ptr_eq(&c, chunk)))
+            .map(|(_, d)| *d);
+        let digest = match known {
+            Some(d) => d,
+            None => {
+                let d = chunk_digest(chunk);
+                memo.insert(key, (Arc::downgrade(chunk), d));
+                d
+            }
+        };
+        h.update(digest);
+    }
+    memo.retain(|_, (w, _)| w.strong_count() > 0);
+    short_hash(h)
+}
+
+fn chunk_digest(chunk: &[Institution]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for i in chunk {
         h.update(i.id.as_str());
         h.update([0]);
         h.update(i.name_vi.as_bytes());
@@ -119,7 +150,7 @@ fn institutions_version(index: &ServingIndex) -> String {
         }
         h.update([0xff]);
     }
-    short_hash(h)
+    h.finalize().into()
 }
 
 fn areas_version(index: &ServingIndex) -> String {
@@ -167,7 +198,7 @@ fn data_bounds(index: &ServingIndex) -> Option<[f64; 4]> {
             grow(b);
         }
     }
-    let env = index.points().root().envelope();
+    let env = index.points().envelope();
     if !index.institutions().is_empty() {
         grow(Rect::new(
             (env.lower()[0], env.lower()[1]),

@@ -14,6 +14,7 @@ use super::places;
 use super::prepared::Prepared;
 use super::tilesets::{area_min_zoom, label_min_zoom};
 use super::{InstitutionFilter, TileCoord};
+use crate::index::Institutions;
 use crate::model::{Institution, InstitutionKind, Level, Scheme};
 
 pub fn institutions(
@@ -79,7 +80,7 @@ fn emit_cluster_or_point(
     frame: &TileFrame,
     z: u8,
     c: &Cluster,
-    all: &[Institution],
+    all: &Institutions,
 ) {
     if c.count == 1 {
         let inst = &all[c.member as usize];

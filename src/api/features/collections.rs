@@ -103,7 +103,7 @@ impl Collection {
                 if index.institutions().is_empty() {
                     return None;
                 }
-                let e = index.points().root().envelope();
+                let e = index.points().envelope();
                 let (lo, hi) = (e.lower(), e.upper());
                 Some([lo[0], lo[1], hi[0], hi[1]])
             }

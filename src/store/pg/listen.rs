@@ -1,12 +1,18 @@
 //! Keeps a server's serving index current when the database changes, whoever changed
-//! it (another server, `vetmap import`, or a GIS user in QGIS): triggers bump the data
-//! version and `NOTIFY vetmap_data_changed`; every server listens and reloads.
+//! it (another server, `vetmap import`, or a GIS user in QGIS): triggers write each
+//! change to the change log (its sequence number, table, keys), bump the data version
+//! and `NOTIFY vetmap_data_changed` with the sequence number; every server listens and
+//! applies the changes after the sequence number its snapshot includes, reading only
+//! the changed rows (`changes.rs`, `ServingIndex::apply`).
 //!
 //! A notification sent while the listening connection is down is lost for good, so two
-//! more checks compare the database's version with the index's: one each time `LISTEN` is
-//! (re)established, and one every few seconds (`VETMAP_CHANGE_CHECK_MS`), which also
-//! catches what no reconnect noticed. The same comparison makes the first load of a
-//! server that started while its database was away.
+//! more checks compare the database's version and log with the index's: one each time
+//! `LISTEN` is (re)established, and one every few seconds (`VETMAP_CHANGE_CHECK_MS`),
+//! which also catches what no reconnect noticed. Catching up is by sequence number, so
+//! nothing missed is lost: whatever the log holds after the snapshot's position is
+//! applied. A full reload is the fallback when the log cannot say (pruned past the
+//! position, a bulk change, a change with the triggers switched off, the first load of a
+//! server that started while its database was away).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -37,8 +43,13 @@ pub struct ChangeStatus {
     /// When the database's data version was last read, and what it was.
     pub last_checked_at: Option<DateTime<Utc>>,
     pub last_checked_version: Option<String>,
-    /// Snapshots swapped in since start (the first load of a late start included).
+    /// Snapshots swapped in since start (the first load of a late start included),
+    /// whether by a delta or a full reload.
     pub reloads: u64,
+    /// Of these, the full reloads (all the others applied the change log).
+    pub full_reloads: u64,
+    /// The change log's sequence number the serving snapshot includes, once known.
+    pub change_seq: Option<i64>,
 }
 
 /// A way to bring the index to the database's version now: a write on this server
@@ -48,9 +59,22 @@ pub struct ChangeStatus {
 pub struct IndexKeeper(Arc<Keeper>);
 
 impl IndexKeeper {
-    /// Checks the version and reloads if it moved, one check at a time with the listener's.
+    /// Applies what the change log holds after the index's position (or reloads when the
+    /// log cannot say), one check at a time with the listener's.
     pub async fn catch_up(&self) {
         self.0.check_logged().await;
+    }
+}
+
+/// Whether `LISTEN` was refused because the database is a hot standby (SQLSTATE 25006,
+/// "cannot execute LISTEN during recovery").
+fn on_a_standby(e: &StoreError) -> bool {
+    match e {
+        StoreError::Db {
+            source: sqlx::Error::Database(d),
+            ..
+        } => d.code().as_deref() == Some("25006"),
+        _ => false,
     }
 }
 
@@ -66,7 +90,7 @@ pub fn keep_index_current(
         pool,
         index,
         status,
-        reloading: Mutex::new(()),
+        position: Mutex::new(None),
     });
     tokio::spawn(keeper.clone().listen());
     if let Some(every) = check_every {
@@ -79,9 +103,10 @@ struct Keeper {
     pool: PgPool,
     index: IndexHandle,
     status: watch::Sender<ChangeStatus>,
-    /// One check at a time: at national scale a load takes seconds and a second copy of
-    /// the data in memory.
-    reloading: Mutex<()>,
+    /// The change log's sequence number the current snapshot includes (`None` until
+    /// known). Held through a check: one check at a time, since a full load at national
+    /// scale takes seconds and a second copy of the data in memory.
+    position: Mutex<Option<i64>>,
 }
 
 impl Keeper {
@@ -91,6 +116,16 @@ impl Keeper {
         loop {
             let Err(e) = self.listen_once(&mut wait).await;
             self.status.send_modify(|s| s.listening_since = None);
+            if on_a_standby(&e) {
+                // NOTIFY does not reach a streaming replica and LISTEN is refused there:
+                // a server reading from one follows the log by the periodic check alone.
+                tracing::info!(
+                    "the database is a read replica (LISTEN refused during recovery): \
+                     following the change log by the periodic check only"
+                );
+                self.check_logged().await;
+                return;
+            }
             tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "change listener down; reconnecting");
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(LAST_RETRY);
@@ -172,37 +207,85 @@ impl Keeper {
         }
     }
 
-    /// Reloads when the database's version differs from the index's. The version alone
-    /// is cheap; the load is not (at national scale seconds, and a second copy of the
-    /// data in memory), so it runs only when something moved.
+    /// Brings the index to the database's version: by the change log when it can (only
+    /// the changed rows are read, and the next snapshot shares the rest), by a full
+    /// reload when it cannot (first load, a log pruned past this server's position, a
+    /// bulk change, a change made with the triggers switched off).
     async fn check(&self) -> Result<(), StoreError> {
-        let _one_at_a_time = self.reloading.lock().await;
-        let version = super::data_version(&self.pool).await?;
+        let mut position = self.position.lock().await;
+        let head = super::log_head(&self.pool).await?;
         self.status.send_modify(|s| {
             s.last_checked_at = Some(Utc::now());
-            s.last_checked_version = Some(version.clone());
+            s.last_checked_version = Some(head.version.clone());
         });
-        if version == self.index.current().version() {
+        let current = self.index.current();
+        if self.index.is_loaded() && head.version == current.version() {
+            // Nothing moved. A snapshot built before the listener ran (at start) has no
+            // position yet: the version it was read at is the database's, so the log's
+            // head is its position.
+            position.get_or_insert(head.change_seq);
             return Ok(());
         }
         let started = Instant::now();
-        let loaded = async {
-            let dataset = super::load_dataset(&self.pool).await?;
-            // Building is seconds of CPU at national scale: not on the async threads.
-            tokio::task::spawn_blocking(move || ServingIndex::build(dataset))
-                .await
-                .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))
-        }
-        .await;
-        let outcome = if loaded.is_ok() { "ok" } else { "failed" };
-        metrics::counter!("vetmap_index_reloads_total", "outcome" => outcome).increment(1);
-        metrics::histogram!("vetmap_index_reload_duration_seconds")
+        let by_log = match *position {
+            Some(p)
+                if self.index.is_loaded() && head.change_seq > p && head.pruned_through <= p =>
+            {
+                Some(p)
+            }
+            _ => None,
+        };
+        let (outcome, kind) = match by_log {
+            Some(p) => match self.apply_changes(&current, p).await {
+                Ok(Some(seq)) => (Ok(seq), "delta"),
+                Ok(None) => (self.reload().await, "full"),
+                Err(e) => (Err(e), "delta"),
+            },
+            None => (self.reload().await, "full"),
+        };
+        let label = if outcome.is_ok() { "ok" } else { "failed" };
+        metrics::counter!("vetmap_index_reloads_total", "outcome" => label, "kind" => kind)
+            .increment(1);
+        metrics::histogram!("vetmap_index_reload_duration_seconds", "kind" => kind)
             .record(started.elapsed().as_secs_f64());
-        let index = loaded?;
-        let version = index.version().to_owned();
-        self.index.replace(index);
-        self.status.send_modify(|s| s.reloads += 1);
-        tracing::info!(%version, elapsed_ms = started.elapsed().as_millis() as u64, "serving index reloaded");
+        let seq = outcome?;
+        *position = Some(seq);
+        let version = self.index.current().version().to_owned();
+        self.status.send_modify(|s| {
+            s.reloads += 1;
+            s.full_reloads += u64::from(kind == "full");
+            s.change_seq = Some(seq);
+        });
+        tracing::info!(%version, change_seq = seq, kind, elapsed_ms = started.elapsed().as_millis() as u64, "serving index brought up to date");
         Ok(())
+    }
+
+    /// Applies the logged changes after `after` to `current`; `None` when the log cannot
+    /// say what changed (then the caller reloads in full).
+    async fn apply_changes(
+        &self,
+        current: &Arc<ServingIndex>,
+        after: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let Some((delta, seq)) = super::changes::read_changes(&self.pool, after).await? else {
+            return Ok(None);
+        };
+        let base = current.clone();
+        let index = tokio::task::spawn_blocking(move || base.apply(delta))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("applying a change panicked: {e}")))?;
+        self.index.replace(index);
+        Ok(Some(seq))
+    }
+
+    /// Reads everything and builds a new snapshot; the log's position it includes.
+    async fn reload(&self) -> Result<i64, StoreError> {
+        let (dataset, seq) = super::load::load_dataset_logged(&self.pool).await?;
+        // Building is seconds of CPU at national scale: not on the async threads.
+        let index = tokio::task::spawn_blocking(move || ServingIndex::build(dataset))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))?;
+        self.index.replace(index);
+        Ok(seq)
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{
 use crate::store::StoreError;
 
 #[derive(sqlx::FromRow)]
-struct InstitutionRow {
+pub(super) struct InstitutionRow {
     id: String,
     code: Option<String>,
     name_vi: String,
@@ -46,8 +46,8 @@ struct InstitutionRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct ProgrammeRow {
-    institution_id: String,
+pub(super) struct ProgrammeRow {
+    pub(super) institution_id: String,
     occupation_code: String,
     occupation_name: String,
     level: String,
@@ -81,8 +81,18 @@ pub async fn data_version(pool: &PgPool) -> Result<String, StoreError> {
 /// on two connections sharing that snapshot (`pg_export_snapshot`): at national scale
 /// start-up is mostly these reads, and each keeps one core (ours or the server's) busy.
 pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
+    Ok(load_dataset_logged(pool).await?.0)
+}
+
+/// [`load_dataset`] and the change log's sequence number it includes (every change up
+/// to it, none after it), read in the same snapshot: where applying the log resumes.
+pub async fn load_dataset_logged(pool: &PgPool) -> Result<(Dataset, i64), StoreError> {
     let db = StoreError::db;
     let (mut tx, version) = begin_versioned_read(pool).await?;
+    let change_seq: i64 = sqlx::query_scalar("SELECT change_seq FROM dataset_version")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db("reading the change log's position"))?;
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
         .fetch_one(&mut *tx)
         .await
@@ -90,49 +100,9 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     let mut second = pool.begin().await.map_err(db("starting a second read"))?;
     join_snapshot(&mut second, &snapshot).await?;
 
-    let occupations = sqlx::query_as::<_, (String, String, Option<String>)>(
-        "SELECT code, name_vi, name_en FROM occupations ORDER BY code",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db("reading occupations"))?
-    .into_iter()
-    .map(|(code, name_vi, name_en)| {
-        Ok(Occupation {
-            code: OccupationCode::parse(&code).map_err(corrupt)?,
-            name_vi,
-            name_en,
-        })
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
-
-    let areas = sqlx::query_as::<_, AreaRow>(
-        "SELECT scheme, code, name, level, parent_code, valid_from, valid_to, geometry_source,
-                ST_AsGeoJSON(geom, 15) AS geojson
-         FROM admin_areas ORDER BY scheme, code",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db("reading administrative areas"))?
-    .into_iter()
-    .map(area_from_row)
-    .collect::<Result<Vec<_>, StoreError>>()?;
-
-    let mapping = sqlx::query_as::<_, (String, String, String, String)>(
-        "SELECT old_code, old_name, new_code, new_name FROM commune_mapping
-         ORDER BY old_code, new_code",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db("reading the commune mapping"))?
-    .into_iter()
-    .map(|(old_code, old_name, new_code, new_name)| CommuneMapping {
-        old_code,
-        old_name,
-        new_code,
-        new_name,
-    })
-    .collect();
+    let occupations = read_occupations(&mut tx).await?;
+    let areas = read_areas(&mut tx).await?;
+    let mapping = read_mapping(&mut tx).await?;
 
     // The programmes are read on their own task, so that decoding their rows runs on
     // another worker thread than the institutions' (joined futures would share one).
@@ -165,13 +135,70 @@ pub async fn load_dataset(pool: &PgPool) -> Result<Dataset, StoreError> {
     second.commit().await.map_err(db("finishing a read"))?;
     tx.commit().await.map_err(db("finishing a read"))?;
 
-    Ok(Dataset {
-        occupations,
-        areas,
-        mapping,
-        institutions,
-        version: format!("db-{version}"),
+    Ok((
+        Dataset {
+            occupations,
+            areas,
+            mapping,
+            institutions,
+            version: format!("db-{version}"),
+        },
+        change_seq,
+    ))
+}
+
+pub(super) async fn read_occupations(
+    conn: &mut PgConnection,
+) -> Result<Vec<Occupation>, StoreError> {
+    sqlx::query_as::<_, (String, String, Option<String>)>(
+        "SELECT code, name_vi, name_en FROM occupations ORDER BY code",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::db("reading occupations"))?
+    .into_iter()
+    .map(|(code, name_vi, name_en)| {
+        Ok(Occupation {
+            code: OccupationCode::parse(&code).map_err(corrupt)?,
+            name_vi,
+            name_en,
+        })
     })
+    .collect()
+}
+
+pub(super) async fn read_areas(conn: &mut PgConnection) -> Result<Vec<AdminArea>, StoreError> {
+    sqlx::query_as::<_, AreaRow>(
+        "SELECT scheme, code, name, level, parent_code, valid_from, valid_to, geometry_source,
+                ST_AsGeoJSON(geom, 15) AS geojson
+         FROM admin_areas ORDER BY scheme, code",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::db("reading administrative areas"))?
+    .into_iter()
+    .map(area_from_row)
+    .collect()
+}
+
+pub(super) async fn read_mapping(
+    conn: &mut PgConnection,
+) -> Result<Vec<CommuneMapping>, StoreError> {
+    Ok(sqlx::query_as::<_, (String, String, String, String)>(
+        "SELECT old_code, old_name, new_code, new_name FROM commune_mapping
+         ORDER BY old_code, new_code",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::db("reading the commune mapping"))?
+    .into_iter()
+    .map(|(old_code, old_name, new_code, new_name)| CommuneMapping {
+        old_code,
+        old_name,
+        new_code,
+        new_name,
+    })
+    .collect())
 }
 
 /// A read-only repeatable-read transaction and the data version it sees, so that what
@@ -286,7 +313,7 @@ async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, 
     Ok(institutions)
 }
 
-const INSTITUTION_COLUMNS: &str = "id, code, name_vi, name_en, kind, ownership,
+pub(super) const INSTITUTION_COLUMNS: &str = "id, code, name_vi, name_en, kind, ownership,
     ST_X(geom) AS lon, ST_Y(geom) AS lat, position_accuracy, address, province_pre2025,
     district_pre2025, commune_pre2025, province_2025, commune_2025, phone, email, website,
     digital_infrastructure, connected_national_platform, digitised_learning_records,
@@ -333,7 +360,7 @@ pub(super) async fn one_institution(
 }
 
 /// `sources` shares repeated text between rows: data sources and administrative codes.
-fn institution_from_row(
+pub(super) fn institution_from_row(
     r: InstitutionRow,
     sources: &mut Interner,
 ) -> Result<Institution, StoreError> {
@@ -382,7 +409,10 @@ fn institution_from_row(
     })
 }
 
-fn programme_from_row(p: ProgrammeRow, names: &mut Interner) -> Result<Programme, StoreError> {
+pub(super) fn programme_from_row(
+    p: ProgrammeRow,
+    names: &mut Interner,
+) -> Result<Programme, StoreError> {
     Ok(Programme {
         occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
         occupation_name: names.intern(&p.occupation_name),

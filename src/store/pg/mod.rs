@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+mod changes;
 mod copy;
 mod coverage;
 pub mod credentials;
@@ -15,11 +16,12 @@ pub mod province_reports;
 pub mod reports;
 mod snapshots;
 
+pub use changes::{LogHead, MAX_DELTA_INSTITUTIONS, log_head, read_changes};
 pub use copy::copy_dataset;
 pub use coverage::load_population;
 pub use import::{ImportSummary, import_batches};
 pub use listen::{ChangeStatus, IndexKeeper, keep_index_current};
-pub use load::{data_version, load_dataset};
+pub use load::{data_version, load_dataset, load_dataset_logged};
 pub use snapshots::{load_snapshots, save_snapshot};
 
 use std::time::Duration;

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Issue 15's measurements against running servers (scripts/bench/deltas.sh starts them).
+
+visible: single edits committed in PostgreSQL (psql, one transaction each, as any writer's
+         commit), each timed from the commit's return until the reader server's by-id answer
+         shows it; the reader's resident memory is sampled meanwhile.
+stream:  edits at a fixed rate for a while, not waiting (load for the read benchmark).
+Only 127.0.0.1 is contacted.
+"""
+import argparse
+import http.client
+import random
+import statistics
+import subprocess
+import time
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def edit(db_url, inst_id, name):
+    subprocess.run(
+        ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", db_url, "-c",
+         f"UPDATE institutions SET name_vi = '{name}' WHERE id = '{inst_id}'"],
+        check=True, stdout=subprocess.DEVNULL)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["visible", "stream"])
+    p.add_argument("--db-url", required=True)
+    p.add_argument("--reader", default="127.0.0.1:18632")
+    p.add_argument("--pid", type=int)
+    p.add_argument("--count", type=int, default=2_000_000)
+    p.add_argument("--edits", type=int, default=300)
+    p.add_argument("--rate", type=float, default=10.0)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--seed", type=int, default=15)
+    a = p.parse_args()
+    rng = random.Random(a.seed)
+    run = f"{int(time.time()) % 100000}"
+    if a.mode == "stream":
+        n, start = 0, time.monotonic()
+        while time.monotonic() - start < a.seconds:
+            i = rng.randint(1, a.count)
+            edit(a.db_url, f"syn-{i:07d}", f"Stream {run} {n}")
+            n += 1
+            next_at = start + n / a.rate
+            time.sleep(max(0.0, next_at - time.monotonic()))
+        print(f"stream: {n} edits in {time.monotonic() - start:.1f} s")
+        return
+    host, port = a.reader.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    latencies = []
+    rss_before = rss_kb(a.pid) if a.pid else 0
+    rss_max = rss_before
+    for k in range(a.edits):
+        inst = f"syn-{rng.randint(1, a.count):07d}"
+        token = f"bq{run}x{k}z"
+        edit(a.db_url, inst, f"Bench edit {token}")
+        t0 = time.monotonic()
+        while True:
+            conn.request("GET", f"/api/v1/institutions/{inst}")
+            r = conn.getresponse()
+            body = r.read()
+            if token.encode() in body:
+                break
+            if a.pid:
+                rss_max = max(rss_max, rss_kb(a.pid))
+            if time.monotonic() - t0 > 120:
+                raise SystemExit(f"edit {k} of {inst} not visible within 120 s")
+            time.sleep(0.002)
+        latencies.append(time.monotonic() - t0)
+        if a.pid:
+            rss_max = max(rss_max, rss_kb(a.pid))
+    latencies.sort()
+    q = lambda f: latencies[min(len(latencies) - 1, int(f * len(latencies)))] * 1000
+    print(f"commit -> visible on the other server, {len(latencies)} single edits: "
+          f"p50 {q(0.5):.0f} ms, p90 {q(0.9):.0f} ms, p99 {q(0.99):.0f} ms, "
+          f"max {latencies[-1] * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms")
+    if a.pid:
+        print(f"reader RSS: {rss_before // 1024} MiB before, {rss_max // 1024} MiB at most "
+              f"during the edits, {rss_kb(a.pid) // 1024} MiB after")
+
+
+if __name__ == "__main__":
+    main()

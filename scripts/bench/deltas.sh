@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Issue 15 at national scale: two release servers on one PostGIS database holding
+# 2,000,000 synthetic institutions (`vetmap synth --count 2000000 --seed 1`). Measures
+#   1. commit -> visible on the second server, p50/p99 over EDITS single edits (psql
+#      commits, timed until the reader's by-id answer shows each), and the reader's
+#      resident memory during them (a delta must not hold a second copy of the data);
+#   2. read throughput of nearby and of institution tiles on the reader, first idle, then
+#      while edits stream in at 10 per second (wrk, 2 threads, 16 connections, 20 s).
+#
+# Usage: bash scripts/bench/deltas.sh [BINARY]        (build with cargo build --release)
+#   COUNT (2000000), EDITS (300), DB (vetmap_bench_deltas: made, migrated and filled once,
+#   kept for the next run; drop it yourself), PG (postgres://postgres@127.0.0.1:5432).
+# Only 127.0.0.1 is contacted; the servers started here are stopped on exit.
+set -euo pipefail
+BIN=${1:-target/release/vetmap}
+COUNT=${COUNT:-2000000}
+EDITS=${EDITS:-300}
+DB=${DB:-vetmap_bench_deltas}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+URL=$PG/$DB
+A=${PORT_A:-18631}
+B=${PORT_B:-18632}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if ! psql -X -q "$URL" -c "SELECT 1 FROM institutions LIMIT 1" >/dev/null 2>&1; then
+  psql -X -q "$PG/postgres" -c "CREATE DATABASE $DB"
+  DATABASE_URL=$URL "$BIN" migrate
+  time DATABASE_URL=$URL "$BIN" synth --count "$COUNT" --seed 1
+fi
+
+serve() {
+  DATABASE_URL=$URL VETMAP_CHANGE_CHECK_MS=1000 RUST_LOG=warn \
+    "$BIN" serve --bind "127.0.0.1:$1" >"$WORK/server-$1.log" 2>&1 &
+  PIDS+=($!)
+}
+ready() {
+  local deadline=$((SECONDS + 900))
+  until curl -sf "http://127.0.0.1:$1/ready" >/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "server on $1 not ready" >&2; cat "$WORK/server-$1.log" >&2; exit 1; }
+    sleep 1
+  done
+}
+# One at a time: each start reads everything and builds its index.
+serve "$A"; ready "$A"
+serve "$B"; ready "$B"
+READER=${PIDS[1]}
+echo "reader ready: $(( $(awk '/VmRSS/ {print $2}' /proc/$READER/status) / 1024 )) MiB resident"
+
+python3 "$HERE/deltas.py" visible --db-url "$URL" --reader "127.0.0.1:$B" --pid "$READER" \
+  --count "$COUNT" --edits "$EDITS"
+curl -s "http://127.0.0.1:$B/metrics" | grep -E '^vetmap_index_reloads_total' || true
+
+cat >"$WORK/nearby.lua" <<'LUA'
+math.randomseed(15)
+request = function()
+  local lon = 103 + math.random() * 6
+  local lat = 9 + math.random() * 12
+  return wrk.format("GET", string.format("/api/v1/nearby?lon=%.5f&lat=%.5f&limit=10", lon, lat))
+end
+LUA
+cat >"$WORK/tiles.lua" <<'LUA'
+math.randomseed(15)
+request = function()
+  -- zoom 12 tiles over northern and southern Viet Nam
+  local x = math.random(3220, 3290)
+  local y = math.random(1800, 1945)
+  return wrk.format("GET", string.format("/tiles/institutions/12/%d/%d.mvt", x, y))
+end
+LUA
+bench() {
+  wrk -t2 -c16 -d20s -s "$WORK/$1.lua" "http://127.0.0.1:$B" | grep -E "Requests/sec|Latency" | tr -s ' ' | sed "s/^/$1 $2: /"
+}
+bench nearby idle
+bench tiles idle
+python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
+STREAM=$!
+bench nearby "10 edits/s"
+wait "$STREAM"; cat "$WORK/stream.log"
+python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
+STREAM=$!
+bench tiles "10 edits/s"
+wait "$STREAM"; cat "$WORK/stream.log"
+echo "reader after: $(( $(awk '/VmRSS/ {print $2}' /proc/$READER/status) / 1024 )) MiB resident"

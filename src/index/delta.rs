@@ -1,0 +1,123 @@
+//! Applying a change to a snapshot: [`Delta`] is what changed (read from the change log
+//! and only the rows it names), [`ServingIndex::apply`] makes the next snapshot from the
+//! current one and the delta, sharing what did not change.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use rstar::RTree;
+
+use crate::model::{AdminArea, CommuneMapping, Institution, Occupation, OccupationCode};
+
+use super::{Areas, OVERLAY_LIMIT, PointEntry, ServingIndex, Shape};
+
+/// What changed since a snapshot.
+#[derive(Debug, Default, Clone)]
+pub struct Delta {
+    /// The data version the snapshot has once the delta is applied.
+    pub version: String,
+    /// Institutions whose stored rows changed, by id: as they now are on the map, or
+    /// `None` when they are no longer on it (deleted or retired).
+    pub institutions: BTreeMap<String, Option<Institution>>,
+    /// Tables that changed, whole (they are small): `None` when unchanged.
+    pub occupations: Option<Vec<Occupation>>,
+    pub areas: Option<Vec<AdminArea>>,
+    pub mapping: Option<Vec<CommuneMapping>>,
+}
+
+impl Delta {
+    /// Whether applying it changes nothing but the version.
+    pub fn is_empty(&self) -> bool {
+        self.institutions.is_empty()
+            && self.occupations.is_none()
+            && self.areas.is_none()
+            && self.mapping.is_none()
+    }
+}
+
+impl ServingIndex {
+    /// The next snapshot: this one with `delta` applied, sharing what it does not touch.
+    ///
+    /// When only records changed (no institution came or went, areas and catalogue as
+    /// they were), positions hold: the changed chunks of institutions are copied, the
+    /// moved points go to the R-tree's overlay, the changed institutions to the search
+    /// index's delta segment, and the per-occupation R-trees of untouched occupations are
+    /// kept; the cost grows with the change, not with the data. Otherwise, or once the
+    /// overlays pass [`OVERLAY_LIMIT`], the R-tree and search index are built anew from
+    /// the institutions in memory (seconds at national scale; the database is not read
+    /// again and the institutions are still shared, not copied).
+    pub fn apply(&self, delta: Delta) -> ServingIndex {
+        let Delta {
+            version,
+            institutions: changes,
+            occupations,
+            areas,
+            mapping,
+        } = delta;
+        let rebuild_text = occupations.is_some() || areas.is_some();
+        let areas = match areas {
+            Some(a) => Arc::new(Areas::build(a)),
+            None => self.areas.clone(),
+        };
+        let occupations = match occupations {
+            Some(o) => Arc::new(o.into_iter().map(|o| (o.code.clone(), o)).collect()),
+            None => self.occupations.clone(),
+        };
+        let mapping = mapping
+            .map(Arc::new)
+            .unwrap_or_else(|| self.mapping.clone());
+        let (institutions, shape) = self.institutions.with_changes(&changes);
+        let overlay = self.points.overlay_len().max(self.search.overlay_len()) + changes.len();
+        if shape == Shape::Moved || rebuild_text || overlay > OVERLAY_LIMIT {
+            return Self::assemble(version, institutions, areas, occupations, mapping);
+        }
+        let (points, search, trees) = {
+            // Position, before, after: every change to an institution on the map both
+            // before and after (a removal of one already gone changes nothing).
+            let changed: Vec<(u32, &Institution, &Institution)> = changes
+                .keys()
+                .filter_map(|id| {
+                    let n = institutions.position(id)?;
+                    Some((n as u32, &self.institutions[n], &institutions[n]))
+                })
+                .collect();
+            let moves: Vec<(u32, [f64; 2])> = changed
+                .iter()
+                .filter(|(_, old, new)| old.location != new.location)
+                .map(|&(n, _, new)| (n, [new.location.lon(), new.location.lat()]))
+                .collect();
+            let points = self.points.with_moves(&moves);
+            let search =
+                self.search
+                    .with_changes(&institutions, &changed, &occupations, |scheme, code| {
+                        areas.get(scheme, code).map(|a| a.name.as_str())
+                    });
+            let touched: HashSet<&OccupationCode> = changed
+                .iter()
+                .flat_map(|(_, old, new)| old.programmes.iter().chain(&new.programmes))
+                .map(|p| &p.occupation_code)
+                .collect();
+            let trees: HashMap<OccupationCode, Arc<RTree<PointEntry>>> = self
+                .occupation_points
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .filter(|(code, _)| !touched.contains(code))
+                .map(|(code, tree)| (code.clone(), tree.clone()))
+                .collect();
+            (points, search, trees)
+        };
+        ServingIndex {
+            version,
+            built_at: Utc::now(),
+            institutions,
+            points,
+            areas,
+            occupations,
+            mapping,
+            search,
+            occupation_points: Mutex::new(trees),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The R-tree of institution positions as an immutable base plus a small overlay: the
+//! positions moved since the base was built are hidden in the base (`stale`) and held,
+//! at their new place, in a small tree of their own (`moved`). A delta rebuilds only the
+//! overlay, in time proportional to it; the base (millions of entries) is shared by every
+//! snapshot until the overlay grows past [`OVERLAY_LIMIT`] and the next snapshot builds
+//! a fresh base.
+//!
+//! Queries see the union: envelope queries chain the two, nearest-neighbour walks merge
+//! the two distance-ordered streams, so callers meet one tree.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, Envelope, RTree};
+
+/// A point in the R-tree, carrying the position of its institution in the list.
+pub type PointEntry = GeomWithData<[f64; 2], u32>;
+
+/// Overlay entries past which a snapshot rebuilds its base instead: each delta rebuilds
+/// the overlay whole, so it must stay small against the base.
+pub const OVERLAY_LIMIT: usize = 4096;
+
+#[derive(Clone)]
+pub struct Points {
+    base: Arc<RTree<PointEntry>>,
+    /// Positions whose entry in `base` is out of date.
+    stale: Arc<HashSet<u32>>,
+    /// Their entries as they now are.
+    moved: Arc<RTree<PointEntry>>,
+}
+
+impl Points {
+    pub fn build(entries: Vec<PointEntry>) -> Self {
+        Self {
+            base: Arc::new(RTree::bulk_load(entries)),
+            stale: Arc::default(),
+            moved: Arc::new(RTree::new()),
+        }
+    }
+
+    /// Entries in the overlay.
+    pub fn overlay_len(&self) -> usize {
+        self.stale.len()
+    }
+
+    /// A copy in which `moves` (position, new place) hold; shares the base.
+    pub fn with_moves(&self, moves: &[(u32, [f64; 2])]) -> Self {
+        if moves.is_empty() {
+            return self.clone();
+        }
+        let now: HashSet<u32> = moves.iter().map(|m| m.0).collect();
+        let mut entries: Vec<PointEntry> = self
+            .moved
+            .iter()
+            .filter(|e| !now.contains(&e.data))
+            .copied()
+            .collect();
+        entries.extend(moves.iter().map(|&(n, p)| GeomWithData::new(p, n)));
+        let mut stale = self.stale.as_ref().clone();
+        stale.extend(now);
+        Self {
+            base: self.base.clone(),
+            stale: Arc::new(stale),
+            moved: Arc::new(RTree::bulk_load(entries)),
+        }
+    }
+
+    /// Entries inside or on the edge of `env`, in no particular order.
+    pub fn locate_in_envelope(&self, env: AABB<[f64; 2]>) -> impl Iterator<Item = &PointEntry> {
+        self.base
+            .locate_in_envelope(env)
+            .filter(|e| !self.stale.contains(&e.data))
+            .chain(self.moved.locate_in_envelope(env))
+    }
+
+    /// Every entry with its squared Euclidean distance (in degrees) to `p`, nearest first.
+    pub fn nearest_neighbor_iter_with_distance_2(
+        &self,
+        p: [f64; 2],
+    ) -> impl Iterator<Item = (&PointEntry, f64)> {
+        let base = self
+            .base
+            .nearest_neighbor_iter_with_distance_2(p)
+            .filter(|(e, _)| !self.stale.contains(&e.data));
+        Merge {
+            a: base.peekable(),
+            b: self
+                .moved
+                .nearest_neighbor_iter_with_distance_2(p)
+                .peekable(),
+        }
+    }
+
+    /// The box of every entry (after removals it may be larger than the points it
+    /// holds, never smaller); empty when there are none.
+    pub fn envelope(&self) -> AABB<[f64; 2]> {
+        let mut e = self.base.root().envelope();
+        if self.moved.size() > 0 {
+            if self.base.size() == self.stale.len() {
+                e = self.moved.root().envelope();
+            } else {
+                e.merge(&self.moved.root().envelope());
+            }
+        }
+        e
+    }
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &PointEntry> {
+        self.base
+            .iter()
+            .filter(|e| !self.stale.contains(&e.data))
+            .chain(self.moved.iter())
+    }
+}
+
+/// Two distance-ordered streams as one.
+struct Merge<A: Iterator, B: Iterator> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+}
+
+impl<'t, A, B> Iterator for Merge<A, B>
+where
+    A: Iterator<Item = (&'t PointEntry, f64)>,
+    B: Iterator<Item = (&'t PointEntry, f64)>,
+{
+    type Item = (&'t PointEntry, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match (self.a.peek(), self.b.peek()) {
+            (Some(x), Some(y)) if y.1 < x.1 => self.b.next(),
+            (Some(_), _) => self.a.next(),
+            (None, _) => self.b.next(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(n: u32) -> Vec<PointEntry> {
+        (0..n)
+            .map(|k| GeomWithData::new([f64::from(k % 50), f64::from(k / 50)], k))
+            .collect()
+    }
+
+    /// The same answers as one tree built from the current entries.
+    fn assert_like_one_tree(p: &Points, current: &[PointEntry]) {
+        let one = RTree::bulk_load(current.to_vec());
+        let env = AABB::from_corners([3.5, 2.0], [20.0, 9.5]);
+        let mut got: Vec<u32> = p.locate_in_envelope(env).map(|e| e.data).collect();
+        let mut want: Vec<u32> = one.locate_in_envelope(env).map(|e| e.data).collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        for q in [[0.0, 0.0], [25.3, 7.7], [-3.0, 100.0], [49.0, 1.0]] {
+            let got: Vec<f64> = p
+                .nearest_neighbor_iter_with_distance_2(q)
+                .map(|(_, d)| d)
+                .collect();
+            let want: Vec<f64> = one
+                .nearest_neighbor_iter_with_distance_2(q)
+                .map(|(_, d)| d)
+                .collect();
+            assert_eq!(got, want, "distances from {q:?}");
+            let first = p.nearest_neighbor_iter_with_distance_2(q).next().unwrap().0;
+            assert_eq!(
+                first.geom(),
+                one.nearest_neighbor_iter_with_distance_2(q)
+                    .next()
+                    .unwrap()
+                    .0
+                    .geom()
+            );
+        }
+        assert_eq!(p.iter().count(), current.len());
+    }
+
+    #[test]
+    fn moves_are_seen_by_every_query_and_the_base_is_shared() {
+        let mut current = grid(1000);
+        let p = Points::build(current.clone());
+        assert_like_one_tree(&p, &current);
+        let moves = [(7, [33.3, 44.4]), (999, [-2.0, -2.0]), (400, [10.0, 5.0])];
+        let q = p.with_moves(&moves);
+        for &(n, at) in &moves {
+            current[n as usize] = GeomWithData::new(at, n);
+        }
+        assert_like_one_tree(&q, &current);
+        assert!(Arc::ptr_eq(&p.base, &q.base));
+        assert_eq!(q.overlay_len(), 3);
+        // Moving one again replaces its overlay entry.
+        let r = q.with_moves(&[(7, [1.5, 1.5])]);
+        current[7] = GeomWithData::new([1.5, 1.5], 7);
+        assert_like_one_tree(&r, &current);
+        assert_eq!(r.overlay_len(), 3);
+        let e = r.envelope();
+        assert_eq!(e.lower(), [-2.0, -2.0]);
+        // The old snapshot still answers as it did.
+        assert_like_one_tree(&p, &grid(1000));
+    }
+}

@@ -1,0 +1,318 @@
+//! Building the search index: whole, over every institution of a snapshot, or as a delta
+//! segment over the institutions changed since the base was built.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::text::{Field, TextIndexBuilder};
+use super::{
+    Base, DeltaSegment, FastMap, SearchIndex, admin_codes, fold, owned, with_expansions, words,
+};
+use crate::index::Institutions;
+use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
+
+type ProgrammeWords<'i> = FastMap<(&'i OccupationCode, &'i str), Vec<(Field, String)>>;
+type AreaWords<'i> = FastMap<(Scheme, &'i str), Vec<(Field, String)>>;
+
+impl SearchIndex {
+    /// `area_name` resolves an institution's administrative codes to names, so that old
+    /// district names ("huyện Cầu Kè") find the institutions that were in them.
+    ///
+    /// Text that many institutions share (a programme's code and names, an area's name)
+    /// is folded and split once, not once per institution: at national scale that is
+    /// millions of programmes over a few hundred distinct (code, name) pairs.
+    pub fn build<'a>(
+        institutions: &Institutions,
+        occupations: &BTreeMap<OccupationCode, Occupation>,
+        area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
+    ) -> Self {
+        let mut by_name: HashMap<String, BTreeSet<OccupationCode>> = HashMap::new();
+        let mut ob = TextIndexBuilder::default();
+        let mut occupation_codes = Vec::with_capacity(occupations.len());
+        for o in occupations.values() {
+            let vi = fold(&o.name_vi);
+            let en = o.name_en.as_deref().map(fold).unwrap_or_default();
+            let code = o.code.as_str().to_owned();
+            ob.add(
+                words(&vi, Field::Name)
+                    .chain(words(&en, Field::Name))
+                    .chain([(Field::Name, code.as_str())]),
+            );
+            by_name.entry(vi).or_default().insert(o.code.clone());
+            if !en.is_empty() {
+                by_name.entry(en).or_default().insert(o.code.clone());
+            }
+            occupation_codes.push(o.code.clone());
+        }
+
+        // Pass 1: the words of every distinct programme and area, once each.
+        let (programme_words, area_words) =
+            shared_words(institutions.iter(), occupations, &area_name, &mut by_name);
+
+        // Pass 2: one document per institution, the two halves on two threads, each with
+        // its own dictionary; the second is appended to the first (its documents
+        // renumbered after the first's), which gives the index one build would give.
+        let mid = institutions.len() / 2;
+        let documents = |from: usize, to: usize| {
+            let mut ib = TextIndexBuilder::default();
+            let mut name_words = Vec::with_capacity(to - from);
+            for inst in institutions.range(from, to) {
+                add_document(
+                    &mut ib,
+                    &mut name_words,
+                    inst,
+                    &programme_words,
+                    &area_words,
+                );
+            }
+            (ib, name_words)
+        };
+        let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
+            let tail_half = s.spawn(|| documents(mid, institutions.len()));
+            let head_half = documents(0, mid);
+            let tail_half = tail_half
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (head_half, tail_half)
+        });
+        ib.append(tail_ib);
+        name_words.extend(tail_names);
+
+        let mut by_occupation: FastMap<OccupationCode, Vec<u32>> = FastMap::default();
+        let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
+        for (n, inst) in institutions.iter().enumerate() {
+            for p in &inst.programmes {
+                let teaching = by_occupation.entry(p.occupation_code.clone()).or_default();
+                if teaching.last() != Some(&(n as u32)) {
+                    teaching.push(n as u32);
+                }
+            }
+            for (code, level) in taught_pairs(inst) {
+                *taught.entry((code.clone(), level)).or_default() += 1;
+            }
+        }
+        let mut level_counts: BTreeMap<OccupationCode, BTreeMap<Level, u32>> = BTreeMap::new();
+        for ((code, level), count) in taught {
+            level_counts.entry(code).or_default().insert(level, count);
+        }
+        Self {
+            base: Arc::new(Base {
+                institutions: ib.finish(),
+                name_words,
+                occupations: ob.finish(),
+                occupation_codes,
+            }),
+            delta: None,
+            by_occupation: Arc::new(
+                by_occupation
+                    .into_iter()
+                    .map(|(k, v)| (k, Arc::new(v)))
+                    .collect(),
+            ),
+            by_name: Arc::new(by_name),
+            level_counts: Arc::new(level_counts),
+        }
+    }
+
+    /// The index of the next snapshot, in which the institutions at the positions of
+    /// `changed` (position, before, after; positions did not move) are as in `all`. Only
+    /// the delta segment is rebuilt (every institution changed since the base, so its
+    /// cost grows with the changes, not the data) and the occupation lists of the codes
+    /// the changes touch; the rest is shared with `self`.
+    pub fn with_changes<'a>(
+        &self,
+        all: &Institutions,
+        changed: &[(u32, &Institution, &Institution)],
+        occupations: &BTreeMap<OccupationCode, Occupation>,
+        area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
+    ) -> Self {
+        let mut positions: BTreeSet<u32> = self
+            .delta
+            .as_ref()
+            .map(|d| d.positions.iter().copied().collect())
+            .unwrap_or_default();
+        positions.extend(changed.iter().map(|c| c.0));
+        let current: Vec<&Institution> = positions.iter().map(|&p| &all[p as usize]).collect();
+        // Names are only added: a programme name no institution uses any more still
+        // resolves to its code (which then finds nobody) until the next full build.
+        let mut by_name = self.by_name.as_ref().clone();
+        let (programme_words, area_words) = shared_words(
+            current.iter().copied(),
+            occupations,
+            &area_name,
+            &mut by_name,
+        );
+        let mut ib = TextIndexBuilder::default();
+        let mut name_words = Vec::with_capacity(current.len());
+        for inst in &current {
+            add_document(
+                &mut ib,
+                &mut name_words,
+                inst,
+                &programme_words,
+                &area_words,
+            );
+        }
+        let mut text = ib.finish();
+        text.set_corpus(all.len() as u32);
+        let delta = DeltaSegment {
+            text,
+            name_words,
+            positions: positions.iter().copied().collect(),
+            stale: positions.into_iter().collect(),
+        };
+
+        // Occupation lists: only those of codes a change added or removed.
+        let mut edits: BTreeMap<&OccupationCode, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        let mut level_counts = self.level_counts.as_ref().clone();
+        for &(pos, old, new) in changed {
+            let before: BTreeSet<&OccupationCode> =
+                old.programmes.iter().map(|p| &p.occupation_code).collect();
+            let after: BTreeSet<&OccupationCode> =
+                new.programmes.iter().map(|p| &p.occupation_code).collect();
+            for c in before.difference(&after) {
+                edits.entry(c).or_default().0.push(pos);
+            }
+            for c in after.difference(&before) {
+                edits.entry(c).or_default().1.push(pos);
+            }
+            for (code, level) in taught_pairs(old) {
+                if let Some(levels) = level_counts.get_mut(code) {
+                    if let Some(n) = levels.get_mut(&level) {
+                        *n = n.saturating_sub(1);
+                        if *n == 0 {
+                            levels.remove(&level);
+                        }
+                    }
+                    if levels.is_empty() {
+                        level_counts.remove(code);
+                    }
+                }
+            }
+            for (code, level) in taught_pairs(new) {
+                *level_counts
+                    .entry(code.clone())
+                    .or_default()
+                    .entry(level)
+                    .or_default() += 1;
+            }
+        }
+        let mut by_occupation = self.by_occupation.as_ref().clone();
+        for (code, (remove, add)) in edits {
+            let mut list: Vec<u32> = by_occupation
+                .get(code)
+                .map(|l| l.as_ref().clone())
+                .unwrap_or_default();
+            for p in remove {
+                if let Ok(i) = list.binary_search(&p) {
+                    list.remove(i);
+                }
+            }
+            for p in add {
+                if let Err(i) = list.binary_search(&p) {
+                    list.insert(i, p);
+                }
+            }
+            if list.is_empty() {
+                by_occupation.remove(code);
+            } else {
+                by_occupation.insert(code.clone(), Arc::new(list));
+            }
+        }
+        Self {
+            base: self.base.clone(),
+            delta: Some(Arc::new(delta)),
+            by_occupation: Arc::new(by_occupation),
+            by_name: Arc::new(by_name),
+            level_counts: Arc::new(level_counts),
+        }
+    }
+}
+
+/// The (code, level) pairs an institution teaches, each once.
+fn taught_pairs(inst: &Institution) -> impl Iterator<Item = (&OccupationCode, Level)> {
+    let mut seen: Vec<(&OccupationCode, Level)> = Vec::new();
+    for p in &inst.programmes {
+        if !seen.contains(&(&p.occupation_code, p.level)) {
+            seen.push((&p.occupation_code, p.level));
+        }
+    }
+    seen.into_iter()
+}
+
+/// The words of every distinct programme and area of `institutions`, folded once each;
+/// programme names are added to `by_name`.
+fn shared_words<'i, 'a>(
+    institutions: impl Iterator<Item = &'i Institution>,
+    occupations: &BTreeMap<OccupationCode, Occupation>,
+    area_name: &impl Fn(Scheme, &str) -> Option<&'a str>,
+    by_name: &mut HashMap<String, BTreeSet<OccupationCode>>,
+) -> (ProgrammeWords<'i>, AreaWords<'i>) {
+    let mut programme_words: ProgrammeWords<'i> = FastMap::default();
+    let mut area_words: AreaWords<'i> = FastMap::default();
+    for inst in institutions {
+        for p in &inst.programmes {
+            programme_words
+                .entry((&p.occupation_code, &*p.occupation_name))
+                .or_insert_with(|| {
+                    let folded = fold(&p.occupation_name);
+                    let catalogue = occupations.get(&p.occupation_code);
+                    let vi = catalogue.map(|o| fold(&o.name_vi)).unwrap_or_default();
+                    let en = catalogue
+                        .and_then(|o| o.name_en.as_deref())
+                        .map(fold)
+                        .unwrap_or_default();
+                    let w = owned(with_expansions(
+                        words(p.occupation_code.as_str(), Field::Programme)
+                            .chain(words(&vi, Field::Programme))
+                            .chain(words(&en, Field::Programme))
+                            .chain(words(&folded, Field::Programme)),
+                    ));
+                    by_name
+                        .entry(folded)
+                        .or_default()
+                        .insert(p.occupation_code.clone());
+                    w
+                });
+        }
+        for (scheme, code) in admin_codes(inst) {
+            area_words.entry((scheme, code)).or_insert_with(|| {
+                let folded = area_name(scheme, code).map(fold).unwrap_or_default();
+                owned(with_expansions(words(&folded, Field::Place)))
+            });
+        }
+    }
+    (programme_words, area_words)
+}
+
+/// Adds `inst` as the builder's next document.
+fn add_document<'i>(
+    ib: &mut TextIndexBuilder,
+    name_words: &mut Vec<u8>,
+    inst: &'i Institution,
+    programme_words: &ProgrammeWords<'i>,
+    area_words: &AreaWords<'i>,
+) {
+    let name = fold(&inst.name_vi);
+    name_words.push(words(&name, Field::Name).count().min(255) as u8);
+    let name_en = inst.name_en.as_deref().map(fold).unwrap_or_default();
+    let address = inst.address.as_deref().map(fold).unwrap_or_default();
+    let own = with_expansions(
+        words(&name, Field::Name)
+            .chain(words(&name_en, Field::Name))
+            .chain(words(inst.code.as_deref().unwrap_or_default(), Field::Name))
+            .chain(words(&address, Field::Place)),
+    );
+    let mut doc: Vec<(Field, &str)> = own.collect();
+    for key in admin_codes(inst) {
+        if let Some(w) = area_words.get(&key) {
+            doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
+        }
+    }
+    for p in &inst.programmes {
+        if let Some(w) = programme_words.get(&(&p.occupation_code, &*p.occupation_name)) {
+            doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
+        }
+    }
+    ib.add(doc);
+}

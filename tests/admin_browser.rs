@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::officials::{PASSWORD, create_account};
 use common::{TestServer, repo_path, spawn_with_db};
 use vetmap::auth::Role;
@@ -21,21 +19,11 @@ const OTHER: &str = "gdnn-gdtx-tra-cu";
 /// `web/tests/admin/` against it.
 async fn run_browser_tests(file: &str, check: impl AsyncFnOnce(&TestServer)) {
     let web = repo_path("web");
-    for (path, what) in [
+    let chromium = common::require_browser(&[
         ("node_modules/playwright-core", "playwright-core"),
         ("node_modules/axe-core", "axe-core"),
         ("dist/admin.js", "the built officials' pages (dist/)"),
-    ] {
-        assert!(
-            web.join(path).exists(),
-            "{what} is missing: run `npm ci --prefix web` (bash scripts/test.sh does)"
-        );
-    }
-    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "Chromium is missing at {chromium}: apt-get install -y chromium (bash scripts/test.sh does)"
-    );
+    ]);
 
     let (server, db) = spawn_with_db().await;
     check(&server).await;

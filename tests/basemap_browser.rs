@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::archive::{self, Tile};
 use common::{repo_path, scratch_dir, spawn};
 
@@ -39,21 +37,11 @@ fn tiles() -> Vec<Tile> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_map_draws_the_base_map_archive_in_headless_chromium() {
     let web = repo_path("web");
-    for (path, what) in [
+    let chromium = common::require_browser(&[
         ("node_modules/playwright-core", "playwright-core"),
         ("dist/map.js", "the built map (dist/)"),
         ("dist/protomaps.js", "the built base map style (dist/)"),
-    ] {
-        assert!(
-            web.join(path).exists(),
-            "{what} is missing: run `npm ci --prefix web` (bash scripts/test.sh does)"
-        );
-    }
-    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "Chromium is missing at {chromium}: apt-get install -y chromium (bash scripts/test.sh does)"
-    );
+    ]);
 
     let path = scratch_dir("basemap-browser").join("tra-vinh.pmtiles");
     let layers = ["earth", "water", "roads", "places"];

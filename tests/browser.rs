@@ -6,28 +6,16 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{repo_path, spawn_bundled};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_map_passes_its_browser_tests_in_headless_chromium() {
     let web = repo_path("web");
-    for (path, what) in [
+    let chromium = common::require_browser(&[
         ("node_modules/playwright-core", "playwright-core"),
         ("node_modules/axe-core", "axe-core"),
         ("dist/map.js", "the built map (dist/)"),
-    ] {
-        assert!(
-            web.join(path).exists(),
-            "{what} is missing: run `npm ci --prefix web` (bash scripts/test.sh does)"
-        );
-    }
-    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "Chromium is missing at {chromium}: apt-get install -y chromium (bash scripts/test.sh does)"
-    );
+    ]);
 
     let server = spawn_bundled().await;
     let artifacts = repo_path("target/test-artifacts/browser");

@@ -362,6 +362,26 @@ pub async fn assert_json_error(
     }
 }
 
+/// The browser tests' prerequisites: the `web/` files they need (each `(path under web/,
+/// what it is)`) and Chromium (`VETMAP_CHROMIUM`, else /usr/bin/chromium). Fails, never
+/// skips, naming what is missing; returns Chromium's path.
+#[allow(dead_code)] // not every test binary runs a browser
+pub fn require_browser(web_files: &[(&str, &str)]) -> String {
+    let web = repo_path("web");
+    for (path, what) in web_files {
+        assert!(
+            web.join(path).exists(),
+            "{what} is missing: run `npm ci --prefix web` (bash scripts/test.sh does)"
+        );
+    }
+    let chromium = std::env::var("VETMAP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "Chromium is missing at {chromium}: apt-get install -y chromium (bash scripts/test.sh does)"
+    );
+    chromium
+}
+
 /// A page's DOM after its scripts ran, in headless Chromium (`VETMAP_CHROMIUM` names
 /// another binary). Browser tests fail, never skip, without it.
 pub fn rendered_dom(url: &str) -> String {

@@ -22,6 +22,8 @@ await build({
     { in: 'src/builder.js', out: 'builder' },
     // The OpenStreetMap base map's style, imported by the map only when there is one.
     { in: 'src/protomaps.js', out: 'protomaps' },
+    // A static site's backend (vetmap export --site), imported by the map only there.
+    { in: 'src/static/main.js', out: 'static' },
     { in: 'src/app.css', out: 'style' },
     { in: 'src/verify.js', out: 'verify' },
     { in: 'src/verify.css', out: 'verify' },

@@ -120,10 +120,11 @@ const BUNDLED_BASE = [
 
 /// The style: `baseLayers` (the OpenStreetMap base map's, when there is an archive) or
 /// our bundled base with its place names in `lang`, then areas and institutions.
-export function style(sources, baseLayers = BUNDLED_BASE, lang = 'vi') {
+/// `glyphs` defaults to the server's; a static site's are beside the bundle.
+export function style(sources, baseLayers = BUNDLED_BASE, lang = 'vi', glyphs = GLYPHS()) {
   return {
     version: 8,
-    glyphs: GLYPHS(),
+    glyphs,
     sources,
     layers: [
       ...baseLayers,
@@ -206,7 +207,11 @@ export async function setBasemapLanguage(map, lang) {
 
 /// `ownAttribution`: the caller adds its own attribution control (the public map does);
 /// otherwise the OpenStreetMap base map, when drawn, brings a compact one.
-export async function createMap(container, { center, zoom, query = '', lang, ownAttribution = false } = {}) {
+/// `site`: a static site (static/main.js's `openSite`), whose one PMTiles archive holds
+/// the layers of every tileset: one source for all of them, read through the `pmtiles`
+/// protocol, and the glyphs beside the bundle (dist/fonts/), all relative to the page.
+export async function createMap(container, { center, zoom, query = '', lang, site = null, ownAttribution = false } = {}) {
+  if (site) return createStaticMap(container, { center, zoom, lang, site });
   const [base, areas, institutions, archive] = await Promise.all([
     tileSource('base'), tileSource('admin-areas'), tileSource('institutions', query), hasArchive(),
   ]);
@@ -222,12 +227,21 @@ export async function createMap(container, { center, zoom, query = '', lang, own
     delete sources.base; // no layer draws it under the archive: its tiles are not fetched
     baseLayers = basemapLayers('protomaps', lang || document.documentElement.lang || 'vi');
   }
+  return finishMap(container, {
+    center, zoom, style: style(sources, baseLayers, lang || 'vi'),
+    attribution: archive && !ownAttribution ? { compact: true } : false,
+  }, institutions.tiles[0]);
+}
+
+/// The map both kinds of page draw: no rotation, the kinds' symbols; resolves once the
+/// style is loaded.
+async function finishMap(container, { center, zoom, style: mapStyle, attribution }, institutionsTemplate) {
   const map = new maplibregl.Map({
     container,
-    style: style(sources, baseLayers, lang || 'vi'),
+    style: mapStyle,
     center: center || HOME.center,
     zoom: zoom ?? HOME.zoom,
-    attributionControl: archive && !ownAttribution ? { compact: true } : false,
+    attributionControl: attribution,
     maxZoom: 18,
     dragRotate: false,
     pitchWithRotate: false,
@@ -239,5 +253,20 @@ export async function createMap(container, { center, zoom, query = '', lang, own
     map.addImage(`kind-${kind}`, image, { pixelRatio });
   }
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
-  return { map, institutionsTemplate: institutions.tiles[0] };
+  return { map, institutionsTemplate };
+}
+
+let protocolAdded = false;
+
+async function createStaticMap(container, { center, zoom, lang, site }) {
+  if (!protocolAdded) {
+    maplibregl.addProtocol('pmtiles', site.protocol.tile);
+    protocolAdded = true;
+  }
+  const sources = { vetmap: { type: 'vector', url: `pmtiles://${site.archiveUrl}` } };
+  // MapLibre leaves {fontstack} and {range} alone only when they are not URL-escaped.
+  const glyphs = `${new URL('fonts/', import.meta.url).href}{fontstack}/{range}.pbf`;
+  const s = style(sources, BUNDLED_BASE, lang || 'vi', glyphs);
+  s.layers = s.layers.map((l) => (l.source ? { ...l, source: 'vetmap' } : l));
+  return finishMap(container, { center, zoom, style: s, attribution: false }, null);
 }

@@ -1,7 +1,7 @@
 // The web map and the embed: one program, two pages (index.html, embed.html). The embed
 // is driven by its URL: ?lang=vi|en&kind=&level=&ownership=&occupation=&center=lon,lat
 // &zoom=&controls=search,filters,list,locate,zoom,lang&institution=id
-import { filterParams, getJSON } from './api.js';
+import { STATIC_MANIFEST, filterParams, getJSON, useBackend } from './api.js';
 import { apply, initLang, lang, nameOf, onLangChange, setLang, t } from './i18n.js';
 import { MapView } from './mapview.js';
 import { renderProfile, shareUrl } from './profile.js';
@@ -15,7 +15,8 @@ const controls = new Set((params.get('controls') ?? 'search,zoom').split(',').ma
 const $ = (sel) => document.querySelector(sel);
 
 const state = {
-  filters: Object.fromEntries(['occupation', 'level', 'kind', 'ownership'].map((k) => [k, params.get(k) || ''])),
+  // A static site draws every institution (its tiles are not filtered), so its list is not either.
+  filters: Object.fromEntries(['occupation', 'level', 'kind', 'ownership'].map((k) => [k, (!STATIC_MANIFEST && params.get(k)) || ''])),
   ref: null, // {lon, lat}: the person's point (near me or picked), or null for the map centre
   picking: false,
   mode: 'nearby', // or 'search'
@@ -28,7 +29,7 @@ const state = {
 let view = null;
 
 initLang(params.get('lang'));
-renderShell($('#app'), { embed, controls });
+renderShell($('#app'), { embed, controls, offline: Boolean(STATIC_MANIFEST) });
 apply(document);
 
 function centre() {
@@ -118,7 +119,7 @@ function closeProfile() {
   $('#panel').classList.remove('profile-open');
   $('#results-section').hidden = embed && !controls.has('list');
   view?.select(null);
-  if (!embed) history.replaceState(null, '', '/');
+  if (!embed) history.replaceState(null, '', location.pathname);
   const back = state.opener && $(`.result-open[data-id="${CSS.escape(state.opener)}"]`);
   (back || $('#results-title')).focus();
 }
@@ -207,8 +208,8 @@ function closeProfileQuietly() {
 }
 
 async function loadOccupations() {
-  const sel = $('#filter-occupation');
-  if (!sel) return;
+  // The catalogue also names a profile's programmes in English, filters or not.
+  const sel = $('#filter-occupation') || document.createElement('select');
   try {
     const res = await getJSON('/api/v1/occupations');
     state.occupations = (res.occupations || []).filter((o) => o.institutions !== 0);
@@ -249,7 +250,25 @@ onLangChange((l) => {
   drawProfile();
 });
 
+/// On a static site: its files answer the API (dist/static.js, loaded only there).
+async function openStaticSite() {
+  if (!STATIC_MANIFEST) return null;
+  const { openSite } = await import(new URL('static.js', import.meta.url).href);
+  const site = await openSite(STATIC_MANIFEST, document.baseURI);
+  useBackend(site.backend);
+  return site;
+}
+
 async function start() {
+  let site = null;
+  try {
+    site = await openStaticSite();
+  } catch (e) {
+    console.error('static site unavailable:', e);
+    $('#results-count').textContent = t('results.error');
+    document.body.dataset.ready = 'true';
+    return;
+  }
   wireHeader();
   wireNear();
   wireFilters();
@@ -276,6 +295,7 @@ async function start() {
       lang: lang(),
       showZoom: !embed || controls.has('zoom'),
       filters: filterParams(state.filters),
+      site,
       onSelect: (id) => openProfile(id, { fly: false }),
       onClick: (ll) => { if (state.picking) setRef({ lon: ll.lng, lat: ll.lat }, 'picked'); },
       onMoveEnd: () => { if (!state.ref && state.mode === 'nearby') refresh(); },

@@ -6,9 +6,9 @@ import { t } from './i18n.js';
 
 export class MapView {
   /// Resolves once the style is loaded; `onSelect(id, feature)` on a click on a point.
-  static async create(container, { center, zoom, lang, showZoom, filters, onSelect, onClick, onMoveEnd }) {
+  static async create(container, { center, zoom, lang, showZoom, filters, site, onSelect, onClick, onMoveEnd }) {
     const query = new URLSearchParams(filters).toString();
-    const { map, institutionsTemplate } = await createMap(container, { center, zoom, query, lang, ownAttribution: true });
+    const { map, institutionsTemplate } = await createMap(container, { center, zoom, query, lang, site, ownAttribution: true });
     const view = new MapView(map, lang, institutionsTemplate);
     if (showZoom) {
       view.nav = new maplibregl.NavigationControl({ showCompass: false });

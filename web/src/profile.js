@@ -1,6 +1,7 @@
 // The profile panel: what the institution's own HTML page (/institutions/{id}) says,
 // in the panel beside the map: programmes, credentials issued (counts only), contacts,
 // directions, readiness, sharing.
+import { STATIC_MANIFEST } from './api.js';
 import { lang, nameOf, t } from './i18n.js';
 import { kindSvg } from './kinds.js';
 
@@ -57,7 +58,7 @@ function credentials(counts, { locale, embed }) {
       <th scope="col" class="num">${esc(t('profile.total'))}</th></tr></thead>
       <tbody>${rows}</tbody>
       <tfoot><tr><th scope="row">${esc(t('profile.total'))}</th>${totals.map(num).join('')}${num(sum(totals))}</tr></tfoot></table></div>
-    <p class="note">${esc(t('profile.credentials_note'))} <a href="${esc(verify)}" ${embed ? 'target="_blank" rel="noopener"' : ''}>${esc(t('profile.credentials_check'))}</a></p>`;
+    <p class="note">${esc(t('profile.credentials_note'))} <a href="${esc(verify)}" data-needs-server ${embed ? 'target="_blank" rel="noopener"' : ''}>${esc(t('profile.credentials_check'))}</a></p>`;
 }
 
 function yesNo(v) {
@@ -86,7 +87,9 @@ function areas(p) {
 
 /// The URL that opens the map on this institution (what "share" shares).
 export function shareUrl(id) {
-  const u = new URL('/', location.origin);
+  // A static site's map is its folder's index.html, wherever the host put the folder.
+  const home = !STATIC_MANIFEST ? '/' : location.pathname.endsWith('/') ? './' : 'index.html';
+  const u = new URL(home, location.href);
   u.searchParams.set('institution', id);
   return u.href;
 }
@@ -132,7 +135,7 @@ export function renderProfile(panel, raw, { embed, onClose, occupationName }) {
     <ul class="actions">
       <li><a class="btn primary" href="${esc(directions)}" rel="noopener" target="_blank">${esc(t('profile.directions'))}</a></li>
       <li><button type="button" id="profile-share" class="btn">${esc(t('profile.share'))}</button></li>
-      <li><a class="btn" href="/institutions/${encodeURIComponent(p.id)}${lang() === 'en' ? '?lang=en' : ''}" ${embed ? 'target="_blank" rel="noopener"' : ''}>${esc(t('profile.page'))}</a></li>
+      <li data-needs-server><a class="btn" href="/institutions/${encodeURIComponent(p.id)}${lang() === 'en' ? '?lang=en' : ''}" ${embed ? 'target="_blank" rel="noopener"' : ''}>${esc(t('profile.page'))}</a></li>
       ${embed ? `<li><a class="btn" href="${esc(shareUrl(p.id))}" target="_blank" rel="noopener">${esc(t('profile.open_full'))}</a></li>` : ''}
     </ul>
     <p id="share-status" class="status" role="status" aria-live="polite"></p>

@@ -4,7 +4,9 @@ import { KINDS, LEVELS, OWNERSHIPS, kindSvg } from './kinds.js';
 
 const option = (value, key) => `<option value="${value}" data-i18n="${key}"></option>`;
 
-export function renderShell(root, { embed, controls }) {
+/// `offline`: a static site, whose filters (they change the tiles) need the service; a
+/// note says so where they would be.
+export function renderShell(root, { embed, controls, offline = false }) {
   const has = (c) => !embed || controls.has(c);
   const select = (id, key, options) => `
     <div class="field">
@@ -34,7 +36,9 @@ export function renderShell(root, { embed, controls }) {
         <button id="near-clear" type="button" class="btn" data-i18n="near.clear" hidden></button>
         <p id="near-status" class="status" role="status" aria-live="polite"></p>
       </div>` : ''}
-      ${has('filters') ? `
+      ${has('filters') && offline ? `
+      <p id="static-note" class="note static-note" data-i18n="static.note"></p>` : ''}
+      ${has('filters') && !offline ? `
       <details id="filters" class="filters"${embed ? '' : ' open'}>
         <summary data-i18n="filters.title"></summary>
         <div class="filter-grid">
@@ -59,7 +63,7 @@ export function renderShell(root, { embed, controls }) {
           <li><span class="cluster-mark" aria-hidden="true">3</span><span data-i18n="legend.cluster"></span></li>
         </ul>
       </details>
-      <p class="officials-link"><a href="/admin.html" data-i18n="nav.admin"></a></p>`}
+      <p class="officials-link" data-needs-server><a href="/admin.html" data-i18n="nav.admin"></a></p>`}
     </aside>
     <div id="map" class="map" role="region" data-i18n-label="map.label"></div>
   </div>`;

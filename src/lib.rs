@@ -40,6 +40,7 @@ pub mod config;
 pub mod coverage;
 pub mod credentials;
 pub mod error;
+pub mod export;
 pub mod features;
 pub mod heavy;
 pub mod index;

@@ -3,10 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand};
-use vetmap::credentials::KeyRing;
+use vetmap::credentials::{KeyRing, Source};
+use vetmap::export::pmtiles::{ArchiveOptions, write_archive};
+use vetmap::export::site::write_site;
+use vetmap::index::ServingIndex;
 use vetmap::store::files::{self, ExportFormat, FileKind};
 use vetmap::store::{bundled, pg};
+use vetmap::tiles::{Land, TileService};
 use vetmap::{Application, Config};
 
 #[derive(Parser)]
@@ -52,12 +58,22 @@ enum Command {
         database_url: Option<String>,
     },
     /// Export the served dataset (from PostGIS with DATABASE_URL, else from --data-dir)
-    /// into a directory that `vetmap import` reads back without loss. Credentials are
-    /// personal data and are never exported in bulk.
+    /// into a directory that `vetmap import` reads back without loss (--out), and/or as
+    /// the web map in a folder of static files any web host serves (--site). Credentials
+    /// are personal data and are never exported in bulk.
+    #[command(group = clap::ArgGroup::new("what").required(true).multiple(true).args(["out", "site"]))]
     Export {
-        /// Directory to write into (created if missing).
+        /// Directory to write the dataset into (created if missing).
         #[arg(long, short)]
-        out: PathBuf,
+        out: Option<PathBuf>,
+        /// Directory to write the static web map into: pages, web files, the tiles as one
+        /// PMTiles archive, the search index and profiles (created if missing; a previous
+        /// site there is replaced).
+        #[arg(long)]
+        site: Option<PathBuf>,
+        /// The web map's files (its pages and the built dist/) for --site.
+        #[arg(long, env = "VETMAP_WEB_DIR", default_value = "web")]
+        web_dir: PathBuf,
         /// File formats to write.
         #[arg(long, value_enum, default_value = "geojson")]
         format: ExportFormat,
@@ -305,16 +321,50 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Export {
             out,
+            site,
+            web_dir,
             format,
             database_url,
             data_dir,
         } => {
-            let dataset = match database_url {
-                Some(url) => pg::load_dataset(&pg::connect(&url, 2).await?).await?,
-                None => bundled::load_dir(&data_dir)?.dataset,
+            let (dataset, credentials) = match database_url {
+                Some(url) => {
+                    let pool = pg::connect(&url, 2).await?;
+                    (pg::load_dataset(&pool).await?, Source::Db(pool))
+                }
+                None => {
+                    let b = bundled::load_dir(&data_dir)?;
+                    (b.dataset, Source::Bundled(Arc::new(b.credentials)))
+                }
             };
-            for f in files::write_dataset(&dataset, &out, format)? {
-                println!("wrote {f}");
+            if let Some(out) = out {
+                for f in files::write_dataset(&dataset, &out, format)? {
+                    println!("wrote {f}");
+                }
+            }
+            if let Some(site) = site {
+                let index = Arc::new(ServingIndex::build(dataset));
+                let land = data_dir.join("basemap/vietnam-land-ne10m.geojson");
+                let land = if land.exists() {
+                    Land::load(&land)?
+                } else {
+                    Land::none()
+                };
+                let tiles = TileService::new(land);
+                let summary = write_site(&index, Some(&credentials), &web_dir, &site, |path| {
+                    let options = ArchiveOptions {
+                        min_zoom: 0,
+                        max_zoom: 14,
+                    };
+                    write_archive(&index, &tiles, path, &options)?;
+                    Ok(())
+                })
+                .await?;
+                println!(
+                    "wrote the static site {} {}",
+                    site.display(),
+                    serde_json::to_string(&summary)?
+                );
             }
         }
         Command::Synth {

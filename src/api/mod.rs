@@ -17,7 +17,7 @@ mod nearby;
 mod officials;
 mod ogc_tiles;
 pub mod openapi;
-mod profile;
+pub mod profile;
 mod progress;
 mod report;
 mod search;

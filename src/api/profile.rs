@@ -79,8 +79,8 @@ async fn profile(
 ) -> Result<Json<Profile>, ApiError> {
     let index = state.index.current();
     let inst = find(&index, &id)?;
-    let mut profile = profile_of(&index, inst);
-    profile.credential_counts = available_credential_counts(&state, &id).await;
+    let profile = profile_of(&index, inst)
+        .with_credential_counts(available_credential_counts(&state, &id).await);
     Ok(Json(profile))
 }
 
@@ -192,9 +192,18 @@ pub fn admin_areas<'a>(
     ]
 }
 
+impl Profile {
+    /// The profile with its credentials issued per year and level (aggregates only).
+    pub fn with_credential_counts(mut self, counts: Option<Vec<CredentialCount>>) -> Self {
+        self.credential_counts = counts;
+        self
+    }
+}
+
 /// Everything the store holds about the institution, plus views that save clients
-/// work; the HTTP handler adds `credential_counts` from the credentials module.
-fn profile_of(index: &ServingIndex, inst: &Institution) -> Profile {
+/// work; the HTTP handler adds `credential_counts` from the credentials module (so does
+/// the static site's exporter, `export::site`, which writes this very body to a file).
+pub fn profile_of(index: &ServingIndex, inst: &Institution) -> Profile {
     let programmes_by_level = programmes_by_level(inst)
         .into_iter()
         .map(|(level, ps)| (level, ps.into_iter().cloned().collect()))
@@ -234,7 +243,7 @@ fn profile_of(index: &ServingIndex, inst: &Institution) -> Profile {
 }
 
 #[derive(Serialize, ToSchema)]
-struct Occupations {
+pub struct Occupations {
     count: usize,
     data_version: String,
     /// By code.
@@ -258,7 +267,12 @@ struct OccupationEntry {
 #[utoipa::path(get, path = "/api/v1/occupations", tag = "finder",
     responses((status = 200, description = "the catalogue", body = Occupations)))]
 async fn occupations(State(state): State<AppState>) -> Json<Occupations> {
-    let index = state.index.current();
+    Json(occupations_of(&state.index.current()))
+}
+
+/// The body of `GET /api/v1/occupations` for one snapshot (also written by the static
+/// site's exporter).
+pub fn occupations_of(index: &ServingIndex) -> Occupations {
     let search = index.search();
     let counts = search.level_counts();
     let mut codes: Vec<_> = index.occupations().map(|o| o.code.clone()).collect();
@@ -287,9 +301,9 @@ async fn occupations(State(state): State<AppState>) -> Json<Occupations> {
             }
         })
         .collect();
-    Json(Occupations {
+    Occupations {
         count: list.len(),
         data_version: index.version().to_owned(),
         occupations: list,
-    })
+    }
 }

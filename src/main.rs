@@ -5,8 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use vetmap::credentials::KeyRing;
+use vetmap::export::pmtiles::{ArchiveOptions, ArchiveSummary, write_archive};
 use vetmap::store::files::{self, ExportFormat, FileKind};
 use vetmap::store::{bundled, pg};
+use vetmap::tiles::{Land, TileService};
 use vetmap::{Application, Config};
 
 #[derive(Parser)]
@@ -51,21 +53,39 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
-    /// Export the served dataset (from PostGIS with DATABASE_URL, else from --data-dir)
-    /// into a directory that `vetmap import` reads back without loss. Credentials are
+    /// Export the served dataset (from PostGIS with DATABASE_URL, else from --data-dir):
+    /// with --out, into a directory that `vetmap import` reads back without loss; with
+    /// --pmtiles, as the public map's tiles in one PMTiles archive. Credentials are
     /// personal data and are never exported in bulk.
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["out", "pmtiles"])))]
     Export {
-        /// Directory to write into (created if missing).
+        /// Directory to write the dataset's files into (created if missing).
         #[arg(long, short)]
-        out: PathBuf,
-        /// File formats to write.
+        out: Option<PathBuf>,
+        /// Write one PMTiles v3 archive (FILE, replaced if it exists) of every tileset the
+        /// public map draws: the base map (land, boundaries, places), the administrative
+        /// areas and the institutions with their clusters, unfiltered, for zooms
+        /// --min-zoom to --max-zoom (0 to 14). Each tile holds the three tilesets'
+        /// layers, gzip-compressed. Tiles are those where something is drawn: the
+        /// country's land up to zoom 10, the areas' boxes and the institutions' tiles at
+        /// every zoom. An export of more than 1,000,000 tiles is refused.
+        #[arg(long, value_name = "FILE")]
+        pmtiles: Option<PathBuf>,
+        /// The archive's first zoom.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=14))]
+        min_zoom: u8,
+        /// The archive's last zoom; there every institution is a point.
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(0..=14))]
+        max_zoom: u8,
+        /// File formats to write with --out.
         #[arg(long, value_enum, default_value = "geojson")]
         format: ExportFormat,
         /// PostgreSQL/PostGIS connection URL to export from; without it, --data-dir is
         /// exported.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
-        /// Dataset directory to export when no database URL is given.
+        /// Dataset directory to export when no database URL is given; the archive's
+        /// land and towns are read from its basemap/ either way (as `vetmap serve` does).
         #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
@@ -305,6 +325,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Export {
             out,
+            pmtiles,
+            min_zoom,
+            max_zoom,
             format,
             database_url,
             data_dir,
@@ -313,8 +336,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Some(url) => pg::load_dataset(&pg::connect(&url, 2).await?).await?,
                 None => bundled::load_dir(&data_dir)?.dataset,
             };
-            for f in files::write_dataset(&dataset, &out, format)? {
-                println!("wrote {f}");
+            if let Some(out) = out {
+                for f in files::write_dataset(&dataset, &out, format)? {
+                    println!("wrote {f}");
+                }
+            }
+            if let Some(file) = pmtiles {
+                let options = ArchiveOptions { min_zoom, max_zoom };
+                let land = data_dir.join("basemap/vietnam-land-ne10m.geojson");
+                let summary = tokio::task::spawn_blocking(move || {
+                    export_archive(dataset, &land, &file, &options).map(|s| (file, s))
+                })
+                .await??;
+                let (file, s) = summary;
+                println!(
+                    "wrote {}: {} tiles, {} bytes, {} institutions, zooms {min_zoom} to {max_zoom}",
+                    file.display(),
+                    s.tiles,
+                    s.bytes,
+                    s.institutions
+                );
             }
         }
         Command::Synth {
@@ -501,6 +542,25 @@ async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The archive of `dataset`, its base map's land from `land` (none, with a warning,
+/// when the file is missing).
+fn export_archive(
+    dataset: vetmap::model::Dataset,
+    land: &std::path::Path,
+    file: &std::path::Path,
+    options: &ArchiveOptions,
+) -> anyhow::Result<ArchiveSummary> {
+    let land = if land.exists() {
+        Land::load(land)?
+    } else {
+        tracing::warn!(path = %land.display(), "no land file: the archive's base map has no land");
+        Land::none()
+    };
+    let index = std::sync::Arc::new(vetmap::index::ServingIndex::build(dataset));
+    let tiles = TileService::new(land);
+    Ok(write_archive(&index, &tiles, file, options)?)
 }
 
 fn verify_statement(

@@ -22,6 +22,7 @@
 //! - [`auth`]: officials' accounts: passwords, secrets, roles and what each may do.
 //! - [`api`]: HTTP resources, one module each, behind one edge (`api::edge`: connections,
 //!   layers, headers, parameters, sign-in); [`error`] turns failures into responses.
+//! - [`export`]: the public map as static files: every tileset in one PMTiles archive.
 //! - [`synth`]: reproducible synthetic networks for scale tests and benchmarks.
 //! - [`app`]: wiring: load a source, build the index, bind, serve, shut down.
 //!

@@ -57,31 +57,48 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
     },
-    /// Export the served dataset (from PostGIS with DATABASE_URL, else from --data-dir)
-    /// into a directory that `vetmap import` reads back without loss (--out), and/or as
-    /// the web map in a folder of static files any web host serves (--site). Credentials
-    /// are personal data and are never exported in bulk.
-    #[command(group = clap::ArgGroup::new("what").required(true).multiple(true).args(["out", "site"]))]
+    /// Export the served dataset (from PostGIS with DATABASE_URL, else from --data-dir):
+    /// with --out, into a directory that `vetmap import` reads back without loss; with
+    /// --pmtiles, as the public map's tiles in one PMTiles archive; with --site, as the
+    /// web map in a folder of static files any web host serves. Credentials are
+    /// personal data and are never exported in bulk.
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["out", "pmtiles", "site"])))]
     Export {
-        /// Directory to write the dataset into (created if missing).
+        /// Directory to write the dataset's files into (created if missing).
         #[arg(long, short)]
         out: Option<PathBuf>,
-        /// Directory to write the static web map into: pages, web files, the tiles as one
-        /// PMTiles archive, the search index and profiles (created if missing; a previous
-        /// site there is replaced).
-        #[arg(long)]
+        /// Write one PMTiles v3 archive (FILE, replaced if it exists) of every tileset the
+        /// public map draws: the base map (land, boundaries, places), the administrative
+        /// areas and the institutions with their clusters, unfiltered, for zooms
+        /// --min-zoom to --max-zoom (0 to 14). Each tile holds the three tilesets'
+        /// layers, gzip-compressed. Tiles are those where something is drawn: the
+        /// country's land up to zoom 10, the areas' boxes and the institutions' tiles at
+        /// every zoom. An export of more than 1,000,000 tiles is refused.
+        #[arg(long, value_name = "FILE")]
+        pmtiles: Option<PathBuf>,
+        /// Write the web map and its embed as static files into DIR (created if missing;
+        /// a previous site there is replaced): pages, web files, the archive (as
+        /// --pmtiles, same zooms), the search index, profiles and occupations.
+        #[arg(long, value_name = "DIR")]
         site: Option<PathBuf>,
         /// The web map's files (its pages and the built dist/) for --site.
         #[arg(long, env = "VETMAP_WEB_DIR", default_value = "web")]
         web_dir: PathBuf,
-        /// File formats to write.
+        /// The archive's first zoom.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=14))]
+        min_zoom: u8,
+        /// The archive's last zoom; there every institution is a point.
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(0..=14))]
+        max_zoom: u8,
+        /// File formats to write with --out.
         #[arg(long, value_enum, default_value = "geojson")]
         format: ExportFormat,
         /// PostgreSQL/PostGIS connection URL to export from; without it, --data-dir is
         /// exported.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
-        /// Dataset directory to export when no database URL is given.
+        /// Dataset directory to export when no database URL is given; the archive's
+        /// land and towns are read from its basemap/ either way (as `vetmap serve` does).
         #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
@@ -321,8 +338,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Export {
             out,
+            pmtiles,
             site,
             web_dir,
+            min_zoom,
+            max_zoom,
             format,
             database_url,
             data_dir,
@@ -342,26 +362,36 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     println!("wrote {f}");
                 }
             }
+            if pmtiles.is_none() && site.is_none() {
+                return Ok(());
+            }
+            let options = ArchiveOptions { min_zoom, max_zoom };
+            let index = Arc::new(ServingIndex::build(dataset));
+            let tiles = TileService::new(load_land(
+                &data_dir.join("basemap/vietnam-land-ne10m.geojson"),
+            )?);
+            // CPU-bound on every core: off the async workers' hands.
+            let archive = |file: &std::path::Path| {
+                tokio::task::block_in_place(|| write_archive(&index, &tiles, file, &options))
+            };
+            if let Some(file) = pmtiles {
+                let s = archive(&file)?;
+                println!(
+                    "wrote {}: {} tiles, {} bytes, {} institutions, zooms {min_zoom} to {max_zoom}",
+                    file.display(),
+                    s.tiles,
+                    s.bytes,
+                    s.institutions
+                );
+            }
             if let Some(site) = site {
-                let index = Arc::new(ServingIndex::build(dataset));
-                let land = data_dir.join("basemap/vietnam-land-ne10m.geojson");
-                let land = if land.exists() {
-                    Land::load(&land)?
-                } else {
-                    Land::none()
-                };
-                let tiles = TileService::new(land);
-                let summary = write_site(&index, Some(&credentials), &web_dir, &site, |path| {
-                    let options = ArchiveOptions {
-                        min_zoom: 0,
-                        max_zoom: 14,
-                    };
-                    write_archive(&index, &tiles, path, &options)?;
+                let summary = write_site(&index, Some(&credentials), &web_dir, &site, |file| {
+                    archive(file)?;
                     Ok(())
                 })
                 .await?;
                 println!(
-                    "wrote the static site {} {}",
+                    "wrote the static site {}: {}",
                     site.display(),
                     serde_json::to_string(&summary)?
                 );
@@ -551,6 +581,17 @@ async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The base map's land (none, with a warning, when the file is missing), as `vetmap
+/// serve` reads it.
+fn load_land(land: &std::path::Path) -> anyhow::Result<Land> {
+    if land.exists() {
+        Ok(Land::load(land)?)
+    } else {
+        tracing::warn!(path = %land.display(), "no land file: the archive's base map has no land");
+        Ok(Land::none())
+    }
 }
 
 fn verify_statement(

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use geo::{Geometry, MultiPolygon};
+use geo::{BoundingRect, Geometry, MultiPolygon};
 use sha2::{Digest, Sha256};
 
 use super::TileError;
@@ -68,6 +68,13 @@ impl Land {
             places: Places::default(),
             version,
         }
+    }
+
+    /// The land's bounding box in world units (x0, y0, x1, y1; y down), `None` without
+    /// land: where an export puts the base map's tiles at low zooms.
+    pub fn world_bounds(&self) -> Option<[f64; 4]> {
+        let r = self.world.as_ref()?.bounding_rect()?;
+        Some([r.min().x, r.min().y, r.max().x, r.max().y])
     }
 
     /// Land simplified for zoom `z`, in world units.

@@ -17,17 +17,20 @@ use super::{InstitutionFilter, TileCoord};
 use crate::index::Institutions;
 use crate::model::{Institution, InstitutionKind, Level, Scheme};
 
+/// `top_zoom`: the last zoom the client can reach, where dense tiles are no longer
+/// clustered (nothing deeper to expand into): the tileset's top zoom for the server, the
+/// archive's last zoom for an export.
 pub fn institutions(
     prepared: &Prepared,
     coord: TileCoord,
     filter: &InstitutionFilter,
     clusters: Option<&ClusterPyramid>,
+    top_zoom: u8,
 ) -> Option<Vec<u8>> {
     let frame = TileFrame::new(coord);
     let mut tile = TileBuilder::new();
     let mut layer = tile.layer("institutions");
     let all = prepared.index.institutions();
-    let max_zoom = *super::tilesets::Tileset::Institutions.zooms().end();
     match clusters {
         Some(pyramid) if coord.z <= CLUSTER_MAX_ZOOM => {
             for c in pyramid.in_tile(coord) {
@@ -54,7 +57,7 @@ pub fn institutions(
                     Some((n, p))
                 })
                 .collect();
-            if inside.len() > DENSE_TILE_POINTS && coord.z < max_zoom {
+            if inside.len() > DENSE_TILE_POINTS && coord.z < top_zoom {
                 let members = inside.iter().map(|(n, _)| {
                     let inst = &all[*n as usize];
                     let world = lonlat_to_world(inst.location.lon(), inst.location.lat());

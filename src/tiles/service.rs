@@ -308,13 +308,45 @@ impl TileService {
         coord: TileCoord,
         filter: &InstitutionFilter,
     ) -> TileBytes {
+        self.render_up_to(prepared, tileset, coord, filter, *tileset.zooms().end())
+    }
+
+    /// One unfiltered tile for an archive whose last zoom is `top_zoom`, without the
+    /// cache (an export renders each tile once). At `top_zoom` every institution is a
+    /// point even in a dense tile: an archive has no deeper zoom for a cluster to
+    /// expand into.
+    pub fn render_for_archive(
+        &self,
+        prepared: &Arc<Prepared>,
+        tileset: Tileset,
+        coord: TileCoord,
+        top_zoom: u8,
+    ) -> TileBytes {
+        let top_zoom = top_zoom.min(*tileset.zooms().end());
+        self.render_up_to(
+            prepared,
+            tileset,
+            coord,
+            &InstitutionFilter::default(),
+            top_zoom,
+        )
+    }
+
+    fn render_up_to(
+        &self,
+        prepared: &Arc<Prepared>,
+        tileset: Tileset,
+        coord: TileCoord,
+        filter: &InstitutionFilter,
+        top_zoom: u8,
+    ) -> TileBytes {
         let bytes = match tileset {
             Tileset::Institutions => {
                 let clusters = (coord.z <= CLUSTER_MAX_ZOOM).then(|| {
                     let version: Arc<str> = prepared.institutions_version.as_str().into();
                     self.clusters(prepared, &version, filter)
                 });
-                render::institutions(prepared, coord, filter, clusters.as_deref())
+                render::institutions(prepared, coord, filter, clusters.as_deref(), top_zoom)
             }
             Tileset::AdminAreas => render::admin_areas(prepared, coord),
             Tileset::Base => render::base(prepared, &self.land, coord),
@@ -335,6 +367,11 @@ impl TileService {
             .get_with((version.clone(), filter.clone()), || {
                 Arc::new(ClusterPyramid::build(&prepared.index, filter))
             })
+    }
+
+    /// The base map's land and towns this service draws.
+    pub fn land(&self) -> &Land {
+        &self.land
     }
 
     /// Tiles and bytes held in the cache (for the benchmarks).

@@ -11,7 +11,11 @@ mod common;
 
 use std::path::Path;
 
+use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
 use common::{repo_path, scratch_dir};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::services::ServeDir;
 
 /// Every file under `dir`.
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -113,7 +117,10 @@ async fn the_exported_static_site_works_from_a_plain_file_server_in_headless_chr
         }
     }
 
-    // A plain static file server (range requests included, which the archive needs).
+    // A plain static file server (range requests included, which the archive needs),
+    // compressing as a well-configured host does (scripts, styles, JSON, glyphs; not the
+    // archive's ranges, whose tiles are gzipped already), so the page weight measured is
+    // what a visitor of such a host downloads.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -121,7 +128,13 @@ async fn the_exported_static_site_works_from_a_plain_file_server_in_headless_chr
         "http://{}/vetmap/",
         listener.local_addr().expect("an address")
     );
-    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(&www));
+    let not_a_range = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+        !headers.contains_key(header::CONTENT_RANGE)
+    };
+    let compress = DefaultPredicate::new().and(not_a_range);
+    let app = axum::Router::new()
+        .fallback_service(ServeDir::new(&www))
+        .layer(CompressionLayer::new().compress_when(compress));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let artifacts = repo_path("target/test-artifacts/browser");

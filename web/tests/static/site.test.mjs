@@ -3,14 +3,15 @@
 // VETMAP_SITE_DIR the folder on disk): the map draws the archive's institutions, a
 // diacritic-free search finds a Vietnamese name, nearby lists are in geodesic order, a
 // profile opens, the embed works, server-only controls are hidden, no request leaves
-// the static server and no console error is logged.
+// the static server, no console error is logged, and a first visit stays within the
+// budget of weight.test.mjs (the static backend and the archive's ranges included).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { geodesicDistance } from '../../src/static/finder.js';
 import { fold } from '../../src/static/fold.js';
-import { BASE, jumpAndIdle, launch, mapIdle, rendered, shot } from '../helpers.mjs';
+import { ARTIFACTS, BASE, jumpAndIdle, launch, mapIdle, rendered, shot } from '../helpers.mjs';
 
 const SITE = process.env.VETMAP_SITE_DIR;
 const ix = JSON.parse(readFileSync(join(SITE, 'static/index.json'), 'utf8'));
@@ -119,5 +120,39 @@ test('the embed runs from the same folder and opens a profile from its URL', asy
   await mapIdle(page);
   assert.deepEqual(away(requests), []);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a first visit to the static map stays within the page weight budget', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const done = [];
+  page.on('requestfinished', (req) => done.push((async () => {
+    const sizes = await req.sizes();
+    return { url: req.url(), body: sizes.responseBodySize, bytes: sizes.responseHeadersSize + sizes.responseBodySize };
+  })()));
+  await page.goto(BASE);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  await mapIdle(page);
+  const timing = new Map(await page.evaluate(() => performance.getEntriesByType('resource').map((e) => [e.name, e.transferSize])));
+  const requests = (await Promise.all(done)).filter((r) => r.url.startsWith('http'))
+    // Chromium gives Playwright no body size for the worker's script; Resource Timing
+    // has it. Not for the rest: the archive's URL is read many times, a range each.
+    .map((r) => (!r.body && timing.get(r.url) ? { ...r, bytes: timing.get(r.url) } : r));
+  const sum = (f) => requests.filter(f).reduce((a, r) => a + r.bytes, 0);
+  const path = (r) => new URL(r.url).pathname;
+  const report = {
+    total: sum(() => true),
+    archive: sum((r) => path(r).endsWith('.pmtiles')),
+    static_backend: sum((r) => path(r).endsWith('/dist/static.js')),
+    index: sum((r) => path(r).endsWith('/static/index.json')),
+    glyphs: sum((r) => path(r).includes('/fonts/')),
+    requests: requests.length,
+  };
+  writeFileSync(join(ARTIFACTS, 'static-weight.json'), JSON.stringify(report, null, 2));
+  console.log(`static site, bytes transferred on a first visit: ${JSON.stringify(report)}`);
+  assert.ok(report.static_backend > 0 && report.archive > 0 && report.index > 0, 'the static parts were downloaded');
+  assert.ok(report.total < 600_000, `first visit under 600 kB: ${report.total} B`);
+  assert.ok(report.glyphs > 0 && report.glyphs < 60_000, `glyphs under 60 kB: ${report.glyphs} B`);
   await context.close();
 });

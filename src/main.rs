@@ -84,10 +84,19 @@ enum Command {
         /// exported.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
-        /// Dataset directory to export when no database URL is given; the archive's
-        /// land and towns are read from its basemap/ either way (as `vetmap serve` does).
+        /// Dataset directory to export when no database URL is given.
         #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
+        /// The archive's base map: land polygons (GeoJSON), with the towns of
+        /// `places.csv` beside them, as `vetmap serve --basemap` draws them. A `.pmtiles`
+        /// base map is not exported: the bundled land of `<data-dir>/basemap/` is, as the
+        /// server keeps it beside such an archive.
+        #[arg(
+            long,
+            env = "VETMAP_BASEMAP",
+            default_value = "data/basemap/vietnam-land-ne10m.geojson"
+        )]
+        basemap: PathBuf,
     },
     /// Generate a reproducible synthetic network for scale tests: into a dataset
     /// directory (--out) or straight into PostGIS (--database-url). Every record says
@@ -331,6 +340,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             format,
             database_url,
             data_dir,
+            basemap,
         } => {
             let dataset = match database_url {
                 Some(url) => pg::load_dataset(&pg::connect(&url, 2).await?).await?,
@@ -343,7 +353,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             if let Some(file) = pmtiles {
                 let options = ArchiveOptions { min_zoom, max_zoom };
-                let land = data_dir.join("basemap/vietnam-land-ne10m.geojson");
+                let land = if basemap.extension().is_some_and(|e| e == "pmtiles") {
+                    data_dir.join("basemap/vietnam-land-ne10m.geojson")
+                } else {
+                    basemap
+                };
                 let summary = tokio::task::spawn_blocking(move || {
                     export_archive(dataset, &land, &file, &options).map(|s| (file, s))
                 })

@@ -20,6 +20,7 @@ fn vetmap(args: &[&str]) -> Output {
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("VETMAP_DATA_DIR")
+        .env_remove("VETMAP_BASEMAP")
         .env("RUST_LOG", "warn")
         .output()
         .expect("vetmap runs")
@@ -163,12 +164,15 @@ async fn the_exported_archive_holds_every_tileset_and_every_institution_once_per
     let dir = scratch_dir("export-pmtiles");
     let file = dir.join("vetmap.pmtiles");
     let data = repo_path("data");
+    let land = data.join("basemap/vietnam-land-ne10m.geojson");
     let out = vetmap(&[
         "export",
         "--pmtiles",
         file.to_str().expect("utf-8"),
         "--data-dir",
         data.to_str().expect("utf-8"),
+        "--basemap",
+        land.to_str().expect("utf-8"),
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use vetmap::credentials::KeyRing;
-use vetmap::export::pmtiles::{ArchiveOptions, ArchiveSummary, write_archive};
+use vetmap::export::pmtiles::{ArchiveOptions, ArchiveSummary, load_land, write_archive};
 use vetmap::store::files::{self, ExportFormat, FileKind};
 use vetmap::store::{bundled, pg};
-use vetmap::tiles::{Land, TileService};
+use vetmap::tiles::TileService;
 use vetmap::{Application, Config};
 
 #[derive(Parser)]
@@ -566,12 +566,7 @@ fn export_archive(
     file: &std::path::Path,
     options: &ArchiveOptions,
 ) -> anyhow::Result<ArchiveSummary> {
-    let land = if land.exists() {
-        Land::load(land)?
-    } else {
-        tracing::warn!(path = %land.display(), "no land file: the archive's base map has no land");
-        Land::none()
-    };
+    let land = load_land(land)?;
     let index = std::sync::Arc::new(vetmap::index::ServingIndex::build(dataset));
     let tiles = TileService::new(land);
     Ok(write_archive(&index, &tiles, file, options)?)

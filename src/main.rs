@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use vetmap::credentials::{KeyRing, Source};
-use vetmap::export::pmtiles::{ArchiveOptions, write_archive};
+use vetmap::export::pmtiles::{ArchiveOptions, load_land, write_archive};
 use vetmap::export::site::write_site;
 use vetmap::index::ServingIndex;
 use vetmap::store::files::{self, ExportFormat, FileKind};
 use vetmap::store::{bundled, pg};
-use vetmap::tiles::{Land, TileService};
+use vetmap::tiles::TileService;
 use vetmap::{Application, Config};
 
 #[derive(Parser)]
@@ -97,10 +97,19 @@ enum Command {
         /// exported.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
-        /// Dataset directory to export when no database URL is given; the archive's
-        /// land and towns are read from its basemap/ either way (as `vetmap serve` does).
+        /// Dataset directory to export when no database URL is given.
         #[arg(long, env = "VETMAP_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
+        /// The archive's base map: land polygons (GeoJSON), with the towns of
+        /// `places.csv` beside them, as `vetmap serve --basemap` draws them. A `.pmtiles`
+        /// base map is not exported: the bundled land of `<data-dir>/basemap/` is, as the
+        /// server keeps it beside such an archive.
+        #[arg(
+            long,
+            env = "VETMAP_BASEMAP",
+            default_value = "data/basemap/vietnam-land-ne10m.geojson"
+        )]
+        basemap: PathBuf,
     },
     /// Generate a reproducible synthetic network for scale tests: into a dataset
     /// directory (--out) or straight into PostGIS (--database-url). Every record says
@@ -346,6 +355,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             format,
             database_url,
             data_dir,
+            basemap,
         } => {
             let (dataset, credentials) = match database_url {
                 Some(url) => {
@@ -367,9 +377,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let options = ArchiveOptions { min_zoom, max_zoom };
             let index = Arc::new(ServingIndex::build(dataset));
-            let tiles = TileService::new(load_land(
-                &data_dir.join("basemap/vietnam-land-ne10m.geojson"),
-            )?);
+            // The base map's land: --basemap's GeoJSON, or the bundled one beside a
+            // `.pmtiles` base map (which is not exported).
+            let land = if basemap.extension().is_some_and(|e| e == "pmtiles") {
+                data_dir.join("basemap/vietnam-land-ne10m.geojson")
+            } else {
+                basemap
+            };
+            let tiles = TileService::new(load_land(&land)?);
             // CPU-bound on every core: off the async workers' hands.
             let archive = |file: &std::path::Path| {
                 tokio::task::block_in_place(|| write_archive(&index, &tiles, file, &options))
@@ -581,17 +596,6 @@ async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The base map's land (none, with a warning, when the file is missing), as `vetmap
-/// serve` reads it.
-fn load_land(land: &std::path::Path) -> anyhow::Result<Land> {
-    if land.exists() {
-        Ok(Land::load(land)?)
-    } else {
-        tracing::warn!(path = %land.display(), "no land file: the archive's base map has no land");
-        Ok(Land::none())
-    }
 }
 
 fn verify_statement(

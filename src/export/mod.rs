@@ -50,6 +50,8 @@ pub enum ExportError {
         path: PathBuf,
         source: ::pmtiles::PmtError,
     },
+    #[error(transparent)]
+    Land(#[from] crate::tiles::TileError),
     #[error("could not compress tile {tile}: {source}")]
     Compress {
         tile: String,

@@ -135,6 +135,17 @@ pub fn write_archive(
     })
 }
 
+/// The base map's land for an archive: the GeoJSON at `path` with the towns of
+/// `places.csv` beside it, or no land, with a warning, when the file is missing (as
+/// `vetmap serve` does).
+pub fn load_land(path: &Path) -> Result<Land, ExportError> {
+    if path.exists() {
+        return Ok(Land::load(path)?);
+    }
+    tracing::warn!(path = %path.display(), "no land file: the archive's base map has no land");
+    Ok(Land::none())
+}
+
 /// One archive tile: the three tilesets' layers, gzip-compressed; `None` when empty.
 fn tile(
     tiles: &TileService,

@@ -106,7 +106,7 @@ fn tiles_wanted_twice_are_listed_once() {
 fn institutions_in_neighbouring_tiles_share_the_tile_above() {
     // Two points either side of a zoom-14 tile edge, in one tile at zoom 13.
     let n = f64::from(1u32 << 14);
-    let (x, y) = (13_000.0 / n, 7_700.5 / n);
+    let (x, y) = (13_001.0 / n, 7_700.5 / n); // an edge inside a zoom-13 tile
     let eps = 0.25 / n;
     let f = Footprint {
         points: vec![(x - eps, y), (x + eps, y)],

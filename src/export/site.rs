@@ -115,8 +115,11 @@ where
         return Err(SiteError::TooMany(n));
     }
     let dist = web_dir.join("dist");
-    if !dist.join("map.js").is_file() {
-        return Err(SiteError::NoWebBuild(dist.join("map.js")));
+    // static.js too: a build from before the static mode would give a site that cannot start.
+    for file in ["map.js", "static.js"] {
+        if !dist.join(file).is_file() {
+            return Err(SiteError::NoWebBuild(dist.join(file)));
+        }
     }
     let pages = PAGES
         .iter()

@@ -67,6 +67,8 @@ for (const [width, height] of [[360, 740], [1280, 800]]) {
     assert.equal(await page.isVisible('a[href="/verify.html"]'), false);
     assert.equal(await page.isVisible('.officials-link'), false);
     assert.match(await page.textContent('#static-note'), /dịch vụ trực tuyến/);
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => /online service/.test(document.querySelector('#static-note').textContent));
     assert.ok(requests.some((u) => u.endsWith('/vetmap/vetmap.pmtiles')), 'the archive was read');
     assert.deepEqual(away(requests), [], 'no request leaves the static server');
     assert.deepEqual(errors, []);

@@ -297,9 +297,15 @@ pub struct IndexHandle {
 
 impl IndexHandle {
     pub fn new(index: ServingIndex) -> Self {
+        Self::from_shared(Arc::new(index))
+    }
+
+    /// As [`Self::new`], for a snapshot something else holds too (the snapshot file's
+    /// writer, while it writes).
+    pub fn from_shared(index: Arc<ServingIndex>) -> Self {
         release_freed_memory();
         Self {
-            slot: Arc::new(ArcSwap::from_pointee(index)),
+            slot: Arc::new(ArcSwap::from(index)),
             loaded: Arc::new(AtomicBool::new(true)),
         }
     }

@@ -59,6 +59,10 @@ impl SnapshotWriter {
                     institutions: index.institutions().len() as u64,
                 };
                 let bytes = snapshot_file::write(&writer.path, &meta, index.institutions().iter());
+                drop(index);
+                // The encoded chunks (hundreds of MB at national scale) are freed by now;
+                // hand their pages back, as after a build.
+                crate::index::release_freed_memory();
                 (bytes, started.elapsed().as_millis() as u64)
             })
             .await;

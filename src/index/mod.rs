@@ -342,7 +342,7 @@ impl IndexHandle {
 /// arenas, so without this the resident size counts garbage: 775 → 596 MiB at ready for
 /// 500,000 institutions from PostGIS (docs/BENCHMARKS.md).
 #[allow(unsafe_code)]
-fn release_freed_memory() {
+pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointers and only returns free pages of the
     // allocator's own arenas to the kernel; it is safe to call at any time.

@@ -79,7 +79,7 @@ pub fn write<'a>(
         path: path.to_owned(),
         source,
     };
-    let (head, chunks) = records::encode(meta, institutions, CHUNK).map_err(|e| werr(e))?;
+    let (head, chunks) = records::encode(meta, institutions, CHUNK).map_err(&werr)?;
     let mut crc = crc32fast::Hasher::new();
     let mut body: Vec<&[u8]> = Vec::with_capacity(chunks.len() * 2 + 2);
     let head_len = (head.len() as u32).to_le_bytes();

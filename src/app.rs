@@ -35,17 +35,22 @@ pub enum AppError {
     Credentials(#[from] CredentialError),
 }
 
-/// The data and the population layer, read from PostGIS.
-async fn load_from_db(pool: &PgPool) -> Result<(Dataset, PopulationLayer), StoreError> {
-    Ok((
-        pg::load_dataset(pool).await?,
-        pg::load_population(pool).await?,
-    ))
+mod start;
+
+/// The first snapshot, the change log's position it includes and the population layer,
+/// read from PostGIS (through the snapshot file when it can be used).
+async fn load_from_db(
+    pool: &PgPool,
+    writer: Option<&Arc<start::SnapshotWriter>>,
+    started: Instant,
+) -> Result<(Arc<ServingIndex>, (i64, pg::FirstLoad), PopulationLayer), StoreError> {
+    let (index, seq, how) = start::first_load(pool, writer, started).await?;
+    Ok((index, (seq, how), pg::load_population(pool).await?))
 }
 
 /// Builds the first snapshot, logging start-up time split into reading the source and
 /// building the index.
-fn build_index(dataset: Dataset, started: Instant) -> ServingIndex {
+pub(crate) fn build_index(dataset: Dataset, started: Instant) -> ServingIndex {
     let loaded_ms = started.elapsed().as_millis() as u64;
     let index = ServingIndex::build(dataset);
     tracing::info!(
@@ -77,21 +82,30 @@ impl Application {
             Some(url) => {
                 let pool =
                     pg::server_pool(url, config.db_max_connections, config.db_acquire_timeout())?;
-                let (index, population) = match load_from_db(&pool).await {
-                    Ok((dataset, population)) => {
-                        (IndexHandle::new(build_index(dataset, started)), population)
-                    }
-                    Err(e) if e.is_unavailable() => {
-                        tracing::warn!(
-                            error = %e,
-                            "the database does not answer: starting without data; /ready \
-                             answers 503 until the first load"
-                        );
-                        (IndexHandle::not_loaded(), PopulationLayer::default())
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                (index, Some(pool), Vec::new(), population)
+                let writer = config
+                    .snapshot_file()
+                    .map(|path| start::SnapshotWriter::new(path, pool.clone()));
+                let (index, position, population) =
+                    match load_from_db(&pool, writer.as_ref(), started).await {
+                        Ok((index, first, population)) => {
+                            (IndexHandle::from_shared(index), Some(first), population)
+                        }
+                        Err(e) if e.is_unavailable() => {
+                            tracing::warn!(
+                                error = %e,
+                                "the database does not answer: starting without data; /ready \
+                                 answers 503 until the first load"
+                            );
+                            (IndexHandle::not_loaded(), None, PopulationLayer::default())
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                (
+                    index,
+                    Some((pool, position, writer)),
+                    Vec::new(),
+                    population,
+                )
             }
             None => {
                 let b = bundled::load_dir(&config.data_dir)?;
@@ -115,13 +129,22 @@ impl Application {
             None => None,
         };
         let (changes, keeper) = match &db {
-            Some(pool) => {
-                let (status, keeper) =
-                    pg::keep_index_current(pool.clone(), index.clone(), config.change_check());
+            Some((pool, first, writer)) => {
+                let hook = writer.clone().map(|w| -> pg::FullLoadHook {
+                    Arc::new(move |index, seq| w.write_in_background(index, seq))
+                });
+                let (status, keeper) = pg::keep_index_current(
+                    pool.clone(),
+                    index.clone(),
+                    config.change_check(),
+                    first.clone(),
+                    hook,
+                );
                 (Some(status), Some(keeper))
             }
             None => (None, None),
         };
+        let db = db.map(|(pool, _, _)| pool);
         let bundled_credentials = Arc::new(bundled_credentials);
         let keys = signing_keys(&config)?;
         let listener = TcpListener::bind(config.bind)

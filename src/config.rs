@@ -125,6 +125,16 @@ pub struct Config {
     )]
     pub signing_keys: Option<PathBuf>,
 
+    /// The dataset snapshot file (PostGIS sources only): after a full load from
+    /// PostgreSQL the server writes what it loaded there, in the background, with the
+    /// change log's sequence number; the next start reads the file and applies the log
+    /// since instead of reading every row, when the file is intact, comes from this
+    /// database and the log still holds everything after it (else it loads from
+    /// PostgreSQL and logs why). Default: `dataset.snapshot` beside the signing key ring
+    /// (`var/`); "off" turns it off. Never used for the bundled files.
+    #[arg(long, env = "VETMAP_SNAPSHOT")]
+    pub snapshot: Option<PathBuf>,
+
     /// A single Ed25519 PKCS#8 PEM key, as servers before key rings were configured. When
     /// set it wins over --signing-keys and is read as a ring of one that the server never
     /// writes; to rotate, point VETMAP_SIGNING_KEYS at the same file instead (a single
@@ -242,6 +252,21 @@ impl Config {
         }
     }
 
+    /// Where the dataset snapshot file is, or `None` when there is none: no database,
+    /// `--snapshot off`, or neither it nor a key ring to sit beside configured.
+    pub fn snapshot_file(&self) -> Option<PathBuf> {
+        self.database_url.as_ref()?;
+        match &self.snapshot {
+            Some(p) if p.as_os_str() == "off" => None,
+            Some(p) => Some(p.clone()),
+            None => {
+                let ring = self.signing_keys.as_ref()?;
+                let dir = ring.parent().unwrap_or(std::path::Path::new(""));
+                Some(dir.join("dataset.snapshot"))
+            }
+        }
+    }
+
     /// `None` when the periodic version check is off.
     pub fn change_check(&self) -> Option<Duration> {
         (self.change_check_ms > 0).then(|| Duration::from_millis(self.change_check_ms))
@@ -270,6 +295,7 @@ impl Config {
             public_url: None,
             signing_keys: None,
             signing_key: None,
+            snapshot: None,
             verify_rate_per_minute: 30,
             verify_attempts_per_serial_per_hour: 10,
             verify_answer_floor_ms: 25,

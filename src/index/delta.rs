@@ -121,3 +121,57 @@ impl ServingIndex {
         }
     }
 }
+
+impl Delta {
+    /// Applies the delta to a dataset not yet built into a snapshot (a start from the
+    /// snapshot file: the log since the file is merged before the one build, so even a
+    /// change that adds or removes institutions costs no second build). Institutions
+    /// stay sorted by id; changed ones are replaced in place.
+    pub fn merge_into(self, dataset: &mut crate::model::Dataset) {
+        let Delta {
+            version,
+            institutions: changes,
+            occupations,
+            areas,
+            mapping,
+        } = self;
+        dataset.version = version;
+        if let Some(o) = occupations {
+            dataset.occupations = o;
+        }
+        if let Some(a) = areas {
+            dataset.areas = a;
+        }
+        if let Some(m) = mapping {
+            dataset.mapping = m;
+        }
+        let list = &mut dataset.institutions;
+        if !list.is_sorted_by(|a, b| a.id <= b.id) {
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        let mut removed: HashSet<usize> = HashSet::new();
+        let mut added = Vec::new();
+        for (id, now) in changes {
+            match (list.binary_search_by(|i| i.id.as_str().cmp(&id)), now) {
+                (Ok(n), Some(inst)) => list[n] = inst,
+                (Ok(n), None) => {
+                    removed.insert(n);
+                }
+                (Err(_), Some(inst)) => added.push(inst),
+                (Err(_), None) => {}
+            }
+        }
+        if !removed.is_empty() {
+            let mut n = 0;
+            list.retain(|_| {
+                n += 1;
+                !removed.contains(&(n - 1))
+            });
+        }
+        if !added.is_empty() {
+            list.extend(added);
+            // Stable and run-adaptive: a sorted list with a few appended is one merge.
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
+}

@@ -297,9 +297,15 @@ pub struct IndexHandle {
 
 impl IndexHandle {
     pub fn new(index: ServingIndex) -> Self {
+        Self::from_shared(Arc::new(index))
+    }
+
+    /// As [`Self::new`], for a snapshot something else holds too (the snapshot file's
+    /// writer, while it writes).
+    pub fn from_shared(index: Arc<ServingIndex>) -> Self {
         release_freed_memory();
         Self {
-            slot: Arc::new(ArcSwap::from_pointee(index)),
+            slot: Arc::new(ArcSwap::from(index)),
             loaded: Arc::new(AtomicBool::new(true)),
         }
     }
@@ -336,7 +342,7 @@ impl IndexHandle {
 /// arenas, so without this the resident size counts garbage: 775 → 596 MiB at ready for
 /// 500,000 institutions from PostGIS (docs/BENCHMARKS.md).
 #[allow(unsafe_code)]
-fn release_freed_memory() {
+pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointers and only returns free pages of the
     // allocator's own arenas to the kernel; it is safe to call at any time.

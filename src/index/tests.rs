@@ -242,3 +242,35 @@ mod deltas {
         assert!(after.institution("aaa-moi-zq1w").is_some());
     }
 }
+
+#[test]
+fn a_delta_merged_into_a_dataset_replaces_removes_and_adds_in_id_order() {
+    let mut data = Dataset {
+        institutions: ["bb", "dd", "ff", "hh"]
+            .iter()
+            .map(|id| institution(id, 106.0, 9.0))
+            .collect(),
+        version: "t1".into(),
+        ..Dataset::default()
+    };
+    let mut moved = institution("dd", 107.0, 10.0);
+    moved.name_vi = "đổi".into();
+    let delta = Delta {
+        version: "t2".into(),
+        institutions: [
+            ("aa".to_owned(), Some(institution("aa", 106.0, 9.0))),
+            ("dd".to_owned(), Some(moved.clone())),
+            ("ee".to_owned(), Some(institution("ee", 106.0, 9.0))),
+            ("ff".to_owned(), None),
+            ("zz".to_owned(), None),
+        ]
+        .into_iter()
+        .collect(),
+        ..Delta::default()
+    };
+    delta.merge_into(&mut data);
+    let ids: Vec<&str> = data.institutions.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, vec!["aa", "bb", "dd", "ee", "hh"]);
+    assert_eq!(data.institutions[2], moved);
+    assert_eq!(data.version, "t2");
+}

@@ -4,6 +4,7 @@
 pub mod bundled;
 pub mod files;
 pub mod pg;
+pub mod snapshot_file;
 
 use std::fmt;
 use std::path::PathBuf;

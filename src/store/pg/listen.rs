@@ -50,6 +50,22 @@ pub struct ChangeStatus {
     pub full_reloads: u64,
     /// The change log's sequence number the serving snapshot includes, once known.
     pub change_seq: Option<i64>,
+    /// How the first snapshot was loaded at start.
+    pub first_load: FirstLoad,
+}
+
+/// How a server's first snapshot was loaded at start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FirstLoad {
+    /// Not at start (the database was away then): by the listener's first full reload.
+    #[default]
+    Later,
+    /// Every row from PostgreSQL; with why the snapshot file was not used, when there is
+    /// one configured.
+    Rows { snapshot_skipped: Option<String> },
+    /// The snapshot file (which included the change log up to `file_change_seq`) and
+    /// the log after it.
+    Snapshot { file_change_seq: i64 },
 }
 
 /// A way to bring the index to the database's version now: a write on this server
@@ -78,19 +94,36 @@ fn on_a_standby(e: &StoreError) -> bool {
     }
 }
 
+/// Called with each snapshot a full reload built and the change log's sequence number it
+/// includes (the server writes its snapshot file from it).
+pub type FullLoadHook = Arc<dyn Fn(Arc<ServingIndex>, i64) + Send + Sync>;
+
 /// Starts listening and, unless `check_every` is `None`, checking periodically; both run
-/// until the process ends. The receiver follows their state.
+/// until the process ends. The receiver follows their state. `first` is the change log's
+/// sequence number the index already includes and how it was loaded, when it was
+/// loaded at start.
 pub fn keep_index_current(
     pool: PgPool,
     index: IndexHandle,
     check_every: Option<Duration>,
+    first: Option<(i64, FirstLoad)>,
+    after_full_load: Option<FullLoadHook>,
 ) -> (watch::Receiver<ChangeStatus>, IndexKeeper) {
-    let (status, receiver) = watch::channel(ChangeStatus::default());
+    let (position, first_load) = match first {
+        Some((seq, how)) => (Some(seq), how),
+        None => (None, FirstLoad::Later),
+    };
+    let (status, receiver) = watch::channel(ChangeStatus {
+        change_seq: position,
+        first_load,
+        ..ChangeStatus::default()
+    });
     let keeper = Arc::new(Keeper {
         pool,
         index,
         status,
-        position: Mutex::new(None),
+        position: Mutex::new(position),
+        after_full_load,
     });
     tokio::spawn(keeper.clone().listen());
     if let Some(every) = check_every {
@@ -107,6 +140,7 @@ struct Keeper {
     /// known). Held through a check: one check at a time, since a full load at national
     /// scale takes seconds and a second copy of the data in memory.
     position: Mutex<Option<i64>>,
+    after_full_load: Option<FullLoadHook>,
 }
 
 impl Keeper {
@@ -286,6 +320,9 @@ impl Keeper {
             .await
             .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))?;
         self.index.replace(index);
+        if let Some(hook) = &self.after_full_load {
+            hook(self.index.current(), seq);
+        }
         Ok(seq)
     }
 }

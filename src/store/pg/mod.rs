@@ -14,14 +14,16 @@ mod listen;
 mod load;
 pub mod province_reports;
 pub mod reports;
+mod resume;
 mod snapshots;
 
 pub use changes::{LogHead, MAX_DELTA_INSTITUTIONS, log_head, read_changes};
 pub use copy::copy_dataset;
 pub use coverage::load_population;
 pub use import::{ImportSummary, import_batches};
-pub use listen::{ChangeStatus, IndexKeeper, keep_index_current};
+pub use listen::{ChangeStatus, FirstLoad, FullLoadHook, IndexKeeper, keep_index_current};
 pub use load::{data_version, load_dataset, load_dataset_logged};
+pub use resume::{database_identity, load_catalogue};
 pub use snapshots::{load_snapshots, save_snapshot};
 
 use std::time::Duration;

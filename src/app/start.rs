@@ -1,0 +1,206 @@
+//! The first load from PostGIS: from the dataset snapshot file plus the change log since
+//! it when the file can be used, else every row; and writing the file after a full load,
+//! in the background, so that readiness never waits for it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use sqlx::PgPool;
+
+use crate::index::ServingIndex;
+use crate::model::Dataset;
+use crate::store::StoreError;
+use crate::store::pg::{self, FirstLoad};
+use crate::store::snapshot_file::{self, SnapshotMeta};
+
+/// Writes the snapshot file, one write at a time (a full reload that finishes while the
+/// previous write runs is skipped: the next full load writes again).
+pub struct SnapshotWriter {
+    path: PathBuf,
+    pool: PgPool,
+    busy: AtomicBool,
+}
+
+impl SnapshotWriter {
+    pub fn new(path: PathBuf, pool: PgPool) -> Arc<Self> {
+        Arc::new(Self {
+            path,
+            pool,
+            busy: AtomicBool::new(false),
+        })
+    }
+
+    /// Writes `index`'s institutions with the change log's position `change_seq` on a
+    /// thread of its own; failures are logged (the server runs on without the file).
+    pub fn write_in_background(self: &Arc<Self>, index: Arc<ServingIndex>, change_seq: i64) {
+        if self.busy.swap(true, Ordering::AcqRel) {
+            tracing::info!(path = %self.path.display(), "a snapshot file is being written already; this load is not written");
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let database = match pg::database_identity(&me.pool).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no dataset snapshot written");
+                    me.busy.store(false, Ordering::Release);
+                    return;
+                }
+            };
+            let writer = me.clone();
+            let written = tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let meta = SnapshotMeta {
+                    change_seq,
+                    version: index.version().to_owned(),
+                    database,
+                    institutions: index.institutions().len() as u64,
+                };
+                let bytes = snapshot_file::write(&writer.path, &meta, index.institutions().iter());
+                drop(index);
+                // The encoded chunks (hundreds of MB at national scale) are freed by now;
+                // hand their pages back, as after a build.
+                crate::index::release_freed_memory();
+                (bytes, started.elapsed().as_millis() as u64)
+            })
+            .await;
+            match written {
+                Ok((Ok(bytes), ms)) => tracing::info!(
+                    path = %me.path.display(), bytes, change_seq, elapsed_ms = ms,
+                    "dataset snapshot written"
+                ),
+                Ok((Err(e), _)) => tracing::warn!(error = %e, "no dataset snapshot written"),
+                Err(e) => tracing::error!(error = %e, "writing the dataset snapshot panicked"),
+            }
+            me.busy.store(false, Ordering::Release);
+        });
+    }
+}
+
+/// The first snapshot and the change log's position it includes: from the snapshot file
+/// when it can be used, else from every row (then the file is written anew).
+pub async fn first_load(
+    pool: &PgPool,
+    writer: Option<&Arc<SnapshotWriter>>,
+    started: Instant,
+) -> Result<(Arc<ServingIndex>, i64, FirstLoad), StoreError> {
+    let mut skipped = None;
+    if let Some(w) = writer {
+        match from_snapshot(pool, w).await? {
+            Ok((index, seq, file_change_seq)) => {
+                return Ok((
+                    Arc::new(index),
+                    seq,
+                    FirstLoad::Snapshot { file_change_seq },
+                ));
+            }
+            Err(why) => {
+                tracing::info!(
+                    path = %w.path.display(), reason = %why,
+                    "not starting from the dataset snapshot: loading every row from PostgreSQL"
+                );
+                skipped = Some(why);
+            }
+        }
+    }
+    let (dataset, seq) = pg::load_dataset_logged(pool).await?;
+    let index = Arc::new(super::build_index(dataset, started));
+    if let Some(w) = writer {
+        w.write_in_background(index.clone(), seq);
+    }
+    Ok((
+        index,
+        seq,
+        FirstLoad::Rows {
+            snapshot_skipped: skipped,
+        },
+    ))
+}
+
+/// The snapshot from the file and the log since it, or why the file cannot be used
+/// (the outer error is the database's, which the caller handles as for any load).
+async fn from_snapshot(
+    pool: &PgPool,
+    writer: &SnapshotWriter,
+) -> Result<Result<(ServingIndex, i64, i64), String>, StoreError> {
+    let started = Instant::now();
+    let path = writer.path.clone();
+    if !path.exists() {
+        return Ok(Err("there is no snapshot file yet".into()));
+    }
+    let read = tokio::task::spawn_blocking(move || snapshot_file::read(&path))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("reading the snapshot file panicked: {e}")))?;
+    let loaded = match read {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let meta = loaded.meta.clone();
+    let database = pg::database_identity(pool).await?;
+    if meta.database != database {
+        return Ok(Err(format!(
+            "it was written from another database ({}, this is {database})",
+            meta.database
+        )));
+    }
+    let head = pg::log_head(pool).await?;
+    if head.pruned_through > meta.change_seq {
+        return Ok(Err(format!(
+            "the change log was pruned past it (the file includes changes up to {}, the \
+             log starts after {})",
+            meta.change_seq, head.pruned_through
+        )));
+    }
+    if head.change_seq < meta.change_seq {
+        return Ok(Err(format!(
+            "the change log ends before it ({} < {}): a restored database?",
+            head.change_seq, meta.change_seq
+        )));
+    }
+    let (occupations, areas, mapping) = pg::load_catalogue(pool).await?;
+    let decoded = tokio::task::spawn_blocking(move || loaded.institutions())
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("decoding the snapshot file panicked: {e}")))?;
+    let institutions = match decoded {
+        Ok(i) => i,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let read_ms = started.elapsed().as_millis() as u64;
+    // The log after the file's position, merged before the one build. The small tables
+    // were read above, at or after that position: any change to them since is in the
+    // delta, read after them, so they end as the delta's newest state.
+    let Some((delta, seq)) = pg::read_changes(pool, meta.change_seq).await? else {
+        return Ok(Err(
+            "the change log cannot say what changed since it (a bulk change, or too many \
+             institutions)"
+                .into(),
+        ));
+    };
+    let changed = delta.institutions.len();
+    let mut dataset = Dataset {
+        occupations,
+        areas,
+        mapping,
+        institutions,
+        version: meta.version.clone(),
+    };
+    delta.merge_into(&mut dataset);
+    let delta_ms = started.elapsed().as_millis() as u64 - read_ms;
+    let index = tokio::task::spawn_blocking(move || ServingIndex::build(dataset))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))?;
+    tracing::info!(
+        institutions = index.institutions().len(),
+        version = index.version(),
+        snapshot_change_seq = meta.change_seq,
+        change_seq = seq,
+        changed_since = changed,
+        read_ms,
+        delta_ms,
+        build_ms = started.elapsed().as_millis() as u64 - read_ms - delta_ms,
+        "serving index built from the dataset snapshot and the change log since"
+    );
+    Ok(Ok((index, seq, meta.change_seq)))
+}

@@ -1,0 +1,260 @@
+//! The dataset snapshot file: the institutions a server loaded from PostGIS, written
+//! after a full load with the change log's sequence number they include, so that the
+//! next start reads one file and applies the log since (a delta) instead of reading
+//! millions of rows (issue 16).
+//!
+//! Layout (all integers little-endian):
+//!
+//! ```text
+//! "VETMAPDS"   8 bytes, the magic
+//! format       u32, FORMAT (a file of another format is ignored, never misread)
+//! checksum     u32, CRC-32 of every byte after this field
+//! head_len     u32, then the head: postcard of `Head` (sequence, version, database,
+//!              the shared text and occupation-code tables)
+//! chunks       u32, then per chunk its length (u64) and its bytes: postcard of
+//!              `Vec<Rec>`, each chunk decoded on its own thread
+//! ```
+//!
+//! The records are postcard (serde, a documented stable wire format) of types of their
+//! own (`records.rs`), not of the model's: the model's serde forms are the exchange
+//! formats (text enums, RFC 3339 times, the edit version left out), and shared text is
+//! written once in a table and referred to by number, so the file is compact and the
+//! loaded records share text as a load from PostgreSQL does.
+
+mod records;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::model::Institution;
+
+/// The file format's version: bump it whenever `Head` or `records::Rec` changes.
+pub const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"VETMAPDS";
+/// Institutions per chunk: enough chunks to keep every core decoding.
+const CHUNK: usize = 65_536;
+
+/// Why a snapshot file was not used (logged; the server then loads from PostgreSQL).
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a dataset snapshot of format {FORMAT}: {reason}")]
+    Format { path: PathBuf, reason: String },
+    #[error("{path} is damaged: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+/// What a snapshot says about itself: where in which database's change log it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotMeta {
+    /// The change log's sequence number the institutions include (every change up to
+    /// it, none after it).
+    pub change_seq: i64,
+    /// The data version they were read at.
+    pub version: String,
+    /// Which database they come from (`store::pg::database_identity`): a snapshot of
+    /// another database, or of this one dropped and made again, is not used.
+    pub database: String,
+    pub institutions: u64,
+}
+
+/// Writes `institutions` with `meta` to `path` atomically: a temporary file in the same
+/// directory, flushed to disk, then renamed over `path`, so a reader sees the old file
+/// or the new one, never half of one. Returns the bytes written.
+pub fn write<'a>(
+    path: &Path,
+    meta: &SnapshotMeta,
+    institutions: impl ExactSizeIterator<Item = &'a Institution>,
+) -> Result<u64, SnapshotError> {
+    let werr = |source| SnapshotError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let (head, chunks) = records::encode(meta, institutions, CHUNK).map_err(&werr)?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut body: Vec<&[u8]> = Vec::with_capacity(chunks.len() * 2 + 2);
+    let head_len = (head.len() as u32).to_le_bytes();
+    let count = (chunks.len() as u32).to_le_bytes();
+    let lens: Vec<[u8; 8]> = chunks
+        .iter()
+        .map(|c| (c.len() as u64).to_le_bytes())
+        .collect();
+    body.push(&head_len);
+    body.push(&head);
+    body.push(&count);
+    for (len, chunk) in lens.iter().zip(&chunks) {
+        body.push(len);
+        body.push(chunk);
+    }
+    for part in &body {
+        crc.update(part);
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(werr)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dataset-snapshot-")
+        .tempfile_in(dir)
+        .map_err(werr)?;
+    let mut written = 16u64;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        out.write_all(MAGIC).map_err(werr)?;
+        out.write_all(&FORMAT.to_le_bytes()).map_err(werr)?;
+        out.write_all(&crc.finalize().to_le_bytes()).map_err(werr)?;
+        for part in &body {
+            out.write_all(part).map_err(werr)?;
+            written += part.len() as u64;
+        }
+        out.flush().map_err(werr)?;
+    }
+    tmp.as_file().sync_all().map_err(werr)?;
+    tmp.persist(path).map_err(|e| werr(e.error))?;
+    Ok(written)
+}
+
+/// A snapshot read whole and checked, not yet decoded: its head is cheap to look at,
+/// its institutions are decoded by [`Loaded::institutions`].
+pub struct Loaded {
+    pub meta: SnapshotMeta,
+    path: PathBuf,
+    head: records::Head,
+    bytes: Vec<u8>,
+    chunks: Vec<(usize, usize)>,
+}
+
+/// Reads `path` and checks its magic, format and checksum.
+pub fn read(path: &Path) -> Result<Loaded, SnapshotError> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|source| SnapshotError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    let corrupt = |reason: &str| SnapshotError::Corrupt {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if bytes.len() < 16 || &bytes[..8] != MAGIC {
+        return Err(SnapshotError::Format {
+            path: path.to_owned(),
+            reason: "no snapshot header".into(),
+        });
+    }
+    let format = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if format != FORMAT {
+        return Err(SnapshotError::Format {
+            path: path.to_owned(),
+            reason: format!("written in format {format}"),
+        });
+    }
+    let stored = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default());
+    if crc32fast::hash(&bytes[16..]) != stored {
+        return Err(corrupt("its checksum does not match its content"));
+    }
+    let mut at = 16usize;
+    let mut take = |n: usize| -> Result<(usize, usize), SnapshotError> {
+        let end = at
+            .checked_add(n)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| corrupt("it ends early"))?;
+        let span = (at, end);
+        at = end;
+        Ok(span)
+    };
+    let le = |b: &[u8]| {
+        b.iter()
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+    };
+    let (s, e) = take(4)?;
+    let (hs, he) = take(le(&bytes[s..e]) as usize)?;
+    let (s, e) = take(4)?;
+    let count = le(&bytes[s..e]) as usize;
+    let mut chunks = Vec::with_capacity(count.min(1 << 16));
+    for _ in 0..count {
+        let (s, e) = take(8)?;
+        let len = usize::try_from(le(&bytes[s..e])).map_err(|_| corrupt("a chunk too long"))?;
+        chunks.push(take(len)?);
+    }
+    if at != bytes.len() {
+        return Err(corrupt("bytes after its last chunk"));
+    }
+    let head = records::Head::decode(&bytes[hs..he]).map_err(|e| corrupt(&e))?;
+    Ok(Loaded {
+        meta: head.meta(),
+        path: path.to_owned(),
+        head,
+        bytes,
+        chunks,
+    })
+}
+
+impl Loaded {
+    /// The institutions, in the order written (by id), each chunk decoded on its own
+    /// thread, as many at once as there are cores.
+    pub fn institutions(self) -> Result<Vec<Institution>, SnapshotError> {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let Loaded {
+            path,
+            head,
+            bytes,
+            chunks,
+            meta,
+        } = self;
+        let per_thread = chunks.len().div_ceil(threads).max(1);
+        let decoded: Vec<Result<Vec<Vec<Institution>>, String>> = std::thread::scope(|s| {
+            let workers: Vec<_> = chunks
+                .chunks(per_thread)
+                .map(|mine| {
+                    let (head, bytes) = (&head, &bytes);
+                    s.spawn(move || {
+                        mine.iter()
+                            .map(|&(from, to)| head.decode_chunk(&bytes[from..to]))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        drop(bytes);
+        let mut out = Vec::with_capacity(meta.institutions as usize);
+        for part in decoded {
+            for chunk in part.map_err(|reason| SnapshotError::Corrupt {
+                path: path.clone(),
+                reason,
+            })? {
+                out.extend(chunk);
+            }
+        }
+        if out.len() as u64 != meta.institutions {
+            return Err(SnapshotError::Corrupt {
+                path,
+                reason: format!(
+                    "{} institutions where its head says {}",
+                    out.len(),
+                    meta.institutions
+                ),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

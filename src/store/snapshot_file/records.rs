@@ -1,0 +1,288 @@
+//! The snapshot's own record types and their conversion to and from the model's.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::SnapshotMeta;
+use crate::model::{
+    AdminCodes, Contacts, Institution, InstitutionId, InstitutionKind, Level, LonLat,
+    OccupationCode, Ownership, PositionAccuracy, Programme, Readiness,
+};
+
+/// Everything before the records: where the snapshot stands, and the tables of text
+/// that many records share (sources, administrative codes, occupation names) and of
+/// occupation codes.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Head {
+    change_seq: i64,
+    version: String,
+    database: String,
+    institutions: u64,
+    texts: Vec<String>,
+    codes: Vec<String>,
+    #[serde(skip)]
+    shared: Vec<Arc<str>>,
+    #[serde(skip)]
+    parsed_codes: Vec<OccupationCode>,
+}
+
+/// One institution. Shared text is a number: 0 for none, n + 1 for `texts[n]`.
+#[derive(Serialize, Deserialize)]
+struct Rec<'a> {
+    id: Cow<'a, str>,
+    code: Option<Cow<'a, str>>,
+    name_vi: Cow<'a, str>,
+    name_en: Option<Cow<'a, str>>,
+    kind: InstitutionKind,
+    ownership: Ownership,
+    position_accuracy: PositionAccuracy,
+    lon: f64,
+    lat: f64,
+    address: Option<Cow<'a, str>>,
+    admin: [u32; 5],
+    phone: Option<Cow<'a, str>>,
+    email: Option<Cow<'a, str>>,
+    website: Option<Cow<'a, str>>,
+    /// digital_infrastructure, connected_national_platform, digitised_learning_records,
+    /// digitised_diplomas, high_quality_school, digital_school.
+    readiness: [Option<bool>; 6],
+    teachers_digital_trained_pct: Option<f64>,
+    readiness_source: u32,
+    source: u32,
+    updated_at_micros: i64,
+    version: i64,
+    programmes: Vec<Prog>,
+}
+
+/// One programme: its occupation code as `codes[code]`, its name as a shared text.
+#[derive(Serialize, Deserialize)]
+struct Prog {
+    code: u32,
+    name: u32,
+    level: Level,
+    annual_quota: Option<u32>,
+}
+
+/// Numbers texts as they are first seen.
+#[derive(Default)]
+struct Table<'a> {
+    numbers: HashMap<&'a str, u32>,
+    list: Vec<String>,
+}
+
+impl<'a> Table<'a> {
+    fn number(&mut self, text: &'a str) -> u32 {
+        let next = self.list.len() as u32;
+        *self.numbers.entry(text).or_insert_with(|| {
+            self.list.push(text.to_owned());
+            next
+        })
+    }
+
+    fn optional(&mut self, text: Option<&'a str>) -> u32 {
+        text.map_or(0, |t| self.number(t) + 1)
+    }
+}
+
+fn cow(s: &str) -> Cow<'_, str> {
+    Cow::Borrowed(s)
+}
+
+/// The head and the records in chunks of `chunk` institutions, each chunk its own
+/// postcard message.
+pub(super) fn encode<'a>(
+    meta: &SnapshotMeta,
+    institutions: impl ExactSizeIterator<Item = &'a Institution>,
+    chunk: usize,
+) -> Result<(Vec<u8>, Vec<Vec<u8>>), std::io::Error> {
+    let bad = |e: postcard::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let count = institutions.len() as u64;
+    let mut texts = Table::default();
+    let mut codes = Table::default();
+    let mut chunks = Vec::new();
+    let mut recs: Vec<Rec<'a>> = Vec::with_capacity(chunk);
+    for i in institutions {
+        let a = &i.admin;
+        let r = &i.readiness;
+        recs.push(Rec {
+            id: cow(i.id.as_str()),
+            code: i.code.as_deref().map(cow),
+            name_vi: cow(&i.name_vi),
+            name_en: i.name_en.as_deref().map(cow),
+            kind: i.kind,
+            ownership: i.ownership,
+            position_accuracy: i.position_accuracy,
+            lon: i.location.lon(),
+            lat: i.location.lat(),
+            address: i.address.as_deref().map(cow),
+            admin: [
+                texts.optional(a.province_pre2025.as_deref()),
+                texts.optional(a.district_pre2025.as_deref()),
+                texts.optional(a.commune_pre2025.as_deref()),
+                texts.optional(a.province_2025.as_deref()),
+                texts.optional(a.commune_2025.as_deref()),
+            ],
+            phone: i.contacts.phone.as_deref().map(cow),
+            email: i.contacts.email.as_deref().map(cow),
+            website: i.contacts.website.as_deref().map(cow),
+            readiness: [
+                r.digital_infrastructure,
+                r.connected_national_platform,
+                r.digitised_learning_records,
+                r.digitised_diplomas,
+                r.high_quality_school,
+                r.digital_school,
+            ],
+            teachers_digital_trained_pct: r.teachers_digital_trained_pct,
+            readiness_source: texts.optional(r.source.as_deref()),
+            source: texts.optional(Some(&i.source)),
+            updated_at_micros: i.updated_at.timestamp_micros(),
+            version: i.version,
+            programmes: i
+                .programmes
+                .iter()
+                .map(|p| Prog {
+                    code: codes.number(p.occupation_code.as_str()),
+                    name: texts.optional(Some(&p.occupation_name)),
+                    level: p.level,
+                    annual_quota: p.annual_quota,
+                })
+                .collect(),
+        });
+        if recs.len() == chunk {
+            chunks.push(postcard::to_stdvec(&recs).map_err(bad)?);
+            recs.clear();
+        }
+    }
+    if !recs.is_empty() {
+        chunks.push(postcard::to_stdvec(&recs).map_err(bad)?);
+    }
+    let head = Head {
+        change_seq: meta.change_seq,
+        version: meta.version.clone(),
+        database: meta.database.clone(),
+        institutions: count,
+        texts: texts.list,
+        codes: codes.list,
+        shared: Vec::new(),
+        parsed_codes: Vec::new(),
+    };
+    Ok((postcard::to_stdvec(&head).map_err(bad)?, chunks))
+}
+
+impl Head {
+    /// Decodes the head and readies its tables (shared text as one `Arc<str>` each).
+    pub(super) fn decode(bytes: &[u8]) -> Result<Head, String> {
+        let mut head: Head =
+            postcard::from_bytes(bytes).map_err(|e| format!("its head does not decode: {e}"))?;
+        head.shared = head.texts.iter().map(|t| Arc::from(t.as_str())).collect();
+        head.parsed_codes = head
+            .codes
+            .iter()
+            .map(|c| OccupationCode::parse(c).map_err(|e| e.message))
+            .collect::<Result<_, _>>()?;
+        Ok(head)
+    }
+
+    pub(super) fn meta(&self) -> SnapshotMeta {
+        SnapshotMeta {
+            change_seq: self.change_seq,
+            version: self.version.clone(),
+            database: self.database.clone(),
+            institutions: self.institutions,
+        }
+    }
+
+    fn text(&self, n: u32) -> Result<Option<Arc<str>>, String> {
+        match n {
+            0 => Ok(None),
+            n => self
+                .shared
+                .get(n as usize - 1)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| format!("text {n} is not in its table")),
+        }
+    }
+
+    /// One chunk's institutions. Values are checked as a load from PostgreSQL checks
+    /// them (ids, positions, codes), so a file that decodes is also well formed.
+    pub(super) fn decode_chunk(&self, bytes: &[u8]) -> Result<Vec<Institution>, String> {
+        let recs: Vec<Rec<'_>> =
+            postcard::from_bytes(bytes).map_err(|e| format!("a chunk does not decode: {e}"))?;
+        recs.into_iter().map(|r| self.institution(r)).collect()
+    }
+
+    fn institution(&self, r: Rec<'_>) -> Result<Institution, String> {
+        let id = InstitutionId::parse(&r.id).map_err(|e| e.message)?;
+        let [
+            digital_infrastructure,
+            connected_national_platform,
+            digitised_learning_records,
+            digitised_diplomas,
+            high_quality_school,
+            digital_school,
+        ] = r.readiness;
+        let programmes = r
+            .programmes
+            .into_iter()
+            .map(|p| {
+                Ok(Programme {
+                    occupation_code: self
+                        .parsed_codes
+                        .get(p.code as usize)
+                        .cloned()
+                        .ok_or_else(|| format!("occupation code {} is not in its table", p.code))?,
+                    occupation_name: self.text(p.name)?.ok_or("a programme without a name")?,
+                    level: p.level,
+                    annual_quota: p.annual_quota,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let [pp, dp, cp, p25, c25] = r.admin;
+        Ok(Institution {
+            location: LonLat::new(r.lon, r.lat).map_err(|e| format!("{id}: {}", e.message))?,
+            updated_at: DateTime::<Utc>::from_timestamp_micros(r.updated_at_micros)
+                .ok_or_else(|| format!("{id}: a time out of range"))?,
+            source: self
+                .text(r.source)?
+                .ok_or_else(|| format!("{id}: no source"))?,
+            id,
+            code: r.code.map(Cow::into_owned),
+            name_vi: r.name_vi.into_owned(),
+            name_en: r.name_en.map(Cow::into_owned),
+            kind: r.kind,
+            ownership: r.ownership,
+            position_accuracy: r.position_accuracy,
+            address: r.address.map(Cow::into_owned),
+            admin: AdminCodes {
+                province_pre2025: self.text(pp)?,
+                district_pre2025: self.text(dp)?,
+                commune_pre2025: self.text(cp)?,
+                province_2025: self.text(p25)?,
+                commune_2025: self.text(c25)?,
+            },
+            contacts: Contacts {
+                phone: r.phone.map(Cow::into_owned),
+                email: r.email.map(Cow::into_owned),
+                website: r.website.map(Cow::into_owned),
+            },
+            programmes,
+            readiness: Readiness {
+                digital_infrastructure,
+                connected_national_platform,
+                digitised_learning_records,
+                digitised_diplomas,
+                teachers_digital_trained_pct: r.teachers_digital_trained_pct,
+                high_quality_school,
+                digital_school,
+                source: self.text(r.readiness_source)?,
+            },
+            version: r.version,
+        })
+    }
+}

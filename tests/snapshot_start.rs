@@ -1,0 +1,193 @@
+//! The dataset snapshot file (issue 16): a server on PostGIS writes what it loaded after
+//! a full load; the next start reads the file and applies the change log since it
+//! instead of reading every row, and ignores a damaged or stale file (loading every row,
+//! saying why), correct either way.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{TestDb, TestServer, bundled_config, eventually, repo_path, scratch_dir, spawn};
+use vetmap::store::pg::FirstLoad;
+use vetmap::store::snapshot_file;
+
+async fn start(db: &TestDb, file: &Path) -> TestServer {
+    let mut config = bundled_config();
+    config.database_url = Some(db.url.clone());
+    config.snapshot = Some(file.to_owned());
+    spawn(config).await
+}
+
+fn first_load(s: &TestServer) -> FirstLoad {
+    s.state
+        .changes
+        .as_ref()
+        .expect("a server on PostGIS follows changes")
+        .borrow()
+        .first_load
+        .clone()
+}
+
+/// Waits until a snapshot file at `file` includes the change log up to `seq` at least.
+async fn until_written(file: &Path, seq: i64) {
+    eventually(Duration::from_secs(60), "the snapshot file written", || {
+        let ok = snapshot_file::read(file).is_ok_and(|l| l.meta.change_seq >= seq);
+        async move { ok.then_some(()) }
+    })
+    .await;
+}
+
+async fn change_seq(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT change_seq FROM dataset_version")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A server's first snapshot written to `file`, then stopped: the database and the file.
+async fn written_and_stopped() -> (TestDb, PathBuf, sqlx::PgPool) {
+    let db = TestDb::create().await;
+    db.import_dir(&repo_path("data")).await;
+    let file = scratch_dir("snapshot").join("dataset.snapshot");
+    let pool = db.pool().await;
+    let first = start(&db, &file).await;
+    assert_eq!(
+        first_load(&first),
+        FirstLoad::Rows {
+            snapshot_skipped: Some("there is no snapshot file yet".into())
+        }
+    );
+    until_written(&file, change_seq(&pool).await).await;
+    drop(first);
+    (db, file, pool)
+}
+
+/// Changes made while no server runs: one institution renamed, one retired.
+async fn change_between_starts(pool: &sqlx::PgPool) {
+    let renamed = sqlx::query(
+        "UPDATE institutions SET name_vi = 'Trường đổi tên giữa hai lần khởi động' \
+         WHERE id = 'cd-nghe-tra-vinh'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_eq!(renamed.rows_affected(), 1);
+    let retired = sqlx::query(
+        "UPDATE institutions SET retired_at = now(), retired_reason = 'closed' \
+         WHERE id = 'dh-tra-vinh'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_eq!(retired.rows_affected(), 1);
+}
+
+/// The server shows both changes.
+async fn shows_the_changes(s: &TestServer) {
+    let index = s.state.index.current();
+    assert_eq!(
+        index
+            .institution("cd-nghe-tra-vinh")
+            .map(|i| i.name_vi.as_str()),
+        Some("Trường đổi tên giữa hai lần khởi động")
+    );
+    assert!(index.institution("dh-tra-vinh").is_none());
+    assert_eq!(
+        s.get("/api/v1/institutions/dh-tra-vinh").await.status(),
+        404
+    );
+    assert_eq!(
+        s.get("/api/v1/institutions/cd-nghe-tra-vinh")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_second_start_uses_the_snapshot_and_sees_what_changed_between() {
+    let (db, file, pool) = written_and_stopped().await;
+    let file_seq = snapshot_file::read(&file).unwrap().meta.change_seq;
+    let before = snapshot_file::read(&file).unwrap().meta.institutions;
+    change_between_starts(&pool).await;
+    let second = start(&db, &file).await;
+    assert_eq!(
+        first_load(&second),
+        FirstLoad::Snapshot {
+            file_change_seq: file_seq
+        }
+    );
+    assert_eq!(
+        second.state.changes.as_ref().unwrap().borrow().change_seq,
+        Some(change_seq(&pool).await),
+        "the log since the file is applied"
+    );
+    shows_the_changes(&second).await;
+    assert_eq!(
+        second.state.index.current().institutions().len() as u64 + 1,
+        before,
+        "one institution fewer after the retirement"
+    );
+    // A start from the file leaves the file as it was (the log since is applied again
+    // next time, until a full load writes a newer one).
+    assert_eq!(
+        snapshot_file::read(&file).unwrap().meta.change_seq,
+        file_seq
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_snapshot_is_ignored_and_written_anew() {
+    let (db, file, pool) = written_and_stopped().await;
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    change_between_starts(&pool).await;
+    let second = start(&db, &file).await;
+    match first_load(&second) {
+        FirstLoad::Rows {
+            snapshot_skipped: Some(why),
+        } => assert!(why.contains("checksum"), "{why}"),
+        other => panic!("loaded every row? {other:?}"),
+    }
+    shows_the_changes(&second).await;
+    until_written(&file, change_seq(&pool).await).await;
+}
+
+#[tokio::test]
+async fn a_snapshot_the_pruned_log_no_longer_reaches_is_ignored() {
+    let (db, file, pool) = written_and_stopped().await;
+    change_between_starts(&pool).await;
+    // Pruned as the triggers prune old rows: everything up to the newest.
+    sqlx::query(
+        "WITH gone AS (DELETE FROM change_log RETURNING seq)
+         UPDATE dataset_version SET pruned_through = (SELECT max(seq) FROM gone)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let second = start(&db, &file).await;
+    match first_load(&second) {
+        FirstLoad::Rows {
+            snapshot_skipped: Some(why),
+        } => assert!(why.contains("pruned"), "{why}"),
+        other => panic!("loaded every row? {other:?}"),
+    }
+    shows_the_changes(&second).await;
+}
+
+#[tokio::test]
+async fn a_snapshot_of_another_database_is_ignored() {
+    let (_db, file, _pool) = written_and_stopped().await;
+    let other = TestDb::create().await;
+    other.import_dir(&repo_path("data")).await;
+    let s = start(&other, &file).await;
+    match first_load(&s) {
+        FirstLoad::Rows {
+            snapshot_skipped: Some(why),
+        } => assert!(why.contains("another database"), "{why}"),
+        other => panic!("loaded every row? {other:?}"),
+    }
+}

@@ -291,7 +291,7 @@ pub(super) async fn tile_response(
                 .map_err(|e| ApiError::Internal(format!("tile task: {e}")))?
         }
     };
-    let etag = HeaderValue::from_maybe_shared(snapshot.etag(tileset).clone())
+    let etag = HeaderValue::from_maybe_shared(snapshot.etag(tileset, coord, &filter))
         .map_err(|e| ApiError::Internal(format!("tile etag: {e}")))?;
     let fresh = headers
         .get(header::IF_NONE_MATCH)

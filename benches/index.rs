@@ -83,7 +83,7 @@ fn delta(c: &mut Criterion) {
     use vetmap::index::Delta;
     use vetmap::tiles::{InstitutionFilter, Land, TileCoord, TileService, Tileset};
     let mut g = c.benchmark_group("delta");
-    g.sample_size(20);
+    g.sample_size(10);
     for n in common::sizes() {
         let index = common::index(n);
         let edit = |k: usize| {

@@ -329,8 +329,11 @@ mod tests {
         }
     }
 
+    /// A cell as drawn: cell, lone member, sums, kinds, expansion zoom.
+    type Drawn = (u32, u32, u32, u64, u64, [u32; KINDS], u8);
+
     /// The cells of every zoom as drawn: a lone member's position, a cluster's sums.
-    fn drawn(p: &ClusterPyramid) -> Vec<Vec<(u32, u32, u32, u64, u64, [u32; KINDS], u8)>> {
+    fn drawn(p: &ClusterPyramid) -> Vec<Vec<Drawn>> {
         p.levels
             .iter()
             .map(|l| {

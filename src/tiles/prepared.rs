@@ -128,10 +128,11 @@ impl Prepared {
         // Built outside the lock: two racing requests may both build it, and one wins.
         let built = Arc::new(ClusterPyramid::build(&self.index, filter));
         let mut map = self.filtered.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= FILTERED_PYRAMIDS && !map.contains_key(filter) {
-            if let Some(k) = map.keys().next().cloned() {
-                map.remove(&k);
-            }
+        if map.len() >= FILTERED_PYRAMIDS
+            && !map.contains_key(filter)
+            && let Some(k) = map.keys().next().cloned()
+        {
+            map.remove(&k);
         }
         map.entry(filter.clone()).or_insert(built).clone()
     }

@@ -73,5 +73,84 @@ fn over_boxes<R>(
     g.finish();
 }
 
-criterion_group!(benches, build, bbox, items_page);
+/// One edit at scale: what a single-institution delta costs the server that applies it.
+/// `delta/apply` is `ServingIndex::apply` of a renamed institution; `delta/replace` the
+/// swap of the result into the handle readers load from; `delta/tiles`
+/// the tile service's snapshot of the result and the first zoom-5 tile after it (which
+/// needs the cluster pyramid), as the first tile request after an edit pays. A delta
+/// should cost in proportion to the change, not to `n`.
+fn delta(c: &mut Criterion) {
+    use vetmap::index::Delta;
+    use vetmap::tiles::{InstitutionFilter, Land, TileCoord, TileService, Tileset};
+    let mut g = c.benchmark_group("delta");
+    g.sample_size(10);
+    for n in common::sizes() {
+        let index = common::index(n);
+        let edit = |k: usize| {
+            let pos = (k * 7919) % index.institutions().len();
+            let mut inst = index.institutions()[pos].clone();
+            inst.name_vi = format!("{} {k}", inst.name_vi);
+            Delta {
+                version: format!("bench-{k}"),
+                institutions: [(inst.id.as_str().to_owned(), Some(inst))].into(),
+                ..Delta::default()
+            }
+        };
+        let mut k = 0;
+        g.bench_function(BenchmarkId::new("apply", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    edit(k)
+                },
+                |d| black_box(index.apply(d)),
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        // Swapping it in: what the listener does on its async thread after each delta.
+        let handle = vetmap::index::IndexHandle::new(index.apply(edit(0)));
+        g.bench_function(BenchmarkId::new("replace", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    index.apply(edit(k))
+                },
+                |next| handle.replace_after_delta(next),
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        let service = TileService::new(Land::none());
+        let none = InstitutionFilter::default();
+        let first = index.institutions()[0].location;
+        let coord = TileCoord::covering(5, [first.lon(), first.lat(), first.lon(), first.lat()])
+            .next()
+            .expect("a tile");
+        let prepared = service.prepared(&index);
+        black_box(
+            service
+                .tile(&prepared, Tileset::Institutions, coord, &none)
+                .ok(),
+        );
+        g.bench_function(BenchmarkId::new("tiles", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    std::sync::Arc::new(index.apply(edit(k)))
+                },
+                |next| {
+                    let prepared = service.prepared(&next);
+                    black_box(
+                        service
+                            .tile(&prepared, Tileset::Institutions, coord, &none)
+                            .ok(),
+                    )
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, build, bbox, items_page, delta);
 criterion_main!(benches);

@@ -256,6 +256,60 @@ async fn places(s: &TestServer) -> Vec<(String, (f64, f64))> {
         .collect()
 }
 
+/// The reader's institutions tile at zoom 15 holding the point: its ETag.
+async fn tile_etag(s: &TestServer, (lon, lat): (f64, f64)) -> String {
+    let (x, y) = tile_of(lon, lat, 15);
+    let r = s.get(&format!("/tiles/institutions/15/{x}/{y}.mvt")).await;
+    assert!(matches!(r.status().as_u16(), 200 | 204), "tile {x}/{y}");
+    r.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_edit_changes_the_etag_of_the_tiles_it_touches_and_of_no_other() {
+    let p = pair().await;
+    let institutions = places(&p.reader).await;
+    let (id, at) = &institutions[0];
+    let c = Change::new(0, id, *at);
+    let touched = [*at, (c.lon, c.lat)];
+    let tiles: Vec<(u32, u32)> = touched.iter().map(|&(x, y)| tile_of(x, y, 15)).collect();
+    // An institution whose tile is neither of those nor next to them.
+    let far = institutions
+        .iter()
+        .map(|(_, at)| *at)
+        .find(|&(lon, lat)| {
+            let (x, y) = tile_of(lon, lat, 15);
+            tiles
+                .iter()
+                .all(|&(tx, ty)| x.abs_diff(tx) > 1 || y.abs_diff(ty) > 1)
+        })
+        .expect("an institution elsewhere");
+    let before_touched = tile_etag(&p.reader, (c.lon, c.lat)).await;
+    let before_far = tile_etag(&p.reader, far).await;
+    edit_by_api(&p, &c).await;
+    until_shown(&p.reader, std::slice::from_ref(&c), ARRIVAL).await;
+    let after_touched = tile_etag(&p.reader, (c.lon, c.lat)).await;
+    assert_ne!(
+        before_touched, after_touched,
+        "the edited institution's tile"
+    );
+    assert_eq!(
+        before_far,
+        tile_etag(&p.reader, far).await,
+        "a tile the edit did not touch keeps its ETag"
+    );
+    // And answers its old ETag with 304.
+    let (x, y) = tile_of(far.0, far.1, 15);
+    let r = p
+        .reader
+        .client
+        .get(p.reader.url(&format!("/tiles/institutions/15/{x}/{y}.mvt")))
+        .header("if-none-match", &before_far)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+}
+
 #[tokio::test]
 async fn every_change_through_the_api_or_sql_reaches_the_other_server_and_none_is_lost() {
     let p = pair().await;

@@ -1,6 +1,7 @@
 //! `/tiles`: the catalogue, TileJSON per tileset and the vector tiles themselves. Thin:
 //! parse and validate, call `tiles::TileService`, shape the response with caching
-//! headers (ETag from the tileset's content version, 304, 204 for empty tiles).
+//! headers (ETag from the tile's content version, per tile for institutions; 304, 204
+//! for empty tiles).
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -258,7 +259,7 @@ async fn tile(
     tile_response(&state, tileset, coord, filter, &headers).await
 }
 
-/// One tile as `/tiles` and OGC API – Tiles answer it: the tileset's content version as
+/// One tile as `/tiles` and OGC API – Tiles answer it: the tile's content version as
 /// a weak ETag (304 when it matches `If-None-Match`), 204 for an empty tile, MVT bytes
 /// otherwise, cacheable for five minutes.
 pub(super) async fn tile_response(
@@ -291,7 +292,7 @@ pub(super) async fn tile_response(
                 .map_err(|e| ApiError::Internal(format!("tile task: {e}")))?
         }
     };
-    let etag = HeaderValue::from_maybe_shared(snapshot.etag(tileset).clone())
+    let etag = HeaderValue::from_maybe_shared(snapshot.etag(tileset, coord, &filter))
         .map_err(|e| ApiError::Internal(format!("tile etag: {e}")))?;
     let fresh = headers
         .get(header::IF_NONE_MATCH)

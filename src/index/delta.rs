@@ -93,8 +93,13 @@ impl ServingIndex {
                     .with_changes(&institutions, &changed, &occupations, |scheme, code| {
                         areas.get(scheme, code).map(|a| a.name.as_str())
                     });
+            // A tree holds positions and places: only a move or a change of programmes
+            // makes it stale (a renamed institution keeps every tree).
             let touched: HashSet<&OccupationCode> = changed
                 .iter()
+                .filter(|(_, old, new)| {
+                    old.location != new.location || old.programmes != new.programmes
+                })
                 .flat_map(|(_, old, new)| old.programmes.iter().chain(&new.programmes))
                 .map(|p| &p.occupation_code)
                 .collect();

@@ -237,6 +237,12 @@ impl ServingIndex {
         out
     }
 
+    /// Whether two snapshots hold the same areas (one shared allocation: a delta that
+    /// does not change areas keeps them), so what derives from areas can be kept too.
+    pub fn same_areas(&self, other: &ServingIndex) -> bool {
+        Arc::ptr_eq(&self.areas, &other.areas)
+    }
+
     pub fn areas(&self) -> &[AdminArea] {
         &self.areas.list
     }
@@ -334,6 +340,20 @@ impl IndexHandle {
         self.slot.store(Arc::new(index));
         self.loaded.store(true, Ordering::Release);
         release_freed_memory();
+    }
+
+    /// Puts in a snapshot made by a delta. When the delta built the R-tree and search
+    /// index anew, freed memory is handed back as after a full build; otherwise little
+    /// was freed, and handing it back would cost more than the delta: `malloc_trim`
+    /// walks the whole heap (gigabytes at national scale) holding the allocator's lock,
+    /// stalling every reader that allocates meanwhile.
+    pub fn replace_after_delta(&self, index: ServingIndex) {
+        let rebuilt = index.points().overlay_len() == 0 && index.search().overlay_len() == 0;
+        if rebuilt {
+            return self.replace(index);
+        }
+        self.slot.store(Arc::new(index));
+        self.loaded.store(true, Ordering::Release);
     }
 }
 

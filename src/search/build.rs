@@ -133,15 +133,31 @@ impl SearchIndex {
             .unwrap_or_default();
         positions.extend(changed.iter().map(|c| c.0));
         let current: Vec<&Institution> = positions.iter().map(|&p| &all[p as usize]).collect();
+        // When no programme changed (a rename, a move, contacts), every programme name of
+        // `current` is already known and the occupation lists and counts hold: they are
+        // shared, not copied (they grow with the catalogue, and a delta should cost what
+        // it changes).
+        let programmes_changed = changed
+            .iter()
+            .any(|(_, old, new)| old.programmes != new.programmes);
         // Names are only added: a programme name no institution uses any more still
         // resolves to its code (which then finds nobody) until the next full build.
-        let mut by_name = self.by_name.as_ref().clone();
+        let mut by_name = if programmes_changed {
+            self.by_name.as_ref().clone()
+        } else {
+            HashMap::new()
+        };
         let (programme_words, area_words) = shared_words(
             current.iter().copied(),
             occupations,
             &area_name,
             &mut by_name,
         );
+        let by_name = if programmes_changed {
+            Arc::new(by_name)
+        } else {
+            self.by_name.clone()
+        };
         let mut ib = TextIndexBuilder::default();
         let mut name_words = Vec::with_capacity(current.len());
         for inst in &current {
@@ -162,6 +178,15 @@ impl SearchIndex {
             stale: positions.into_iter().collect(),
         };
 
+        if !programmes_changed {
+            return Self {
+                base: self.base.clone(),
+                delta: Some(Arc::new(delta)),
+                by_occupation: self.by_occupation.clone(),
+                by_name,
+                level_counts: self.level_counts.clone(),
+            };
+        }
         // Occupation lists: only those of codes a change added or removed.
         let mut edits: BTreeMap<&OccupationCode, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
         let mut level_counts = self.level_counts.as_ref().clone();
@@ -223,7 +248,7 @@ impl SearchIndex {
             base: self.base.clone(),
             delta: Some(Arc::new(delta)),
             by_occupation: Arc::new(by_occupation),
-            by_name: Arc::new(by_name),
+            by_name,
             level_counts: Arc::new(level_counts),
         }
     }

@@ -1,5 +1,6 @@
 //! Server-side clusters of institutions for the low zooms, computed once per data
-//! version (and per filter) so that a national dataset still makes small tiles.
+//! version (and per filter) so that a national dataset still makes small tiles, and kept
+//! up to date by deltas (`delta.rs`) instead of being built again for every edit.
 //!
 //! The clustering is a grid pyramid: at zoom `z` every tile is cut into
 //! `2^CELLS_LOG2 × 2^CELLS_LOG2` cells and the institutions in one cell form one
@@ -9,13 +10,23 @@
 //! (the counts at every zoom add up to the same total), and no cluster straddles a tile
 //! edge, so no point or cluster appears in two tiles. A cluster is drawn at the mean
 //! position of its members (in Web Mercator), which lies inside its cell.
+//!
+//! Positions are summed in fixed point (world units × 2³²) so that sums are exact and
+//! independent of order: a cluster updated by a delta (members taken out, others put
+//! in) is the cluster a fresh build makes, bit for bit, and so are the tiles drawn from
+//! it.
 
 use strum::IntoEnumIterator;
 
 use super::InstitutionFilter;
 use super::coord::{TileCoord, lonlat_to_world};
 use crate::index::ServingIndex;
-use crate::model::InstitutionKind;
+use crate::model::{Institution, InstitutionKind};
+
+mod delta;
+mod level;
+pub use delta::Change;
+use level::Level;
 
 /// The highest zoom with clusters; from the next one on, every institution is a point.
 pub const CLUSTER_MAX_ZOOM: u8 = 11;
@@ -27,18 +38,49 @@ pub const CELLS_LOG2: u8 = 4;
 pub const DENSE_TILE_POINTS: usize = 1000;
 /// The number of institution kinds (checked against the enum in a test).
 pub const KINDS: usize = 7;
+/// Fixed-point world units: 2³² per world (about a centimetre at the equator).
+const FIXED_BITS: u32 = 32;
+/// Cell bits of the pyramid's bottom level.
+const BOTTOM_BITS: u32 = CLUSTER_MAX_ZOOM as u32 + CELLS_LOG2 as u32;
+
+/// A world position in fixed point, each axis in `0..2^32`.
+pub fn fixed_world((wx, wy): (f64, f64)) -> (u64, u64) {
+    let scale = (1u64 << FIXED_BITS) as f64;
+    let max = (1u64 << FIXED_BITS) - 1;
+    let f = |w: f64| ((w * scale).floor().max(0.0) as u64).min(max);
+    (f(wx), f(wy))
+}
+
+/// An institution's position in fixed-point world units.
+pub fn fixed_position(i: &Institution) -> (u64, u64) {
+    fixed_world(lonlat_to_world(i.location.lon(), i.location.lat()))
+}
+
+/// The cell at zoom `z` (cells of `2^(z + CELLS_LOG2)` per world side) of a fixed-point
+/// position.
+pub fn cell_at(z: u8, (fx, fy): (u64, u64)) -> (u32, u32) {
+    let shift = FIXED_BITS - (u32::from(z) + u32::from(CELLS_LOG2));
+    ((fx >> shift) as u32, (fy >> shift) as u32)
+}
+
+/// The tile (x, y) a cell of any zoom lies in, at the cell's zoom.
+fn tile_of_cell(cx: u32, cy: u32) -> (u32, u32) {
+    (cx >> CELLS_LOG2, cy >> CELLS_LOG2)
+}
 
 /// One cell's institutions at one zoom.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cluster {
     cx: u32,
     cy: u32,
     pub count: u32,
-    sum_x: f64,
-    sum_y: f64,
+    /// Sums of the members' fixed-point world positions: exact, in any order.
+    sum_x: u64,
+    sum_y: u64,
     /// Members by kind, in `InstitutionKind::iter()` order.
     pub by_kind: [u32; KINDS],
-    /// A member (its position in the index): the institution itself when `count == 1`.
+    /// When `count == 1`, the member itself (its position in the index); otherwise some
+    /// member, or none, and never read.
     pub member: u32,
     /// The zoom at which this cluster splits (or its members show as points).
     pub expansion_zoom: u8,
@@ -51,8 +93,8 @@ impl Cluster {
             cx,
             cy,
             count: 0,
-            sum_x: 0.0,
-            sum_y: 0.0,
+            sum_x: 0,
+            sum_y: 0,
             by_kind: [0; KINDS],
             member,
             expansion_zoom,
@@ -60,18 +102,23 @@ impl Cluster {
         }
     }
 
-    /// Counts one institution (at world position `wx`, `wy`) in.
-    fn add(&mut self, (wx, wy): (f64, f64), kind: InstitutionKind) {
+    /// Counts one institution (at fixed-point position `fx`, `fy`) in.
+    fn add(&mut self, (fx, fy): (u64, u64), kind: InstitutionKind) {
         self.count += 1;
-        self.sum_x += wx;
-        self.sum_y += wy;
+        self.sum_x += fx;
+        self.sum_y += fy;
         self.by_kind[kind_slot(kind)] += 1;
     }
 
-    /// The mean position of the members, in world units.
+    /// The mean position of the members, in world units (the integer mean, so it stays
+    /// inside the cell).
     pub fn world_position(&self) -> (f64, f64) {
-        let n = f64::from(self.count);
-        (self.sum_x / n, self.sum_y / n)
+        let n = u64::from(self.count.max(1));
+        let scale = (1u64 << FIXED_BITS) as f64;
+        (
+            (self.sum_x / n) as f64 / scale,
+            (self.sum_y / n) as f64 / scale,
+        )
     }
 
     /// A number unique among the clusters of one zoom (MVT feature id).
@@ -80,50 +127,81 @@ impl Cluster {
     }
 
     fn tile_key(&self) -> (u32, u32) {
-        (self.cx >> CELLS_LOG2, self.cy >> CELLS_LOG2)
+        tile_of_cell(self.cx, self.cy)
+    }
+
+    /// Takes a child cell (of zoom `z + 1`) into this cell of zoom `z`. The result does
+    /// not depend on the children's order, so a build and a delta agree.
+    fn absorb(&mut self, child: &Cluster, z: u8) {
+        self.count += child.count;
+        self.sum_x += child.sum_x;
+        self.sum_y += child.sum_y;
+        for (a, b) in self.by_kind.iter_mut().zip(child.by_kind) {
+            *a += b;
+        }
+        self.children += 1;
+        self.member = self.member.min(child.member);
+        // One child: the parent splits when the child does. Several: at the next zoom.
+        self.expansion_zoom = if self.children > 1 {
+            z + 1
+        } else {
+            child.expansion_zoom
+        };
+    }
+
+    /// The parent cell of zoom `z` made from its children of zoom `z + 1` (none: empty).
+    fn parent<'a>(
+        z: u8,
+        (px, py): (u32, u32),
+        children: impl Iterator<Item = &'a Cluster>,
+    ) -> Option<Self> {
+        let mut p: Option<Cluster> = None;
+        for child in children {
+            p.get_or_insert_with(|| Cluster::empty(px, py, u32::MAX, child.expansion_zoom))
+                .absorb(child, z);
+        }
+        p
     }
 }
 
 /// Clusters for zooms `0..=CLUSTER_MAX_ZOOM`, each level sorted by tile.
+#[derive(Clone)]
 pub struct ClusterPyramid {
-    levels: Vec<Vec<Cluster>>,
+    levels: Vec<Level>,
 }
 
 impl ClusterPyramid {
     pub fn build(index: &ServingIndex, filter: &InstitutionFilter) -> Self {
         let top = usize::from(CLUSTER_MAX_ZOOM);
-        let cells = f64::from(1u32 << (CLUSTER_MAX_ZOOM + CELLS_LOG2));
-        let max_cell = (1u32 << (CLUSTER_MAX_ZOOM + CELLS_LOG2)) - 1;
         let mut bottom = std::collections::HashMap::<(u32, u32), Cluster>::new();
         for (n, inst) in index.institutions().iter().enumerate() {
             if !filter.matches(inst) {
                 continue;
             }
-            let (wx, wy) = lonlat_to_world(inst.location.lon(), inst.location.lat());
-            let cx = ((wx * cells).floor().max(0.0) as u32).min(max_cell);
-            let cy = ((wy * cells).floor().max(0.0) as u32).min(max_cell);
+            let f = fixed_position(inst);
+            let (cx, cy) = cell_at(CLUSTER_MAX_ZOOM, f);
+            // Positions come in ascending order: the first is the smallest member.
             bottom
                 .entry((cx, cy))
                 .or_insert_with(|| Cluster::empty(cx, cy, n as u32, CLUSTER_MAX_ZOOM + 1))
-                .add((wx, wy), inst.kind);
+                .add(f, inst.kind);
         }
-        let mut levels: Vec<Vec<Cluster>> = vec![Vec::new(); top + 1];
-        levels[top] = sorted(bottom.into_values().collect());
+        let mut below = sorted(bottom.into_values().collect());
+        let mut levels: Vec<Level> = vec![Level::default(); top + 1];
         for z in (0..top).rev() {
-            levels[z] = sorted(merge_up(&levels[z + 1], z as u8));
+            let above = sorted(merge_up(&below, z as u8));
+            levels[z + 1] = Level::from_sorted(std::mem::replace(&mut below, above));
         }
+        levels[0] = Level::from_sorted(below);
         Self { levels }
     }
 
     /// The clusters (and single institutions, `count == 1`) of one tile.
     pub fn in_tile(&self, coord: TileCoord) -> &[Cluster] {
-        let Some(level) = self.levels.get(usize::from(coord.z)) else {
-            return &[];
-        };
-        let key = (coord.x, coord.y);
-        let start = level.partition_point(|c| c.tile_key() < key);
-        let end = start + level[start..].partition_point(|c| c.tile_key() == key);
-        &level[start..end]
+        match self.levels.get(usize::from(coord.z)) {
+            Some(level) => level.in_tile((coord.x, coord.y)),
+            None => &[],
+        }
     }
 
     /// Institutions counted at zoom `z` (the same at every zoom).
@@ -135,10 +213,7 @@ impl ClusterPyramid {
 
     /// Approximate heap size, for the benchmarks' memory figures.
     pub fn heap_bytes(&self) -> usize {
-        self.levels
-            .iter()
-            .map(|l| l.capacity() * std::mem::size_of::<Cluster>())
-            .sum()
+        self.levels.iter().map(Level::heap_bytes).sum()
     }
 }
 
@@ -150,18 +225,19 @@ pub fn cluster_dense_tile(
     coord: TileCoord,
     members: impl Iterator<Item = (u32, InstitutionKind, (f64, f64))>,
 ) -> Vec<Cluster> {
-    let cells = f64::from(1u32 << (u32::from(coord.z) + u32::from(CELLS_LOG2)));
     let side = 1u32 << CELLS_LOG2;
     let (min_cx, min_cy) = (coord.x << CELLS_LOG2, coord.y << CELLS_LOG2);
     let mut grid = std::collections::HashMap::<(u32, u32), Cluster>::new();
-    for (member, kind, (wx, wy)) in members {
+    for (member, kind, world) in members {
+        let f = fixed_world(world);
         // Points on the tile's far edge belong to this tile: clamp into its cells.
-        let cx = ((wx * cells).floor().max(0.0) as u32).clamp(min_cx, min_cx + side - 1);
-        let cy = ((wy * cells).floor().max(0.0) as u32).clamp(min_cy, min_cy + side - 1);
+        let (cx, cy) = cell_at(coord.z, f);
+        let cx = cx.clamp(min_cx, min_cx + side - 1);
+        let cy = cy.clamp(min_cy, min_cy + side - 1);
         let c = grid
             .entry((cx, cy))
             .or_insert_with(|| Cluster::empty(cx, cy, member, coord.z + 1));
-        c.add((wx, wy), kind);
+        c.add(f, kind);
         c.member = c.member.min(member);
     }
     sorted(grid.into_values().collect())
@@ -179,29 +255,15 @@ fn sorted(mut v: Vec<Cluster>) -> Vec<Cluster> {
 }
 
 /// The level above: each cell of zoom `z` gathers its (up to four) cells of `z + 1`.
-/// Input is sorted by tile then cell, which keeps a parent's children apart from other
-/// parents' only per tile, so a map gathers them.
 fn merge_up(below: &[Cluster], z: u8) -> Vec<Cluster> {
     let mut parents =
         std::collections::HashMap::<(u32, u32), Cluster>::with_capacity(below.len() / 2);
     for child in below {
         let key = (child.cx >> 1, child.cy >> 1);
-        let p = parents
+        parents
             .entry(key)
-            .or_insert_with(|| Cluster::empty(key.0, key.1, child.member, child.expansion_zoom));
-        p.count += child.count;
-        p.sum_x += child.sum_x;
-        p.sum_y += child.sum_y;
-        for (a, b) in p.by_kind.iter_mut().zip(child.by_kind) {
-            *a += b;
-        }
-        p.children += 1;
-        // One child: the parent splits when the child does. Several: at the next zoom.
-        p.expansion_zoom = if p.children > 1 {
-            z + 1
-        } else {
-            child.expansion_zoom
-        };
+            .or_insert_with(|| Cluster::empty(key.0, key.1, u32::MAX, child.expansion_zoom))
+            .absorb(child, z);
     }
     parents.into_values().collect()
 }
@@ -218,7 +280,7 @@ mod tests {
         let pyramid = ClusterPyramid::build(&index, &InstitutionFilter::default());
         for z in 0..=CLUSTER_MAX_ZOOM {
             assert_eq!(pyramid.total(z), n, "zoom {z}");
-            for c in &pyramid.levels[usize::from(z)] {
+            for c in pyramid.levels[usize::from(z)].iter() {
                 assert!(c.expansion_zoom > z);
                 assert_eq!(c.by_kind.iter().sum::<u32>(), c.count);
                 let (wx, wy) = c.world_position();
@@ -232,8 +294,9 @@ mod tests {
         }
         // The whole province is one cluster at zoom 0; every institution is alone at 11
         // or shares its cell with one it cannot be told apart from at that zoom.
-        assert_eq!(pyramid.levels[0].len(), 1);
-        assert_eq!(pyramid.levels[0][0].count as u64, n);
+        let top: Vec<&Cluster> = pyramid.levels[0].iter().collect();
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].count as u64, n);
     }
 
     #[test]
@@ -264,6 +327,99 @@ mod tests {
             assert_eq!(c.expansion_zoom, 14);
             assert_eq!(c.by_kind[kind_slot(InstitutionKind::College)], c.count);
         }
+    }
+
+    /// A cell as drawn: cell, lone member, sums, kinds, expansion zoom.
+    type Drawn = (u32, u32, u32, u64, u64, [u32; KINDS], u8);
+
+    /// The cells of every zoom as drawn: a lone member's position, a cluster's sums.
+    fn drawn(p: &ClusterPyramid) -> Vec<Vec<Drawn>> {
+        p.levels
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|c| {
+                        let member = if c.count == 1 { c.member } else { 0 };
+                        let ez = if c.count == 1 { 0 } else { c.expansion_zoom };
+                        (c.cx, c.cy, member, c.sum_x, c.sum_y, c.by_kind, ez)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pyramid_updated_by_a_delta_is_the_pyramid_a_build_makes_and_shares_the_rest() {
+        use crate::index::Delta;
+        use crate::model::LonLat;
+        let index = ServingIndex::build(crate::synth::generate(3000, 5));
+        let filters = [
+            InstitutionFilter::default(),
+            InstitutionFilter {
+                kind: Some(InstitutionKind::College),
+                ..Default::default()
+            },
+        ];
+        let mut changes = std::collections::BTreeMap::new();
+        for (k, n) in [3usize, 400, 401, 1700, 2999].into_iter().enumerate() {
+            let mut i = index.institutions()[n].clone();
+            match k {
+                0 => i.location = index.institutions()[10].location,
+                1 => i.kind = InstitutionKind::College,
+                2 => i.location = LonLat::new(i.location.lon() + 0.3, i.location.lat()).unwrap(),
+                3 => i.name_vi.push_str(" mới"),
+                _ => i.location = LonLat::new(i.location.lon(), i.location.lat() - 0.002).unwrap(),
+            }
+            changes.insert(i.id.as_str().to_owned(), Some(i));
+        }
+        let next = index.apply(Delta {
+            version: "next".into(),
+            institutions: changes,
+            ..Delta::default()
+        });
+        let list: Vec<Change> = [3u32, 400, 401, 1700, 2999]
+            .into_iter()
+            .map(|pos| Change {
+                pos,
+                old: &index.institutions()[pos as usize],
+                new: &next.institutions()[pos as usize],
+            })
+            .collect();
+        for f in &filters {
+            let before = ClusterPyramid::build(&index, f);
+            let (updated, tiles) = before.with_changes(&next, f, &list);
+            let fresh = ClusterPyramid::build(&next, f);
+            assert_eq!(drawn(&updated), drawn(&fresh), "filter {f}");
+            assert!(!tiles.is_empty());
+        }
+    }
+
+    #[test]
+    fn setting_a_cell_copies_only_its_chunk_and_keeps_tiles_whole() {
+        // 40 × 40 tiles of 4 cells each: 6,400 cells in chunks of whole tiles.
+        let cells: Vec<Cluster> = (0..40u32)
+            .flat_map(|tx| (0..40u32).map(move |ty| (tx, ty)))
+            .flat_map(|(tx, ty)| {
+                [(0, 0), (3, 1), (7, 7), (15, 2)].map(|(dx, dy)| {
+                    let mut c = Cluster::empty(tx * 16 + dx, ty * 16 + dy, 0, 12);
+                    c.count = 2;
+                    c
+                })
+            })
+            .collect();
+        let level = Level::from_sorted(sorted(cells));
+        let mut next = level.clone();
+        let mut c = Cluster::empty(20 * 16 + 5, 9 * 16 + 5, 0, 12);
+        c.count = 9;
+        next.set((c.cx, c.cy), Some(c.clone()));
+        next.set((0, 0), None);
+        assert_eq!(next.shared_chunks(&level), level.chunk_count() - 2);
+        assert_eq!(next.get((c.cx, c.cy)), Some(&c));
+        assert_eq!(next.get((0, 0)), None);
+        assert_eq!(next.in_tile((20, 9)).len(), 5);
+        assert_eq!(level.in_tile((20, 9)).len(), 4);
+        assert_eq!(next.in_tile((0, 0)).len(), 3);
+        assert_eq!(next.iter().count(), 6400);
     }
 
     #[test]

@@ -154,7 +154,7 @@ pub fn labels<'a>(prepared: &'a Prepared, places: &'a Places, z: u8) -> Vec<Labe
         .collect();
     let areas = prepared.index.areas();
     if z >= PlaceKind::District.min_zoom() {
-        for geom in &prepared.areas {
+        for geom in prepared.areas.iter() {
             let a = &areas[geom.area as usize];
             if let (AdminLevel::District, Some(world)) = (a.level, geom.label) {
                 let schematic = a

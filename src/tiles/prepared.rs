@@ -1,7 +1,9 @@
-//! What tiles need from one snapshot of the serving index, derived once per data
-//! version: each tileset's content version (so a change invalidates only the tilesets it
-//! touches), areas in world units with their label points, per-zoom simplifications
-//! (lazily), the unfiltered cluster pyramid (lazily), and the data's bounds.
+//! What tiles need from one snapshot of the serving index: each tileset's content
+//! version, areas in world units with their label points, per-zoom simplifications
+//! (lazily), the cluster pyramids (lazily), and the data's bounds. Made whole for a
+//! snapshot from the database or after a change of shape; after a delta, made from the
+//! previous one (`prepared/delta.rs`): areas shared, pyramids updated, and the tiles the
+//! delta can have changed recorded in the [`Lineage`], which keys the tile cache.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, Weak};
@@ -15,6 +17,11 @@ use super::frame::{simplify_world, to_world};
 use super::{InstitutionFilter, Tileset};
 use crate::index::ServingIndex;
 use crate::model::Institution;
+pub use delta::Lineage;
+
+mod delta;
+#[cfg(test)]
+mod tests;
 
 /// An area ready for tiling.
 pub struct AreaGeom {
@@ -27,15 +34,30 @@ pub struct AreaGeom {
 
 pub struct Prepared {
     pub index: Arc<ServingIndex>,
+    /// What TileJSON calls the institutions' data version: the lineage's base, and the
+    /// generation once deltas changed what tiles show.
     pub institutions_version: String,
     pub areas_version: String,
-    pub areas: Vec<AreaGeom>,
+    /// Areas in world units, shared with the next snapshot while areas do not change.
+    pub areas: Arc<Vec<AreaGeom>>,
     /// `areas` simplified per zoom, same order, built on first use of a zoom.
-    simplified: Vec<OnceLock<Vec<MultiPolygon<f64>>>>,
+    simplified: Arc<Vec<OnceLock<Vec<MultiPolygon<f64>>>>>,
+    /// WGS84 bounds of the areas alone (the institutions' are added per snapshot).
+    area_bounds: Option<Rect<f64>>,
     clusters: OnceLock<Arc<ClusterPyramid>>,
+    /// Pyramids of filtered requests, carried to the next snapshot by deltas.
+    filtered: Mutex<HashMap<InstitutionFilter, Arc<ClusterPyramid>>>,
     /// WGS84 bounds of the institutions and areas, for TileJSON.
     pub bounds: Option<[f64; 4]>,
+    /// The snapshots this one was made from by deltas, and which tiles each changed.
+    pub lineage: Arc<Lineage>,
+    /// This snapshot's place in its lineage: 0 for the full preparation, one more for
+    /// each delta that changed what institution tiles show.
+    pub generation: u64,
 }
+
+/// Filtered pyramids kept per snapshot (each is a few bytes per institution).
+const FILTERED_PYRAMIDS: usize = 32;
 
 impl Prepared {
     pub fn build(index: Arc<ServingIndex>) -> Self {
@@ -55,13 +77,19 @@ impl Prepared {
             .collect();
         let max_zoom = usize::from(*Tileset::Base.zooms().end())
             .max(usize::from(*Tileset::AdminAreas.zooms().end()));
+        let area_bounds = area_bounds(&index);
+        let institutions_version = institutions_version(&index);
         Self {
-            institutions_version: institutions_version(&index),
+            lineage: Arc::new(Lineage::new(&institutions_version)),
+            generation: 0,
+            institutions_version,
             areas_version: areas_version(&index),
-            bounds: data_bounds(&index),
-            areas,
-            simplified: (0..=max_zoom).map(|_| OnceLock::new()).collect(),
+            bounds: data_bounds(&index, area_bounds),
+            area_bounds,
+            areas: Arc::new(areas),
+            simplified: Arc::new((0..=max_zoom).map(|_| OnceLock::new()).collect()),
             clusters: OnceLock::new(),
+            filtered: Mutex::default(),
             index,
         }
     }
@@ -79,12 +107,34 @@ impl Prepared {
         }
     }
 
-    pub fn clusters(&self, filter: &InstitutionFilter) -> Option<Arc<ClusterPyramid>> {
-        filter.is_empty().then(|| {
-            self.clusters
+    /// The cluster pyramid of `filter`'s institutions, built on first use and kept with
+    /// this snapshot (and, updated, with the next ones).
+    pub fn clusters(&self, filter: &InstitutionFilter) -> Arc<ClusterPyramid> {
+        if filter.is_empty() {
+            return self
+                .clusters
                 .get_or_init(|| Arc::new(ClusterPyramid::build(&self.index, filter)))
-                .clone()
-        })
+                .clone();
+        }
+        let known = |m: &Mutex<HashMap<InstitutionFilter, Arc<ClusterPyramid>>>| {
+            m.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(filter)
+                .cloned()
+        };
+        if let Some(p) = known(&self.filtered) {
+            return p;
+        }
+        // Built outside the lock: two racing requests may both build it, and one wins.
+        let built = Arc::new(ClusterPyramid::build(&self.index, filter));
+        let mut map = self.filtered.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= FILTERED_PYRAMIDS
+            && !map.contains_key(filter)
+            && let Some(k) = map.keys().next().cloned()
+        {
+            map.remove(&k);
+        }
+        map.entry(filter.clone()).or_insert(built).clone()
     }
 }
 
@@ -182,7 +232,7 @@ fn areas_version(index: &ServingIndex) -> String {
     short_hash(h)
 }
 
-fn data_bounds(index: &ServingIndex) -> Option<[f64; 4]> {
+fn area_bounds(index: &ServingIndex) -> Option<Rect<f64>> {
     let mut r: Option<Rect<f64>> = None;
     let mut grow = |b: Rect<f64>| {
         r = Some(match r {
@@ -198,6 +248,21 @@ fn data_bounds(index: &ServingIndex) -> Option<[f64; 4]> {
             grow(b);
         }
     }
+    r
+}
+
+/// The areas' bounds with the institutions': no pass over either.
+fn data_bounds(index: &ServingIndex, areas: Option<Rect<f64>>) -> Option<[f64; 4]> {
+    let mut r = areas;
+    let mut grow = |b: Rect<f64>| {
+        r = Some(match r {
+            None => b,
+            Some(a) => Rect::new(
+                (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+            ),
+        });
+    };
     let env = index.points().envelope();
     if !index.institutions().is_empty() {
         grow(Rect::new(

@@ -2,8 +2,12 @@
 //! bounded in-memory cache, in every content coding they are asked for.
 //!
 //! Cache keys hold the tileset's *content version* (not the index version), so a change
-//! to the institutions leaves cached area and base tiles valid, and vice versa. The
-//! same version is the tiles' ETag, formatted once per snapshot ([`TileSnapshot`]).
+//! to the institutions leaves cached area and base tiles valid, and vice versa. For the
+//! institutions the version is per tile: the lineage's base and the generation of the
+//! last delta that could change that tile (`prepared/delta.rs`), so an edit re-renders
+//! only the tiles it touches and every other tile keeps its cached bytes and its ETag.
+//! The version is the tiles' ETag, formatted once per snapshot ([`TileSnapshot`]) where
+//! it is the same for every tile.
 //!
 //! A tile is rendered once per version and compressed once per version and coding
 //! ([`Coding`]): each coding is its own cache entry, weighed by its own bytes, so a
@@ -17,7 +21,7 @@ use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use moka::sync::Cache;
 
-use super::cluster::{CLUSTER_MAX_ZOOM, ClusterPyramid};
+use super::cluster::CLUSTER_MAX_ZOOM;
 use super::land::Land;
 use super::prepared::Prepared;
 use super::{InstitutionFilter, TileCoord, TileError, Tileset, render};
@@ -88,6 +92,8 @@ struct TileKey {
     coord: TileCoord,
     filter: InstitutionFilter,
     version: Arc<str>,
+    /// The institutions tile's generation in its lineage (0 for the other tilesets).
+    generation: u64,
     coding: Coding,
 }
 
@@ -113,17 +119,40 @@ impl TileSnapshot {
         &self.versions[Self::slot(tileset)]
     }
 
-    /// The tileset's entity tag, `W/"version"`: the same for every coding, since they
-    /// are the same content (a weak validator, as RFC 9110 allows across codings).
-    pub fn etag(&self, tileset: Tileset) -> &Bytes {
-        &self.etags[Self::slot(tileset)]
+    /// The tile's version: for institutions the lineage's base and the tile's
+    /// generation, for the others the tileset's content version.
+    fn tile_version(
+        &self,
+        tileset: Tileset,
+        coord: TileCoord,
+        filter: &InstitutionFilter,
+    ) -> (Arc<str>, u64) {
+        match tileset {
+            Tileset::Institutions => {
+                let p = &self.prepared;
+                let g = p
+                    .lineage
+                    .tile_generation(p.generation, coord, !filter.is_empty());
+                (p.lineage.base().clone(), g)
+            }
+            _ => (self.version(tileset).clone(), 0),
+        }
+    }
+
+    /// The tile's entity tag, `W/"version"` (`W/"base-generation"` for an institutions
+    /// tile a delta changed): the same for every coding, since they are the same
+    /// content (a weak validator, as RFC 9110 allows across codings).
+    pub fn etag(&self, tileset: Tileset, coord: TileCoord, filter: &InstitutionFilter) -> Bytes {
+        match self.tile_version(tileset, coord, filter) {
+            (_, 0) if tileset != Tileset::Institutions => self.etags[Self::slot(tileset)].clone(),
+            (base, 0) => Bytes::from(format!("W/\"{base}\"")),
+            (base, g) => Bytes::from(format!("W/\"{base}-{g}\"")),
+        }
     }
 }
 
 pub struct TileService {
     tiles: Cache<TileKey, TileBytes>,
-    /// Cluster pyramids of filtered requests, per institutions version.
-    filtered_clusters: Cache<(Arc<str>, InstitutionFilter), Arc<ClusterPyramid>>,
     /// The snapshot last prepared, read without a lock by every tile request.
     current: ArcSwapOption<TileSnapshot>,
     /// Held while a snapshot is prepared, so a data change prepares it once.
@@ -133,8 +162,6 @@ pub struct TileService {
 
 /// Bytes of tiles kept in memory (every coding counted).
 const TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
-/// Filtered cluster pyramids kept (each is a few bytes per institution).
-const FILTERED_PYRAMIDS: u64 = 32;
 
 impl TileService {
     pub fn new(land: Land) -> Self {
@@ -146,7 +173,6 @@ impl TileService {
                     128 + v.as_ref().map_or(0, |b| b.len() as u32)
                 })
                 .build(),
-            filtered_clusters: Cache::new(FILTERED_PYRAMIDS),
             current: ArcSwapOption::empty(),
             preparing: Mutex::new(()),
             land,
@@ -164,8 +190,10 @@ impl TileService {
         self.current.load_full().filter(|s| Self::is_for(s, index))
     }
 
-    /// The snapshot of `index`, prepared on first use after a data change (CPU-bound at
-    /// national scale: call from a blocking thread).
+    /// The snapshot of `index`, prepared on first use after a data change: from the
+    /// snapshot before it when a delta led from one to the other (in time that grows
+    /// with the change), whole otherwise (CPU-bound at national scale: call from a
+    /// blocking thread).
     pub fn snapshot(&self, index: &Arc<ServingIndex>) -> Arc<TileSnapshot> {
         if let Some(s) = self.ready(index) {
             return s;
@@ -174,7 +202,12 @@ impl TileService {
         if let Some(s) = self.ready(index) {
             return s;
         }
-        let s = Arc::new(self.snapshot_of(Arc::new(Prepared::build(index.clone()))));
+        let prepared = self
+            .current
+            .load_full()
+            .and_then(|prev| Prepared::update(&prev.prepared, index.clone()))
+            .unwrap_or_else(|| Prepared::build(index.clone()));
+        let s = Arc::new(self.snapshot_of(Arc::new(prepared)));
         self.current.store(Some(s.clone()));
         s
     }
@@ -215,11 +248,13 @@ impl TileService {
         filter: &InstitutionFilter,
         coding: Coding,
     ) -> TileKey {
+        let (version, generation) = snapshot.tile_version(tileset, coord, filter);
         TileKey {
             tileset,
             coord,
             filter: filter.clone(),
-            version: snapshot.version(tileset).clone(),
+            version,
+            generation,
             coding,
         }
     }
@@ -342,31 +377,13 @@ impl TileService {
     ) -> TileBytes {
         let bytes = match tileset {
             Tileset::Institutions => {
-                let clusters = (coord.z <= CLUSTER_MAX_ZOOM).then(|| {
-                    let version: Arc<str> = prepared.institutions_version.as_str().into();
-                    self.clusters(prepared, &version, filter)
-                });
+                let clusters = (coord.z <= CLUSTER_MAX_ZOOM).then(|| prepared.clusters(filter));
                 render::institutions(prepared, coord, filter, clusters.as_deref(), top_zoom)
             }
             Tileset::AdminAreas => render::admin_areas(prepared, coord),
             Tileset::Base => render::base(prepared, &self.land, coord),
         };
         bytes.map(Bytes::from)
-    }
-
-    fn clusters(
-        &self,
-        prepared: &Prepared,
-        version: &Arc<str>,
-        filter: &InstitutionFilter,
-    ) -> Arc<ClusterPyramid> {
-        if let Some(p) = prepared.clusters(filter) {
-            return p;
-        }
-        self.filtered_clusters
-            .get_with((version.clone(), filter.clone()), || {
-                Arc::new(ClusterPyramid::build(&prepared.index, filter))
-            })
     }
 
     /// The base map's land and towns this service draws.

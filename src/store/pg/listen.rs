@@ -305,10 +305,11 @@ impl Keeper {
             return Ok(None);
         };
         let base = current.clone();
-        let index = tokio::task::spawn_blocking(move || base.apply(delta))
+        let handle = self.index.clone();
+        // Applied and swapped in on a blocking thread: neither holds up an async worker.
+        tokio::task::spawn_blocking(move || handle.replace_after_delta(base.apply(delta)))
             .await
             .map_err(|e| StoreError::Corrupt(format!("applying a change panicked: {e}")))?;
-        self.index.replace(index);
         Ok(Some(seq))
     }
 

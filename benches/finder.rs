@@ -104,51 +104,61 @@ fn bench_index(c: &mut Criterion, label: &str, index: &ServingIndex) {
     let rare_name = index.institutions()[index.institutions().len() / 2]
         .name_vi
         .clone();
+    // A town every synthetic address ends with ("Địa chỉ tổng hợp số 12, Hà Nội").
+    let town = index.institutions()[0]
+        .address
+        .as_deref()
+        .and_then(|a| a.rsplit(", ").next())
+        .unwrap_or("Trà Vinh")
+        .to_owned();
+    let text = |q: &str| q.to_owned();
     let queries = [
         (
             "cao_dang_nghe_tra_vinh",
-            "cao dang nghe tra vinh".to_owned(),
+            text("cao dang nghe tra vinh"),
             false,
         ),
-        ("han_dien", "han dien".to_owned(), false),
-        ("trung_tam_gdnn", "trung tam gdnn".to_owned(), false),
-        ("typo_truomg_cao_dang", "truomg cao dang".to_owned(), false),
+        ("han_dien", text("han dien"), false),
+        ("trung_tam_gdnn", text("trung tam gdnn"), false),
+        ("typo_truomg_cao_dang", text("truomg cao dang"), false),
         ("one_institution_by_name", rare_name, false),
-        ("autocomplete_cao_d", "cao d".to_owned(), true),
+        ("autocomplete_cao_d", text("cao d"), true),
+        // Words most names hold, a town's name, and prefixes as they are typed.
+        ("truong", text("Trường"), false),
+        ("cao_dang", text("Cao đẳng"), false),
+        ("nghe", text("nghề"), false),
+        ("town", town.clone(), false),
+        ("truong_town", format!("Trường {town}"), false),
+        ("autocomplete_tr", text("tr"), true),
+        ("autocomplete_truong_cao_d", text("truong cao d"), true),
+        (
+            "autocomplete_town_prefix",
+            town.chars().take(4).collect(),
+            true,
+        ),
     ];
+    let here = pts[0];
     let mut g = c.benchmark_group(format!("search/{label}"));
     for (name, q, autocomplete) in &queries {
-        g.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| {
-                black_box(search(
-                    index,
-                    &SearchRequest {
-                        text: q,
-                        near: None,
-                        limit: 10,
-                        autocomplete: *autocomplete,
-                    },
-                ))
-            })
-        });
+        for (suffix, near) in [("", None), ("_near_a_point", Some(here))] {
+            g.bench_function(
+                BenchmarkId::from_parameter(format!("{name}{suffix}")),
+                |b| {
+                    b.iter(|| {
+                        black_box(search(
+                            index,
+                            &SearchRequest {
+                                text: q,
+                                near,
+                                limit: 10,
+                                autocomplete: *autocomplete,
+                            },
+                        ))
+                    })
+                },
+            );
+        }
     }
-    let here = pts[0];
-    g.bench_function(
-        BenchmarkId::from_parameter("trung_tam_gdnn_near_a_point"),
-        |b| {
-            b.iter(|| {
-                black_box(search(
-                    index,
-                    &SearchRequest {
-                        text: "trung tam gdnn",
-                        near: Some(here),
-                        limit: 10,
-                        autocomplete: false,
-                    },
-                ))
-            })
-        },
-    );
     g.finish();
 }
 

@@ -95,10 +95,20 @@ impl SearchIndex {
         for ((code, level), count) in taught {
             level_counts.entry(code).or_default().insert(level, count);
         }
+        // Documents in order of name length, so ranked walks meet the names a query
+        // covers best first (`walk.rs`).
+        let (text, order) = ib.finish_ordered(&name_words);
+        let mut doc_of = vec![0u32; order.len()];
+        for (doc, &pos) in order.iter().enumerate() {
+            doc_of[pos as usize] = doc as u32;
+        }
+        let name_words = order.iter().map(|&p| name_words[p as usize]).collect();
         Self {
             base: Arc::new(Base {
-                institutions: ib.finish(),
+                institutions: text,
                 name_words,
+                position: order,
+                doc_of,
                 occupations: ob.finish(),
                 occupation_codes,
             }),

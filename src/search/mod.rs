@@ -13,6 +13,7 @@ pub mod fold;
 pub mod nearby;
 mod query;
 mod text;
+mod walk;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub use fold::fold;
 pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, search};
 
 use crate::model::{Institution, Level, OccupationCode, Scheme};
+#[cfg(doc)]
+use text::TextIndexBuilder;
 use text::{Field, TextIndex};
 
 /// Maps hashed millions of times while building (keys from our own data, so SipHash's
@@ -55,9 +58,15 @@ pub struct SearchIndex {
 }
 
 struct Base {
+    /// Documents numbered by (words in the name, position): see [`TextIndexBuilder::finish_ordered`].
     institutions: TextIndex,
-    /// Words in each institution's Vietnamese name, to prefer names the query covers.
+    /// Words in each document's Vietnamese name, to prefer names the query covers
+    /// (ascending, by the documents' order).
     name_words: Vec<u8>,
+    /// Document `n` is the institution at `position[n]`.
+    position: Vec<u32>,
+    /// The document of the institution at each position.
+    doc_of: Vec<u32>,
     /// Document `n` is `occupation_codes[n]`.
     occupations: TextIndex,
     occupation_codes: Vec<OccupationCode>,
@@ -100,39 +109,42 @@ impl SearchIndex {
     }
 
     /// Calls `hit(position, score, name words)` for every institution matching `words`,
-    /// from the base (hiding what changed since) and the delta segment.
+    /// from the base (hiding what changed since) and the delta segment: every document
+    /// scored, which the ranked walk (`walk.rs`) is checked against.
+    #[cfg(test)]
     fn for_each_institution(
         &self,
         words: &[text::QueryWord],
         prefix_last: bool,
         mut hit: impl FnMut(u32, f32, u8),
     ) {
-        let Some(d) = &self.delta else {
-            self.base
-                .institutions
-                .for_each_match(words, prefix_last, |doc, score| {
-                    hit(doc, score, self.base.name_words[doc as usize]);
-                });
-            return;
-        };
-        // A word counts as recognised when either segment knows it, as in one index.
         let base = self.base.institutions.scores(words, prefix_last);
-        let delta = d.text.scores(words, prefix_last);
-        let recognised: Vec<bool> = base
-            .iter()
-            .zip(&delta)
-            .map(|(a, b)| a.is_some() || b.is_some())
-            .collect();
+        let delta = self
+            .delta
+            .as_ref()
+            .map(|d| d.text.scores(words, prefix_last));
+        let recognised: Vec<bool> = match &delta {
+            Some(delta) => base
+                .iter()
+                .zip(delta)
+                .map(|(a, b)| a.is_some() || b.is_some())
+                .collect(),
+            None => base.iter().map(Option::is_some).collect(),
+        };
+        let stale = |pos: u32| self.delta.as_ref().is_some_and(|d| d.stale.contains(&pos));
         self.base
             .institutions
             .for_each_match_of(base, &recognised, |doc, score| {
-                if !d.stale.contains(&doc) {
-                    hit(doc, score, self.base.name_words[doc as usize]);
+                let pos = self.base.position[doc as usize];
+                if !stale(pos) {
+                    hit(pos, score, self.base.name_words[doc as usize]);
                 }
             });
-        d.text.for_each_match_of(delta, &recognised, |doc, score| {
-            hit(d.positions[doc as usize], score, d.name_words[doc as usize]);
-        });
+        if let (Some(d), Some(delta)) = (&self.delta, delta) {
+            d.text.for_each_match_of(delta, &recognised, |doc, score| {
+                hit(d.positions[doc as usize], score, d.name_words[doc as usize]);
+            });
+        }
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::BinaryHeap;
 use crate::index::ServingIndex;
 use crate::model::{LonLat, OccupationCode};
 
-use super::fold;
 use super::text::QueryWord;
+use super::{fold, walk};
 
 /// The longest query, in characters: a full institution name with its district is
 /// under 100. Checked at the edge (`api::edge::params::search_text`).
@@ -56,23 +56,14 @@ pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
     let si = index.search();
     let institutions = index.institutions();
     let mut top = TopK::new(req.limit);
-    si.for_each_institution(&words, req.autocomplete, |doc, text_score, name_words| {
-        // Prefer names the query covers well: "cao dang nghe tra vinh" is most of
-        // one name and a small part of a longer one.
-        let name_len = name_words.max(1) as f32;
-        let coverage = (words.len() as f32 / name_len).min(1.0);
-        let mut score = (text_score * (0.9 + 0.1 * coverage)) as f64;
-        if let Some(p) = req.near {
-            let km = haversine_km(p, institutions[doc as usize].location);
-            score *= 0.6 + 0.4 * (-km / 30.0).exp();
-        }
-        top.push(score, Key::Institution(doc));
-    });
+    // Occupations first: a small index scored whole, whose best raise the bar the
+    // institutions' walk must clear.
     si.base
         .occupations
         .for_each_match(&words, req.autocomplete, |doc, s| {
             top.push(s as f64, Key::Occupation(doc));
         });
+    walk::institutions(index, &words, req.autocomplete, req.near, &mut top);
     top.into_sorted()
         .into_iter()
         .map(|(score, key)| match key {
@@ -91,9 +82,33 @@ pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
         .collect()
 }
 
+/// An institution's score from its text score, in a query of `query_words` words: names
+/// the query covers well are preferred ("cao dang nghe tra vinh" is most of one name and
+/// a small part of a longer one), and with a point, nearer institutions. It never grows
+/// with `name_words` or `km`, which the ranked walk's bounds rely on.
+pub(super) fn institution_score(
+    text_score: f32,
+    query_words: usize,
+    name_words: u8,
+    km: Option<f64>,
+) -> f64 {
+    let name_len = name_words.max(1) as f32;
+    let coverage = (query_words as f32 / name_len).min(1.0);
+    let score = (text_score * (0.9 + 0.1 * coverage)) as f64;
+    match km {
+        Some(km) => score * distance_factor(km),
+        None => score,
+    }
+}
+
+/// From 1 at the point down to 0.6 far away.
+pub(super) fn distance_factor(km: f64) -> f64 {
+    0.6 + 0.4 * (-km / 30.0).exp()
+}
+
 /// Great-circle distance on a sphere: cheap enough to rank thousands of candidates; the
 /// reported distance is the geodesic one.
-fn haversine_km(a: LonLat, b: LonLat) -> f64 {
+pub(super) fn haversine_km(a: LonLat, b: LonLat) -> f64 {
     let (la1, la2) = (a.lat().to_radians(), b.lat().to_radians());
     let dla = la2 - la1;
     let dlo = (b.lon() - a.lon()).to_radians();
@@ -102,14 +117,14 @@ fn haversine_km(a: LonLat, b: LonLat) -> f64 {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
+pub(super) enum Key {
     // Institutions before occupations on equal scores: people look for places.
     Institution(u32),
     Occupation(u32),
 }
 
 /// The `k` best (score, key) pairs; ties broken by key so results are stable.
-struct TopK {
+pub(super) struct TopK {
     k: usize,
     heap: BinaryHeap<Entry>,
 }
@@ -130,14 +145,27 @@ impl Ord for Entry {
 }
 
 impl TopK {
-    fn new(k: usize) -> Self {
+    pub(super) fn new(k: usize) -> Self {
         Self {
             k,
             heap: BinaryHeap::with_capacity(k + 1),
         }
     }
 
-    fn push(&mut self, score: f64, key: Key) {
+    /// The worst score kept once `k` are kept: what a newcomer must beat (an equal score
+    /// enters only with a smaller key).
+    pub(super) fn kth(&self) -> Option<f64> {
+        self.kth_entry().map(|e| e.0)
+    }
+
+    /// The worst entry kept once `k` are kept.
+    pub(super) fn kth_entry(&self) -> Option<(f64, Key)> {
+        (self.heap.len() == self.k)
+            .then(|| self.heap.peek().map(|e| (e.0, e.1)))
+            .flatten()
+    }
+
+    pub(super) fn push(&mut self, score: f64, key: Key) {
         let e = Entry(score, key);
         if self.heap.len() < self.k {
             self.heap.push(e);
@@ -149,7 +177,7 @@ impl TopK {
         }
     }
 
-    fn into_sorted(self) -> Vec<(f64, Key)> {
+    pub(super) fn into_sorted(self) -> Vec<(f64, Key)> {
         self.heap
             .into_sorted_vec()
             .into_iter()

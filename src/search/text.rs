@@ -186,6 +186,62 @@ impl TextIndexBuilder {
     }
 
     pub fn finish(self) -> TextIndex {
+        self.finish_with(|docs, list, _| docs.extend_from_slice(list))
+    }
+
+    /// As [`TextIndexBuilder::finish`], with the documents renumbered in the order of
+    /// (`key`, document): the new document `n` is the old `order[n]`. Search orders
+    /// institutions by how many words their name has, so a posting list read from the
+    /// front meets the best-covered names first and a ranked walk can stop early.
+    pub fn finish_ordered(self, key: &[u8]) -> (TextIndex, Vec<u32>) {
+        let n = self.doc_count as usize;
+        // A counting sort by key, stable in document order.
+        let mut start = [0usize; 257];
+        for &k in &key[..n] {
+            start[k as usize + 1] += 1;
+        }
+        for k in 0..256 {
+            start[k + 1] += start[k];
+        }
+        let mut order = vec![0u32; n];
+        let mut rank = vec![0u32; n];
+        let mut at = start;
+        for (doc, &k) in key[..n].iter().enumerate() {
+            order[at[k as usize]] = doc as u32;
+            rank[doc] = at[k as usize] as u32;
+            at[k as usize] += 1;
+        }
+        let mut counts = [0usize; 256];
+        let index = self.finish_with(|docs, list, _| {
+            let from = docs.len();
+            if list.len() <= 64 {
+                docs.extend(list.iter().map(|&d| rank[d as usize]));
+                docs[from..].sort_unstable();
+                return;
+            }
+            // Within one key the new numbers follow the old ones, so the list is its
+            // keys' runs, each already sorted: placed by a counting sort.
+            counts.fill(0);
+            for &d in list {
+                counts[key[d as usize] as usize] += 1;
+            }
+            let mut next = from;
+            for c in counts.iter_mut() {
+                let len = *c;
+                *c = next;
+                next += len;
+            }
+            docs.resize(next, 0);
+            for &d in list {
+                let slot = &mut counts[key[d as usize] as usize];
+                docs[*slot] = rank[d as usize];
+                *slot += 1;
+            }
+        });
+        (index, order)
+    }
+
+    fn finish_with(self, mut put: impl FnMut(&mut Vec<u32>, &[u32], usize)) -> TextIndex {
         let mut terms: Vec<(String, u32)> = self.ids.into_iter().collect();
         terms.sort_unstable();
         let mut postings = self.postings;
@@ -193,8 +249,11 @@ impl TextIndexBuilder {
         let mut docs = Vec::with_capacity(postings.iter().flatten().map(Vec::len).sum());
         offsets.push(0);
         for (_, old) in &terms {
-            for list in std::mem::take(&mut postings[*old as usize]) {
-                docs.extend_from_slice(&list);
+            for (f, list) in std::mem::take(&mut postings[*old as usize])
+                .into_iter()
+                .enumerate()
+            {
+                put(&mut docs, &list, f);
                 offsets.push(docs.len());
             }
         }
@@ -209,6 +268,26 @@ impl TextIndexBuilder {
             corpus: self.doc_count,
         }
     }
+}
+
+/// A word's score on a document, from 1 to 255: its match quality (1 exact, less for
+/// completions and typos) weighed by the field.
+fn word_byte(quality: f32, field: usize) -> u8 {
+    ((quality * FIELD_WEIGHT[field] * 255.0).round() as u8).max(1)
+}
+
+/// A document's text score from the sum of its words' scores in a query of `words`
+/// words (unmatched words count 0), or `None` below [`MIN_SCORE`]. Increases with `sum`
+/// (each step rounds, and rounding keeps order), which ranked walks rely on.
+pub fn text_score(sum: u32, words: usize) -> Option<f32> {
+    let score = text_score_bound(sum, words);
+    (score >= MIN_SCORE).then_some(score)
+}
+
+/// The text score of `sum` without the [`MIN_SCORE`] cut: what bounds use.
+pub fn text_score_bound(sum: u32, words: usize) -> f32 {
+    let norm = 1.0 / (255.0 * words as f32);
+    sum as f32 * norm
 }
 
 /// The documents one query word reaches, with a score from 1 to 255.
@@ -294,42 +373,36 @@ impl TextIndex {
         out
     }
 
+    /// Every posting list `word` reaches (each term it matches, in each field), with the
+    /// score a document on it gets for the word (a document on several takes the best);
+    /// `None` when it reaches nothing here.
+    pub fn word_lists(&self, word: &QueryWord, prefix: bool) -> Option<Vec<(&[u32], u8)>> {
+        let lists: Vec<(&[u32], u8)> = self
+            .matching_terms(word, prefix)
+            .into_iter()
+            .flat_map(|(t, q)| (0..FIELDS).map(move |f| (t, q, f)))
+            .map(|(t, q, f)| (self.postings(t, f), word_byte(q, f)))
+            .filter(|(l, _)| !l.is_empty())
+            .collect();
+        (!lists.is_empty()).then_some(lists)
+    }
+
     fn word_scores(&self, word: &QueryWord, prefix: bool) -> Option<WordScores> {
-        let terms = self.matching_terms(word, prefix);
-        if terms.is_empty() {
-            return None;
-        }
-        let byte = |q: f32, f: usize| ((q * FIELD_WEIGHT[f] * 255.0).round() as u8).max(1);
-        let total: usize = terms
-            .iter()
-            .map(|&(t, _)| {
-                (0..FIELDS)
-                    .map(|f| self.postings(t, f).len())
-                    .sum::<usize>()
-            })
-            .sum();
-        if total == 0 {
-            return None;
-        }
+        let lists = self.word_lists(word, prefix)?;
+        let total: usize = lists.iter().map(|l| l.0.len()).sum();
         if total > self.doc_count as usize / 16 {
             let mut dense = vec![0u8; self.doc_count as usize];
-            for &(t, q) in &terms {
-                for f in 0..FIELDS {
-                    let b = byte(q, f);
-                    for &d in self.postings(t, f) {
-                        let slot = &mut dense[d as usize];
-                        *slot = (*slot).max(b);
-                    }
+            for &(list, b) in &lists {
+                for &d in list {
+                    let slot = &mut dense[d as usize];
+                    *slot = (*slot).max(b);
                 }
             }
             Some(WordScores::Dense(dense))
         } else {
             let mut v = Vec::with_capacity(total);
-            for &(t, q) in &terms {
-                for f in 0..FIELDS {
-                    let b = byte(q, f);
-                    v.extend(self.postings(t, f).iter().map(|&d| (d, b)));
-                }
+            for &(list, b) in &lists {
+                v.extend(list.iter().map(|&d| (d, b)));
             }
             // Best score first within a document, then keep that one.
             v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -395,7 +468,6 @@ impl TextIndex {
             WordScores::Dense(v) => v.len(),
         };
         scores.sort_by_key(size);
-        let norm = 1.0 / (255.0 * words as f32);
         let rest = &scores[1..];
         let mut visit = |doc: u32, first: u8| {
             let mut sum = first as u32;
@@ -405,8 +477,7 @@ impl TextIndex {
                     b => sum += b as u32,
                 }
             }
-            let score = sum as f32 * norm;
-            if score >= MIN_SCORE {
+            if let Some(score) = text_score(sum, words) {
                 hit(doc, score);
             }
         };

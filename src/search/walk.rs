@@ -1,0 +1,478 @@
+//! Ranked retrieval that stops early: the best `k` institutions for a query without
+//! scoring every document that holds a common word ("truong" is in most names of two
+//! million).
+//!
+//! An institution's score ([`institution_score`]) is its text score (the mean of its
+//! words' scores, each set by the field and the quality of the match) times a factor
+//! that falls with the number of words in its name, times, near a point, a factor that
+//! falls with distance. The base's documents are numbered by the words in their name
+//! ([`super::text::TextIndexBuilder::finish_ordered`]), so the conjunction of the query's
+//! postings, walked in document order, meets the largest name factors first; near a
+//! point, the R-tree's nearest-first walk meets the largest distance factors first.
+//! Walking both (Fagin's threshold algorithm; [`TEXT_STEPS_PER_NEAREST`] text steps to one
+//! nearest-first step), no institution not yet met can score more than
+//!
+//! > best text score × name factor (next document's name) × distance factor (next
+//! > point's least possible distance)
+//!
+//! and the walk stops once that is below the k-th best score kept. Scores and ties are
+//! those of scoring every document (`tests` checks it against that): the ranking did not
+//! change. The best text score is the sum of each word's best score among the lists it
+//! reaches, so a query whose best matches fall short of it (every match a typo, or in a
+//! weaker field than some other document's) walks further before it can stop.
+//!
+//! The delta segment (institutions changed since the base was built, a few thousand at
+//! most) is scored whole first; their base documents are skipped by both walks.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+
+use super::Base;
+use super::query::{Key, TopK, distance_factor, haversine_km, institution_score};
+use super::text::{QueryWord, text_score, text_score_bound};
+use crate::index::ServingIndex;
+use crate::model::LonLat;
+
+/// A word's posting lists, each with the score a document on it gets for the word.
+type Lists<'a> = Vec<(&'a [u32], u8)>;
+
+/// Pushes into `top` every institution that can be among its best for `words`.
+pub(super) fn institutions(
+    index: &ServingIndex,
+    words: &[QueryWord],
+    prefix_last: bool,
+    near: Option<LonLat>,
+    top: &mut TopK,
+) {
+    let si = index.search();
+    let n = words.len();
+    let base: Vec<Option<Lists>> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            si.base
+                .institutions
+                .word_lists(w, prefix_last && i + 1 == n)
+        })
+        .collect();
+    let delta_scores = si.delta.as_ref().map(|d| d.text.scores(words, prefix_last));
+    // A word counts as recognised when either segment knows it, as in one index.
+    let recognised: Vec<bool> = match &delta_scores {
+        Some(delta) => base
+            .iter()
+            .zip(delta)
+            .map(|(a, b)| a.is_some() || b.is_some())
+            .collect(),
+        None => base.iter().map(Option::is_some).collect(),
+    };
+    let institutions = index.institutions();
+    let score_at = |pos: u32, text: f32, name_words: u8| {
+        let km = near.map(|p| haversine_km(p, institutions[pos as usize].location));
+        institution_score(text, n, name_words, km)
+    };
+    if let (Some(d), Some(scores)) = (&si.delta, delta_scores) {
+        d.text.for_each_match_of(scores, &recognised, |doc, text| {
+            let pos = d.positions[doc as usize];
+            let score = score_at(pos, text, d.name_words[doc as usize]);
+            top.push(score, Key::Institution(pos));
+        });
+    }
+    // The rules of `TextIndex::for_each_match_of`: most words recognised, and a word
+    // the whole index recognises but the base does not excludes every base document.
+    let known = recognised.iter().filter(|r| **r).count();
+    if known == 0 || known * 2 < n || base.iter().zip(&recognised).any(|(l, r)| *r && l.is_none()) {
+        return;
+    }
+    let lists: Vec<Lists> = base.into_iter().flatten().collect();
+    if lists.is_empty() {
+        return;
+    }
+    let b = &si.base;
+    let stale = |pos: u32| si.delta.as_ref().is_some_and(|d| d.stale.contains(&pos));
+    let mut text = TextWalk::new(lists, n);
+    // No document from `doc` on scores more than this with a text sum of `sum`, at a
+    // distance factor of at most `factor`.
+    let bound = |sum: u32, doc: u32, factor: f64| {
+        let t = text_score_bound(sum, n);
+        institution_score(t, n, b.name_words[doc as usize], None) * factor
+    };
+
+    let Some(point) = near else {
+        while let Some(doc) = text.peek() {
+            let Some((kth, kth_key)) = top.kth_entry() else {
+                text.step(b, &stale, top);
+                continue;
+            };
+            let best = bound(text.best_sum, doc, 1.0);
+            if best < kth {
+                return;
+            }
+            // Names of one length come in position order, so once the k-th best is a
+            // tie no later document of this length can win (ties go to the smaller
+            // position), and longer names cannot even tie.
+            let longer = b.name_words[doc as usize].saturating_add(1);
+            if let Key::Institution(kth_pos) = kth_key
+                && best == kth
+                && b.position[doc as usize] > kth_pos
+                && institution_score(text_score_bound(text.best_sum, n), n, longer, None) < kth
+            {
+                return;
+            }
+            if !text.prune(kth, |sum| bound(sum, doc, 1.0)) {
+                return;
+            }
+            text.step(b, &stale, top);
+        }
+        return;
+    };
+
+    let mut nearest = index
+        .points()
+        .nearest_neighbor_iter_with_distance_2([point.lon(), point.lat()])
+        .peekable();
+    // Documents scored by either walk, so that neither scores one twice.
+    let mut seen: HashSet<u32> = HashSet::new();
+    let mut steps: u32 = 0;
+    let score_at = |pos: u32, t: f32, name_words: u8| {
+        let km = haversine_km(point, institutions[pos as usize].location);
+        institution_score(t, n, name_words, Some(km))
+    };
+    loop {
+        let (Some(doc), Some(&(_, d2))) = (text.peek(), nearest.peek()) else {
+            // One walk has met every institution that can match.
+            return;
+        };
+        // Every institution not yet met is at `doc` or later in the text walk and
+        // at least this far in the nearest-first one.
+        let factor = distance_factor(km_at_least(point, d2.sqrt()));
+        if let Some(kth) = top.kth() {
+            if bound(text.best_sum, doc, factor) < kth {
+                return;
+            }
+            if !text.prune(kth, |sum| bound(sum, doc, factor)) {
+                return;
+            }
+        }
+        if let Some((doc, t)) = text.next_match() {
+            let pos = b.position[doc as usize];
+            if !stale(pos) && seen.insert(doc) {
+                top.push(
+                    score_at(pos, t, b.name_words[doc as usize]),
+                    Key::Institution(pos),
+                );
+            }
+        }
+        steps = steps.wrapping_add(1);
+        if !steps.is_multiple_of(TEXT_STEPS_PER_NEAREST) {
+            continue;
+        }
+        let Some((entry, _)) = nearest.next() else {
+            return;
+        };
+        let pos = entry.data;
+        // Changed institutions were scored from the delta segment.
+        if stale(pos) {
+            continue;
+        }
+        let Some(&doc) = b.doc_of.get(pos as usize) else {
+            continue;
+        };
+        if seen.insert(doc)
+            && let Some(t) = text.probe(doc)
+        {
+            top.push(
+                score_at(pos, t, b.name_words[doc as usize]),
+                Key::Institution(pos),
+            );
+        }
+    }
+}
+
+/// The conjunction of the query's words over the base, walked in document order, with
+/// the lists that can no longer lead to a winner dropped as the bar rises (MaxScore's
+/// idea: a completion or a field whose best leaves a document under the k-th best
+/// score is not read any more).
+struct TextWalk<'a> {
+    /// Each word's lists that still count; the first word (fewest postings) drives.
+    words: Vec<Lists<'a>>,
+    /// The sum of each word's best score over its lists: no document scores more.
+    best_sum: u32,
+    conjunction: Conjunction<'a>,
+    query_words: usize,
+    /// The bar (k-th best score) and the document of the last pruning.
+    pruned: Option<(f64, u32)>,
+}
+
+impl<'a> TextWalk<'a> {
+    fn new(mut words: Vec<Lists<'a>>, query_words: usize) -> Self {
+        words.sort_by_key(|l| l.iter().map(|e| e.0.len()).sum::<usize>());
+        Self {
+            best_sum: best_sum(&words),
+            conjunction: Conjunction::new(&words, 0, query_words),
+            words,
+            query_words,
+            pruned: None,
+        }
+    }
+
+    fn peek(&self) -> Option<u32> {
+        self.conjunction.peek()
+    }
+
+    fn next_match(&mut self) -> Option<(u32, f32)> {
+        self.conjunction.next_match()
+    }
+
+    /// Takes the next document and, when it matches, pushes it (no distance).
+    fn step(&mut self, b: &Base, stale: &impl Fn(u32) -> bool, top: &mut TopK) {
+        if let Some((doc, t)) = self.next_match() {
+            let pos = b.position[doc as usize];
+            if !stale(pos) {
+                let score =
+                    institution_score(t, self.query_words, b.name_words[doc as usize], None);
+                top.push(score, Key::Institution(pos));
+            }
+        }
+    }
+
+    /// The text score of `doc` from the lists that still count, `None` when it misses
+    /// a word or the minimum; a document that needed a dropped list could not win.
+    fn probe(&self, doc: u32) -> Option<f32> {
+        let mut sum = 0;
+        for l in &self.words {
+            match probe(l, doc) {
+                0 => return None,
+                s => sum += s as u32,
+            }
+        }
+        text_score(sum, self.query_words)
+    }
+
+    /// Drops the lists on which no document can beat `kth`, `bound(sum)` bounding the
+    /// score of any document not yet met whose word scores sum to `sum`. Checked when
+    /// the bar or the walk has moved on by a stretch (it reads every list); false when a
+    /// word has no list left, so nothing not yet met can win.
+    fn prune(&mut self, kth: f64, bound: impl Fn(u32) -> f64) -> bool {
+        let Some(doc) = self.peek() else {
+            return true;
+        };
+        if self
+            .pruned
+            .is_some_and(|(bar, at)| bar == kth && doc < at.saturating_add(PRUNE_EVERY))
+        {
+            return true;
+        }
+        self.pruned = Some((kth, doc));
+        let mut changed = false;
+        loop {
+            let mut dropped = false;
+            for w in 0..self.words.len() {
+                let best_w = self.words[w].iter().map(|e| e.1 as u32).max().unwrap_or(0);
+                let others = self.best_sum - best_w;
+                let before = self.words[w].len();
+                self.words[w].retain(|e| bound(others + e.1 as u32) >= kth);
+                if self.words[w].is_empty() {
+                    return false;
+                }
+                if self.words[w].len() < before {
+                    dropped = true;
+                    self.best_sum = best_sum(&self.words);
+                }
+            }
+            if !dropped {
+                break;
+            }
+            changed = true;
+        }
+        if changed {
+            self.words
+                .sort_by_key(|l| l.iter().map(|e| e.0.len()).sum::<usize>());
+            self.conjunction = Conjunction::new(&self.words, doc, self.query_words);
+        }
+        true
+    }
+}
+
+/// Documents between two prunings at the same bar.
+const PRUNE_EVERY: u32 = 4096;
+
+fn best_sum(words: &[Lists]) -> u32 {
+    words
+        .iter()
+        .map(|l| l.iter().map(|e| e.1 as u32).max().unwrap_or(0))
+        .sum()
+}
+
+/// Text steps per nearest-first step. A text step is a heap pop and a few forward
+/// searches; a nearest-first one is an R-tree step, a hash insert and binary searches in
+/// every list, several times dearer. When the matches lie far from the point (a place
+/// name asked for elsewhere), the text walk alone must end the search, and equal steps
+/// made the nearest-first walk as long as it (measured: 21 ms for "cao dang nghe tra
+/// vinh" away from Trà Vinh at 2,000,000).
+const TEXT_STEPS_PER_NEAREST: u32 = 4;
+
+/// The least haversine distance, in km, of a point at Euclidean distance `r` degrees
+/// (longitude, latitude) from `p` or further; 0 where no bound holds (near a pole or the
+/// antimeridian). A point within D km lies within D / a degrees of latitude and
+/// D / (a · cos φmax) of longitude, φmax the highest latitude within D (a = 111.195 km a
+/// degree on haversine's sphere; 111 here, a little safer), so within
+/// D / a · √(1 + 1 / cos² φmax) degrees; below the bound returned that is under `r`.
+fn km_at_least(p: LonLat, r: f64) -> f64 {
+    const KM_PER_DEGREE: f64 = 111.0;
+    let lat_max = p.lat().abs() + r;
+    if lat_max >= 89.0 || p.lon() - r < -180.0 || p.lon() + r > 180.0 {
+        return 0.0;
+    }
+    let c = lat_max.to_radians().cos();
+    r * KM_PER_DEGREE / (1.0 + 1.0 / (c * c)).sqrt()
+}
+
+/// The documents holding every word, in document order.
+struct Conjunction<'a> {
+    driver: Union<'a>,
+    rest: Vec<Cursor<'a>>,
+    words: usize,
+}
+
+impl<'a> Conjunction<'a> {
+    /// From document `from` on; `words` non-empty, the first one driving.
+    fn new(words: &[Lists<'a>], from: u32, query_words: usize) -> Self {
+        Self {
+            driver: Union::new(words[0].clone(), from),
+            rest: words[1..]
+                .iter()
+                .map(|l| Cursor::new(l.clone(), from))
+                .collect(),
+            words: query_words,
+        }
+    }
+
+    /// The next document the walk will consider; every later match is at or after it.
+    fn peek(&self) -> Option<u32> {
+        self.driver.peek()
+    }
+
+    /// Takes the next document of the driving word: `Some((doc, text score))` when it
+    /// holds every word and scores at least the minimum.
+    fn next_match(&mut self) -> Option<(u32, f32)> {
+        let (doc, first) = self.driver.next()?;
+        let mut sum = first as u32;
+        for c in &mut self.rest {
+            match c.seek(doc) {
+                0 => return None,
+                s => sum += s as u32,
+            }
+        }
+        text_score(sum, self.words).map(|t| (doc, t))
+    }
+}
+
+/// A word's lists merged in document order, each document once with its best score.
+struct Union<'a> {
+    lists: Lists<'a>,
+    at: Vec<usize>,
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
+}
+
+impl<'a> Union<'a> {
+    fn new(lists: Lists<'a>, from: u32) -> Self {
+        let at: Vec<usize> = lists
+            .iter()
+            .map(|l| l.0.partition_point(|&d| d < from))
+            .collect();
+        let heap = lists
+            .iter()
+            .zip(&at)
+            .enumerate()
+            .filter_map(|(i, (l, &at))| l.0.get(at).map(|&d| Reverse((d, i as u32))))
+            .collect();
+        Self { lists, at, heap }
+    }
+
+    fn peek(&self) -> Option<u32> {
+        self.heap.peek().map(|e| e.0.0)
+    }
+
+    fn next(&mut self) -> Option<(u32, u8)> {
+        let doc = self.peek()?;
+        let mut best = 0;
+        while let Some(&Reverse((d, i))) = self.heap.peek() {
+            if d != doc {
+                break;
+            }
+            self.heap.pop();
+            let (list, score) = self.lists[i as usize];
+            best = best.max(score);
+            let at = &mut self.at[i as usize];
+            *at += 1;
+            if let Some(&next) = list.get(*at) {
+                self.heap.push(Reverse((next, i)));
+            }
+        }
+        Some((doc, best))
+    }
+}
+
+/// A word's lists read forward: its score on ever later documents.
+struct Cursor<'a> {
+    lists: Lists<'a>,
+    at: Vec<usize>,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(lists: Lists<'a>, from: u32) -> Self {
+        let at = lists
+            .iter()
+            .map(|l| l.0.partition_point(|&d| d < from))
+            .collect();
+        Self { lists, at }
+    }
+
+    /// The word's score on `doc` (0: it does not hold it); `doc` never decreases.
+    fn seek(&mut self, doc: u32) -> u8 {
+        let mut best = 0;
+        for (&(list, score), at) in self.lists.iter().zip(self.at.iter_mut()) {
+            *at = gallop(list, *at, doc);
+            if list.get(*at) == Some(&doc) {
+                best = best.max(score);
+            }
+        }
+        best
+    }
+}
+
+/// The first index from `from` on whose document is at least `doc`: doubling steps,
+/// then a binary search, so a long skip costs its logarithm.
+fn gallop(list: &[u32], from: usize, doc: u32) -> usize {
+    if list.get(from).is_none_or(|&d| d >= doc) {
+        return from;
+    }
+    // list[lo] < doc throughout.
+    let (mut lo, mut step) = (from, 1);
+    loop {
+        let hi = lo + step;
+        match list.get(hi) {
+            Some(&d) if d < doc => {
+                lo = hi;
+                step *= 2;
+            }
+            _ => {
+                let end = hi.min(list.len());
+                return lo + 1 + list[lo + 1..end].partition_point(|&d| d < doc);
+            }
+        }
+    }
+}
+
+/// A word's score on one document, by binary search in each of its lists.
+fn probe(lists: &[(&[u32], u8)], doc: u32) -> u8 {
+    lists
+        .iter()
+        .filter(|(l, _)| l.binary_search(&doc).is_ok())
+        .map(|e| e.1)
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::officials::{PASSWORD, create_account};
-use common::{TestServer, repo_path, spawn_with_db};
+use common::{TestServer, spawn_with_db};
 use vetmap::auth::Role;
 
 /// The institution account's own institution, and one outside its scope.
@@ -18,7 +18,6 @@ const OTHER: &str = "gdnn-gdtx-tra-cu";
 /// Starts the server with an account of each role and runs one file of
 /// `web/tests/admin/` against it.
 async fn run_browser_tests(file: &str, check: impl AsyncFnOnce(&TestServer)) {
-    let web = repo_path("web");
     let chromium = common::require_browser(&[
         ("node_modules/playwright-core", "playwright-core"),
         ("node_modules/axe-core", "axe-core"),
@@ -47,22 +46,16 @@ async fn run_browser_tests(file: &str, check: impl AsyncFnOnce(&TestServer)) {
         "other": OTHER,
     });
 
-    let artifacts = repo_path("target/test-artifacts/admin");
-    let status = tokio::process::Command::new("node")
-        .args(["--test", "--test-concurrency=1", file])
-        .current_dir(&web)
-        .env("VETMAP_URL", &server.base)
-        .env("VETMAP_OFFICIALS", officials.to_string())
-        .env("VETMAP_ARTIFACTS", &artifacts)
-        .env("VETMAP_CHROMIUM", &chromium)
-        .status()
-        .await
-        .expect("node runs (the browser tests need Node.js 20 or newer)");
-    assert!(
-        status.success(),
-        "{file} failed (screenshots in {})",
-        artifacts.display()
-    );
+    let officials = officials.to_string();
+    common::run_node_tests(
+        &[file],
+        "admin",
+        &server.base,
+        &chromium,
+        &[("VETMAP_OFFICIALS", std::ffi::OsStr::new(&officials))],
+        file,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

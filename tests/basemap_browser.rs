@@ -6,7 +6,7 @@
 mod common;
 
 use common::archive::{self, Tile};
-use common::{repo_path, scratch_dir, spawn};
+use common::{scratch_dir, spawn};
 
 /// The tiles at zooms 0 to 6 around Trà Vinh (three by three where there are that many).
 fn tiles() -> Vec<Tile> {
@@ -36,7 +36,6 @@ fn tiles() -> Vec<Tile> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_map_draws_the_base_map_archive_in_headless_chromium() {
-    let web = repo_path("web");
     let chromium = common::require_browser(&[
         ("node_modules/playwright-core", "playwright-core"),
         ("dist/map.js", "the built map (dist/)"),
@@ -50,21 +49,13 @@ async fn the_web_map_draws_the_base_map_archive_in_headless_chromium() {
     config.basemap = path;
     let server = spawn(config).await;
 
-    let artifacts = repo_path("target/test-artifacts/browser");
-    let status = tokio::process::Command::new("node")
-        .arg("--test")
-        .arg("--test-concurrency=1")
-        .arg("tests/basemap/archive.test.mjs")
-        .current_dir(&web)
-        .env("VETMAP_URL", &server.base)
-        .env("VETMAP_ARTIFACTS", &artifacts)
-        .env("VETMAP_CHROMIUM", &chromium)
-        .status()
-        .await
-        .expect("node runs (the browser tests need Node.js 20 or newer)");
-    assert!(
-        status.success(),
-        "the base map browser test failed (screenshots in {})",
-        artifacts.display()
-    );
+    common::run_node_tests(
+        &["tests/basemap/archive.test.mjs"],
+        "browser",
+        &server.base,
+        &chromium,
+        &[],
+        "the base map browser test",
+    )
+    .await;
 }

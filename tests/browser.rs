@@ -18,31 +18,24 @@ async fn the_web_map_passes_its_browser_tests_in_headless_chromium() {
     ]);
 
     let server = spawn_bundled().await;
-    let artifacts = repo_path("target/test-artifacts/browser");
     let mut files: Vec<_> = std::fs::read_dir(web.join("tests"))
         .expect("web/tests exists")
         .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".test.mjs"))
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no browser tests found in web/tests");
 
-    let status = tokio::process::Command::new("node")
-        .arg("--test")
-        .arg("--test-concurrency=1")
-        .args(&files)
-        .current_dir(&web)
-        .env("VETMAP_URL", &server.base)
-        .env("VETMAP_BASE_URL", &server.base)
-        .env("VETMAP_ARTIFACTS", &artifacts)
-        .env("VETMAP_CHROMIUM", &chromium)
-        .status()
-        .await
-        .expect("node runs (the browser tests need Node.js 20 or newer)");
-    assert!(
-        status.success(),
-        "browser tests failed (screenshots in {})",
-        artifacts.display()
-    );
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let base = std::ffi::OsStr::new(&server.base);
+    common::run_node_tests(
+        &files,
+        "browser",
+        &server.base,
+        &chromium,
+        &[("VETMAP_BASE_URL", base)],
+        "browser tests",
+    )
+    .await;
 }

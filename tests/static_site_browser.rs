@@ -137,22 +137,13 @@ async fn the_exported_static_site_works_from_a_plain_file_server_in_headless_chr
         .layer(CompressionLayer::new().compress_when(compress));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let artifacts = repo_path("target/test-artifacts/browser");
-    let status = tokio::process::Command::new("node")
-        .arg("--test")
-        .arg("--test-concurrency=1")
-        .arg("tests/static/site.test.mjs")
-        .current_dir(&web)
-        .env("VETMAP_URL", &base)
-        .env("VETMAP_SITE_DIR", &site)
-        .env("VETMAP_ARTIFACTS", &artifacts)
-        .env("VETMAP_CHROMIUM", &chromium)
-        .status()
-        .await
-        .expect("node runs (the browser tests need Node.js 20 or newer)");
-    assert!(
-        status.success(),
-        "the static site browser test failed (screenshots in {})",
-        artifacts.display()
-    );
+    common::run_node_tests(
+        &["tests/static/site.test.mjs"],
+        "browser",
+        &base,
+        &chromium,
+        &[("VETMAP_SITE_DIR", site.as_os_str())],
+        "the static site browser test",
+    )
+    .await;
 }

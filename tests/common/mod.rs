@@ -382,6 +382,36 @@ pub fn require_browser(web_files: &[(&str, &str)]) -> String {
     chromium
 }
 
+/// Runs node's test runner on `files` (paths under `web/`), one file at a time, with the
+/// browser tests' environment (`VETMAP_URL`, `VETMAP_ARTIFACTS` under `target/test-artifacts/`,
+/// `VETMAP_CHROMIUM`) plus `env`, and fails the test with `what` when any of them fails.
+pub async fn run_node_tests(
+    files: &[&str],
+    artifacts: &str,
+    url: &str,
+    chromium: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+    what: &str,
+) {
+    let artifacts = repo_path("target/test-artifacts").join(artifacts);
+    let status = tokio::process::Command::new("node")
+        .args(["--test", "--test-concurrency=1"])
+        .args(files)
+        .current_dir(repo_path("web"))
+        .env("VETMAP_URL", url)
+        .env("VETMAP_ARTIFACTS", &artifacts)
+        .env("VETMAP_CHROMIUM", chromium)
+        .envs(env.iter().copied())
+        .status()
+        .await
+        .expect("node runs (the browser tests need Node.js 20 or newer)");
+    assert!(
+        status.success(),
+        "{what} failed (screenshots in {})",
+        artifacts.display()
+    );
+}
+
 /// A page's DOM after its scripts ran, in headless Chromium (`VETMAP_CHROMIUM` names
 /// another binary). Browser tests fail, never skip, without it.
 pub fn rendered_dom(url: &str) -> String {

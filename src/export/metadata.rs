@@ -44,20 +44,7 @@ fn layers(tileset: Tileset, min: u8, max: u8) -> Vec<Value> {
         .layers()
         .into_iter()
         .filter(|l| l.minzoom <= max && l.maxzoom >= min)
-        .map(|l| {
-            let fields: Map<String, Value> = l
-                .fields
-                .iter()
-                .map(|(k, d)| ((*k).to_owned(), json!(d)))
-                .collect();
-            json!({
-                "id": l.id,
-                "description": l.description,
-                "fields": fields,
-                "minzoom": l.minzoom.max(min),
-                "maxzoom": l.maxzoom.min(max),
-            })
-        })
+        .map(|l| l.vector_layer(min..=max))
         .collect()
 }
 

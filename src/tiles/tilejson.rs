@@ -1,6 +1,6 @@
 //! TileJSON 3.0.0 documents and the catalogue, from the tileset descriptions.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Tileset;
 use super::prepared::Prepared;
@@ -42,20 +42,7 @@ pub fn tilejson(
     let layers: Vec<Value> = tileset
         .layers()
         .into_iter()
-        .map(|l| {
-            let fields: Map<String, Value> = l
-                .fields
-                .iter()
-                .map(|(k, d)| ((*k).to_owned(), json!(d)))
-                .collect();
-            json!({
-                "id": l.id,
-                "description": l.description,
-                "minzoom": l.minzoom,
-                "maxzoom": l.maxzoom,
-                "fields": fields,
-            })
-        })
+        .map(|l| l.vector_layer(0..=u8::MAX))
         .collect();
     json!({
         "tilejson": "3.0.0",

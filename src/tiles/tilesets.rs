@@ -26,6 +26,25 @@ pub struct LayerInfo {
     pub fields: &'static [(&'static str, &'static str)],
 }
 
+impl LayerInfo {
+    /// The layer as an entry of TileJSON's `vector_layers` (also the PMTiles metadata's),
+    /// its zooms narrowed to `zooms` (a reader holding fewer zooms than the tileset).
+    pub fn vector_layer(&self, zooms: RangeInclusive<u8>) -> serde_json::Value {
+        let fields: serde_json::Map<String, serde_json::Value> = self
+            .fields
+            .iter()
+            .map(|(k, d)| ((*k).to_owned(), serde_json::json!(d)))
+            .collect();
+        serde_json::json!({
+            "id": self.id,
+            "description": self.description,
+            "minzoom": self.minzoom.max(*zooms.start()),
+            "maxzoom": self.maxzoom.min(*zooms.end()),
+            "fields": fields,
+        })
+    }
+}
+
 const INSTITUTION_FIELDS: &[(&str, &str)] = &[
     (
         "cluster",

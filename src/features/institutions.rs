@@ -227,8 +227,12 @@ pub fn query_words(q: &str) -> Vec<String> {
 impl InstitutionQuery {
     /// Whether the query selects everything in id order.
     pub fn is_everything(&self) -> bool {
-        self.bbox.is_none()
-            && self.kinds.is_empty()
+        self.bbox.is_none() && self.filters_nothing_but_the_box() && self.sortby.is_empty()
+    }
+
+    /// Whether no criterion but the box narrows the selection (the order aside).
+    fn filters_nothing_but_the_box(&self) -> bool {
+        self.kinds.is_empty()
             && self.ownerships.is_empty()
             && self.district.is_none()
             && self.commune.is_none()
@@ -239,7 +243,6 @@ impl InstitutionQuery {
             && self.q.is_empty()
             && self.datetime.is_none()
             && self.filter.is_none()
-            && self.sortby.is_empty()
     }
 }
 
@@ -247,18 +250,7 @@ impl InstitutionQuery {
     /// Whether the query asks for nothing but a box: then every point the R-tree finds
     /// matches, and no record needs to be read to count or page them.
     fn is_only_bbox(&self) -> bool {
-        self.bbox.is_some()
-            && self.kinds.is_empty()
-            && self.ownerships.is_empty()
-            && self.district.is_none()
-            && self.commune.is_none()
-            && self.commune_pre2025.is_none()
-            && self.occupation.is_none()
-            && self.levels.is_empty()
-            && self.flags.is_empty()
-            && self.q.is_empty()
-            && self.datetime.is_none()
-            && self.filter.is_none()
+        self.bbox.is_some() && self.filters_nothing_but_the_box()
     }
 }
 

@@ -123,14 +123,7 @@ impl SearchIndex {
             .delta
             .as_ref()
             .map(|d| d.text.scores(words, prefix_last));
-        let recognised: Vec<bool> = match &delta {
-            Some(delta) => base
-                .iter()
-                .zip(delta)
-                .map(|(a, b)| a.is_some() || b.is_some())
-                .collect(),
-            None => base.iter().map(Option::is_some).collect(),
-        };
+        let recognised = recognised(&base, delta.as_deref());
         let stale = |pos: u32| self.delta.as_ref().is_some_and(|d| d.stale.contains(&pos));
         self.base
             .institutions
@@ -149,6 +142,19 @@ impl SearchIndex {
 }
 
 /// An institution's administrative codes with their scheme.
+/// Per query word, whether the base or the delta segment knows it: a word counts as
+/// recognised when either does, as in one index.
+fn recognised<A, B>(base: &[Option<A>], delta: Option<&[Option<B>]>) -> Vec<bool> {
+    match delta {
+        Some(delta) => base
+            .iter()
+            .zip(delta)
+            .map(|(a, b)| a.is_some() || b.is_some())
+            .collect(),
+        None => base.iter().map(Option::is_some).collect(),
+    }
+}
+
 fn admin_codes(inst: &Institution) -> impl Iterator<Item = (Scheme, &str)> {
     inst.admin
         .with_schemes()

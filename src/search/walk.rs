@@ -56,15 +56,7 @@ pub(super) fn institutions(
         })
         .collect();
     let delta_scores = si.delta.as_ref().map(|d| d.text.scores(words, prefix_last));
-    // A word counts as recognised when either segment knows it, as in one index.
-    let recognised: Vec<bool> = match &delta_scores {
-        Some(delta) => base
-            .iter()
-            .zip(delta)
-            .map(|(a, b)| a.is_some() || b.is_some())
-            .collect(),
-        None => base.iter().map(Option::is_some).collect(),
-    };
+    let recognised = super::recognised(&base, delta_scores.as_deref());
     let institutions = index.institutions();
     let score_at = |pos: u32, text: f32, name_words: u8| {
         let km = near.map(|p| haversine_km(p, institutions[pos as usize].location));

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Issue 15's measurements against running servers (scripts/bench/deltas.sh starts them).
 
-visible: single edits committed in PostgreSQL (psql, one transaction each, as any writer's
+visible: single edits committed in PostgreSQL (one transaction each, as any writer's
          commit), each timed from the commit's return until the reader server's by-id answer
          shows it; the reader's resident memory is sampled meanwhile.
-stream:  edits at a fixed rate for a while, not waiting (load for the read benchmark).
-Only 127.0.0.1 is contacted.
+stream:  edits at a fixed rate for a while, not waiting (load for the read benchmark); with
+         --pid, also the CPU time that process spent meanwhile.
+Edits go through one long-lived psql session (autocommit: each statement commits on its
+own), as an application's connection would, so that starting a psql process per edit does
+not take the readers' CPU on a small machine. Only 127.0.0.1 is contacted.
 """
 import argparse
 import http.client
+import os
 import random
 import statistics
 import subprocess
@@ -23,11 +27,33 @@ def rss_kb(pid):
     return 0
 
 
-def edit(db_url, inst_id, name):
-    subprocess.run(
-        ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", db_url, "-c",
-         f"UPDATE institutions SET name_vi = '{name}' WHERE id = '{inst_id}'"],
-        check=True, stdout=subprocess.DEVNULL)
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat, clock ticks)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Writer:
+    """One psql session; `edit` returns once PostgreSQL has committed the statement."""
+
+    def __init__(self, db_url):
+        self.psql = subprocess.Popen(
+            ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", db_url],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def edit(self, inst_id, name):
+        self.psql.stdin.write(
+            f"UPDATE institutions SET name_vi = '{name}' WHERE id = '{inst_id}';\n"
+            "\\echo committed\n")
+        self.psql.stdin.flush()
+        line = self.psql.stdout.readline()
+        if line.strip() != "committed":
+            raise SystemExit(f"psql did not commit the edit of {inst_id}: {line!r}")
+
+    def close(self):
+        self.psql.stdin.close()
+        self.psql.wait()
 
 
 def main():
@@ -44,15 +70,23 @@ def main():
     a = p.parse_args()
     rng = random.Random(a.seed)
     run = f"{int(time.time()) % 100000}"
+    writer = Writer(a.db_url)
     if a.mode == "stream":
         n, start = 0, time.monotonic()
+        cpu_start = cpu_seconds(a.pid) if a.pid else 0.0
         while time.monotonic() - start < a.seconds:
             i = rng.randint(1, a.count)
-            edit(a.db_url, f"syn-{i:07d}", f"Stream {run} {n}")
+            writer.edit(f"syn-{i:07d}", f"Stream {run} {n}")
             n += 1
             next_at = start + n / a.rate
             time.sleep(max(0.0, next_at - time.monotonic()))
-        print(f"stream: {n} edits in {time.monotonic() - start:.1f} s")
+        elapsed = time.monotonic() - start
+        writer.close()
+        print(f"stream: {n} edits in {elapsed:.1f} s")
+        if a.pid:
+            cpu = cpu_seconds(a.pid) - cpu_start
+            print(f"process {a.pid} meanwhile: {cpu:.2f} s CPU in {elapsed:.1f} s "
+                  f"({100 * cpu / elapsed:.1f}% of one core, {1000 * cpu / max(n, 1):.1f} ms per edit)")
         return
     host, port = a.reader.split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -62,7 +96,7 @@ def main():
     for k in range(a.edits):
         inst = f"syn-{rng.randint(1, a.count):07d}"
         token = f"bq{run}x{k}z"
-        edit(a.db_url, inst, f"Bench edit {token}")
+        writer.edit(inst, f"Bench edit {token}")
         t0 = time.monotonic()
         while True:
             conn.request("GET", f"/api/v1/institutions/{inst}")
@@ -78,6 +112,7 @@ def main():
         latencies.append(time.monotonic() - t0)
         if a.pid:
             rss_max = max(rss_max, rss_kb(a.pid))
+    writer.close()
     latencies.sort()
     q = lambda f: latencies[min(len(latencies) - 1, int(f * len(latencies)))] * 1000
     print(f"commit -> visible on the other server, {len(latencies)} single edits: "

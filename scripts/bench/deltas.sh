@@ -4,8 +4,14 @@
 #   1. commit -> visible on the second server, p50/p99 over EDITS single edits (psql
 #      commits, timed until the reader's by-id answer shows each), and the reader's
 #      resident memory during them (a delta must not hold a second copy of the data);
-#   2. read throughput of nearby and of institution tiles on the reader, first idle, then
-#      while edits stream in at 10 per second (wrk, 2 threads, 16 connections, 20 s).
+#   2. the reader's own CPU per edit while edits stream in at 10 per second and nothing
+#      reads (what a delta costs a server, apart from the machine's other processes);
+#   3. read throughput of nearby and of institution tiles on the reader: idle, while edits
+#      stream in at 10 per second, and idle again (the two idle runs give the noise band
+#      the edits' run is judged against). wrk, 2 threads, 16 connections, 20 s each.
+# Server A (the other server of step 1) is stopped before 2 and 3: in a deployment it runs
+# on its own host, and here it would take the reader's two cores to apply the same deltas.
+# Edits are committed through one psql session (deltas.py), as an application would.
 #
 # Usage: bash scripts/bench/deltas.sh [BINARY]        (build with cargo build --release)
 #   COUNT (2000000), EDITS (300), DB (vetmap_bench_deltas: made, migrated and filled once,
@@ -50,6 +56,7 @@ ready() {
 # One at a time: each start reads everything and builds its index.
 serve "$A"; ready "$A"
 serve "$B"; ready "$B"
+WRITER_SERVER=${PIDS[0]}
 READER=${PIDS[1]}
 echo "reader ready: $(( $(awk '/VmRSS/ {print $2}' /proc/$READER/status) / 1024 )) MiB resident"
 
@@ -82,14 +89,19 @@ LUA
 bench() {
   wrk -t2 -c16 -d20s -s "$WORK/$1.lua" "http://127.0.0.1:$B" | grep -E "Requests/sec|Latency|Non-2xx|Socket errors" | tr -s ' ' | sed "s|^|$1 $2: |"
 }
-bench nearby idle
-bench tiles idle
-python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
-STREAM=$!
-bench nearby "10 edits/s"
-wait "$STREAM"; cat "$WORK/stream.log"
-python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
-STREAM=$!
-bench tiles "10 edits/s"
-wait "$STREAM"; cat "$WORK/stream.log"
+kill "$WRITER_SERVER"; wait "$WRITER_SERVER" 2>/dev/null || true
+echo "server A stopped; the reader alone from here"
+python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 20 --pid "$READER" |
+  sed "s|^|no reads: |"
+under_edits() {
+  python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
+  local stream=$!
+  bench "$1" "10 edits/s"
+  wait "$stream"; sed "s|^|$1 10 edits/s: |" "$WORK/stream.log"
+}
+for what in nearby tiles; do
+  bench "$what" idle
+  under_edits "$what"
+  bench "$what" "idle again"
+done
 echo "reader after: $(( $(awk '/VmRSS/ {print $2}' /proc/$READER/status) / 1024 )) MiB resident"

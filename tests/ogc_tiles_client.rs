@@ -51,7 +51,9 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use common::{TestServer, scratch_dir, spawn_bundled};
 use serde_json::Value;
@@ -312,7 +314,49 @@ async fn gdal_reads_every_institution_from_the_tiles_with_its_attributes_and_pos
         );
     }
 
-    assert_ogcapi_driver_reads(&s, "/collections/institutions", 12, &zoom.first_layers).await;
+    // GDAL 3.12's OGCAPI driver, given only the collection: every institution once, with
+    // its attributes, at its position.
+    let ogcapi = assert_ogcapi_driver_reads(
+        &s,
+        "/collections/institutions",
+        &tileset,
+        12,
+        &zoom.first_layers,
+    )
+    .await;
+    let by_id: BTreeMap<&str, &Value> = ogcapi
+        .iter()
+        .map(|g| (g["properties"]["id"].as_str().expect("an id"), g))
+        .collect();
+    assert_eq!(by_id.len(), ogcapi.len(), "each institution once");
+    assert_eq!(
+        by_id.keys().copied().collect::<BTreeSet<_>>(),
+        features
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect::<BTreeSet<_>>(),
+        "the OGCAPI driver read other institutions than the index holds"
+    );
+    for f in features {
+        let id = f["id"].as_str().unwrap();
+        let g = by_id[id];
+        for field in ["name_vi", "kind", "ownership"] {
+            assert_eq!(
+                g["properties"][field], f["properties"][field],
+                "{id} {field}"
+            );
+        }
+        assert_eq!(g["properties"]["cluster"], false, "{id} is not a cluster");
+        assert_eq!(g["geometry_type"], "Point", "{id}");
+        let p = &g["first_point"];
+        let (lon, lat) = lonlat(&format!("POINT ({} {})", p[0], p[1]));
+        let c = &f["geometry"]["coordinates"];
+        let (elon, elat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        assert!(
+            (lon - elon).abs() < 1e-4 && (lat - elat).abs() < 1e-4,
+            "{id}: the OGCAPI driver put it at {lon},{lat}, the index at {elon},{elat}"
+        );
+    }
 }
 
 /// GDAL's OGCAPI driver on `resource`, its layer `Zoom level {zoom}`: the features it
@@ -366,60 +410,175 @@ async fn ogcapi_driver(s: &TestServer, resource: &str, zoom: u32) -> Option<Vec<
     Some(gdal_features(&stdout).remove(&layer).unwrap_or_default())
 }
 
+/// The GDAL that pyogrio bundles (3.12), installed pinned by `scripts/gdal-venv.sh` into
+/// a virtualenv under the cargo target dir on first use: its python. Panics, and so fails
+/// the test, when it cannot be installed: it is the client the test is about.
+fn gdal_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        // The test binary is `<target>/<profile>/deps/ogc_tiles_client-…`.
+        let exe = std::env::current_exe().expect("the test's own path");
+        let target = exe
+            .ancestors()
+            .nth(3)
+            .expect("the test binary lies under the cargo target dir");
+        let script = common::repo_path("scripts/gdal-venv.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .env("CARGO_TARGET_DIR", target)
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("bash {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "{} could not install pyogrio's GDAL (it needs python3 with venv and PyPI; \
+             scripts/test.sh installs python3-venv as root)",
+            script.display()
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        PathBuf::from(
+            stdout
+                .lines()
+                .last()
+                .expect("the virtualenv's python")
+                .trim(),
+        )
+    })
+}
+
+/// GDAL 3.12's OGCAPI driver (pyogrio's, `tests/gdal/ogcapi_tiles.py`) on `resource`, its
+/// layer `Zoom level {zoom}`: the script's JSON (`gdal`, `layers`, `layer`, `features`).
+async fn pyogrio_ogcapi(s: &TestServer, resource: &str, zoom: u32) -> Value {
+    let python = gdal_python();
+    let script = common::repo_path("tests/gdal/ogcapi_tiles.py");
+    let url = format!("OGCAPI:{}{resource}", s.base);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(&script)
+            .arg(&url)
+            .arg(zoom.to_string())
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", python.display()))
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "pyogrio's GDAL on {resource} at {zoom}: {stderr}"
+    );
+    assert!(!stderr.contains("ERROR"), "GDAL reported errors: {stderr}");
+    serde_json::from_slice(&out.stdout).expect("the script's JSON")
+}
+
+/// A pyogrio attribute as ogrinfo prints it (booleans as 0 and 1), `None` for a null.
+fn as_ogrinfo(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Bool(b) => Some(if *b { "1" } else { "0" }.into()),
+        other => Some(as_gdal(other)),
+    }
+}
+
+/// The geometry type of a WKT, in capitals: `MULTIPOLYGON`.
+fn wkt_type(wkt: &str) -> String {
+    wkt.split([' ', '('])
+        .next()
+        .unwrap_or_default()
+        .to_uppercase()
+}
+
 /// GDAL's OGCAPI driver reads from `resource` at `zoom` what its MVT driver read from
 /// each tile's first layer (`expected`): as many features, of the same geometry types,
-/// and each attribute it gives as one of those features has it.
+/// and each attribute as one of those features has it. Required of GDAL 3.12 (pyogrio's);
+/// Debian's ogrinfo is tried too, and passed over before 3.7.1 (see the module's
+/// documentation). Returns the features GDAL 3.12 read.
 async fn assert_ogcapi_driver_reads(
     s: &TestServer,
     resource: &str,
+    tileset: &Value,
     zoom: u32,
     expected: &[GdalFeature],
-) {
-    let Some(read) = ogcapi_driver(s, resource, zoom).await else {
-        return;
-    };
+) -> Vec<Value> {
+    assert!(!expected.is_empty(), "no feature at {zoom} in {resource}");
+    let mut expected_kinds: Vec<String> = expected
+        .iter()
+        .map(|f| wkt_type(f.get("geometry").map_or("", String::as_str)))
+        .collect();
+    expected_kinds.sort();
+
+    let read = pyogrio_ogcapi(s, resource, zoom).await;
+    let gdal = read["gdal"].as_str().unwrap_or_default();
+    eprintln!(
+        "GDAL {gdal}'s OGCAPI driver on {resource}: layers {} without the extent given, {} with it",
+        read["layers_without_extent"],
+        read["layers"].as_array().map_or(0, Vec::len)
+    );
+    // One layer per tile matrix the tileset's limits name, none beyond.
+    let limits: Vec<String> = tileset["tileMatrixSetLimits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("Zoom level {}", l["tileMatrix"].as_str().unwrap()))
+        .collect();
+    let layers: Vec<String> = read["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(layers, limits, "GDAL {gdal}'s layers of {resource}");
+    assert_eq!(read["layer"]["driver"], "OGCAPI");
+    assert_eq!(read["layer"]["crs"], "EPSG:3857");
+    let features = read["features"].as_array().unwrap().clone();
     assert_eq!(
-        read.len(),
+        read["layer"]["feature_count"].as_u64(),
+        Some(features.len() as u64),
+        "GDAL {gdal}'s count of {resource} at {zoom}"
+    );
+    assert_eq!(
+        features.len(),
         expected.len(),
-        "the OGCAPI driver read {} features of {resource} at {zoom}, the MVT driver {}",
-        read.len(),
+        "GDAL {gdal}'s OGCAPI driver read {} features of {resource} at {zoom}, the MVT driver {}",
+        features.len(),
         expected.len()
     );
-    let kinds = |fs: &[GdalFeature]| -> Vec<String> {
-        let mut k: Vec<String> = fs
+    let mut kinds: Vec<String> = features
+        .iter()
+        .map(|f| {
+            f["geometry_type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_uppercase()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, expected_kinds, "geometry types of {resource}");
+    for f in &features {
+        let given: Vec<(String, String)> = f["properties"]
+            .as_object()
+            .unwrap()
             .iter()
-            .map(|f| {
-                let wkt = f.get("geometry").map_or("", String::as_str);
-                wkt.split([' ', '(']).next().unwrap_or_default().to_owned()
-            })
+            .filter_map(|(k, v)| as_ogrinfo(v).map(|v| (k.clone(), v)))
             .collect();
-        k.sort();
-        k
-    };
-    assert_eq!(
-        kinds(&read),
-        kinds(expected),
-        "geometry types of {resource}"
-    );
-    let attributes = |f: &GdalFeature| -> Vec<(String, String)> {
-        f.iter()
-            .filter(|(k, v)| k.as_str() != "geometry" && v.as_str() != "(null)")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    };
-    if read.iter().all(|f| attributes(f).is_empty()) {
-        eprintln!("GDAL's OGCAPI driver gave no attributes for {resource}");
-        return;
-    }
-    for f in &read {
-        let given = attributes(f);
         assert!(
             expected
                 .iter()
                 .any(|e| given.iter().all(|(k, v)| e.get(k) == Some(v))),
-            "the OGCAPI driver read {given:?} from {resource}, which no tile holds"
+            "GDAL {gdal}'s OGCAPI driver read {given:?} from {resource}, which no tile holds"
         );
     }
+
+    if let Some(debian) = ogcapi_driver(s, resource, zoom).await {
+        assert_eq!(
+            debian.len(),
+            expected.len(),
+            "ogrinfo's OGCAPI driver read {} features of {resource} at {zoom}, the MVT driver {}",
+            debian.len(),
+            expected.len()
+        );
+    }
+    features
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -457,7 +616,14 @@ async fn gdal_reads_every_area_with_a_boundary_from_the_tiles() {
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(read, expected, "GDAL read other areas than the index holds");
-    assert_ogcapi_driver_reads(&s, "/collections/admin-areas", 9, &zoom.first_layers).await;
+    assert_ogcapi_driver_reads(
+        &s,
+        "/collections/admin-areas",
+        &tileset,
+        9,
+        &zoom.first_layers,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -489,5 +655,5 @@ async fn gdal_reads_land_outlines_and_place_names_from_the_base_map() {
         "Trà Vinh among the places: {:?}",
         layers["places"]
     );
-    assert_ogcapi_driver_reads(&s, "/base", 6, &zoom.first_layers).await;
+    assert_ogcapi_driver_reads(&s, "/base", &tileset, 6, &zoom.first_layers).await;
 }

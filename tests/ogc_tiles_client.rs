@@ -8,17 +8,22 @@
 //! once, with its attributes and at its position; every area with geometry; land and
 //! outlines on the base map.
 //!
-//! GDAL's own OGCAPI driver is then given the same resource (`ogrinfo
-//! OGCAPI:{base}/collections/institutions`, `…/admin-areas`, `…/base`, layer
-//! `Zoom level N`) and must read, tile by tile, what the MVT driver read from each tile's
-//! first layer: the driver opens one MVT layer per tile, `GetLayer(0)`
-//! (`OGCAPITiledLayer::GetNextRawFeature`). It is told the extent in the tile matrix
-//! set's CRS (`-oo MINX=…`, documented so): its vector branch takes the collection's
-//! CRS84 `extent.spatial.bbox` as if it were in EPSG:3857, which leaves tile matrices 0
-//! and 1 only.
+//! GDAL's own OGCAPI driver is then given the same resource (`OGCAPI:{base}/collections/
+//! institutions`, `…/admin-areas`, `…/base`, layer `Zoom level N`) and must read, tile by
+//! tile, what the MVT driver read from each tile's first layer: the driver opens one MVT
+//! layer per tile, `GetLayer(0)` (`OGCAPITiledLayer::GetNextRawFeature`). It is told the
+//! extent in the tile matrix set's CRS (`MINX=…` open options, documented so): its vector
+//! branch takes the collection's CRS84 `extent.spatial.bbox` as if it were in EPSG:3857
+//! (still in 3.12), which leaves tile matrices 0 and 1 only. That driver is GDAL 3.12.4 as
+//! bundled in the pyogrio 0.13.0 wheel, installed pinned into a virtualenv under the
+//! cargo target dir by `scripts/gdal-venv.sh` on first use and driven by
+//! `tests/gdal/ogcapi_tiles.py` (JSON on its standard output). It must make one layer per
+//! `tileMatrixSetLimits` entry, read every institution once at zoom 12 with the index's
+//! attributes and position, and read areas and the base map as the MVT driver did. A
+//! failed install fails the test, in CI and out: the client is what the test is about.
 //!
-//! Debian 12's GDAL 3.6.2 (what `scripts/test.sh` installs) cannot open vector tiles
-//! with that driver, whatever the server sends; proven from its source
+//! Debian's ogrinfo is given the same open too, as context. Debian 12's GDAL 3.6.2
+//! (what `scripts/test.sh` installs) cannot open vector tiles with that driver, whatever the server sends; proven from its source
 //! (`apt-get source gdal`, 3.6.2+dfsg-1) and its binary:
 //! - `frmts/ogcapi/gdalogcapidataset.cpp`, `OGCAPIDataset::InitWithTilesAPI`: the only
 //!   code that makes a vector layer (`new OGCAPITiledLayer`, then `bFoundSomething =
@@ -43,10 +48,11 @@
 //! `FinalizeFeatureDefnWithLayer` adds none). GDAL fixed the build in its pull request
 //! 7993 (June 2023, backported to 3.7, so 3.7.1 on). So before 3.7.1 an OGCAPI driver
 //! that cannot open the collection is reported and passed over; one that opens, and
-//! every one from 3.7.1 on, must read what the MVT driver read, feature for feature,
-//! and its attributes where it gives any.
+//! every one from 3.7.1 on, must read as many features as the MVT driver did.
 //!
-//! Fails (never skips) when ogrinfo is missing: `bash scripts/test.sh` installs gdal-bin.
+//! Fails (never skips) when ogrinfo is missing (`bash scripts/test.sh` installs gdal-bin)
+//! or pyogrio's GDAL cannot be installed (it needs python3-venv, which `scripts/test.sh`
+//! installs as root through `scripts/gdal-venv.sh`, and PyPI).
 
 mod common;
 

@@ -57,6 +57,11 @@ if [ -f web/package.json ]; then
   npm ci --prefix web --no-audit --no-fund --loglevel=error
 fi
 
+# GDAL 3.12's OGCAPI driver (pyogrio's wheel, pinned, in a virtualenv under target/) is
+# the OGC API – Tiles client of tests/ogc_tiles_client.rs, which would install it on first
+# use; done here so that a failed install shows before the build. Installs python3-venv
+# as root when missing.
+bash scripts/gdal-venv.sh >/dev/null
 cargo test --locked --all-targets
 # The API fuzzed from its own OpenAPI document (schemathesis, pinned, in a virtualenv
 # under target/): on the bundled files, a fixed seed and number of cases, about a minute.

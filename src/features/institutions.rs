@@ -256,8 +256,8 @@ impl InstitutionQuery {
 
 /// One page of the matches (from `offset`, at most `limit`), in id order or `sortby`
 /// order, and how many matched: the same as [`select`] then slicing, without sorting
-/// every match. A box alone is counted and paged from the R-tree without reading a
-/// record (rstar keeps no per-node counts, so counting walks the leaves in the box).
+/// every match. A box alone is counted and paged from the R-tree's per-node counts and
+/// least positions, without reading a record or visiting every point in the box.
 pub fn select_page(
     index: &ServingIndex,
     query: &InstitutionQuery,
@@ -268,17 +268,29 @@ pub fn select_page(
     if query.is_everything() {
         return Page::of_all(all.len(), offset, limit);
     }
+    let envelope =
+        |b: &Bbox| rstar::AABB::from_corners([b.min.lon(), b.min.lat()], [b.max.lon(), b.max.lat()]);
     let in_box = |b: &Bbox| {
-        let env = rstar::AABB::from_corners([b.min.lon(), b.min.lat()], [b.max.lon(), b.max.lat()]);
         index
             .points()
-            .locate_in_envelope(env)
+            .locate_in_envelope(envelope(b))
             .map(|e| e.data as usize)
     };
     let keep = |&n: &usize| query.matches(&all[n]);
     if query.sortby.is_empty() {
         return match &query.bbox {
-            Some(b) if query.is_only_bbox() => page::smallest(in_box(b), offset, limit),
+            Some(b) if query.is_only_bbox() => {
+                let (points, env) = (index.points(), envelope(b));
+                Page {
+                    matched: points.count_in_envelope(env),
+                    positions: points
+                        .least_in_envelope(env, offset.saturating_add(limit))
+                        .into_iter()
+                        .skip(offset)
+                        .map(|n| n as usize)
+                        .collect(),
+                }
+            }
             Some(b) => page::smallest(in_box(b).filter(keep), offset, limit),
             None => page::smallest((0..all.len()).filter(keep), offset, limit),
         };

@@ -268,8 +268,9 @@ pub fn select_page(
     if query.is_everything() {
         return Page::of_all(all.len(), offset, limit);
     }
-    let envelope =
-        |b: &Bbox| rstar::AABB::from_corners([b.min.lon(), b.min.lat()], [b.max.lon(), b.max.lat()]);
+    let envelope = |b: &Bbox| {
+        rstar::AABB::from_corners([b.min.lon(), b.min.lat()], [b.max.lon(), b.max.lat()])
+    };
     let in_box = |b: &Bbox| {
         index
             .points()
@@ -357,7 +358,10 @@ impl Serialize for Properties<'_> {
         m.entry("email", &c.email)?;
         m.entry("website", &c.website)?;
         m.entry("digital_infrastructure", &r.digital_infrastructure)?;
-        m.entry("connected_national_platform", &r.connected_national_platform)?;
+        m.entry(
+            "connected_national_platform",
+            &r.connected_national_platform,
+        )?;
         m.entry("digitised_learning_records", &r.digitised_learning_records)?;
         m.entry("digitised_diplomas", &r.digitised_diplomas)?;
         m.entry(

@@ -353,7 +353,8 @@ mod tests {
             assert_eq!(String::from_utf8(bytes).unwrap(), old.to_string());
             assert_eq!(serde_json::to_value(&page).unwrap(), old);
         }
-        let areas = FeatureCollection::new(0, "t".into(), vec![], vec![Feature::Area(json!({"a": 1}))]);
+        let areas =
+            FeatureCollection::new(0, "t".into(), vec![], vec![Feature::Area(json!({"a": 1}))]);
         assert_eq!(
             String::from_utf8(areas.to_bytes().unwrap()).unwrap(),
             r#"{"type":"FeatureCollection","numberMatched":0,"numberReturned":1,"timeStamp":"t","links":[],"features":[{"a":1}]}"#

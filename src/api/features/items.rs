@@ -224,9 +224,8 @@ pub async fn item(
             .binary_search_by(|i| i.id.as_str().cmp(&feature_id))
             .ok()
             .map(|n| feature_at(coll, &index, n, &l, None)),
-        Collection::AdminAreas => {
-            areas::by_feature_id(&index, &feature_id).map(|a| Feature::Area(area_feature(a, &l, None)))
-        }
+        Collection::AdminAreas => areas::by_feature_id(&index, &feature_id)
+            .map(|a| Feature::Area(area_feature(a, &l, None))),
     }
     .ok_or_else(|| {
         ApiError::NotFound(format!(

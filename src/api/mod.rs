@@ -6,7 +6,7 @@ mod basemap;
 mod coverage;
 pub mod credentials;
 pub mod edge;
-mod features;
+pub mod features;
 mod fonts;
 mod health;
 mod html;

@@ -4,6 +4,7 @@
 
 use geo::orient::{Direction, Orient};
 use geo::{LineString, MultiPolygon};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::model::LonLat;
@@ -12,8 +13,21 @@ pub fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
 
-pub fn point(p: LonLat) -> Value {
-    json!({"type": "Point", "coordinates": [round7(p.lon()), round7(p.lat())]})
+/// A GeoJSON Point, serialised as it stands (no `Value` tree).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Point {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: [f64; 2],
+}
+
+impl Point {
+    pub fn at(p: LonLat) -> Self {
+        Self {
+            kind: "Point",
+            coordinates: [round7(p.lon()), round7(p.lat())],
+        }
+    }
 }
 
 pub fn multipolygon(mp: &MultiPolygon<f64>) -> Value {

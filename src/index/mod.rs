@@ -129,16 +129,10 @@ impl ServingIndex {
         occupations: Arc<BTreeMap<OccupationCode, Occupation>>,
         mapping: Arc<Vec<CommuneMapping>>,
     ) -> Self {
-        // The text index and the R-tree are independent: built side by side, and the
-        // search index's own parts are spread over whatever cores the R-tree leaves
-        // (rayon's pool: one thread per core, idle ones take queued work).
-        let (search, points) = rayon::join(
-            || {
-                SearchIndex::build(&institutions, &occupations, |scheme, code| {
-                    areas.get(scheme, code).map(|a| a.name.as_str())
-                })
-            },
-            || {
+        // The text index and the R-tree are independent: build them on two threads
+        // (at national scale each takes seconds, and start-up waits for both).
+        let (search, points) = std::thread::scope(|s| {
+            let points = s.spawn(|| {
                 Points::build(
                     institutions
                         .iter()
@@ -148,8 +142,16 @@ impl ServingIndex {
                         })
                         .collect(),
                 )
-            },
-        );
+            });
+            let search = SearchIndex::build(&institutions, &occupations, |scheme, code| {
+                areas.get(scheme, code).map(|a| a.name.as_str())
+            });
+            // A panic in the R-tree build is a bug; surface it here, not as a hang.
+            let points = points
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (search, points)
+        });
         Self {
             version,
             built_at: Utc::now(),

@@ -24,24 +24,7 @@ impl SearchIndex {
     pub fn build<'a>(
         institutions: &Institutions,
         occupations: &BTreeMap<OccupationCode, Occupation>,
-        area_name: impl Fn(Scheme, &str) -> Option<&'a str> + Sync,
-    ) -> Self {
-        // Four parts per core: rayon balances them against the rest of the build (the
-        // R-tree, built beside this), and each append costs little more.
-        let part = institutions
-            .len()
-            .div_ceil(4 * rayon::current_num_threads())
-            .max(1);
-        Self::build_in_parts(institutions, occupations, area_name, part)
-    }
-
-    /// As [`SearchIndex::build`], with the documents built in parts of at most `part`
-    /// institutions (`usize::MAX`: one builder, as a sequential build).
-    fn build_in_parts<'a>(
-        institutions: &Institutions,
-        occupations: &BTreeMap<OccupationCode, Occupation>,
-        area_name: impl Fn(Scheme, &str) -> Option<&'a str> + Sync,
-        part: usize,
+        area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
     ) -> Self {
         let mut by_name: HashMap<String, BTreeSet<OccupationCode>> = HashMap::new();
         let mut ob = TextIndexBuilder::default();
@@ -62,25 +45,56 @@ impl SearchIndex {
             occupation_codes.push(o.code.clone());
         }
 
-        // Pass 1: the words of every distinct programme and area, once each. Pass 2: one
-        // document per institution, in parts built on every core, each with its own
-        // dictionary, appended in order (documents renumbered after the parts before),
-        // which gives the index one builder would give. The occupation lists and counts
-        // need neither pass, so they are counted beside them.
-        let ((ib, name_words), (by_occupation, level_counts)) = rayon::join(
-            || {
-                let (programme_words, area_words) =
-                    shared_words(institutions.iter(), occupations, &area_name, &mut by_name);
-                documents(
-                    institutions,
-                    0,
-                    institutions.len(),
-                    part,
-                    &|inst, ib, names| add_document(ib, names, inst, &programme_words, &area_words),
-                )
-            },
-            || occupation_lists(institutions),
-        );
+        // Pass 1: the words of every distinct programme and area, once each.
+        let (programme_words, area_words) =
+            shared_words(institutions.iter(), occupations, &area_name, &mut by_name);
+
+        // Pass 2: one document per institution, the two halves on two threads, each with
+        // its own dictionary; the second is appended to the first (its documents
+        // renumbered after the first's), which gives the index one build would give.
+        let mid = institutions.len() / 2;
+        let documents = |from: usize, to: usize| {
+            let mut ib = TextIndexBuilder::default();
+            let mut name_words = Vec::with_capacity(to - from);
+            for inst in institutions.range(from, to) {
+                add_document(
+                    &mut ib,
+                    &mut name_words,
+                    inst,
+                    &programme_words,
+                    &area_words,
+                );
+            }
+            (ib, name_words)
+        };
+        let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
+            let tail_half = s.spawn(|| documents(mid, institutions.len()));
+            let head_half = documents(0, mid);
+            let tail_half = tail_half
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (head_half, tail_half)
+        });
+        ib.append(tail_ib);
+        name_words.extend(tail_names);
+
+        let mut by_occupation: FastMap<OccupationCode, Vec<u32>> = FastMap::default();
+        let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
+        for (n, inst) in institutions.iter().enumerate() {
+            for p in &inst.programmes {
+                let teaching = by_occupation.entry(p.occupation_code.clone()).or_default();
+                if teaching.last() != Some(&(n as u32)) {
+                    teaching.push(n as u32);
+                }
+            }
+            for (code, level) in taught_pairs(inst) {
+                *taught.entry((code.clone(), level)).or_default() += 1;
+            }
+        }
+        let mut level_counts: BTreeMap<OccupationCode, BTreeMap<Level, u32>> = BTreeMap::new();
+        for ((code, level), count) in taught {
+            level_counts.entry(code).or_default().insert(level, count);
+        }
         // Documents in order of name length, so ranked walks meet the names a query
         // covers best first (`walk.rs`).
         let (text, order) = ib.finish_ordered(&name_words);
@@ -99,7 +113,12 @@ impl SearchIndex {
                 occupation_codes,
             }),
             delta: None,
-            by_occupation: Arc::new(by_occupation),
+            by_occupation: Arc::new(
+                by_occupation
+                    .into_iter()
+                    .map(|(k, v)| (k, Arc::new(v)))
+                    .collect(),
+            ),
             by_name: Arc::new(by_name),
             level_counts: Arc::new(level_counts),
         }
@@ -245,71 +264,6 @@ impl SearchIndex {
     }
 }
 
-/// The documents of the institutions at `from..to`, in order, with the words of each
-/// one's name: parts of at most `part` institutions built on every core and appended
-/// (a part's documents renumbered after those before it), as one builder would give.
-fn documents<'i, F>(
-    institutions: &'i Institutions,
-    from: usize,
-    to: usize,
-    part: usize,
-    add: &F,
-) -> (TextIndexBuilder, Vec<u8>)
-where
-    F: Fn(&'i Institution, &mut TextIndexBuilder, &mut Vec<u8>) + Sync,
-{
-    if to - from <= part {
-        let mut ib = TextIndexBuilder::default();
-        let mut name_words = Vec::with_capacity(to - from);
-        for inst in institutions.range(from, to) {
-            add(inst, &mut ib, &mut name_words);
-        }
-        return (ib, name_words);
-    }
-    let mid = from + (to - from) / 2;
-    let ((mut ib, mut name_words), (tail_ib, tail_names)) = rayon::join(
-        || documents(institutions, from, mid, part, add),
-        || documents(institutions, mid, to, part, add),
-    );
-    ib.append(tail_ib);
-    name_words.extend(tail_names);
-    (ib, name_words)
-}
-
-type OccupationLists = FastMap<OccupationCode, Arc<Vec<u32>>>;
-type LevelCounts = BTreeMap<OccupationCode, BTreeMap<Level, u32>>;
-
-/// The positions of the institutions teaching each code, ascending, and how many teach
-/// each code at each level. Keyed by reference while counting: millions of programmes
-/// share a few hundred codes, so each code is copied once, not once per programme.
-fn occupation_lists(institutions: &Institutions) -> (OccupationLists, LevelCounts) {
-    let mut by_occupation: FastMap<&OccupationCode, Vec<u32>> = FastMap::default();
-    let mut taught: FastMap<(&OccupationCode, Level), u32> = FastMap::default();
-    for (n, inst) in institutions.iter().enumerate() {
-        for p in &inst.programmes {
-            let teaching = by_occupation.entry(&p.occupation_code).or_default();
-            if teaching.last() != Some(&(n as u32)) {
-                teaching.push(n as u32);
-            }
-        }
-        for key in taught_pairs(inst) {
-            *taught.entry(key).or_default() += 1;
-        }
-    }
-    let mut level_counts: LevelCounts = BTreeMap::new();
-    for ((code, level), count) in taught {
-        level_counts
-            .entry(code.clone())
-            .or_default()
-            .insert(level, count);
-    }
-    let by_occupation = by_occupation
-        .into_iter()
-        .map(|(k, v)| (k.clone(), Arc::new(v)))
-        .collect();
-    (by_occupation, level_counts)
-}
-
 /// The (code, level) pairs an institution teaches, each once.
 fn taught_pairs(inst: &Institution) -> impl Iterator<Item = (&OccupationCode, Level)> {
     let mut seen: Vec<(&OccupationCode, Level)> = Vec::new();
@@ -397,6 +351,3 @@ fn add_document<'i>(
     }
     ib.add(doc);
 }
-
-#[cfg(test)]
-mod tests;

@@ -123,16 +123,6 @@ pub struct TextIndex {
 }
 
 impl TextIndex {
-    /// Whether two indexes are the same, byte for byte.
-    #[cfg(test)]
-    pub(super) fn same_as(&self, other: &TextIndex) -> bool {
-        self.terms.as_fst().as_bytes() == other.terms.as_fst().as_bytes()
-            && self.offsets == other.offsets
-            && self.docs == other.docs
-            && self.doc_count == other.doc_count
-            && self.corpus == other.corpus
-    }
-
     /// Says this index is part of one of `documents` documents in all.
     pub fn set_corpus(&mut self, documents: u32) {
         self.corpus = documents.max(self.doc_count);
@@ -196,7 +186,7 @@ impl TextIndexBuilder {
     }
 
     pub fn finish(self) -> TextIndex {
-        self.finish_with(|out, list| out.copy_from_slice(list))
+        self.finish_with(|docs, list, _| docs.extend_from_slice(list))
     }
 
     /// As [`TextIndexBuilder::finish`], with the documents renumbered in the order of
@@ -221,89 +211,55 @@ impl TextIndexBuilder {
             rank[doc] = at[k as usize] as u32;
             at[k as usize] += 1;
         }
-        let index = self.finish_with(|out, list| {
+        let mut counts = [0usize; 256];
+        let index = self.finish_with(|docs, list, _| {
+            let from = docs.len();
             if list.len() <= 64 {
-                for (o, &d) in out.iter_mut().zip(list) {
-                    *o = rank[d as usize];
-                }
-                out.sort_unstable();
+                docs.extend(list.iter().map(|&d| rank[d as usize]));
+                docs[from..].sort_unstable();
                 return;
             }
             // Within one key the new numbers follow the old ones, so the list is its
             // keys' runs, each already sorted: placed by a counting sort.
-            let mut counts = [0usize; 256];
+            counts.fill(0);
             for &d in list {
                 counts[key[d as usize] as usize] += 1;
             }
-            let mut next = 0;
+            let mut next = from;
             for c in counts.iter_mut() {
                 let len = *c;
                 *c = next;
                 next += len;
             }
+            docs.resize(next, 0);
             for &d in list {
                 let slot = &mut counts[key[d as usize] as usize];
-                out[*slot] = rank[d as usize];
+                docs[*slot] = rank[d as usize];
                 *slot += 1;
             }
         });
         (index, order)
     }
 
-    /// The index, with every posting list written by `put(out, list)` into its place
-    /// (`out` as long as `list`). Where each list goes follows from the lengths alone,
-    /// so the lists are written on every core, batch by batch of terms, while the term
-    /// dictionary (an FST, built sequentially) is built beside them.
-    fn finish_with(self, put: impl Fn(&mut [u32], &[u32]) + Sync) -> TextIndex {
-        use rayon::prelude::*;
-        /// Terms per parallel task: big enough that a task outweighs its scheduling.
-        const BATCH: usize = 4096;
+    fn finish_with(self, mut put: impl FnMut(&mut Vec<u32>, &[u32], usize)) -> TextIndex {
         let mut terms: Vec<(String, u32)> = self.ids.into_iter().collect();
-        // Terms are unique: any sort gives the same order.
-        if terms.len() > BATCH {
-            terms.par_sort_unstable();
-        } else {
-            terms.sort_unstable();
-        }
-        let postings = self.postings;
+        terms.sort_unstable();
+        let mut postings = self.postings;
         let mut offsets = Vec::with_capacity(terms.len() * FIELDS + 1);
+        let mut docs = Vec::with_capacity(postings.iter().flatten().map(Vec::len).sum());
         offsets.push(0);
         for (_, old) in &terms {
-            for list in &postings[*old as usize] {
-                offsets.push(offsets[offsets.len() - 1] + list.len());
+            for (f, list) in std::mem::take(&mut postings[*old as usize])
+                .into_iter()
+                .enumerate()
+            {
+                put(&mut docs, &list, f);
+                offsets.push(docs.len());
             }
         }
-        let mut docs = vec![0u32; offsets[offsets.len() - 1]];
-        let mut batches = Vec::with_capacity(terms.len().div_ceil(BATCH));
-        let mut rest = docs.as_mut_slice();
-        for (b, batch) in terms.chunks(BATCH).enumerate() {
-            let first = b * BATCH * FIELDS;
-            let len = offsets[first + batch.len() * FIELDS] - offsets[first];
-            let (out, tail) = std::mem::take(&mut rest).split_at_mut(len);
-            rest = tail;
-            batches.push((batch, out));
-        }
-        let fill = |(batch, out): (&[(String, u32)], &mut [u32])| {
-            let mut at = 0;
-            for (_, old) in batch {
-                for list in &postings[*old as usize] {
-                    put(&mut out[at..at + list.len()], list);
-                    at += list.len();
-                }
-            }
-        };
         // Keys are sorted and unique, so building cannot fail.
-        let dictionary = || {
-            fst::Map::from_iter(terms.iter().enumerate().map(|(n, (t, _))| (t, n as u64)))
-                .unwrap_or_default()
-        };
-        // A delta's few terms stay on the calling thread: handing them over costs more.
-        let map = if batches.len() > 1 {
-            rayon::join(dictionary, || batches.into_par_iter().for_each(fill)).0
-        } else {
-            batches.into_iter().for_each(fill);
-            dictionary()
-        };
+        let map = fst::Map::from_iter(terms.iter().enumerate().map(|(n, (t, _))| (t, n as u64)))
+            .unwrap_or_default();
         TextIndex {
             terms: map,
             offsets,
@@ -568,80 +524,6 @@ mod tests {
         assert_eq!(a.terms.as_fst().as_bytes(), b.terms.as_fst().as_bytes());
         assert_eq!(a.offsets, b.offsets);
         assert_eq!(a.docs, b.docs);
-    }
-
-    /// The index as written one list after another: terms sorted, each term's lists
-    /// in field order, each list's documents renumbered by `rank` and sorted.
-    fn one_after_another(
-        b: TextIndexBuilder,
-        rank: impl Fn(u32) -> u32,
-    ) -> (Vec<u8>, Vec<usize>, Vec<u32>) {
-        let mut terms: Vec<(String, u32)> = b.ids.into_iter().collect();
-        terms.sort();
-        let (mut offsets, mut docs) = (vec![0], Vec::new());
-        for (_, old) in &terms {
-            for list in &b.postings[*old as usize] {
-                let mut renumbered: Vec<u32> = list.iter().map(|&d| rank(d)).collect();
-                renumbered.sort_unstable();
-                docs.extend(renumbered);
-                offsets.push(docs.len());
-            }
-        }
-        let map = fst::Map::from_iter(terms.iter().enumerate().map(|(n, (t, _))| (t, n as u64)))
-            .unwrap_or_default();
-        (map.as_fst().as_bytes().to_vec(), offsets, docs)
-    }
-
-    #[test]
-    fn lists_written_on_every_core_are_those_written_one_after_another() {
-        // Several batches of terms; lists of one document, of a few and of thousands.
-        let fields = [Field::Name, Field::Programme, Field::Place];
-        let docs: Vec<[String; 3]> = (0..20_000)
-            .map(|n| {
-                [
-                    format!("w{n}"),
-                    format!("c{}", n % 97),
-                    format!("r{}", n % 5),
-                ]
-            })
-            .collect();
-        let builder = || {
-            let mut b = TextIndexBuilder::default();
-            for d in &docs {
-                b.add(
-                    d.iter()
-                        .enumerate()
-                        .map(|(i, w)| (fields[(i + w.len()) % 3], w.as_str())),
-                );
-            }
-            b
-        };
-        let parts = |ix: &TextIndex| {
-            (
-                ix.terms.as_fst().as_bytes().to_vec(),
-                ix.offsets.clone(),
-                ix.docs.clone(),
-            )
-        };
-        assert!(builder().ids.len() > 2 * 4096);
-        assert_eq!(
-            parts(&builder().finish()),
-            one_after_another(builder(), |d| d)
-        );
-
-        let key: Vec<u8> = (0..docs.len()).map(|n| ((n * 31) % 7) as u8).collect();
-        let mut order: Vec<u32> = (0..docs.len() as u32).collect();
-        order.sort_by_key(|&d| key[d as usize]);
-        let mut rank = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            rank[old as usize] = new as u32;
-        }
-        let (ordered, got_order) = builder().finish_ordered(&key);
-        assert_eq!(got_order, order);
-        assert_eq!(
-            parts(&ordered),
-            one_after_another(builder(), |d| rank[d as usize])
-        );
     }
 
     fn index(docs: &[&[(Field, &str)]]) -> TextIndex {

@@ -152,7 +152,8 @@ fn delta(c: &mut Criterion) {
         // time). `create_apply` still rebuilds the R-tree and text index (numbered by
         // position); `create_tiles` prepares from the previous snapshot by key, where
         // before keys a creation prepared whole: `create_tiles_whole` is that path
-        // (a fresh preparation and the first zoom-5 tile), measured beside it.
+        // (a fresh preparation and the first zoom-5 tile), measured beside it. One input
+        // per iteration: each is a snapshot with its own R-tree and text index.
         let create = |k: usize| {
             let pos = (k * 7919) % index.institutions().len();
             let mut inst = index.institutions()[pos].clone();
@@ -171,7 +172,7 @@ fn delta(c: &mut Criterion) {
                     create(k)
                 },
                 |d| black_box(index.apply(d)),
-                criterion::BatchSize::SmallInput,
+                criterion::BatchSize::PerIteration,
             )
         });
         let prepared = service.prepared(&index);
@@ -194,7 +195,7 @@ fn delta(c: &mut Criterion) {
                             .ok(),
                     )
                 },
-                criterion::BatchSize::SmallInput,
+                criterion::BatchSize::PerIteration,
             )
         });
         g.bench_function(BenchmarkId::new("create_tiles_whole", n), |b| {
@@ -214,7 +215,7 @@ fn delta(c: &mut Criterion) {
                             .ok(),
                     )
                 },
-                criterion::BatchSize::SmallInput,
+                criterion::BatchSize::PerIteration,
             )
         });
     }

@@ -148,6 +148,76 @@ fn delta(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
+        // A creation: a new institution beside an existing one (a different one each
+        // time). `create_apply` still rebuilds the R-tree and text index (numbered by
+        // position); `create_tiles` prepares from the previous snapshot by key, where
+        // before keys a creation prepared whole: `create_tiles_whole` is that path
+        // (a fresh preparation and the first zoom-5 tile), measured beside it. One input
+        // per iteration: each is a snapshot with its own R-tree and text index.
+        let create = |k: usize| {
+            let pos = (k * 7919) % index.institutions().len();
+            let mut inst = index.institutions()[pos].clone();
+            inst.id =
+                vetmap::model::InstitutionId::parse(&format!("bench-new-{k}")).expect("a slug");
+            Delta {
+                version: format!("bench-new-{k}"),
+                institutions: [(inst.id.as_str().to_owned(), Some(inst))].into(),
+                ..Delta::default()
+            }
+        };
+        g.bench_function(BenchmarkId::new("create_apply", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    create(k)
+                },
+                |d| black_box(index.apply(d)),
+                criterion::BatchSize::PerIteration,
+            )
+        });
+        let prepared = service.prepared(&index);
+        black_box(
+            service
+                .tile(&prepared, Tileset::Institutions, coord, &none)
+                .ok(),
+        );
+        g.bench_function(BenchmarkId::new("create_tiles", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    std::sync::Arc::new(index.apply(create(k)))
+                },
+                |next| {
+                    let prepared = service.prepared(&next);
+                    black_box(
+                        service
+                            .tile(&prepared, Tileset::Institutions, coord, &none)
+                            .ok(),
+                    )
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
+        g.bench_function(BenchmarkId::new("create_tiles_whole", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    (
+                        std::sync::Arc::new(index.apply(create(k))),
+                        TileService::new(Land::none()),
+                    )
+                },
+                |(next, fresh)| {
+                    let prepared = fresh.prepared(&next);
+                    black_box(
+                        fresh
+                            .tile(&prepared, Tileset::Institutions, coord, &none)
+                            .ok(),
+                    )
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
     }
     g.finish();
 }

@@ -257,10 +257,15 @@ async fn places(s: &TestServer) -> Vec<(String, (f64, f64))> {
 }
 
 /// The reader's institutions tile at zoom 15 holding the point: its ETag.
-async fn tile_etag(s: &TestServer, (lon, lat): (f64, f64)) -> String {
-    let (x, y) = tile_of(lon, lat, 15);
-    let r = s.get(&format!("/tiles/institutions/15/{x}/{y}.mvt")).await;
-    assert!(matches!(r.status().as_u16(), 200 | 204), "tile {x}/{y}");
+async fn tile_etag(s: &TestServer, at: (f64, f64)) -> String {
+    tile_etag_at(s, 15, at).await
+}
+
+/// The reader's institutions tile at zoom `z` holding the point: its ETag.
+async fn tile_etag_at(s: &TestServer, z: u8, (lon, lat): (f64, f64)) -> String {
+    let (x, y) = tile_of(lon, lat, z);
+    let r = s.get(&format!("/tiles/institutions/{z}/{x}/{y}.mvt")).await;
+    assert!(matches!(r.status().as_u16(), 200 | 204), "tile {z}/{x}/{y}");
     r.headers()["etag"].to_str().unwrap().to_owned()
 }
 
@@ -304,6 +309,95 @@ async fn an_edit_changes_the_etag_of_the_tiles_it_touches_and_of_no_other() {
         .client
         .get(p.reader.url(&format!("/tiles/institutions/15/{x}/{y}.mvt")))
         .header("if-none-match", &before_far)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+}
+
+#[tokio::test]
+async fn a_creation_or_retirement_changes_the_etag_of_its_tiles_and_of_no_distant_one() {
+    let p = pair().await;
+    let institutions = places(&p.reader).await;
+    let c = Change::new(501, "cs-moi-etag", (106.3302, 9.9561));
+    let at = (c.lon, c.lat);
+    let (tx, ty) = tile_of(c.lon, c.lat, 15);
+    // An institution whose zoom-15 tile is neither the new one's nor next to it, and
+    // whose zoom-8 tile is another one too.
+    let far = institutions
+        .iter()
+        .map(|(_, at)| *at)
+        .find(|&(lon, lat)| {
+            let (x, y) = tile_of(lon, lat, 15);
+            (x.abs_diff(tx) > 1 || y.abs_diff(ty) > 1)
+                && tile_of(lon, lat, 8) != tile_of(c.lon, c.lat, 8)
+        })
+        .expect("an institution elsewhere");
+    let etags = |z: u8| {
+        let reader = &p.reader;
+        async move {
+            (
+                tile_etag_at(reader, z, at).await,
+                tile_etag_at(reader, z, far).await,
+            )
+        }
+    };
+    let before = (etags(15).await, etags(8).await);
+    let (_, mut body) = record(&p.writer, "cd-nghe-tra-vinh").await;
+    body["id"] = json!(c.id);
+    body["name_vi"] = json!(c.name);
+    body["lon"] = json!(c.lon);
+    body["lat"] = json!(c.lat);
+    let r = p
+        .official
+        .request(&p.writer, Method::POST, "/api/v1/institutions")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    until_shown(&p.reader, std::slice::from_ref(&c), ARRIVAL).await;
+    let created = (etags(15).await, etags(8).await);
+    // A whole preparation (as before keys) would have changed the distant tiles' too.
+    for (z, b, a) in [(15, &before.0, &created.0), (8, &before.1, &created.1)] {
+        assert_ne!(b.0, a.0, "zoom {z}: the new institution's tile");
+        assert_eq!(b.1, a.1, "zoom {z}: a tile the creation did not touch");
+    }
+
+    let (etag, _) = record(&p.writer, &c.id).await;
+    let r = p
+        .official
+        .request(
+            &p.writer,
+            Method::POST,
+            &format!("/api/v1/institutions/{}/retire", c.id),
+        )
+        .header("if-match", &etag)
+        .json(&json!({"reason": "thử / test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    eventually(ARRIVAL, "the retirement reaching the reader", || async {
+        (text(&p.reader, &format!("/api/v1/institutions/{}", c.id))
+            .await
+            .0
+            == 404)
+            .then_some(())
+    })
+    .await;
+    let retired = (etags(15).await, etags(8).await);
+    for (z, b, a) in [(15, &created.0, &retired.0), (8, &created.1, &retired.1)] {
+        assert_ne!(b.0, a.0, "zoom {z}: the retired institution's tile");
+        assert_eq!(b.1, a.1, "zoom {z}: a tile the retirement did not touch");
+    }
+    // The far tile still answers its first ETag with 304.
+    let (x, y) = tile_of(far.0, far.1, 15);
+    let r = p
+        .reader
+        .client
+        .get(p.reader.url(&format!("/tiles/institutions/15/{x}/{y}.mvt")))
+        .header("if-none-match", &before.0.1)
         .send()
         .await
         .unwrap();

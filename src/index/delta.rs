@@ -68,9 +68,22 @@ impl ServingIndex {
             .map(Arc::new)
             .unwrap_or_else(|| self.mapping.clone());
         let (institutions, shape) = self.institutions.with_changes(&changes);
+        // Creations and retirements renumber positions but not keys: what is kept across
+        // deltas by key (the tiles' pyramids) stays valid.
+        let keys = match shape {
+            Shape::Same => self.keys.clone(),
+            Shape::Moved => Arc::new(self.keys.after(
+                &self.institutions,
+                &institutions,
+                &changes,
+                OVERLAY_LIMIT,
+            )),
+        };
         let overlay = self.points.overlay_len().max(self.search.overlay_len()) + changes.len();
         if shape == Shape::Moved || rebuild_text || overlay > OVERLAY_LIMIT {
-            return Self::assemble(version, institutions, areas, occupations, mapping);
+            let mut next = Self::assemble(version, institutions, areas, occupations, mapping);
+            next.keys = keys;
+            return next;
         }
         let (points, search, trees) = {
             // Position, before, after: every change to an institution on the map both
@@ -120,6 +133,7 @@ impl ServingIndex {
             version,
             built_at: Utc::now(),
             institutions,
+            keys,
             points,
             areas,
             occupations,

@@ -24,9 +24,11 @@ use crate::search::SearchIndex;
 mod counted;
 mod delta;
 mod institutions;
+mod keys;
 mod points;
 pub use delta::Delta;
 pub use institutions::{Institutions, Shape};
+pub use keys::Keys;
 pub use points::{OVERLAY_LIMIT, PointEntry, Points};
 
 type AreaEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -37,6 +39,9 @@ pub struct ServingIndex {
     /// Sorted by id, in shared chunks: lookups by id are a binary search, and the next
     /// snapshot shares every chunk a change does not touch.
     institutions: Institutions,
+    /// Their stable numbers, which creations and retirements do not shift (shared by
+    /// deltas that neither create nor retire).
+    keys: Arc<Keys>,
     /// The R-tree of their points: a shared base and a small overlay of moves.
     points: Points,
     areas: Arc<Areas>,
@@ -156,6 +161,7 @@ impl ServingIndex {
         Self {
             version,
             built_at: Utc::now(),
+            keys: Arc::new(Keys::identity(institutions.len())),
             institutions,
             points,
             areas,
@@ -177,6 +183,11 @@ impl ServingIndex {
     /// All institutions, sorted by id; positions as in a slice.
     pub fn institutions(&self) -> &Institutions {
         &self.institutions
+    }
+
+    /// The institutions' stable numbers (see [`Keys`]).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     pub fn institution(&self, id: &str) -> Option<&Institution> {

@@ -79,7 +79,8 @@ pub struct Cluster {
     sum_y: u64,
     /// Members by kind, in `InstitutionKind::iter()` order.
     pub by_kind: [u32; KINDS],
-    /// When `count == 1`, the member itself (its position in the index); otherwise some
+    /// When `count == 1`, the member itself: in a pyramid its key (stable across deltas,
+    /// see [`crate::index::Keys`]), in a dense tile's clusters its position; otherwise some
     /// member, or none, and never read.
     pub member: u32,
     /// The zoom at which this cluster splits (or its members show as points).
@@ -174,16 +175,19 @@ impl ClusterPyramid {
     pub fn build(index: &ServingIndex, filter: &InstitutionFilter) -> Self {
         let top = usize::from(CLUSTER_MAX_ZOOM);
         let mut bottom = std::collections::HashMap::<(u32, u32), Cluster>::new();
+        let keys = index.keys();
         for (n, inst) in index.institutions().iter().enumerate() {
             if !filter.matches(inst) {
                 continue;
             }
+            let key = keys.key_of(n as u32);
             let f = fixed_position(inst);
             let (cx, cy) = cell_at(CLUSTER_MAX_ZOOM, f);
-            // Positions come in ascending order: the first is the smallest member.
+            // Positions come in ascending order: the first is the smallest member (the
+            // one a delta's update finds too), named by its key.
             bottom
                 .entry((cx, cy))
-                .or_insert_with(|| Cluster::empty(cx, cy, n as u32, CLUSTER_MAX_ZOOM + 1))
+                .or_insert_with(|| Cluster::empty(cx, cy, key, CLUSTER_MAX_ZOOM + 1))
                 .add(f, inst.kind);
         }
         let mut below = sorted(bottom.into_values().collect());
@@ -380,9 +384,9 @@ mod tests {
         let list: Vec<Change> = [3u32, 400, 401, 1700, 2999]
             .into_iter()
             .map(|pos| Change {
-                pos,
-                old: &index.institutions()[pos as usize],
-                new: &next.institutions()[pos as usize],
+                key: pos,
+                old: Some(&index.institutions()[pos as usize]),
+                new: Some(&next.institutions()[pos as usize]),
             })
             .collect();
         for f in &filters {

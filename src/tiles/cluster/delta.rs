@@ -1,6 +1,6 @@
 //! A pyramid updated by a delta instead of built again: each changed institution is
 //! taken out of the bottom cell it was in and put in the one it is in now (when the
-//! filter takes it), and only the cells above those are made again from their four
+//! filter takes it; a retired one is only taken out, a created one only put in), and only the cells above those are made again from their four
 //! children. The cost grows with the change (cells × zooms), not with the network; the
 //! levels share every chunk the change does not touch with the previous pyramid.
 
@@ -14,13 +14,14 @@ use crate::model::Institution;
 use crate::tiles::InstitutionFilter;
 use crate::tiles::coord::{TileCoord, world_to_lonlat};
 
-/// An institution whose tiles may show something new: its position in the index (the
-/// same before and after) and its record before and after.
+/// An institution whose tiles may show something new: its key (stable across the
+/// delta, see [`crate::index::Keys`]) and its record before and after (`None`: created,
+/// or retired).
 #[derive(Clone, Copy)]
 pub struct Change<'a> {
-    pub pos: u32,
-    pub old: &'a Institution,
-    pub new: &'a Institution,
+    pub key: u32,
+    pub old: Option<&'a Institution>,
+    pub new: Option<&'a Institution>,
 }
 
 /// What a delta does to one bottom cell.
@@ -45,7 +46,7 @@ impl Edit {
 }
 
 impl ClusterPyramid {
-    /// This pyramid after `changes` (positions unchanged: no institution came or went),
+    /// This pyramid after `changes` (keys of the same numbering as the pyramid's),
     /// over `index`, the snapshot the changes lead to; with the tiles whose drawing
     /// changed (a cell appeared, emptied, or shows other counts, place or institution).
     pub fn with_changes(
@@ -56,10 +57,11 @@ impl ClusterPyramid {
     ) -> (Self, Vec<TileCoord>) {
         let top = CLUSTER_MAX_ZOOM;
         let mut next = self.clone();
-        let shown: HashSet<u32> = changes.iter().map(|c| c.pos).collect();
+        let shown: HashSet<u32> = changes.iter().map(|c| c.key).collect();
         let mut edits: BTreeMap<(u32, u32), Edit> = BTreeMap::new();
         for c in changes {
-            for (inst, sign) in [(c.old, -1i64), (c.new, 1)] {
+            let pairs = [(c.old, -1i64), (c.new, 1)];
+            for (inst, sign) in pairs.into_iter().filter_map(|(i, s)| Some((i?, s))) {
                 let f = fixed_position(inst);
                 let e = edits.entry(cell_at(top, f)).or_default();
                 if filter.matches(inst) {
@@ -133,8 +135,8 @@ fn drawn_alike(old: Option<&Cluster>, new: Option<&Cluster>, shown: &HashSet<u32
     }
 }
 
-/// The one institution of a bottom cell the filter takes (the smallest position, as a
-/// build finds it), from the R-tree: a cell is about a kilometre wide.
+/// The key of the one institution of a bottom cell the filter takes (the smallest
+/// position, as a build finds it), from the R-tree: a cell is about a kilometre wide.
 fn sole_member(index: &ServingIndex, filter: &InstitutionFilter, cell: (u32, u32)) -> Option<u32> {
     let side = f64::from(1u32 << super::BOTTOM_BITS);
     let max = (1u32 << super::BOTTOM_BITS) - 1;
@@ -163,4 +165,5 @@ fn sole_member(index: &ServingIndex, filter: &InstitutionFilter, cell: (u32, u32
             filter.matches(inst) && cell_at(CLUSTER_MAX_ZOOM, fixed_position(inst)) == cell
         })
         .min()
+        .map(|n| index.keys().key_of(n))
 }

@@ -1,14 +1,14 @@
 //! A snapshot's preparation made from the previous one after a delta, in time that grows
-//! with the change: the institutions whose drawing may differ are found by comparing the
-//! two snapshots' chunks (unchanged chunks are the same allocation, so only the changed
-//! ones are read), the pyramids are updated from them, areas are shared, and the tiles
+//! with the change: the institutions whose drawing may differ (created and retired ones
+//! too) are found by comparing the two snapshots' chunks (unchanged chunks are the same
+//! allocation, so only the changed ones are read), the pyramids are updated from them, areas are shared, and the tiles
 //! they can have changed are recorded in the [`Lineage`] under the new generation.
 //!
 //! A tile's cache key and ETag carry the lineage's base and the generation that last
 //! changed that tile, so every tile a delta cannot have changed keeps its cached bytes
 //! (all codings, filtered or not) and its ETag across the swap.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use super::{Prepared, data_bounds};
@@ -73,20 +73,28 @@ impl Lineage {
 
 impl Prepared {
     /// The preparation of `index` made from `prev`'s, or `None` when it must be made
-    /// whole: institutions came or went (positions, and so feature ids, moved), areas
-    /// changed, or the lineage is full.
+    /// whole: the institutions were numbered anew (their keys, which the pyramids hold,
+    /// are another epoch's: past [`crate::index::OVERLAY_LIMIT`] creations and retirements,
+    /// or a full load), areas changed, or the lineage is full.
     pub fn update(prev: &Prepared, index: Arc<ServingIndex>) -> Option<Prepared> {
-        if !index.same_areas(&prev.index) || prev.lineage.len() > MAX_LINEAGE_TILES {
+        if !index.same_areas(&prev.index)
+            || prev.lineage.len() > MAX_LINEAGE_TILES
+            || index.keys().epoch() != prev.index.keys().epoch()
+        {
             return None;
         }
-        let changes = changed_institutions(&prev.index, &index)?;
+        let changes = changed_institutions(&prev.index, &index);
         let generation = prev.generation + u64::from(!changes.is_empty());
         let mut unfiltered = Vec::new();
         let mut filtered = Vec::new();
         for c in &changes {
-            tiles_showing(c.old, &mut filtered);
-            if c.new.location != c.old.location {
-                tiles_showing(c.new, &mut filtered);
+            if let Some(old) = c.old {
+                tiles_showing(old, &mut filtered);
+            }
+            match (c.old, c.new) {
+                (Some(old), Some(new)) if old.location == new.location => {}
+                (_, Some(new)) => tiles_showing(new, &mut filtered),
+                (_, None) => {}
             }
         }
         // Above the pyramid's zooms a tile draws the points inside it: the same tiles
@@ -140,40 +148,75 @@ impl Prepared {
     }
 }
 
-/// The institutions whose drawing in some tile may differ between two snapshots of the
-/// same positions (`None` when positions differ), found chunk by chunk: chunks the two
-/// share are skipped unread.
-fn changed_institutions<'a>(
-    old: &'a ServingIndex,
-    new: &'a ServingIndex,
-) -> Option<Vec<Change<'a>>> {
+/// The institutions whose drawing in some tile may differ between two snapshots of one
+/// numbering (edited, created or retired), found chunk by chunk: chunks the two share
+/// are skipped unread, and the institutions of the others are merged by id (a creation
+/// or retirement can split or drop chunks, so they need not pair up).
+fn changed_institutions<'a>(old: &'a ServingIndex, new: &'a ServingIndex) -> Vec<Change<'a>> {
     let (a, b) = (old.institutions(), new.institutions());
-    if a.len() != b.len() || a.chunks().len() != b.chunks().len() {
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (ca, cb) in a.chunks().iter().zip(b.chunks()) {
-        if !Arc::ptr_eq(ca, cb) {
-            if ca.len() != cb.len() {
-                return None;
+    let shared: HashSet<*const Vec<Institution>> = a.chunks().iter().map(Arc::as_ptr).collect();
+    let kept: HashSet<*const Vec<Institution>> = b
+        .chunks()
+        .iter()
+        .map(Arc::as_ptr)
+        .filter(|c| shared.contains(c))
+        .collect();
+    // (position, institution) of the chunks only one side holds, in id order.
+    let unshared = |list: &'a crate::index::Institutions| {
+        let mut start = 0u32;
+        let mut out: Vec<(u32, &'a Institution)> = Vec::new();
+        for c in list.chunks() {
+            if !kept.contains(&Arc::as_ptr(c)) {
+                out.extend(c.iter().enumerate().map(|(k, i)| (start + k as u32, i)));
             }
-            for (k, (x, y)) in ca.iter().zip(cb.iter()).enumerate() {
-                if x.id != y.id {
-                    return None;
-                }
+            start += c.len() as u32;
+        }
+        out
+    };
+    let (xs, ys) = (unshared(a), unshared(b));
+    let (ka, kb) = (old.keys(), new.keys());
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < xs.len() || j < ys.len() {
+        let order = match (xs.get(i), ys.get(j)) {
+            (Some(x), Some(y)) => x.1.id.cmp(&y.1.id),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Equal => {
+                let ((_, x), (p, y)) = (xs[i], ys[j]);
                 if drawn_differently(x, y) {
                     out.push(Change {
-                        pos: (start + k) as u32,
-                        old: x,
-                        new: y,
+                        key: kb.key_of(p),
+                        old: Some(x),
+                        new: Some(y),
                     });
                 }
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                let (p, x) = xs[i];
+                out.push(Change {
+                    key: ka.key_of(p),
+                    old: Some(x),
+                    new: None,
+                });
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                let (p, y) = ys[j];
+                out.push(Change {
+                    key: kb.key_of(p),
+                    old: None,
+                    new: Some(y),
+                });
+                j += 1;
             }
         }
-        start += ca.len();
     }
-    Some(out)
+    out
 }
 
 /// Whether anything an institutions tile draws or filters on differs (what

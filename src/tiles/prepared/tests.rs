@@ -1,5 +1,6 @@
 //! Tiles after deltas equal the tiles a fresh server renders, and keep their ETag only
-//! when they did not change: random deltas on a small synthetic network, every tile near
+//! when they did not change: random deltas (edits, creations, retirements) on a small
+//! synthetic network, every tile near
 //! a change (and a fixed sample elsewhere) asked of a service that cached them before the
 //! delta, compared byte for byte with a fresh preparation of the same snapshot.
 
@@ -11,7 +12,7 @@ use rand_pcg::Pcg64;
 
 use super::Prepared;
 use crate::index::{Delta, ServingIndex};
-use crate::model::{Institution, InstitutionKind, LonLat};
+use crate::model::{Institution, InstitutionId, InstitutionKind, LonLat};
 use crate::tiles::{Coding, InstitutionFilter, Land, TileCoord, TileService, Tileset};
 
 fn tiles_around(lon: f64, lat: f64, out: &mut BTreeSet<TileCoord>) {
@@ -120,7 +121,10 @@ fn tiles_after_random_deltas_equal_a_fresh_build_and_keep_their_etag_unless_chan
         tiles_around(l.lon(), l.lat(), &mut sample);
     }
     let mut kept = 0;
+    let mut created_or_retired = 0;
     let mut generations = BTreeSet::new();
+    let epoch = index.keys().epoch();
+    let base = service.snapshot(&index).prepared.lineage.base().clone();
     for step in 0..24 {
         let len = index.institutions().len();
         let mut picks: Vec<usize> = (0..rng.random_range(1..4))
@@ -137,11 +141,24 @@ fn tiles_after_random_deltas_equal_a_fresh_build_and_keep_their_etag_unless_chan
             for l in [old.location, new.location] {
                 tiles_around(l.lon(), l.lat(), &mut tiles);
             }
-            // Once, a retirement: positions move, the next preparation is whole.
-            let new = (step == 17 && n == picks[0])
-                .then_some(())
-                .map_or(Some(new), |_| None);
-            institutions.insert(old.id.as_str().to_owned(), new);
+            // Every few steps a retirement and a creation (near another institution, so
+            // cells gain a member): positions shift, keys and feature ids do not.
+            if step % 3 == 1 && n == picks[0] {
+                institutions.insert(old.id.as_str().to_owned(), None);
+                let mut created = change(&mut rng, other, old, step);
+                created.id = InstitutionId::parse(&format!("new-{step}")).unwrap();
+                created.location = LonLat::new(
+                    other.location.lon() + rng.random_range(-0.002..0.002),
+                    other.location.lat(),
+                )
+                .unwrap();
+                let l = created.location;
+                tiles_around(l.lon(), l.lat(), &mut tiles);
+                institutions.insert(created.id.as_str().to_owned(), Some(created));
+                created_or_retired += 1;
+            } else {
+                institutions.insert(old.id.as_str().to_owned(), Some(new));
+            }
         }
         let before = answers(&service, &index, &tiles);
         index = Arc::new(index.apply(Delta {
@@ -150,7 +167,13 @@ fn tiles_after_random_deltas_equal_a_fresh_build_and_keep_their_etag_unless_chan
             ..Delta::default()
         }));
         let after = answers(&service, &index, &tiles);
-        generations.insert(service.snapshot(&index).prepared.generation);
+        let prepared = &service.snapshot(&index).prepared;
+        generations.insert(prepared.generation);
+        assert_eq!(
+            prepared.lineage.base(),
+            &base,
+            "step {step}: prepared whole"
+        );
         let want = fresh(&index, &tiles);
         for (key, (etag, bytes)) in &after {
             // Not assert_eq: a tile's bytes would bury the message.
@@ -172,6 +195,10 @@ fn tiles_after_random_deltas_equal_a_fresh_build_and_keep_their_etag_unless_chan
         }
     }
     assert!(kept > 1000, "untouched tiles keep their ETag ({kept})");
+    // Every delta, creations and retirements too, was prepared from the one before:
+    // one lineage, a new generation each time.
+    assert_eq!(index.keys().epoch(), epoch);
+    assert!(created_or_retired >= 8);
     assert!(
         generations.len() > 10,
         "deltas were prepared from the snapshot before: {generations:?}"

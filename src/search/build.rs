@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::text::{Field, TextIndexBuilder};
 use super::{
-    Base, DeltaSegment, FastMap, SearchIndex, admin_codes, fold, owned, with_expansions, words,
+    Base, DeltaSegment, DocumentWords, FastMap, SearchIndex, admin_codes, fold, owned,
+    with_expansions, words,
 };
 use crate::index::Institutions;
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
@@ -136,13 +137,24 @@ impl SearchIndex {
         occupations: &BTreeMap<OccupationCode, Occupation>,
         area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
     ) -> Self {
-        let mut positions: BTreeSet<u32> = self
+        // Institutions changed by earlier deltas keep their folded words; only those
+        // changed now are folded (a delta's cost is then its own change plus re-adding
+        // the segment's words, not folding every document changed since the base).
+        let mut documents: BTreeMap<u32, Arc<DocumentWords>> = self
             .delta
             .as_ref()
-            .map(|d| d.positions.iter().copied().collect())
+            .map(|d| {
+                d.positions
+                    .iter()
+                    .copied()
+                    .zip(d.documents.iter().cloned())
+                    .collect()
+            })
             .unwrap_or_default();
-        positions.extend(changed.iter().map(|c| c.0));
-        let current: Vec<&Institution> = positions.iter().map(|&p| &all[p as usize]).collect();
+        let current: Vec<(u32, &Institution)> = changed
+            .iter()
+            .map(|&(p, _, _)| (p, &all[p as usize]))
+            .collect();
         // When no programme changed (a rename, a move, contacts), every programme name of
         // `current` is already known and the occupation lists and counts hold: they are
         // shared, not copied (they grow with the catalogue, and a delta should cost what
@@ -158,7 +170,7 @@ impl SearchIndex {
             HashMap::new()
         };
         let (programme_words, area_words) = shared_words(
-            current.iter().copied(),
+            current.iter().map(|&(_, inst)| inst),
             occupations,
             &area_name,
             &mut by_name,
@@ -168,24 +180,29 @@ impl SearchIndex {
         } else {
             self.by_name.clone()
         };
+        for &(p, inst) in &current {
+            let document = with_document_words(inst, &programme_words, &area_words, |n, doc| {
+                DocumentWords {
+                    name_words: n,
+                    words: doc.into_iter().map(|(f, w)| (f, Box::from(w))).collect(),
+                }
+            });
+            documents.insert(p, Arc::new(document));
+        }
         let mut ib = TextIndexBuilder::default();
-        let mut name_words = Vec::with_capacity(current.len());
-        for inst in &current {
-            add_document(
-                &mut ib,
-                &mut name_words,
-                inst,
-                &programme_words,
-                &area_words,
-            );
+        let mut name_words = Vec::with_capacity(documents.len());
+        for document in documents.values() {
+            name_words.push(document.name_words);
+            ib.add(document.words.iter().map(|(f, w)| (*f, &**w)));
         }
         let mut text = ib.finish();
         text.set_corpus(all.len() as u32);
         let delta = DeltaSegment {
             text,
             name_words,
-            positions: positions.iter().copied().collect(),
-            stale: positions.into_iter().collect(),
+            positions: documents.keys().copied().collect(),
+            stale: documents.keys().copied().collect(),
+            documents: documents.into_values().collect(),
         };
 
         if !programmes_changed {
@@ -328,8 +345,23 @@ fn add_document<'i>(
     programme_words: &ProgrammeWords<'i>,
     area_words: &AreaWords<'i>,
 ) {
+    with_document_words(inst, programme_words, area_words, |n, doc| {
+        name_words.push(n);
+        ib.add(doc);
+    })
+}
+
+/// Hands `sink` an institution's document: how many words its name has, and its words
+/// with their fields (name, English name, code and address folded here; its areas' and
+/// programmes' words from the shared maps).
+fn with_document_words<'i, R>(
+    inst: &'i Institution,
+    programme_words: &ProgrammeWords<'i>,
+    area_words: &AreaWords<'i>,
+    sink: impl FnOnce(u8, Vec<(Field, &str)>) -> R,
+) -> R {
     let name = fold(&inst.name_vi);
-    name_words.push(words(&name, Field::Name).count().min(255) as u8);
+    let name_count = words(&name, Field::Name).count().min(255) as u8;
     let name_en = inst.name_en.as_deref().map(fold).unwrap_or_default();
     let address = inst.address.as_deref().map(fold).unwrap_or_default();
     let own = with_expansions(
@@ -349,5 +381,5 @@ fn add_document<'i>(
             doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
         }
     }
-    ib.add(doc);
+    sink(name_count, doc)
 }

@@ -79,6 +79,17 @@ struct DeltaSegment {
     positions: Vec<u32>,
     /// The same positions: their base documents are out of date.
     stale: HashSet<u32>,
+    /// Each document's words as they were added (`documents[n]` for `positions[n]`), so
+    /// that the next delta re-adds the institutions changed earlier without folding their
+    /// text again: a delta then folds only what it changed.
+    documents: Vec<Arc<DocumentWords>>,
+}
+
+/// One institution's document, folded and split: its words with their fields, and how
+/// many of them its name has.
+struct DocumentWords {
+    name_words: u8,
+    words: Vec<(text::Field, Box<str>)>,
 }
 
 impl SearchIndex {

@@ -12,6 +12,7 @@
 # Server A (the other server of step 1) is stopped before 2 and 3: in a deployment it runs
 # on its own host, and here it would take the reader's two cores to apply the same deltas.
 # Edits are committed through one psql session (deltas.py), as an application would.
+# PERF=FILE also records the reader with perf during the stream without reads.
 #
 # Usage: bash scripts/bench/deltas.sh [BINARY]        (build with cargo build --release)
 #   COUNT (2000000), EDITS (300), DB (vetmap_bench_deltas: made, migrated and filled once,
@@ -91,8 +92,14 @@ bench() {
 }
 kill "$WRITER_SERVER"; wait "$WRITER_SERVER" 2>/dev/null || true
 echo "server A stopped; the reader alone from here"
+if [ -n "${PERF:-}" ]; then
+  # Where the reader's CPU per edit goes: perf samples it during the stream.
+  perf record -F 999 -g -p "$READER" -o "$PERF" -- sleep 20 >/dev/null 2>&1 &
+  PERF_PID=$!
+fi
 python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 20 --pid "$READER" |
   sed "s|^|no reads: |"
+[ -z "${PERF:-}" ] || wait "$PERF_PID"
 under_edits() {
   python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
   local stream=$!
@@ -100,6 +107,9 @@ under_edits() {
   wait "$stream"; sed "s|^|$1 10 edits/s: |" "$WORK/stream.log"
 }
 for what in nearby tiles; do
+  # Warm up first (the tile cache fills, the allocator settles), so that the first idle
+  # run is not the coldest and the idle-to-idle difference is the noise.
+  wrk -t2 -c16 -d5s -s "$WORK/$what.lua" "http://127.0.0.1:$B" >/dev/null
   bench "$what" idle
   under_edits "$what"
   bench "$what" "idle again"

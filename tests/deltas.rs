@@ -88,6 +88,24 @@ async fn record(s: &TestServer, id: &str) -> (String, Value) {
     (etag, r.json::<Value>().await.unwrap()["record"].clone())
 }
 
+/// Retires `id` through the writer's API (If-Match from its own record).
+async fn retire_by_api(p: &Pair, id: &str, reason: &str) {
+    let (etag, _) = record(&p.writer, id).await;
+    let r = p
+        .official
+        .request(
+            &p.writer,
+            Method::POST,
+            &format!("/api/v1/institutions/{id}/retire"),
+        )
+        .header("if-match", &etag)
+        .json(&json!({"reason": reason}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
 /// The change through the writer's API (If-Match from its own record: read-your-write).
 async fn edit_by_api(p: &Pair, c: &Change) {
     let (etag, mut body) = record(&p.writer, &c.id).await;
@@ -364,20 +382,7 @@ async fn a_creation_or_retirement_changes_the_etag_of_its_tiles_and_of_no_distan
         assert_eq!(b.1, a.1, "zoom {z}: a tile the creation did not touch");
     }
 
-    let (etag, _) = record(&p.writer, &c.id).await;
-    let r = p
-        .official
-        .request(
-            &p.writer,
-            Method::POST,
-            &format!("/api/v1/institutions/{}/retire", c.id),
-        )
-        .header("if-match", &etag)
-        .json(&json!({"reason": "thử / test"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    retire_by_api(&p, &c.id, "thử / test").await;
     eventually(ARRIVAL, "the retirement reaching the reader", || async {
         (text(&p.reader, &format!("/api/v1/institutions/{}", c.id))
             .await
@@ -531,20 +536,7 @@ async fn created_and_retired_institutions_reach_the_other_server() {
     until_shown(&p.reader, std::slice::from_ref(&c), ARRIVAL).await;
 
     // Retired through the API: gone from the reader's answers.
-    let (etag, _) = record(&p.writer, &c.id).await;
-    let r = p
-        .official
-        .request(
-            &p.writer,
-            Method::POST,
-            &format!("/api/v1/institutions/{}/retire", c.id),
-        )
-        .header("if-match", &etag)
-        .json(&json!({"reason": "sáp nhập / merged"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    retire_by_api(&p, &c.id, "sáp nhập / merged").await;
     eventually(
         ARRIVAL,
         "the retired institution leaving the reader",

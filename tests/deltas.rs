@@ -88,6 +88,25 @@ async fn record(s: &TestServer, id: &str) -> (String, Value) {
     (etag, r.json::<Value>().await.unwrap()["record"].clone())
 }
 
+/// Creates `c` through the writer's API (a copy of a bundled institution under `c`'s id,
+/// name and place) and waits until the reader shows it.
+async fn create_by_api(p: &Pair, c: &Change) {
+    let (_, mut body) = record(&p.writer, "cd-nghe-tra-vinh").await;
+    body["id"] = json!(c.id);
+    body["name_vi"] = json!(c.name);
+    body["lon"] = json!(c.lon);
+    body["lat"] = json!(c.lat);
+    let r = p
+        .official
+        .request(&p.writer, Method::POST, "/api/v1/institutions")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    until_shown(&p.reader, std::slice::from_ref(c), ARRIVAL).await;
+}
+
 /// Retires `id` through the writer's API (If-Match from its own record).
 async fn retire_by_api(p: &Pair, id: &str, reason: &str) {
     let (etag, _) = record(&p.writer, id).await;
@@ -361,20 +380,7 @@ async fn a_creation_or_retirement_changes_the_etag_of_its_tiles_and_of_no_distan
         }
     };
     let before = (etags(15).await, etags(8).await);
-    let (_, mut body) = record(&p.writer, "cd-nghe-tra-vinh").await;
-    body["id"] = json!(c.id);
-    body["name_vi"] = json!(c.name);
-    body["lon"] = json!(c.lon);
-    body["lat"] = json!(c.lat);
-    let r = p
-        .official
-        .request(&p.writer, Method::POST, "/api/v1/institutions")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    until_shown(&p.reader, std::slice::from_ref(&c), ARRIVAL).await;
+    create_by_api(&p, &c).await;
     let created = (etags(15).await, etags(8).await);
     // A whole preparation (as before keys) would have changed the distant tiles' too.
     for (z, b, a) in [(15, &before.0, &created.0), (8, &before.1, &created.1)] {
@@ -519,21 +525,8 @@ async fn every_change_through_the_api_or_sql_reaches_the_other_server_and_none_i
 async fn created_and_retired_institutions_reach_the_other_server() {
     let p = pair().await;
     let direct = p.db.pool().await;
-    let (_, mut body) = record(&p.writer, "cd-nghe-tra-vinh").await;
     let c = Change::new(500, "cs-moi-deltas", (106.3302, 9.9561));
-    body["id"] = json!(c.id);
-    body["name_vi"] = json!(c.name);
-    body["lon"] = json!(c.lon);
-    body["lat"] = json!(c.lat);
-    let r = p
-        .official
-        .request(&p.writer, Method::POST, "/api/v1/institutions")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    until_shown(&p.reader, std::slice::from_ref(&c), ARRIVAL).await;
+    create_by_api(&p, &c).await;
 
     // Retired through the API: gone from the reader's answers.
     retire_by_api(&p, &c.id, "sáp nhập / merged").await;

@@ -37,12 +37,7 @@ fn code_with_share(index: &ServingIndex, share: f64) -> (OccupationCode, f64) {
         .search()
         .level_counts()
         .keys()
-        .map(|c| {
-            (
-                c.clone(),
-                index.search().institutions_teaching(c).len() as f64 / n,
-            )
-        })
+        .map(|c| (c.clone(), index.search().count_teaching(c) as f64 / n))
         .min_by(|a, b| {
             (a.1.ln() - share.ln())
                 .abs()

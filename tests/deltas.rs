@@ -615,3 +615,85 @@ async fn a_log_pruned_past_a_server_makes_it_reload_in_full_once() {
         "one full reload: {status:?}"
     );
 }
+
+/// Past `OVERLAY_LIMIT` changes since its base, a server merges its overlays in the
+/// background (`index/merge.rs`) while edits keep arriving: no full reload, every change
+/// still shown, none lost, and the overlays small again afterwards.
+#[tokio::test]
+async fn overlays_past_their_limit_are_merged_in_the_background_and_no_change_is_lost() {
+    let db = TestDb::create().await;
+    let pool = db.pool().await;
+    let network = vetmap::synth::generate(6000, 4);
+    vetmap::store::pg::copy_dataset(&pool, &network)
+        .await
+        .unwrap();
+    let mut config = bundled_config();
+    config.database_url = Some(db.url.clone());
+    config.change_check_ms = 500;
+    let server = spawn(config).await;
+    server.until_listening().await;
+    let status = || server.state.changes.as_ref().unwrap().borrow().clone();
+    let full_reloads = status().full_reloads;
+    let mut institutions = network.institutions.clone();
+    institutions.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids: Vec<String> = institutions
+        .iter()
+        .map(|i| i.id.as_str().to_owned())
+        .collect();
+    // Two statements of 2,500 renames, applied one after the other: each is a delta
+    // under the limit, the two together pass it.
+    let limit = vetmap::index::OVERLAY_LIMIT;
+    assert!(2500 < limit && 5000 > limit);
+    for (part, token) in ["dzmergea", "dzmergeb"].into_iter().enumerate() {
+        let these = &ids[part * 2500..(part + 1) * 2500];
+        sqlx::query("UPDATE institutions SET name_vi = name_vi || ' ' || $1 WHERE id = ANY($2)")
+            .bind(token)
+            .bind(these)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let last = these[these.len() - 1].clone();
+        eventually(ARRIVAL, "the renames applied", || {
+            let index = server.state.index.current();
+            let shown = index
+                .institution(&last)
+                .is_some_and(|i| i.name_vi.ends_with(token));
+            async move { shown.then_some(()) }
+        })
+        .await;
+    }
+    // Edits one at a time, while the merge runs or after it.
+    let edits: Vec<Change> = (0..5)
+        .map(|k| {
+            let i = &institutions[5000 + k];
+            Change::new(k, i.id.as_str(), (i.location.lon(), i.location.lat()))
+        })
+        .collect();
+    for c in &edits {
+        edit_by_sql(&pool, c).await;
+    }
+    eventually(ARRIVAL, "a merge in the background", || {
+        let merged = status().merges >= 1;
+        async move { merged.then_some(()) }
+    })
+    .await;
+    until_shown(&server, &edits, ARRIVAL).await;
+    assert_eq!(status().full_reloads, full_reloads, "no full reload");
+    let index = server.state.index.current();
+    assert!(
+        index.overlay_len() < limit,
+        "overlays merged: {}",
+        index.overlay_len()
+    );
+    for token in ["dzmergea", "dzmergeb"] {
+        let renamed = index
+            .institutions()
+            .iter()
+            .filter(|i| i.name_vi.ends_with(token))
+            .count();
+        assert_eq!(renamed, 2500, "{token}");
+        let (status, body) = text(&server, &format!("/api/v1/search?q={token}&limit=5")).await;
+        assert_eq!(status, 200);
+        assert!(body.contains(token), "search finds {token}: {body}");
+    }
+}

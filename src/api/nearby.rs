@@ -196,9 +196,7 @@ pub fn resolve_occupation(
     if given.bytes().all(|b| b.is_ascii_digit()) {
         let code = OccupationCode::parse(given)
             .map_err(|e| ApiError::bad_parameter("occupation", e.message))?;
-        if index.occupation(&code).is_none()
-            && index.search().institutions_teaching(&code).is_empty()
-        {
+        if index.occupation(&code).is_none() && index.search().count_teaching(&code) == 0 {
             return Err(ApiError::bad_parameter(
                 "occupation",
                 format!(

@@ -296,7 +296,7 @@ pub fn occupations_of(index: &ServingIndex) -> Occupations {
                 name_vi: o.map(|o| o.name_vi.clone()),
                 name_en: o.and_then(|o| o.name_en.clone()),
                 in_catalogue: o.is_some(),
-                institutions: search.institutions_teaching(code).len(),
+                institutions: search.count_teaching(code),
                 institutions_by_level: by_level,
             }
         })

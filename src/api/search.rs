@@ -182,7 +182,7 @@ fn result(index: &ServingIndex, hit: &SearchHit, short: bool) -> SearchResult {
                     catalogue: "/api/v1/occupations",
                 },
                 score,
-                institutions: (!short).then(|| index.search().institutions_teaching(code).len()),
+                institutions: (!short).then(|| index.search().count_teaching(code)),
             })
         }
     }

@@ -69,17 +69,28 @@ impl NodeStats {
         n
     }
 
-    /// The `k` least positions of `tree` inside or on the edge of `env`, ascending, less
-    /// those `skip` refuses, merged with `extra` (positions found elsewhere, each once and
-    /// none of them in the tree unskipped).
+    /// The `k` least positions of `tree`'s points inside or on the edge of `env`,
+    /// ascending, less those whose key `skip` refuses, merged with `extra` (positions found
+    /// elsewhere, each once and none of them in the tree unskipped). The tree holds keys:
+    /// `position` gives an unskipped key's position and, for any key, a position no
+    /// larger than that of any greater key (it is non-decreasing), so each node's least
+    /// key bounds the positions under it.
     pub fn least(
         &self,
         tree: &RTree<PointEntry>,
         env: &AABB<[f64; 2]>,
         k: usize,
         skip: impl Fn(u32) -> bool,
+        position: impl Fn(u32) -> u32,
         extra: impl IntoIterator<Item = u32>,
     ) -> Vec<u32> {
+        let bound = |least: u32| {
+            if least == u32::MAX {
+                u32::MAX
+            } else {
+                position(least)
+            }
+        };
         let mut out = Vec::with_capacity(k.min(1 << 16));
         if k == 0 {
             return out;
@@ -87,7 +98,7 @@ impl NodeStats {
         // Keyed by the least position under each candidate; a point is its own key.
         let mut queue: BinaryHeap<Reverse<(u32, Candidate)>> = BinaryHeap::new();
         let mut node_refs: Vec<&ParentNode<PointEntry>> = vec![tree.root()];
-        queue.push(Reverse((self.0[0].least, Candidate::Node(0, 0))));
+        queue.push(Reverse((bound(self.0[0].least), Candidate::Node(0, 0))));
         for p in extra {
             queue.push(Reverse((p, Candidate::Point)));
         }
@@ -106,13 +117,13 @@ impl NodeStats {
                         match c {
                             RTreeNode::Leaf(e) => {
                                 if env.contains_point(e.geom()) && !skip(e.data) {
-                                    queue.push(Reverse((e.data, Candidate::Point)));
+                                    queue.push(Reverse((position(e.data), Candidate::Point)));
                                 }
                             }
                             RTreeNode::Parent(p) => {
                                 if env.intersects(&p.envelope()) {
                                     queue.push(Reverse((
-                                        self.0[child].least,
+                                        bound(self.0[child].least),
                                         Candidate::Node(child, node_refs.len()),
                                     )));
                                     node_refs.push(p);

@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use rstar::RTree;
 
-use crate::model::{AdminArea, CommuneMapping, Institution, Occupation, OccupationCode};
+use crate::model::{AdminArea, CommuneMapping, Institution, Occupation, OccupationCode, Programme};
 
-use super::{Areas, OVERLAY_LIMIT, PointEntry, ServingIndex, Shape};
+use super::points::PointChange;
+use super::{Areas, HARD_OVERLAY_LIMIT, OVERLAY_LIMIT, PointEntry, ServingIndex, Shape};
 
 /// What changed since a snapshot.
 #[derive(Debug, Default, Clone)]
@@ -26,6 +27,12 @@ pub struct Delta {
     pub mapping: Option<Vec<CommuneMapping>>,
 }
 
+/// The programmes of an institution before or after a change (none when it was not on
+/// the map then).
+pub fn programmes_of(i: Option<&Institution>) -> &[Programme] {
+    i.map_or(&[], |i| &i.programmes)
+}
+
 impl Delta {
     /// Whether applying it changes nothing but the version.
     pub fn is_empty(&self) -> bool {
@@ -39,14 +46,17 @@ impl Delta {
 impl ServingIndex {
     /// The next snapshot: this one with `delta` applied, sharing what it does not touch.
     ///
-    /// When only records changed (no institution came or went, areas and catalogue as
-    /// they were), positions hold: the changed chunks of institutions are copied, the
-    /// moved points go to the R-tree's overlay, the changed institutions to the search
-    /// index's delta segment, and the per-occupation R-trees of untouched occupations are
-    /// kept; the cost grows with the change, not with the data. Otherwise, or once the
-    /// overlays pass [`OVERLAY_LIMIT`], the R-tree and search index are built anew from
-    /// the institutions in memory (seconds at national scale; the database is not read
-    /// again and the institutions are still shared, not copied).
+    /// When only institutions changed, came or went (areas and catalogue as they were),
+    /// the changed chunks of institutions are copied, the keys of those created and
+    /// retired listed ([`Keys::after`]), the moved, created and retired points go to the
+    /// R-tree's overlay, the changed and created institutions to the search index's delta
+    /// segment, and the per-occupation R-trees of untouched occupations are kept; the
+    /// cost grows with the change, not with the data. Overlays past [`OVERLAY_LIMIT`]
+    /// are for [`ServingIndex::merged`] to fold in, in the background. When areas or the
+    /// catalogue changed, the delta is larger than [`OVERLAY_LIMIT`] or the overlays
+    /// would pass [`HARD_OVERLAY_LIMIT`], the R-tree and search index are built anew from
+    /// the institutions in memory, with a new numbering (seconds at national scale; the
+    /// database is not read again and the institutions are still shared, not copied).
     pub fn apply(&self, delta: Delta) -> ServingIndex {
         let Delta {
             version,
@@ -68,55 +78,73 @@ impl ServingIndex {
             .map(Arc::new)
             .unwrap_or_else(|| self.mapping.clone());
         let (institutions, shape) = self.institutions.with_changes(&changes);
-        // Creations and retirements renumber positions but not keys: what is kept across
-        // deltas by key (the tiles' pyramids) stays valid.
+        // Creations and retirements shift positions but not keys: the R-tree's base, the
+        // text index's base and what is kept by key (the tiles' pyramids) stay valid.
         let keys = match shape {
             Shape::Same => self.keys.clone(),
-            Shape::Moved => Arc::new(self.keys.after(
-                &self.institutions,
-                &institutions,
-                &changes,
-                OVERLAY_LIMIT,
-            )),
+            Shape::Moved => {
+                Arc::new(
+                    self.keys
+                        .after(&self.institutions, &institutions, &changes, usize::MAX),
+                )
+            }
         };
-        let overlay = self.points.overlay_len().max(self.search.overlay_len()) + changes.len();
-        if shape == Shape::Moved || rebuild_text || overlay > OVERLAY_LIMIT {
-            let mut next = Self::assemble(version, institutions, areas, occupations, mapping);
-            next.keys = keys;
-            return next;
+        // The overlays past OVERLAY_LIMIT are merged in the background (`merge.rs`); a
+        // delta rebuilds here only when it is large itself or the merges fell behind.
+        if rebuild_text
+            || changes.len() > OVERLAY_LIMIT
+            || self.overlay_len() + changes.len() > HARD_OVERLAY_LIMIT
+        {
+            return Self::assemble(
+                version,
+                institutions,
+                Some(keys),
+                areas,
+                occupations,
+                mapping,
+            );
         }
         let (points, search, trees) = {
-            // Position, before, after: every change to an institution on the map both
-            // before and after (a removal of one already gone changes nothing).
-            let changed: Vec<(u32, &Institution, &Institution)> = changes
+            // Key, before, after: every change to an institution on the map before or
+            // after (a removal of one already gone changes nothing).
+            let changed: Vec<(u32, Option<&Institution>, Option<&Institution>)> = changes
                 .keys()
                 .filter_map(|id| {
-                    let n = institutions.position(id)?;
-                    Some((n as u32, &self.institutions[n], &institutions[n]))
+                    let old = self.institutions.position(id);
+                    let new = institutions.position(id);
+                    let key = match (old, new) {
+                        (Some(p), _) => self.keys.key_of(p as u32),
+                        (None, Some(p)) => keys.key_of(p as u32),
+                        (None, None) => return None,
+                    };
+                    Some((
+                        key,
+                        old.map(|p| &self.institutions[p]),
+                        new.map(|p| &institutions[p]),
+                    ))
                 })
                 .collect();
-            let moves: Vec<(u32, [f64; 2], [f64; 2])> = changed
+            let at = |i: Option<&Institution>| i.map(|i| [i.location.lon(), i.location.lat()]);
+            let moves: Vec<PointChange> = changed
                 .iter()
-                .filter(|(_, old, new)| old.location != new.location)
-                .map(|&(n, old, new)| {
-                    let at = |i: &Institution| [i.location.lon(), i.location.lat()];
-                    (n, at(old), at(new))
-                })
+                .filter(|(_, old, new)| at(*old) != at(*new))
+                .map(|&(key, old, new)| (key, at(old), at(new)))
                 .collect();
-            let points = self.points.with_moves(&moves);
+            let points = self.points.with_changes(&moves, keys.clone());
             let search =
                 self.search
-                    .with_changes(&institutions, &changed, &occupations, |scheme, code| {
+                    .with_changes(keys.clone(), &changed, &occupations, |scheme, code| {
                         areas.get(scheme, code).map(|a| a.name.as_str())
                     });
-            // A tree holds positions and places: only a move or a change of programmes
-            // makes it stale (a renamed institution keeps every tree).
+            // A tree holds keys and places: only a move, a change of programmes, a
+            // creation or a retirement makes it stale (a renamed institution keeps every
+            // tree).
             let touched: HashSet<&OccupationCode> = changed
                 .iter()
                 .filter(|(_, old, new)| {
-                    old.location != new.location || old.programmes != new.programmes
+                    at(*old) != at(*new) || programmes_of(*old) != programmes_of(*new)
                 })
-                .flat_map(|(_, old, new)| old.programmes.iter().chain(&new.programmes))
+                .flat_map(|(_, old, new)| programmes_of(*old).iter().chain(programmes_of(*new)))
                 .map(|p| &p.occupation_code)
                 .collect();
             let trees: HashMap<OccupationCode, Arc<RTree<PointEntry>>> = self

@@ -6,7 +6,7 @@
 //! Positions are as in a slice sorted by id (`0..len`, no gaps): every structure built
 //! over positions (R-trees, search postings, tiles) reads them as before.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Index;
 use std::sync::Arc;
 
@@ -185,6 +185,41 @@ impl Institutions {
     /// result per chunk allocation, since snapshots share unchanged chunks.
     pub fn chunks(&self) -> &[Arc<Vec<Institution>>] {
         &self.chunks
+    }
+
+    /// What changed from `old` to this list, as a delta's institutions (every id whose
+    /// record differs, with its record now or `None` when it is gone). Chunks both hold
+    /// (the same allocation) are skipped, so two snapshots a few deltas apart compare in
+    /// time that grows with what changed between them.
+    pub fn changes_from(&self, old: &Institutions) -> BTreeMap<String, Option<Institution>> {
+        fn unshared<'a>(
+            list: &'a Institutions,
+            other: &Institutions,
+        ) -> BTreeMap<&'a str, &'a Institution> {
+            let theirs: HashSet<*const Vec<Institution>> =
+                other.chunks.iter().map(Arc::as_ptr).collect();
+            list.chunks
+                .iter()
+                .filter(|c| !theirs.contains(&Arc::as_ptr(c)))
+                .flat_map(|c| c.iter().map(|i| (i.id.as_str(), i)))
+                .collect()
+        }
+        let mut after = unshared(self, old);
+        let mut changes = BTreeMap::new();
+        for (id, was) in unshared(old, self) {
+            match after.remove(id) {
+                Some(now) if now == was => {}
+                now => {
+                    changes.insert(id.to_owned(), now.cloned());
+                }
+            }
+        }
+        changes.extend(
+            after
+                .into_iter()
+                .map(|(id, now)| (id.to_owned(), Some(now.clone()))),
+        );
+        changes
     }
 
     /// Chunks this and `other` hold in common (the same allocation), for tests and

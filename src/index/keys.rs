@@ -6,9 +6,11 @@
 //! A numbering starts at a full build with every key equal to its position; the keys of
 //! institutions retired since are listed, and institutions created since get keys from
 //! the base's length up. Both lists are small (they grow with the creations and
-//! retirements since the numbering started, and [`Keys::after`] starts a new numbering
-//! past [`super::OVERLAY_LIMIT`]), so translating either way is two binary searches in
-//! them, and a numbering without any (the usual case) translates as the identity.
+//! retirements since the numbering started, and the snapshot is rebuilt, with a new
+//! numbering, once its overlays pass [`super::OVERLAY_LIMIT`]), so translating either
+//! way is two binary searches in them, and a numbering without any (the usual case)
+//! translates as the identity. The R-tree and the text index hold keys too: their bases
+//! are built with a numbering and shared until the next.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -96,6 +98,28 @@ impl Keys {
         };
         let r = key - gone;
         Some(r + self.added_rank.partition_point(|&g| g <= r) as u32)
+    }
+
+    /// Whether keys are positions (no creation or retirement since the numbering started).
+    pub fn is_identity(&self) -> bool {
+        self.overlay_len() == 0
+    }
+
+    /// Institutions when the numbering started: keys below this are theirs.
+    pub fn base_len(&self) -> u32 {
+        self.base_len
+    }
+
+    /// For a base key (below [`Self::base_len`]), the position its institution has, or,
+    /// when it was retired, the position the next surviving base institution has: never
+    /// more than the position of any base key above it. What is ordered by base key (the
+    /// R-tree's least keys per node) is then ordered by position.
+    pub fn position_at_least(&self, key: u32) -> u32 {
+        if self.overlay_len() == 0 {
+            return key;
+        }
+        let r = key - self.removed.partition_point(|&g| g < key) as u32;
+        r + self.added_rank.partition_point(|&g| g <= r) as u32
     }
 
     /// The numbering of `new`, made from `old` (numbered by `self`) by `changes`: the

@@ -25,10 +25,12 @@ mod counted;
 mod delta;
 mod institutions;
 mod keys;
+mod merge;
 mod points;
-pub use delta::Delta;
+pub use delta::{Delta, programmes_of};
 pub use institutions::{Institutions, Shape};
 pub use keys::Keys;
+pub use merge::HARD_OVERLAY_LIMIT;
 pub use points::{OVERLAY_LIMIT, PointEntry, Points};
 
 type AreaEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -121,6 +123,7 @@ impl ServingIndex {
         Self::assemble(
             version,
             Institutions::from_sorted(institutions),
+            None,
             Arc::new(Areas::build(areas)),
             Arc::new(occupations),
             Arc::new(mapping),
@@ -128,13 +131,23 @@ impl ServingIndex {
     }
 
     /// A snapshot whose R-tree and search index are built whole from `institutions`.
+    ///
+    /// The R-tree and the text index name institutions by key, and keys are positions
+    /// when they are built: `keys` (the numbering the institutions had) is kept when it
+    /// already is that (nothing created or retired since it started), so that what is
+    /// kept by key across snapshots (the tiles' pyramids) stays valid; otherwise a new
+    /// numbering starts.
     fn assemble(
         version: String,
         institutions: Institutions,
+        keys: Option<Arc<Keys>>,
         areas: Arc<Areas>,
         occupations: Arc<BTreeMap<OccupationCode, Occupation>>,
         mapping: Arc<Vec<CommuneMapping>>,
     ) -> Self {
+        let keys = keys
+            .filter(|k| k.is_identity() && k.base_len() as usize == institutions.len())
+            .unwrap_or_else(|| Arc::new(Keys::identity(institutions.len())));
         // The text index and the R-tree are independent: build them on two threads
         // (at national scale each takes seconds, and start-up waits for both).
         let (search, points) = std::thread::scope(|s| {
@@ -147,11 +160,13 @@ impl ServingIndex {
                             GeomWithData::new([i.location.lon(), i.location.lat()], n as u32)
                         })
                         .collect(),
+                    keys.clone(),
                 )
             });
-            let search = SearchIndex::build(&institutions, &occupations, |scheme, code| {
-                areas.get(scheme, code).map(|a| a.name.as_str())
-            });
+            let search =
+                SearchIndex::build(&institutions, keys.clone(), &occupations, |scheme, code| {
+                    areas.get(scheme, code).map(|a| a.name.as_str())
+                });
             // A panic in the R-tree build is a bug; surface it here, not as a hang.
             let points = points
                 .join()
@@ -161,7 +176,7 @@ impl ServingIndex {
         Self {
             version,
             built_at: Utc::now(),
-            keys: Arc::new(Keys::identity(institutions.len())),
+            keys,
             institutions,
             points,
             areas,
@@ -202,8 +217,10 @@ impl ServingIndex {
         &self.points
     }
 
-    /// An R-tree of the institutions teaching `code` (entries as in [`Self::points`]),
-    /// built the first time it is asked for and kept with this snapshot.
+    /// An R-tree of the institutions teaching `code`, built the first time it is asked
+    /// for and kept with this snapshot and the next ones until a change touches `code`.
+    /// Its entries carry keys ([`Self::keys`]), not positions, so that creations and
+    /// retirements elsewhere leave it valid.
     pub fn points_teaching(&self, code: &OccupationCode) -> Arc<RTree<PointEntry>> {
         let cached = |m: &Mutex<HashMap<OccupationCode, Arc<RTree<PointEntry>>>>| {
             m.lock()
@@ -217,11 +234,11 @@ impl ServingIndex {
         // Built outside the lock: two racing requests may both build it, and one wins.
         let tree = Arc::new(RTree::bulk_load(
             self.search
-                .institutions_teaching(code)
+                .keys_teaching(code)
                 .iter()
-                .map(|&n| {
-                    let l = self.institutions[n as usize].location;
-                    GeomWithData::new([l.lon(), l.lat()], n)
+                .filter_map(|&key| {
+                    let l = self.institutions[self.keys.position_of(key)? as usize].location;
+                    Some(GeomWithData::new([l.lon(), l.lat()], key))
                 })
                 .collect(),
         ));

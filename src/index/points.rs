@@ -1,9 +1,12 @@
-//! The R-tree of institution positions as an immutable base plus a small overlay: the
-//! positions moved since the base was built are hidden in the base (`stale`) and held,
-//! at their new place, in a small tree of their own (`moved`). A delta rebuilds only the
-//! overlay, in time proportional to it; the base (millions of entries) is shared by every
-//! snapshot until the overlay grows past [`OVERLAY_LIMIT`] and the next snapshot builds
-//! a fresh base.
+//! The R-tree of institution positions as an immutable base plus a small overlay. Entries
+//! carry institutions' keys ([`Keys`]), which creations and retirements do not shift, and
+//! queries hand out positions, translated through the snapshot's keys (the identity until
+//! something is created or retired). The keys changed since the base was built (moved,
+//! created or retired) are hidden in the base (`stale`, with where the base has them), and
+//! those on the map now are held, at their place now, in a small tree of their own
+//! (`moved`). A delta rebuilds only the overlay, in time proportional to it; the base
+//! (millions of entries) is shared by every snapshot until the overlay grows past
+//! [`OVERLAY_LIMIT`] and the next snapshot builds a fresh base.
 //!
 //! Queries see the union: envelope queries chain the two, nearest-neighbour walks merge
 //! the two distance-ordered streams, so callers meet one tree.
@@ -14,76 +17,105 @@ use std::sync::Arc;
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, Envelope, RTree};
 
+use super::Keys;
 use super::counted::NodeStats;
 
-/// A point in the R-tree, carrying the position of its institution in the list.
+/// A point in the R-tree, carrying the position of its institution in the list (the key,
+/// inside [`Points`]).
 pub type PointEntry = GeomWithData<[f64; 2], u32>;
 
 /// Overlay entries past which a snapshot rebuilds its base instead: each delta rebuilds
 /// the overlay whole, so it must stay small against the base.
 pub const OVERLAY_LIMIT: usize = 4096;
 
+/// One change to the points: an institution's key, where it was (`None`: created now)
+/// and where it is (`None`: retired now).
+pub type PointChange = (u32, Option<[f64; 2]>, Option<[f64; 2]>);
+
 #[derive(Clone)]
 pub struct Points {
     base: Arc<RTree<PointEntry>>,
-    /// Counts and least positions per node of `base`.
+    /// Counts and least keys per node of `base`.
     stats: Arc<NodeStats>,
-    /// Positions whose entry in `base` is out of date, with where `base` has them.
+    /// Keys whose entry in `base` is out of date (moved or retired), with where `base`
+    /// has them.
     stale: Arc<HashMap<u32, [f64; 2]>>,
-    /// Their entries as they now are.
+    /// The entries of the keys moved or created since the base, as they now are.
     moved: Arc<RTree<PointEntry>>,
+    /// The snapshot's numbering: key to position.
+    keys: Arc<Keys>,
 }
 
 impl Points {
-    pub fn build(entries: Vec<PointEntry>) -> Self {
+    /// A base of `entries`, whose data are keys of `keys` (positions, at a full build).
+    pub fn build(entries: Vec<PointEntry>, keys: Arc<Keys>) -> Self {
         let base = RTree::bulk_load(entries);
         Self {
             stats: Arc::new(NodeStats::build(&base)),
             base: Arc::new(base),
             stale: Arc::default(),
             moved: Arc::new(RTree::new()),
+            keys,
         }
     }
 
     /// Entries in the overlay.
     pub fn overlay_len(&self) -> usize {
-        self.stale.len()
+        self.stale.len().max(self.moved.size())
     }
 
-    /// A copy in which `moves` (position, place before, place after) hold; shares the
-    /// base.
-    pub fn with_moves(&self, moves: &[(u32, [f64; 2], [f64; 2])]) -> Self {
-        if moves.is_empty() {
-            return self.clone();
-        }
+    /// A copy in which `changes` hold, numbered by `keys` (the next snapshot's); shares
+    /// the base.
+    pub fn with_changes(&self, changes: &[PointChange], keys: Arc<Keys>) -> Self {
+        let base_len = self.keys.base_len();
         let mut stale = self.stale.as_ref().clone();
-        for &(n, before, _) in moves {
-            // The first move of a position leaves the base's place; later ones, the
-            // overlay's.
-            stale.entry(n).or_insert(before);
+        for &(key, before, _) in changes {
+            // The first change of a base key hides the base's place; later ones change
+            // the overlay only. A key created since the base is in the overlay only.
+            if let Some(before) = before
+                && key < base_len
+            {
+                stale.entry(key).or_insert(before);
+            }
         }
-        let now: HashSet<u32> = moves.iter().map(|m| m.0).collect();
+        let now: HashSet<u32> = changes.iter().map(|c| c.0).collect();
         let mut entries: Vec<PointEntry> = self
             .moved
             .iter()
             .filter(|e| !now.contains(&e.data))
             .copied()
             .collect();
-        entries.extend(moves.iter().map(|&(n, _, p)| GeomWithData::new(p, n)));
+        entries.extend(
+            changes
+                .iter()
+                .filter_map(|&(key, _, at)| Some(GeomWithData::new(at?, key))),
+        );
         Self {
             base: self.base.clone(),
             stats: self.stats.clone(),
             stale: Arc::new(stale),
             moved: Arc::new(RTree::bulk_load(entries)),
+            keys,
         }
     }
 
+    /// The entry with its key translated to the position.
+    fn at_position(&self, e: &PointEntry) -> PointEntry {
+        if self.keys.is_identity() {
+            return *e;
+        }
+        // Every key in the union is on the map (retired keys are stale or gone).
+        let pos = self.keys.position_of(e.data).unwrap_or(u32::MAX);
+        GeomWithData::new(*e.geom(), pos)
+    }
+
     /// Entries inside or on the edge of `env`, in no particular order.
-    pub fn locate_in_envelope(&self, env: AABB<[f64; 2]>) -> impl Iterator<Item = &PointEntry> {
+    pub fn locate_in_envelope(&self, env: AABB<[f64; 2]>) -> impl Iterator<Item = PointEntry> {
         self.base
             .locate_in_envelope(env)
             .filter(|e| !self.stale.contains_key(&e.data))
             .chain(self.moved.locate_in_envelope(env))
+            .map(|e| self.at_position(e))
     }
 
     /// How many entries `locate_in_envelope` finds, from per-node counts: the work
@@ -105,8 +137,11 @@ impl Points {
             &self.base,
             &env,
             k,
-            |n| self.stale.contains_key(&n),
-            self.moved.locate_in_envelope(env).map(|e| e.data),
+            |key| self.stale.contains_key(&key),
+            |key| self.keys.position_at_least(key),
+            self.moved
+                .locate_in_envelope(env)
+                .map(|e| self.at_position(e).data),
         )
     }
 
@@ -114,7 +149,7 @@ impl Points {
     pub fn nearest_neighbor_iter_with_distance_2(
         &self,
         p: [f64; 2],
-    ) -> impl Iterator<Item = (&PointEntry, f64)> {
+    ) -> impl Iterator<Item = (PointEntry, f64)> {
         let base = self
             .base
             .nearest_neighbor_iter_with_distance_2(p)
@@ -126,6 +161,7 @@ impl Points {
                 .nearest_neighbor_iter_with_distance_2(p)
                 .peekable(),
         }
+        .map(|(e, d)| (self.at_position(e), d))
     }
 
     /// The box of every entry (after removals it may be larger than the points it
@@ -143,11 +179,12 @@ impl Points {
     }
 
     /// Every entry, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &PointEntry> {
+    pub fn iter(&self) -> impl Iterator<Item = PointEntry> {
         self.base
             .iter()
             .filter(|e| !self.stale.contains_key(&e.data))
             .chain(self.moved.iter())
+            .map(|e| self.at_position(e))
     }
 }
 
@@ -235,22 +272,22 @@ mod tests {
     #[test]
     fn moves_are_seen_by_every_query_and_the_base_is_shared() {
         let mut current = grid(1000);
-        let p = Points::build(current.clone());
+        let keys = Arc::new(Keys::identity(1000));
+        let p = Points::build(current.clone(), keys.clone());
         assert_like_one_tree(&p, &current);
-        let moves: Vec<(u32, [f64; 2], [f64; 2])> =
-            [(7, [33.3, 44.4]), (999, [-2.0, -2.0]), (400, [10.0, 5.0])]
-                .into_iter()
-                .map(|(n, to)| (n, *current[n as usize].geom(), to))
-                .collect();
-        let q = p.with_moves(&moves);
+        let moves: Vec<PointChange> = [(7, [33.3, 44.4]), (999, [-2.0, -2.0]), (400, [10.0, 5.0])]
+            .into_iter()
+            .map(|(n, to)| (n, Some(*current[n as usize].geom()), Some(to)))
+            .collect();
+        let q = p.with_changes(&moves, keys.clone());
         for &(n, _, at) in &moves {
-            current[n as usize] = GeomWithData::new(at, n);
+            current[n as usize] = GeomWithData::new(at.unwrap(), n);
         }
         assert_like_one_tree(&q, &current);
         assert!(Arc::ptr_eq(&p.base, &q.base));
         assert_eq!(q.overlay_len(), 3);
         // Moving one again replaces its overlay entry.
-        let r = q.with_moves(&[(7, [33.3, 44.4], [1.5, 1.5])]);
+        let r = q.with_changes(&[(7, Some([33.3, 44.4]), Some([1.5, 1.5]))], keys);
         current[7] = GeomWithData::new([1.5, 1.5], 7);
         assert_like_one_tree(&r, &current);
         assert_eq!(r.overlay_len(), 3);

@@ -65,16 +65,16 @@ fn a_handle_is_not_loaded_until_the_first_real_snapshot_is_put_in() {
     assert!(IndexHandle::new(index(&[])).is_loaded());
 }
 
-mod deltas {
+pub(super) mod deltas {
     use std::collections::BTreeMap;
 
     use super::super::*;
-    use crate::model::{Institution, LonLat};
+    use crate::model::{Institution, LonLat, OccupationCode};
     use crate::search::nearby::{Filter, NearbyQuery, nearby};
     use crate::search::{SearchHit, SearchRequest, search};
 
     /// Answers of every read path that positions feed, by id, to compare two snapshots.
-    fn answers(ix: &ServingIndex, words: &[String]) -> Vec<String> {
+    pub(in crate::index) fn answers(ix: &ServingIndex, words: &[String]) -> Vec<String> {
         let id = |n: usize| ix.institutions()[n].id.as_str().to_owned();
         let mut out = Vec::new();
         for (lon, lat) in [(106.3, 9.9), (105.8, 21.0), (108.2, 16.05), (100.0, 5.0)] {
@@ -142,12 +142,12 @@ mod deltas {
             }
         }
         for (code, levels) in ix.search().level_counts() {
-            let teaching: Vec<String> = ix
+            let mut teaching: Vec<String> = ix
                 .search()
                 .institutions_teaching(code)
-                .iter()
-                .map(|&n| id(n as usize))
+                .map(|n| id(n as usize))
                 .collect();
+            teaching.sort();
             out.push(format!("{code:?} {levels:?} {teaching:?}"));
         }
         out
@@ -254,6 +254,71 @@ mod deltas {
         let after = assert_like_a_fresh_build(&before, changes, &["zq1w".into()]);
         assert_eq!(after.institutions().len(), before.institutions().len());
         assert!(after.institution("aaa-moi-zq1w").is_some());
+    }
+
+    /// Creations and retirements shift positions; the R-tree, the text index and the
+    /// per-occupation trees name institutions by key, so a chain of them is applied as
+    /// deltas (no new numbering, overlays growing) and every answer is a fresh build's.
+    #[test]
+    fn chained_creations_and_retirements_are_deltas_that_answer_like_a_fresh_build() {
+        let mut ix = ServingIndex::build(crate::synth::generate(2000, 3));
+        let epoch = ix.keys().epoch();
+        let codes: Vec<OccupationCode> =
+            ix.search().level_counts().keys().take(3).cloned().collect();
+        let mut words = Vec::new();
+        for step in 0..5usize {
+            // Trees asked for before the delta are kept when untouched, and must then
+            // translate their keys through the new numbering.
+            for c in &codes {
+                let _ = ix.points_teaching(c);
+            }
+            let mut changes = BTreeMap::new();
+            // Retired: one where the answers look (a box around 106.3, 9.9) and one by
+            // position, which moves every later position down.
+            let near = ix.in_bbox(&Bbox::new(105.8, 9.4, 106.8, 10.4).unwrap());
+            for n in [near.get(step).copied().unwrap_or(0), 100 + step * 311] {
+                changes.insert(ix.institutions()[n].id.as_str().to_owned(), None);
+            }
+            // Created: before every id, among them and after them, next to the answers'
+            // point, teaching what an existing institution teaches.
+            let among = format!("{}-b{step}", ix.institutions()[900].id.as_str());
+            for (k, id) in [format!("000-moi-{step}"), among, format!("zzz-moi-{step}")]
+                .into_iter()
+                .enumerate()
+            {
+                let mut i = ix.institutions()[50 * (step + k)].clone();
+                i.id = crate::model::InstitutionId::parse(&id).unwrap();
+                i.name_vi = format!("Cơ sở mới zq{step}{k}w");
+                words.push(format!("zq{step}{k}w"));
+                let d = 0.001 * (step * 3 + k) as f64;
+                i.location = LonLat::new(106.3 + d, 9.9 - d).unwrap();
+                changes.insert(id, Some(i));
+            }
+            // Edited: one created earlier, moved and renamed.
+            if step > 0 {
+                let id = format!("000-moi-{}", step - 1);
+                let mut i = ix.institution(&id).unwrap().clone();
+                i.name_vi = format!("Đổi tên zq{step}xw");
+                words.push(format!("zq{step}xw"));
+                i.location = LonLat::new(106.31, 9.91).unwrap();
+                changes.insert(id, Some(i));
+            }
+            // And one created earlier retired again.
+            if step > 1 {
+                changes.insert(format!("zzz-moi-{}", step - 2), None);
+            }
+            words.push(ix.institutions()[6].name_vi.clone());
+            ix = assert_like_a_fresh_build(&ix, changes, &words);
+            assert_eq!(ix.keys().epoch(), epoch, "step {step}: the same numbering");
+            assert!(
+                ix.points().overlay_len() > 0,
+                "step {step}: the R-tree's overlay"
+            );
+            assert!(
+                ix.search().overlay_len() > 0,
+                "step {step}: the delta segment"
+            );
+        }
     }
 }
 

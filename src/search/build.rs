@@ -9,7 +9,7 @@ use super::{
     Base, DeltaSegment, DocumentWords, FastMap, SearchIndex, admin_codes, fold, owned,
     with_expansions, words,
 };
-use crate::index::Institutions;
+use crate::index::{Institutions, Keys, programmes_of};
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
 
 type ProgrammeWords<'i> = FastMap<(&'i OccupationCode, &'i str), Vec<(Field, String)>>;
@@ -22,11 +22,15 @@ impl SearchIndex {
     /// Text that many institutions share (a programme's code and names, an area's name)
     /// is folded and split once, not once per institution: at national scale that is
     /// millions of programmes over a few hundred distinct (code, name) pairs.
+    ///
+    /// `keys` is a numbering that starts here (keys are positions).
     pub fn build<'a>(
         institutions: &Institutions,
+        keys: Arc<Keys>,
         occupations: &BTreeMap<OccupationCode, Occupation>,
         area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
     ) -> Self {
+        debug_assert!(keys.is_identity() && keys.base_len() as usize == institutions.len());
         let mut by_name: HashMap<String, BTreeSet<OccupationCode>> = HashMap::new();
         let mut ob = TextIndexBuilder::default();
         let mut occupation_codes = Vec::with_capacity(occupations.len());
@@ -108,12 +112,13 @@ impl SearchIndex {
             base: Arc::new(Base {
                 institutions: text,
                 name_words,
-                position: order,
+                doc_key: order,
                 doc_of,
                 occupations: ob.finish(),
                 occupation_codes,
             }),
             delta: None,
+            keys,
             by_occupation: Arc::new(
                 by_occupation
                     .into_iter()
@@ -125,15 +130,16 @@ impl SearchIndex {
         }
     }
 
-    /// The index of the next snapshot, in which the institutions at the positions of
-    /// `changed` (position, before, after; positions did not move) are as in `all`. Only
-    /// the delta segment is rebuilt (every institution changed since the base, so its
-    /// cost grows with the changes, not the data) and the occupation lists of the codes
-    /// the changes touch; the rest is shared with `self`.
+    /// The index of the next snapshot, numbered by `keys`, in which `changed` (key,
+    /// before, after; `None` before for a creation, after for a retirement) holds, the
+    /// institutions as they now are. Only the delta segment is rebuilt (every
+    /// institution changed or created since the base was built, so its cost grows with
+    /// the changes, not the data) and the occupation lists of the codes the changes
+    /// touch; the rest is shared with `self`.
     pub fn with_changes<'a>(
         &self,
-        all: &Institutions,
-        changed: &[(u32, &Institution, &Institution)],
+        keys: Arc<Keys>,
+        changed: &[(u32, Option<&Institution>, Option<&Institution>)],
         occupations: &BTreeMap<OccupationCode, Occupation>,
         area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
     ) -> Self {
@@ -144,24 +150,36 @@ impl SearchIndex {
             .delta
             .as_ref()
             .map(|d| {
-                d.positions
+                d.doc_key
                     .iter()
                     .copied()
                     .zip(d.documents.iter().cloned())
                     .collect()
             })
             .unwrap_or_default();
+        let mut stale = self
+            .delta
+            .as_ref()
+            .map(|d| d.stale.clone())
+            .unwrap_or_default();
+        let base_len = self.keys.base_len();
+        stale.extend(changed.iter().map(|c| c.0).filter(|&k| k < base_len));
         let current: Vec<(u32, &Institution)> = changed
             .iter()
-            .map(|&(p, _, _)| (p, &all[p as usize]))
+            .filter_map(|&(key, _, now)| Some((key, now?)))
             .collect();
+        for &(key, _, now) in changed {
+            if now.is_none() {
+                documents.remove(&key);
+            }
+        }
         // When no programme changed (a rename, a move, contacts), every programme name of
         // `current` is already known and the occupation lists and counts hold: they are
         // shared, not copied (they grow with the catalogue, and a delta should cost what
         // it changes).
         let programmes_changed = changed
             .iter()
-            .any(|(_, old, new)| old.programmes != new.programmes);
+            .any(|&(_, old, new)| programmes_of(old) != programmes_of(new));
         // Names are only added: a programme name no institution uses any more still
         // resolves to its code (which then finds nobody) until the next full build.
         let mut by_name = if programmes_changed {
@@ -180,14 +198,14 @@ impl SearchIndex {
         } else {
             self.by_name.clone()
         };
-        for &(p, inst) in &current {
+        for &(key, inst) in &current {
             let document = with_document_words(inst, &programme_words, &area_words, |n, doc| {
                 DocumentWords {
                     name_words: n,
                     words: doc.into_iter().map(|(f, w)| (f, Box::from(w))).collect(),
                 }
             });
-            documents.insert(p, Arc::new(document));
+            documents.insert(key, Arc::new(document));
         }
         let mut ib = TextIndexBuilder::default();
         let mut name_words = Vec::with_capacity(documents.len());
@@ -196,12 +214,13 @@ impl SearchIndex {
             ib.add(document.words.iter().map(|(f, w)| (*f, &**w)));
         }
         let mut text = ib.finish();
-        text.set_corpus(all.len() as u32);
+        let on_map = i64::from(base_len) - stale.len() as i64 + documents.len() as i64;
+        text.set_corpus(on_map.max(0) as u32);
         let delta = DeltaSegment {
             text,
             name_words,
-            positions: documents.keys().copied().collect(),
-            stale: documents.keys().copied().collect(),
+            doc_key: documents.keys().copied().collect(),
+            stale,
             documents: documents.into_values().collect(),
         };
 
@@ -209,6 +228,7 @@ impl SearchIndex {
             return Self {
                 base: self.base.clone(),
                 delta: Some(Arc::new(delta)),
+                keys,
                 by_occupation: self.by_occupation.clone(),
                 by_name,
                 level_counts: self.level_counts.clone(),
@@ -217,18 +237,22 @@ impl SearchIndex {
         // Occupation lists: only those of codes a change added or removed.
         let mut edits: BTreeMap<&OccupationCode, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
         let mut level_counts = self.level_counts.as_ref().clone();
-        for &(pos, old, new) in changed {
-            let before: BTreeSet<&OccupationCode> =
-                old.programmes.iter().map(|p| &p.occupation_code).collect();
-            let after: BTreeSet<&OccupationCode> =
-                new.programmes.iter().map(|p| &p.occupation_code).collect();
+        for &(key, old, new) in changed {
+            let before: BTreeSet<&OccupationCode> = programmes_of(old)
+                .iter()
+                .map(|p| &p.occupation_code)
+                .collect();
+            let after: BTreeSet<&OccupationCode> = programmes_of(new)
+                .iter()
+                .map(|p| &p.occupation_code)
+                .collect();
             for c in before.difference(&after) {
-                edits.entry(c).or_default().0.push(pos);
+                edits.entry(c).or_default().0.push(key);
             }
             for c in after.difference(&before) {
-                edits.entry(c).or_default().1.push(pos);
+                edits.entry(c).or_default().1.push(key);
             }
-            for (code, level) in taught_pairs(old) {
+            for (code, level) in old.into_iter().flat_map(taught_pairs) {
                 if let Some(levels) = level_counts.get_mut(code) {
                     if let Some(n) = levels.get_mut(&level) {
                         *n = n.saturating_sub(1);
@@ -241,7 +265,7 @@ impl SearchIndex {
                     }
                 }
             }
-            for (code, level) in taught_pairs(new) {
+            for (code, level) in new.into_iter().flat_map(taught_pairs) {
                 *level_counts
                     .entry(code.clone())
                     .or_default()
@@ -255,14 +279,14 @@ impl SearchIndex {
                 .get(code)
                 .map(|l| l.as_ref().clone())
                 .unwrap_or_default();
-            for p in remove {
-                if let Ok(i) = list.binary_search(&p) {
+            for k in remove {
+                if let Ok(i) = list.binary_search(&k) {
                     list.remove(i);
                 }
             }
-            for p in add {
-                if let Err(i) = list.binary_search(&p) {
-                    list.insert(i, p);
+            for k in add {
+                if let Err(i) = list.binary_search(&k) {
+                    list.insert(i, k);
                 }
             }
             if list.is_empty() {
@@ -274,6 +298,7 @@ impl SearchIndex {
         Self {
             base: self.base.clone(),
             delta: Some(Arc::new(delta)),
+            keys,
             by_occupation: Arc::new(by_occupation),
             by_name,
             level_counts: Arc::new(level_counts),

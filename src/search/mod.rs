@@ -5,8 +5,10 @@
 //! [`SearchIndex`] is built inside [`crate::index::ServingIndex::build`], so every change
 //! to the data is searchable as soon as the new snapshot is swapped in: there is no
 //! separate index to rebuild overnight. A delta (`build.rs`, [`SearchIndex::with_changes`])
-//! indexes only the institutions changed since the base was built, in a small segment
-//! whose institutions' base documents are hidden.
+//! indexes only the institutions changed or created since the base was built, in a small
+//! segment; the base documents of those changed or retired are hidden. Documents and
+//! occupation lists name institutions by key ([`Keys`]), which creations and retirements
+//! do not shift, and answers give positions, translated through the snapshot's keys.
 
 mod build;
 pub mod fold;
@@ -21,6 +23,7 @@ use std::sync::Arc;
 pub use fold::fold;
 pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, search};
 
+use crate::index::Keys;
 use crate::model::{Institution, Level, OccupationCode, Scheme};
 #[cfg(doc)]
 use text::TextIndexBuilder;
@@ -43,14 +46,16 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 ];
 
 pub struct SearchIndex {
-    /// Built with the snapshot's base: document `n` is institution `n` as it was then.
+    /// Built with the snapshot's base: one document per institution as it was then.
     base: Arc<Base>,
-    /// Institutions changed since the base was built, indexed again: a small segment
-    /// that each delta rebuilds, whose institutions' base documents are hidden.
+    /// Institutions changed or created since the base was built, indexed again: a small
+    /// segment that each delta rebuilds, whose institutions' base documents are hidden.
     delta: Option<Arc<DeltaSegment>>,
-    /// Positions of the institutions with a programme of each code, ascending. Each list
-    /// is shared between snapshots until a change touches its code.
+    /// Keys of the institutions with a programme of each code, ascending. Each list is
+    /// shared between snapshots until a change touches its code.
     by_occupation: Arc<FastMap<OccupationCode, Arc<Vec<u32>>>>,
+    /// The snapshot's numbering: key to position.
+    keys: Arc<Keys>,
     /// Folded catalogue and programme names to the codes they name.
     by_name: Arc<HashMap<String, BTreeSet<OccupationCode>>>,
     /// How many institutions teach each code at each level.
@@ -58,14 +63,15 @@ pub struct SearchIndex {
 }
 
 struct Base {
-    /// Documents numbered by (words in the name, position): see [`TextIndexBuilder::finish_ordered`].
+    /// Documents numbered by (words in the name, key): see [`TextIndexBuilder::finish_ordered`].
     institutions: TextIndex,
     /// Words in each document's Vietnamese name, to prefer names the query covers
     /// (ascending, by the documents' order).
     name_words: Vec<u8>,
-    /// Document `n` is the institution at `position[n]`.
-    position: Vec<u32>,
-    /// The document of the institution at each position.
+    /// Document `n` is the institution with key `doc_key[n]` (keys were positions when
+    /// the base was built, so they ascend with ids).
+    doc_key: Vec<u32>,
+    /// The document of each base key.
     doc_of: Vec<u32>,
     /// Document `n` is `occupation_codes[n]`.
     occupations: TextIndex,
@@ -73,13 +79,13 @@ struct Base {
 }
 
 struct DeltaSegment {
-    /// Document `n` is the institution at `positions[n]`.
+    /// Document `n` is the institution with key `doc_key[n]`.
     text: TextIndex,
     name_words: Vec<u8>,
-    positions: Vec<u32>,
-    /// The same positions: their base documents are out of date.
+    doc_key: Vec<u32>,
+    /// Base keys changed or retired since the base: their base documents are out of date.
     stale: HashSet<u32>,
-    /// Each document's words as they were added (`documents[n]` for `positions[n]`), so
+    /// Each document's words as they were added (`documents[n]` for `doc_key[n]`), so
     /// that the next delta re-adds the institutions changed earlier without folding their
     /// text again: a delta then folds only what it changed.
     documents: Vec<Arc<DocumentWords>>,
@@ -93,13 +99,36 @@ struct DocumentWords {
 }
 
 impl SearchIndex {
-    /// Positions (in the serving index) of the institutions with a programme of `code`,
-    /// ascending; empty when none.
-    pub fn institutions_teaching(&self, code: &OccupationCode) -> &[u32] {
+    /// Keys of the institutions with a programme of `code`; empty when none.
+    pub fn keys_teaching(&self, code: &OccupationCode) -> &[u32] {
         self.by_occupation
             .get(code)
             .map(|v| v.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// How many institutions have a programme of `code`.
+    pub fn count_teaching(&self, code: &OccupationCode) -> usize {
+        self.keys_teaching(code).len()
+    }
+
+    /// Positions (in the serving index) of the institutions with a programme of `code`,
+    /// in no particular order.
+    pub fn institutions_teaching(&self, code: &OccupationCode) -> impl Iterator<Item = u32> {
+        self.keys_teaching(code)
+            .iter()
+            .filter_map(|&key| self.keys.position_of(key))
+    }
+
+    /// The position of the institution with `key` (every key a document or list names is
+    /// on the map; `u32::MAX` would mean a bug, and finds nothing).
+    fn position(&self, key: u32) -> u32 {
+        self.keys.position_of(key).unwrap_or(u32::MAX)
+    }
+
+    /// Whether the base document of `key` is out of date.
+    fn stale(&self, key: u32) -> bool {
+        self.delta.as_ref().is_some_and(|d| d.stale.contains(&key))
     }
 
     /// The codes a catalogue or programme name stands for, ignoring case and diacritics
@@ -114,9 +143,12 @@ impl SearchIndex {
         &self.level_counts
     }
 
-    /// Institutions in the delta segment (0 right after a full build).
+    /// Institutions in the delta segment or hidden in the base (0 right after a full
+    /// build).
     pub fn overlay_len(&self) -> usize {
-        self.delta.as_ref().map_or(0, |d| d.positions.len())
+        self.delta
+            .as_ref()
+            .map_or(0, |d| d.doc_key.len().max(d.stale.len()))
     }
 
     /// Calls `hit(position, score, name words)` for every institution matching `words`,
@@ -135,18 +167,22 @@ impl SearchIndex {
             .as_ref()
             .map(|d| d.text.scores(words, prefix_last));
         let recognised = recognised(&base, delta.as_deref());
-        let stale = |pos: u32| self.delta.as_ref().is_some_and(|d| d.stale.contains(&pos));
         self.base
             .institutions
             .for_each_match_of(base, &recognised, |doc, score| {
-                let pos = self.base.position[doc as usize];
-                if !stale(pos) {
-                    hit(pos, score, self.base.name_words[doc as usize]);
+                let key = self.base.doc_key[doc as usize];
+                if !self.stale(key) {
+                    hit(
+                        self.position(key),
+                        score,
+                        self.base.name_words[doc as usize],
+                    );
                 }
             });
         if let (Some(d), Some(delta)) = (&self.delta, delta) {
             d.text.for_each_match_of(delta, &recognised, |doc, score| {
-                hit(d.positions[doc as usize], score, d.name_words[doc as usize]);
+                let pos = self.position(d.doc_key[doc as usize]);
+                hit(pos, score, d.name_words[doc as usize]);
             });
         }
     }

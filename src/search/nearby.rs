@@ -79,10 +79,7 @@ pub fn nearby(index: &ServingIndex, q: &NearbyQuery) -> Vec<NearbyHit> {
     }
     let total = index.institutions().len();
     if let Some(codes) = &q.filter.occupations {
-        let teaching: usize = codes
-            .iter()
-            .map(|c| index.search().institutions_teaching(c).len())
-            .sum();
+        let teaching: usize = codes.iter().map(|c| index.search().count_teaching(c)).sum();
         // A walk visits about limit·total/teaching points; a scan visits `teaching`,
         // each with a geodesic distance (costlier than a tree step).
         if teaching.saturating_mul(teaching) <= q.limit.saturating_mul(total) / 4 {
@@ -97,7 +94,15 @@ pub fn nearby(index: &ServingIndex, q: &NearbyQuery) -> Vec<NearbyHit> {
         {
             let tree = index.points_teaching(code);
             let here = [q.point.lon(), q.point.lat()];
-            return walk(index, tree.nearest_neighbor_iter_with_distance_2(here), q);
+            // The tree holds keys: its entries are translated to positions.
+            let keys = index.keys();
+            let nearest = tree
+                .nearest_neighbor_iter_with_distance_2(here)
+                .filter_map(|(e, d2)| {
+                    let pos = keys.position_of(e.data)?;
+                    Some((PointEntry::new(*e.geom(), pos), d2))
+                });
+            return walk(index, nearest, q);
         }
     }
     let here = [q.point.lon(), q.point.lat()];
@@ -110,9 +115,9 @@ pub fn nearby(index: &ServingIndex, q: &NearbyQuery) -> Vec<NearbyHit> {
 
 /// Takes entries nearest first (by Euclidean distance in degrees, squared) until none
 /// further out can be geodesically nearer than the k-th best.
-fn walk<'t>(
+fn walk(
     index: &ServingIndex,
-    nearest: impl Iterator<Item = (&'t PointEntry, f64)>,
+    nearest: impl Iterator<Item = (PointEntry, f64)>,
     q: &NearbyQuery,
 ) -> Vec<NearbyHit> {
     let institutions = index.institutions();
@@ -141,7 +146,7 @@ fn scan_teaching(
     let institutions = index.institutions();
     let mut positions: Vec<u32> = codes
         .iter()
-        .flat_map(|c| index.search().institutions_teaching(c).iter().copied())
+        .flat_map(|c| index.search().institutions_teaching(c))
         .collect();
     positions.sort_unstable();
     positions.dedup();
@@ -249,7 +254,7 @@ mod tests {
                 .search()
                 .level_counts()
                 .keys()
-                .find(|c| (lo..hi).contains(&index.search().institutions_teaching(c).len()))
+                .find(|c| (lo..hi).contains(&index.search().count_teaching(c)))
                 .cloned()
         };
         // Few enough to scan; a minority walked in its own tree; the whole tree.

@@ -27,7 +27,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
-use super::Base;
+use super::SearchIndex;
 use super::query::{Key, TopK, distance_factor, haversine_km, institution_score};
 use super::text::{QueryWord, text_score, text_score_bound};
 use crate::index::ServingIndex;
@@ -64,7 +64,7 @@ pub(super) fn institutions(
     };
     if let (Some(d), Some(scores)) = (&si.delta, delta_scores) {
         d.text.for_each_match_of(scores, &recognised, |doc, text| {
-            let pos = d.positions[doc as usize];
+            let pos = si.position(d.doc_key[doc as usize]);
             let score = score_at(pos, text, d.name_words[doc as usize]);
             top.push(score, Key::Institution(pos));
         });
@@ -80,7 +80,6 @@ pub(super) fn institutions(
         return;
     }
     let b = &si.base;
-    let stale = |pos: u32| si.delta.as_ref().is_some_and(|d| d.stale.contains(&pos));
     let mut text = TextWalk::new(lists, n);
     // No document from `doc` on scores more than this with a text sum of `sum`, at a
     // distance factor of at most `factor`.
@@ -92,7 +91,7 @@ pub(super) fn institutions(
     let Some(point) = near else {
         while let Some(doc) = text.peek() {
             let Some((kth, kth_key)) = top.kth_entry() else {
-                text.step(b, &stale, top);
+                text.step(si, top);
                 continue;
             };
             let best = bound(text.best_sum, doc, 1.0);
@@ -105,7 +104,7 @@ pub(super) fn institutions(
             let longer = b.name_words[doc as usize].saturating_add(1);
             if let Key::Institution(kth_pos) = kth_key
                 && best == kth
-                && b.position[doc as usize] > kth_pos
+                && si.keys.position_at_least(b.doc_key[doc as usize]) > kth_pos
                 && institution_score(text_score_bound(text.best_sum, n), n, longer, None) < kth
             {
                 return;
@@ -113,7 +112,7 @@ pub(super) fn institutions(
             if !text.prune(kth, |sum| bound(sum, doc, 1.0)) {
                 return;
             }
-            text.step(b, &stale, top);
+            text.step(si, top);
         }
         return;
     };
@@ -146,8 +145,9 @@ pub(super) fn institutions(
             }
         }
         if let Some((doc, t)) = text.next_match() {
-            let pos = b.position[doc as usize];
-            if !stale(pos) && seen.insert(doc) {
+            let key = b.doc_key[doc as usize];
+            if !si.stale(key) && seen.insert(doc) {
+                let pos = si.position(key);
                 top.push(
                     score_at(pos, t, b.name_words[doc as usize]),
                     Key::Institution(pos),
@@ -162,11 +162,12 @@ pub(super) fn institutions(
             return;
         };
         let pos = entry.data;
-        // Changed institutions were scored from the delta segment.
-        if stale(pos) {
+        let key = si.keys.key_of(pos);
+        // Changed and created institutions were scored from the delta segment.
+        if si.stale(key) {
             continue;
         }
-        let Some(&doc) = b.doc_of.get(pos as usize) else {
+        let Some(&doc) = b.doc_of.get(key as usize) else {
             continue;
         };
         if seen.insert(doc)
@@ -216,13 +217,13 @@ impl<'a> TextWalk<'a> {
     }
 
     /// Takes the next document and, when it matches, pushes it (no distance).
-    fn step(&mut self, b: &Base, stale: &impl Fn(u32) -> bool, top: &mut TopK) {
+    fn step(&mut self, si: &SearchIndex, top: &mut TopK) {
         if let Some((doc, t)) = self.next_match() {
-            let pos = b.position[doc as usize];
-            if !stale(pos) {
-                let score =
-                    institution_score(t, self.query_words, b.name_words[doc as usize], None);
-                top.push(score, Key::Institution(pos));
+            let key = si.base.doc_key[doc as usize];
+            if !si.stale(key) {
+                let name_words = si.base.name_words[doc as usize];
+                let score = institution_score(t, self.query_words, name_words, None);
+                top.push(score, Key::Institution(si.position(key)));
             }
         }
     }

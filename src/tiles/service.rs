@@ -179,9 +179,15 @@ impl TileService {
         }
     }
 
+    /// Whether `snapshot` serves `index`: the same one, or one of the same version
+    /// numbered otherwise (a reload of unchanged data: its tiles are the same). One of
+    /// the same version and numbering is the same data with its overlays merged
+    /// (`index/merge.rs`): prepared again from the previous preparation (nothing changed,
+    /// so in milliseconds), which lets go of the snapshot the merge replaced.
     fn is_for(snapshot: &TileSnapshot, index: &Arc<ServingIndex>) -> bool {
         let p = &snapshot.prepared.index;
-        Arc::ptr_eq(p, index) || p.version() == index.version()
+        Arc::ptr_eq(p, index)
+            || (p.version() == index.version() && p.keys().epoch() != index.keys().epoch())
     }
 
     /// The snapshot of `index` if it is prepared already: no blocking work, so a request

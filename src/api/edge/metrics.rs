@@ -102,6 +102,10 @@ fn describe() {
         "vetmap_index_reloads_total",
         "Reloads of the serving index after a data change, by outcome"
     );
+    describe_counter!(
+        "vetmap_index_merges_total",
+        "Overlays of the serving index merged in the background (the same data rebuilt aside)"
+    );
     describe_histogram!(
         RELOAD_SECONDS,
         metrics::Unit::Seconds,

@@ -133,13 +133,23 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
     for _ in 0..40 {
         let mut inst = is[rng.random_range(0..is.len())].clone();
         // Renamed after another institution (so its words are common ones) and moved a
-        // little (a removal would shift positions: a full rebuild, not a delta).
+        // little.
         let other = &is[rng.random_range(0..is.len())];
         inst.name_vi = format!("{} moi", other.name_vi);
         let loc = inst.location;
         inst.location = LonLat::new(loc.lon() + 0.05, loc.lat()).expect("in range");
         let id = inst.id.as_str().to_owned();
         changes.insert(id, Some(inst));
+    }
+    // Removals and creations shift positions; documents are named by key, so they are
+    // a delta too, and ties (by position) must still break as in a fresh index.
+    for k in 0..20 {
+        let gone = is[rng.random_range(0..is.len())].id.as_str().to_owned();
+        changes.entry(gone).or_insert(None);
+        let mut new = is[rng.random_range(0..is.len())].clone();
+        let id = format!("{}-moi{k}", new.id.as_str());
+        new.id = crate::model::InstitutionId::parse(&id).expect("an id");
+        changes.insert(id, Some(new));
     }
     let changed = index.apply(Delta {
         version: "changed".into(),

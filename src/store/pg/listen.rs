@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, Notify, watch};
 
 use crate::index::{IndexHandle, ServingIndex};
 use crate::store::StoreError;
@@ -48,6 +48,9 @@ pub struct ChangeStatus {
     pub reloads: u64,
     /// Of these, the full reloads (all the others applied the change log).
     pub full_reloads: u64,
+    /// Overlays merged in the background (`index/merge.rs`): snapshots rebuilt aside and
+    /// swapped in with the same data, not counted in `reloads`.
+    pub merges: u64,
     /// The change log's sequence number the serving snapshot includes, once known.
     pub change_seq: Option<i64>,
     /// How the first snapshot was loaded at start.
@@ -124,8 +127,10 @@ pub fn keep_index_current(
         status,
         position: Mutex::new(position),
         after_full_load,
+        merge_wanted: Notify::new(),
     });
     tokio::spawn(keeper.clone().listen());
+    tokio::spawn(keeper.clone().merge_overlays());
     if let Some(every) = check_every {
         tokio::spawn(keeper.clone().check_every(every));
     }
@@ -141,9 +146,65 @@ struct Keeper {
     /// scale takes seconds and a second copy of the data in memory.
     position: Mutex<Option<i64>>,
     after_full_load: Option<FullLoadHook>,
+    /// Poked after a delta leaves the overlays past their limit.
+    merge_wanted: Notify,
 }
 
 impl Keeper {
+    /// Merges the overlays whenever a delta leaves them past their limit: the snapshot
+    /// is rebuilt on a blocking thread while deltas go on being applied, then brought to
+    /// the serving snapshot by what changed meanwhile and swapped in, under the
+    /// position's lock so that no delta is applied in between (milliseconds).
+    async fn merge_overlays(self: Arc<Self>) {
+        loop {
+            self.merge_wanted.notified().await;
+            let from = self.index.current();
+            if !from.needs_merge() {
+                continue;
+            }
+            let started = Instant::now();
+            let aside = from.clone();
+            let merged = match tokio::task::spawn_blocking(move || aside.merged()).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(error = %e, "merging the index's overlays panicked");
+                    continue;
+                }
+            };
+            let built_ms = started.elapsed().as_millis() as u64;
+            let _position = self.position.lock().await;
+            let to = self.index.current();
+            // Rebuilt meanwhile (a full reload, or a delta past the hard limit): nothing
+            // left to merge, and the two may share no chunk to compare by.
+            if to.keys().epoch() != from.keys().epoch() {
+                continue;
+            }
+            let handle = self.index.clone();
+            let swapped = tokio::task::spawn_blocking(move || {
+                let next = merged.rebased(&from, &to);
+                let overlay = next.overlay_len();
+                handle.replace(next);
+                overlay
+            })
+            .await;
+            match swapped {
+                Ok(overlay) => {
+                    self.status.send_modify(|s| s.merges += 1);
+                    metrics::counter!("vetmap_index_merges_total").increment(1);
+                    tracing::info!(
+                        built_ms,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        overlay,
+                        "the index's overlays merged in the background"
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "bringing a merged index up to date panicked")
+                }
+            }
+        }
+    }
+
     /// Listens, reconnecting with growing waits whenever the connection is lost.
     async fn listen(self: Arc<Self>) {
         let mut wait = FIRST_RETRY;
@@ -284,6 +345,9 @@ impl Keeper {
             .record(started.elapsed().as_secs_f64());
         let seq = outcome?;
         *position = Some(seq);
+        if self.index.current().needs_merge() {
+            self.merge_wanted.notify_one();
+        }
         let version = self.index.current().version().to_owned();
         self.status.send_modify(|s| {
             s.reloads += 1;

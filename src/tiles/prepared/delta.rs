@@ -74,8 +74,8 @@ impl Lineage {
 impl Prepared {
     /// The preparation of `index` made from `prev`'s, or `None` when it must be made
     /// whole: the institutions were numbered anew (their keys, which the pyramids hold,
-    /// are another epoch's: past [`crate::index::OVERLAY_LIMIT`] creations and retirements,
-    /// or a full load), areas changed, or the lineage is full.
+    /// are another epoch's: the index was rebuilt, past [`crate::index::OVERLAY_LIMIT`]
+    /// changes, or loaded in full), areas changed, or the lineage is full.
     pub fn update(prev: &Prepared, index: Arc<ServingIndex>) -> Option<Prepared> {
         if !index.same_areas(&prev.index)
             || prev.lineage.len() > MAX_LINEAGE_TILES

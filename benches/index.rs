@@ -107,6 +107,35 @@ fn delta(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
+        // An edit on top of 4,000 earlier ones: the overlays just under OVERLAY_LIMIT,
+        // where a delta costs most (each rebuilds them whole).
+        let edits = |from: usize, count: usize| Delta {
+            version: format!("bench-grown-{from}"),
+            institutions: (from..from + count)
+                .flat_map(|k| edit(k).institutions)
+                .collect(),
+            ..Delta::default()
+        };
+        let grown = index.apply(edits(1_000_000, 4000));
+        assert!(grown.overlay_len() >= 3900, "applied as a delta");
+        g.bench_function(BenchmarkId::new("apply_on_4000", n), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    edit(k)
+                },
+                |d| black_box(grown.apply(d)),
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        // A background merge's last step, under the listener's lock: the snapshot rebuilt
+        // aside brought to the serving one, ten edits later.
+        let merged = grown.merged();
+        let later = grown.apply(edits(2_000_000, 10));
+        g.bench_function(BenchmarkId::new("rebase_10", n), |b| {
+            b.iter(|| black_box(merged.rebased(&grown, &later)))
+        });
+        drop((merged, later, grown));
         // Swapping it in: what the listener does on its async thread after each delta.
         let handle = vetmap::index::IndexHandle::new(index.apply(edit(0)));
         g.bench_function(BenchmarkId::new("replace", n), |b| {
@@ -147,11 +176,10 @@ fn delta(c: &mut Criterion) {
             )
         });
         // A creation: a new institution beside an existing one (a different one each
-        // time). `create_apply` still rebuilds the R-tree and text index (numbered by
-        // position); `create_tiles` prepares from the previous snapshot by key, where
-        // before keys a creation prepared whole: `create_tiles_whole` is that path
-        // (a fresh preparation and the first zoom-5 tile), measured beside it. One input
-        // per iteration: each is a snapshot with its own R-tree and text index.
+        // time). `create_apply` is a delta like an edit (the R-tree and text index name
+        // institutions by key); `create_tiles` prepares from the previous snapshot by
+        // key, where before keys a creation prepared whole: `create_tiles_whole` is that
+        // path (a fresh preparation and the first zoom-5 tile), measured beside it.
         let create = |k: usize| {
             let pos = (k * 7919) % index.institutions().len();
             let mut inst = index.institutions()[pos].clone();

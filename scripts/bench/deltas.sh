@@ -15,7 +15,8 @@
 # PERF=FILE also records the reader with perf during the stream without reads.
 #
 # Usage: bash scripts/bench/deltas.sh [BINARY]        (build with cargo build --release)
-#   COUNT (2000000), EDITS (300), DB (vetmap_bench_deltas: made, migrated and filled once,
+#   COUNT (2000000), EDITS (300), MIX (edits; `all`: every fifth change a creation and every
+#   fifth a retirement, timed per kind), DB (vetmap_bench_deltas: made, migrated and filled once,
 #   kept for the next run; drop it yourself), PG (postgres://postgres@127.0.0.1:5432).
 # Only 127.0.0.1 is contacted; the servers started here are stopped on exit.
 set -euo pipefail
@@ -62,7 +63,7 @@ READER=${PIDS[1]}
 echo "reader ready: $(( $(awk '/VmRSS/ {print $2}' /proc/$READER/status) / 1024 )) MiB resident"
 
 python3 "$HERE/deltas.py" visible --db-url "$URL" --reader "127.0.0.1:$B" --pid "$READER" \
-  --count "$COUNT" --edits "$EDITS"
+  --count "$COUNT" --edits "$EDITS" --mix "${MIX:-edits}"
 curl -s "http://127.0.0.1:$B/metrics" | grep -E '^vetmap_index_reloads_total' || true
 
 cat >"$WORK/nearby.lua" <<'LUA'

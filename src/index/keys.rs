@@ -105,6 +105,11 @@ impl Keys {
         self.overlay_len() == 0
     }
 
+    /// Institutions numbered now (on the map).
+    pub fn count(&self) -> usize {
+        self.base_len as usize - self.removed.len() + self.added.len()
+    }
+
     /// Institutions when the numbering started: keys below this are theirs.
     pub fn base_len(&self) -> u32 {
         self.base_len

@@ -256,6 +256,38 @@ pub(super) mod deltas {
         assert!(after.institution("aaa-moi-zq1w").is_some());
     }
 
+    /// Past `RECENT_LIMIT` documents the delta's recent segment is folded into its older
+    /// one; documents of the older segment changed again or retired afterwards must be
+    /// hidden there, and every answer is still a fresh build's.
+    #[test]
+    fn changes_across_a_fold_of_the_delta_segments_answer_like_a_fresh_build() {
+        let before = ServingIndex::build(crate::synth::generate(2000, 5));
+        let renamed = |ix: &ServingIndex, n: usize, token: &str| {
+            let mut i = ix.institutions()[n].clone();
+            i.name_vi = format!("Đổi tên {token}");
+            (i.id.as_str().to_owned(), Some(i))
+        };
+        let mut words: Vec<String> = vec!["zqaw".into(), "zqbw".into(), "zqcw".into()];
+        // 150 renames at once: the recent segment passes its limit and is folded.
+        let first: BTreeMap<String, Option<Institution>> =
+            (0..150).map(|k| renamed(&before, k * 13, "zqaw")).collect();
+        let after = assert_like_a_fresh_build(&before, first, &words);
+        // Some of them renamed again, some retired, one created; a few new ones too.
+        let mut second: BTreeMap<String, Option<Institution>> =
+            (0..10).map(|k| renamed(&after, k * 13, "zqbw")).collect();
+        for k in 20..25 {
+            second.insert(after.institutions()[k * 13].id.as_str().to_owned(), None);
+        }
+        let mut created = after.institutions()[1].clone();
+        created.id = crate::model::InstitutionId::parse("000-moi-zqcw").unwrap();
+        created.name_vi = "Cơ sở mới zqcw".into();
+        second.insert(created.id.as_str().to_owned(), Some(created));
+        second.extend((0..5).map(|k| renamed(&after, 1 + k * 17, "zqcw")));
+        words.push(after.institutions()[6].name_vi.clone());
+        let third = assert_like_a_fresh_build(&after, second, &words);
+        assert!(third.search().overlay_len() >= 150, "still deltas");
+    }
+
     /// Creations and retirements shift positions; the R-tree, the text index and the
     /// per-occupation trees name institutions by key, so a chain of them is applied as
     /// deltas (no new numbering, overlays growing) and every answer is a fresh build's.

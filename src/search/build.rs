@@ -132,10 +132,10 @@ impl SearchIndex {
 
     /// The index of the next snapshot, numbered by `keys`, in which `changed` (key,
     /// before, after; `None` before for a creation, after for a retirement) holds, the
-    /// institutions as they now are. Only the delta segment is rebuilt (every
-    /// institution changed or created since the base was built, so its cost grows with
-    /// the changes, not the data) and the occupation lists of the codes the changes
-    /// touch; the rest is shared with `self`.
+    /// institutions as they now are. Only the delta's recent segment is made again (the
+    /// institutions changed since its older one was made: `segment.rs`, so its cost
+    /// grows with the changes, not the data) and the occupation lists of the codes the
+    /// changes touch; the rest is shared with `self`.
     pub fn with_changes<'a>(
         &self,
         keys: Arc<Keys>,
@@ -143,36 +143,10 @@ impl SearchIndex {
         occupations: &BTreeMap<OccupationCode, Occupation>,
         area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
     ) -> Self {
-        // Institutions changed by earlier deltas keep their folded words; only those
-        // changed now are folded (a delta's cost is then its own change plus re-adding
-        // the segment's words, not folding every document changed since the base).
-        let mut documents: BTreeMap<u32, Arc<DocumentWords>> = self
-            .delta
-            .as_ref()
-            .map(|d| {
-                d.doc_key
-                    .iter()
-                    .copied()
-                    .zip(d.documents.iter().cloned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut stale = self
-            .delta
-            .as_ref()
-            .map(|d| d.stale.clone())
-            .unwrap_or_default();
-        let base_len = self.keys.base_len();
-        stale.extend(changed.iter().map(|c| c.0).filter(|&k| k < base_len));
         let current: Vec<(u32, &Institution)> = changed
             .iter()
             .filter_map(|&(key, _, now)| Some((key, now?)))
             .collect();
-        for &(key, _, now) in changed {
-            if now.is_none() {
-                documents.remove(&key);
-            }
-        }
         // When no programme changed (a rename, a move, contacts), every programme name of
         // `current` is already known and the occupation lists and counts hold: they are
         // shared, not copied (they grow with the catalogue, and a delta should cost what
@@ -198,31 +172,28 @@ impl SearchIndex {
         } else {
             self.by_name.clone()
         };
-        for &(key, inst) in &current {
-            let document = with_document_words(inst, &programme_words, &area_words, |n, doc| {
-                DocumentWords {
-                    name_words: n,
-                    words: doc.into_iter().map(|(f, w)| (f, Box::from(w))).collect(),
-                }
-            });
-            documents.insert(key, Arc::new(document));
-        }
-        let mut ib = TextIndexBuilder::default();
-        let mut name_words = Vec::with_capacity(documents.len());
-        for document in documents.values() {
-            name_words.push(document.name_words);
-            ib.add(document.words.iter().map(|(f, w)| (*f, &**w)));
-        }
-        let mut text = ib.finish();
-        let on_map = i64::from(base_len) - stale.len() as i64 + documents.len() as i64;
-        text.set_corpus(on_map.max(0) as u32);
-        let delta = DeltaSegment {
-            text,
-            name_words,
-            doc_key: documents.keys().copied().collect(),
-            stale,
-            documents: documents.into_values().collect(),
-        };
+        // Only the institutions changed now are folded; those changed by earlier deltas
+        // keep their folded words in the delta's segments.
+        let documents: Vec<(u32, Option<Arc<DocumentWords>>)> = changed
+            .iter()
+            .map(|&(key, _, now)| {
+                let document = now.map(|inst| {
+                    with_document_words(inst, &programme_words, &area_words, |n, doc| {
+                        Arc::new(DocumentWords {
+                            name_words: n,
+                            words: doc.into_iter().map(|(f, w)| (f, Box::from(w))).collect(),
+                        })
+                    })
+                });
+                (key, document)
+            })
+            .collect();
+        let delta = DeltaSegment::with_changes(
+            self.delta.as_deref(),
+            documents,
+            self.keys.base_len(),
+            keys.count() as u32,
+        );
 
         if !programmes_changed {
             return Self {

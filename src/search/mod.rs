@@ -14,10 +14,11 @@ mod build;
 pub mod fold;
 pub mod nearby;
 mod query;
+mod segment;
 mod text;
 mod walk;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub use fold::fold;
@@ -25,6 +26,7 @@ pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, sear
 
 use crate::index::Keys;
 use crate::model::{Institution, Level, OccupationCode, Scheme};
+use segment::DeltaSegment;
 #[cfg(doc)]
 use text::TextIndexBuilder;
 use text::{Field, TextIndex};
@@ -76,19 +78,6 @@ struct Base {
     /// Document `n` is `occupation_codes[n]`.
     occupations: TextIndex,
     occupation_codes: Vec<OccupationCode>,
-}
-
-struct DeltaSegment {
-    /// Document `n` is the institution with key `doc_key[n]`.
-    text: TextIndex,
-    name_words: Vec<u8>,
-    doc_key: Vec<u32>,
-    /// Base keys changed or retired since the base: their base documents are out of date.
-    stale: HashSet<u32>,
-    /// Each document's words as they were added (`documents[n]` for `doc_key[n]`), so
-    /// that the next delta re-adds the institutions changed earlier without folding their
-    /// text again: a delta then folds only what it changed.
-    documents: Vec<Arc<DocumentWords>>,
 }
 
 /// One institution's document, folded and split: its words with their fields, and how
@@ -148,7 +137,7 @@ impl SearchIndex {
     pub fn overlay_len(&self) -> usize {
         self.delta
             .as_ref()
-            .map_or(0, |d| d.doc_key.len().max(d.stale.len()))
+            .map_or(0, |d| d.len().max(d.stale.len()))
     }
 
     /// Calls `hit(position, score, name words)` for every institution matching `words`,
@@ -165,8 +154,9 @@ impl SearchIndex {
         let delta = self
             .delta
             .as_ref()
-            .map(|d| d.text.scores(words, prefix_last));
-        let recognised = recognised(&base, delta.as_deref());
+            .map(|d| d.scores(words, prefix_last))
+            .unwrap_or_default();
+        let recognised = recognised(&base, delta.iter().map(|d| d.scores.as_slice()));
         self.base
             .institutions
             .for_each_match_of(base, &recognised, |doc, score| {
@@ -179,29 +169,30 @@ impl SearchIndex {
                     );
                 }
             });
-        if let (Some(d), Some(delta)) = (&self.delta, delta) {
-            d.text.for_each_match_of(delta, &recognised, |doc, score| {
-                let pos = self.position(d.doc_key[doc as usize]);
-                hit(pos, score, d.name_words[doc as usize]);
+        for segment in delta {
+            segment.for_each_match(&recognised, |key, score, name_words| {
+                hit(self.position(key), score, name_words);
             });
         }
     }
 }
 
-/// An institution's administrative codes with their scheme.
-/// Per query word, whether the base or the delta segment knows it: a word counts as
-/// recognised when either does, as in one index.
-fn recognised<A, B>(base: &[Option<A>], delta: Option<&[Option<B>]>) -> Vec<bool> {
-    match delta {
-        Some(delta) => base
-            .iter()
-            .zip(delta)
-            .map(|(a, b)| a.is_some() || b.is_some())
-            .collect(),
-        None => base.iter().map(Option::is_some).collect(),
+/// Per query word, whether the base or a delta segment knows it: a word counts as
+/// recognised when any does, as in one index.
+fn recognised<'s, A, B: 's>(
+    base: &[Option<A>],
+    delta: impl IntoIterator<Item = &'s [Option<B>]>,
+) -> Vec<bool> {
+    let mut known: Vec<bool> = base.iter().map(Option::is_some).collect();
+    for segment in delta {
+        for (k, s) in known.iter_mut().zip(segment) {
+            *k |= s.is_some();
+        }
     }
+    known
 }
 
+/// An institution's administrative codes with their scheme.
 fn admin_codes(inst: &Institution) -> impl Iterator<Item = (Scheme, &str)> {
     inst.admin
         .with_schemes()

@@ -21,8 +21,9 @@
 //! reaches, so a query whose best matches fall short of it (every match a typo, or in a
 //! weaker field than some other document's) walks further before it can stop.
 //!
-//! The delta segment (institutions changed since the base was built, a few thousand at
-//! most) is scored whole first; their base documents are skipped by both walks.
+//! The delta's two segments (institutions changed since the base was built, a few
+//! thousand at most) are scored whole first; their base documents are skipped by both
+//! walks.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -55,18 +56,21 @@ pub(super) fn institutions(
                 .word_lists(w, prefix_last && i + 1 == n)
         })
         .collect();
-    let delta_scores = si.delta.as_ref().map(|d| d.text.scores(words, prefix_last));
-    let recognised = super::recognised(&base, delta_scores.as_deref());
+    let delta = si
+        .delta
+        .as_ref()
+        .map(|d| d.scores(words, prefix_last))
+        .unwrap_or_default();
+    let recognised = super::recognised(&base, delta.iter().map(|d| d.scores.as_slice()));
     let institutions = index.institutions();
     let score_at = |pos: u32, text: f32, name_words: u8| {
         let km = near.map(|p| haversine_km(p, institutions[pos as usize].location));
         institution_score(text, n, name_words, km)
     };
-    if let (Some(d), Some(scores)) = (&si.delta, delta_scores) {
-        d.text.for_each_match_of(scores, &recognised, |doc, text| {
-            let pos = si.position(d.doc_key[doc as usize]);
-            let score = score_at(pos, text, d.name_words[doc as usize]);
-            top.push(score, Key::Institution(pos));
+    for segment in delta {
+        segment.for_each_match(&recognised, |key, text, name_words| {
+            let pos = si.position(key);
+            top.push(score_at(pos, text, name_words), Key::Institution(pos));
         });
     }
     // The rules of `TextIndex::for_each_match_of`: most words recognised, and a word

@@ -130,7 +130,8 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
     let mut rng = StdRng::seed_from_u64(5);
     let is = index.institutions();
     let mut changes = BTreeMap::new();
-    for _ in 0..40 {
+    // More than the recent segment holds (`segment::RECENT_LIMIT`): folded into the older.
+    for _ in 0..150 {
         let mut inst = is[rng.random_range(0..is.len())].clone();
         // Renamed after another institution (so its words are common ones) and moved a
         // little.
@@ -160,6 +161,29 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
     });
     assert!(changed.search().overlay_len() > 0, "applied as a delta");
     assert_walk_is_exhaustive(&changed, 2, 600);
+    // A second delta: the recent segment beside the older one, some of whose documents
+    // it replaces or retires.
+    let is = changed.institutions();
+    let mut again = BTreeMap::new();
+    for _ in 0..30 {
+        let mut inst = is[rng.random_range(0..is.len())].clone();
+        inst.name_vi = format!("{} lai", is[rng.random_range(0..is.len())].name_vi);
+        again.insert(inst.id.as_str().to_owned(), Some(inst));
+    }
+    for _ in 0..5 {
+        again.insert(
+            is[rng.random_range(0..is.len())].id.as_str().to_owned(),
+            None,
+        );
+    }
+    let twice = changed.apply(Delta {
+        version: "twice".into(),
+        institutions: again,
+        occupations: None,
+        areas: None,
+        mapping: None,
+    });
+    assert_walk_is_exhaustive(&twice, 3, 600);
 }
 
 #[test]

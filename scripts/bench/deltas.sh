@@ -6,9 +6,10 @@
 #      resident memory during them (a delta must not hold a second copy of the data);
 #   2. the reader's own CPU per edit while edits stream in at 10 per second and nothing
 #      reads (what a delta costs a server, apart from the machine's other processes);
-#   3. read throughput of nearby and of institution tiles on the reader: idle, while edits
-#      stream in at 10 per second, and idle again (the two idle runs give the noise band
-#      the edits' run is judged against). wrk, 2 threads, 16 connections, 20 s each.
+#   3. read throughput of nearby and of institution tiles on the reader, idle and while
+#      edits stream in at 10 per second, alternating ROUNDS (4) times each (the idle runs'
+#      spread is the noise band the difference is judged against). wrk, 2 threads, 16
+#      connections, SECS (15) each.
 # Server A (the other server of step 1) is stopped before 2 and 3: in a deployment it runs
 # on its own host, and here it would take the reader's two cores to apply the same deltas.
 # Edits are committed through one psql session (deltas.py), as an application would.
@@ -88,8 +89,12 @@ request = function()
   return wrk.format("GET", string.format("/tiles/institutions/12/%d/%d.mvt", x, y))
 end
 LUA
+SECS=${SECS:-15}
+ROUNDS=${ROUNDS:-4}
 bench() {
-  wrk -t2 -c16 -d20s -s "$WORK/$1.lua" "http://127.0.0.1:$B" | grep -E "Requests/sec|Latency|Non-2xx|Socket errors" | tr -s ' ' | sed "s|^|$1 $2: |"
+  wrk -t2 -c16 -d"${SECS}s" -s "$WORK/$1.lua" "http://127.0.0.1:$B" >"$WORK/wrk.txt"
+  grep -E "Requests/sec|Latency|Non-2xx|Socket errors" "$WORK/wrk.txt" | tr -s ' ' | sed "s|^|$1 $2: |"
+  awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt" >>"$WORK/$1-$3.rps"
 }
 kill "$WRITER_SERVER"; wait "$WRITER_SERVER" 2>/dev/null || true
 echo "server A stopped; the reader alone from here"
@@ -102,17 +107,29 @@ python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --se
   sed "s|^|no reads: |"
 [ -z "${PERF:-}" ] || wait "$PERF_PID"
 under_edits() {
-  python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds 21 >"$WORK/stream.log" &
+  python3 "$HERE/deltas.py" stream --db-url "$URL" --count "$COUNT" --rate 10 --seconds $((SECS + 1)) >"$WORK/stream.log" &
   local stream=$!
-  bench "$1" "10 edits/s"
+  bench "$1" "10 edits/s" edits
   wait "$stream"; sed "s|^|$1 10 edits/s: |" "$WORK/stream.log"
 }
+# Idle and under edits alternate, ROUNDS times each, so that drift of the machine falls on
+# both alike; the spread of the idle runs is the noise the difference is judged against.
 for what in nearby tiles; do
   # Warm up first (the tile cache fills, the allocator settles), so that the first idle
-  # run is not the coldest and the idle-to-idle difference is the noise.
+  # run is not the coldest.
   wrk -t2 -c16 -d5s -s "$WORK/$what.lua" "http://127.0.0.1:$B" >/dev/null
-  bench "$what" idle
-  under_edits "$what"
-  bench "$what" "idle again"
+  for _ in $(seq "$ROUNDS"); do
+    bench "$what" idle idle
+    under_edits "$what"
+  done
+  python3 - "$WORK/$what-idle.rps" "$WORK/$what-edits.rps" "$what" <<'PY'
+import statistics, sys
+idle = [float(x) for x in open(sys.argv[1])]
+edits = [float(x) for x in open(sys.argv[2])]
+mi, me = statistics.mean(idle), statistics.mean(edits)
+print(f"{sys.argv[3]}: idle {mi:,.0f} req/s (runs {min(idle):,.0f}-{max(idle):,.0f}, sd {statistics.stdev(idle):,.0f}), "
+      f"under 10 edits/s {me:,.0f} req/s (runs {min(edits):,.0f}-{max(edits):,.0f}, sd {statistics.stdev(edits):,.0f}): "
+      f"{100 * (me - mi) / mi:+.1f}%; idle runs spread {100 * (max(idle) - min(idle)) / mi:.1f}% of their mean")
+PY
 done
 echo "reader after: $(( $(awk '/VmRSS/ {print $2}' /proc/$READER/status) / 1024 )) MiB resident"

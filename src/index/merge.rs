@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::{Delta, OVERLAY_LIMIT, ServingIndex};
+use super::{Delta, Keys, OVERLAY_LIMIT, ServingIndex};
 
 /// Overlay entries past which a delta rebuilds synchronously after all: each delta's own
 /// cost grows with the overlays, so they must stay bounded even when merges fall behind.
@@ -48,23 +48,54 @@ impl ServingIndex {
     /// of the same server): the institutions, areas and catalogue that differ between
     /// `from` and `to` applied as a delta. Answers as `to` does.
     pub fn rebased(&self, from: &ServingIndex, to: &ServingIndex) -> ServingIndex {
-        let changed = |a: bool| (!a).then_some(());
         let delta = Delta {
             version: to.version.clone(),
             institutions: to.institutions.changes_from(&from.institutions),
-            occupations: changed(Arc::ptr_eq(&from.occupations, &to.occupations))
-                .map(|()| to.occupations.values().cloned().collect()),
-            areas: changed(Arc::ptr_eq(&from.areas, &to.areas)).map(|()| to.areas.list.clone()),
-            mapping: changed(Arc::ptr_eq(&from.mapping, &to.mapping))
-                .map(|()| to.mapping.as_ref().clone()),
+            occupations: (!Arc::ptr_eq(&from.occupations, &to.occupations))
+                .then(|| to.occupations.values().cloned().collect()),
+            areas: (!Arc::ptr_eq(&from.areas, &to.areas)).then(|| to.areas.list.clone()),
+            mapping: (!Arc::ptr_eq(&from.mapping, &to.mapping))
+                .then(|| to.mapping.as_ref().clone()),
         };
-        let mut next = self.apply(delta);
+        // When this one kept `from`'s numbering and institutions came or went between
+        // `from` and `to`, `to` gave the created ones keys this delta would give again,
+        // differently: what is kept by key (the tiles' pyramids of `to`) must not trust
+        // them, so the numbering starts anew (keys are positions here either way).
+        let mut next = if Arc::ptr_eq(&self.keys, &from.keys) && !Arc::ptr_eq(&from.keys, &to.keys)
+        {
+            let mut renumbered = self.sharing();
+            renumbered.keys = Arc::new(Keys::identity(self.institutions.len()));
+            renumbered.apply(delta)
+        } else {
+            self.apply(delta)
+        };
         // The same records as `to`'s, in the same order: share its chunks rather than
         // keep the copies the delta made.
         debug_assert_eq!(next.institutions.len(), to.institutions.len());
         next.institutions = to.institutions.clone();
         next.built_at = to.built_at;
         next
+    }
+
+    /// A snapshot sharing everything with this one.
+    fn sharing(&self) -> ServingIndex {
+        ServingIndex {
+            version: self.version.clone(),
+            built_at: self.built_at,
+            institutions: self.institutions.clone(),
+            keys: self.keys.clone(),
+            points: self.points.clone(),
+            areas: self.areas.clone(),
+            occupations: self.occupations.clone(),
+            mapping: self.mapping.clone(),
+            search: self.search.clone(),
+            occupation_points: std::sync::Mutex::new(
+                self.occupation_points
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            ),
+        }
     }
 }
 
@@ -135,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn a_merge_after_edits_only_keeps_the_numbering() {
+    fn a_merge_keeps_the_numbering_unless_institutions_came_or_went() {
         let start = ServingIndex::build(crate::synth::generate(500, 2));
         let mut i = start.institutions()[10].clone();
         i.location = LonLat::new(106.3, 9.9).unwrap();
@@ -149,5 +180,35 @@ mod tests {
         assert_eq!(merged.overlay_len(), 0);
         // Keys are still positions: what the tiles keep by key stays valid.
         assert_eq!(merged.keys().epoch(), start.keys().epoch());
+        // Edits only since: the numbering goes on.
+        let mut j = start.institutions()[20].clone();
+        j.name_vi = "Đổi tên zqjw".into();
+        let edited = s.apply(Delta {
+            version: "e".into(),
+            institutions: BTreeMap::from([(j.id.as_str().to_owned(), Some(j))]),
+            ..Delta::default()
+        });
+        assert_eq!(
+            merged.rebased(&s, &edited).keys().epoch(),
+            edited.keys().epoch()
+        );
+        // A creation since: `c` numbered it in the numbering the merge kept, and the
+        // rebased snapshot would number it otherwise, so it starts a new numbering.
+        let mut created = start.institutions()[30].clone();
+        created.id = InstitutionId::parse("000-moi-zqnw").unwrap();
+        created.name_vi = "Cơ sở mới zqnw".into();
+        let c = s.apply(Delta {
+            version: "c".into(),
+            institutions: BTreeMap::from([(created.id.as_str().to_owned(), Some(created))]),
+            ..Delta::default()
+        });
+        assert_eq!(c.keys().epoch(), start.keys().epoch());
+        let rebased = merged.rebased(&s, &c);
+        assert_ne!(rebased.keys().epoch(), c.keys().epoch());
+        let words = vec!["zqnw".to_owned()];
+        assert_eq!(
+            crate::index::tests::deltas::answers(&rebased, &words),
+            crate::index::tests::deltas::answers(&ServingIndex::build(c.to_dataset()), &words)
+        );
     }
 }

@@ -47,6 +47,7 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("dh", "dai hoc"),
 ];
 
+#[derive(Clone)]
 pub struct SearchIndex {
     /// Built with the snapshot's base: one document per institution as it was then.
     base: Arc<Base>,

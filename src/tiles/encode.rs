@@ -29,9 +29,9 @@ use geo::{Coord, LineString, MultiLineString, MultiPolygon};
 use super::coord::EXTENT;
 use wire::{GeomKind, Geometry, LayerWriter};
 
-mod wire;
 #[cfg(test)]
 mod tests;
+mod wire;
 
 /// A property value. Strings are borrowed: layers copy what they keep.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,6 +96,12 @@ impl LayerBuilder {
 
     pub fn len(&self) -> usize {
         self.layer.num_features()
+    }
+
+    /// Room for `features` more features and `values` more distinct values, when the
+    /// caller knows (the tables then do not grow and rehash feature by feature).
+    pub fn reserve(&mut self, features: usize, values: usize) {
+        self.layer.reserve(features, values);
     }
 
     /// A point in tile units.

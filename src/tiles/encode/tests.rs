@@ -19,8 +19,7 @@ fn rings_are_oriented_exterior_positive_and_holes_negative() {
 
 #[test]
 fn slivers_that_collapse_when_rounded_are_dropped() {
-    let sliver: Polygon<f64> =
-        polygon![(x: 0.0, y: 0.0), (x: 100.0, y: 0.1), (x: 200.0, y: 0.2)];
+    let sliver: Polygon<f64> = polygon![(x: 0.0, y: 0.0), (x: 100.0, y: 0.1), (x: 200.0, y: 0.2)];
     assert!(integer_ring(sliver.exterior(), true).is_none());
     let mut tile = TileBuilder::new();
     let mut layer = tile.layer("x");
@@ -157,8 +156,11 @@ fn ours(layers: &[(String, Vec<Feature>)]) -> Option<Vec<u8>> {
     for (name, features) in layers {
         let mut layer = tile.layer(name);
         for f in features {
-            let props: Vec<(&str, Prop<'_>)> =
-                f.props.iter().map(|(k, v)| (k.as_str(), v.as_prop())).collect();
+            let props: Vec<(&str, Prop<'_>)> = f
+                .props
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_prop()))
+                .collect();
             match &f.shape {
                 Shape::Point(p) => layer.point(*p, f.id, &props),
                 Shape::Lines(l) => layer.lines(l, f.id, &props),
@@ -179,12 +181,7 @@ mod generated {
         prop_oneof![
             // Few distinct texts, so that values repeat (one entry in the table), and
             // some long enough for a two-byte length.
-            prop_oneof![
-                Just(String::new()),
-                "[a-cà]{1,3}",
-                "[a-z]{120,140}"
-            ]
-            .prop_map(Value::Str),
+            prop_oneof![Just(String::new()), "[a-cà]{1,3}", "[a-z]{120,140}"].prop_map(Value::Str),
             prop_oneof![-3i64..3, any::<i64>()].prop_map(Value::Int),
             prop_oneof![Just(0.0), Just(-0.0), Just(1.5), any::<f64>()].prop_map(Value::Double),
             any::<bool>().prop_map(Value::Bool),
@@ -242,7 +239,10 @@ mod generated {
     fn layers() -> impl Strategy<Value = Vec<(String, Vec<Feature>)>> {
         // Names from a small set: a repeated name drops the later layer in both.
         vec(
-            (prop_oneof![Just("a"), Just("b"), Just("c")], vec(feature(), 0..12))
+            (
+                prop_oneof![Just("a"), Just("b"), Just("c")],
+                vec(feature(), 0..12),
+            )
                 .prop_map(|(n, f)| (n.to_owned(), f)),
             0..4,
         )
@@ -269,7 +269,7 @@ fn a_point_tile_is_the_mvt_crate_s() {
     };
     let features: Vec<Feature> = (0..300)
         .map(|n| Feature {
-            id: Some(1 << 52 | n as u64 * 7919),
+            id: Some((1 << 52) | (n as u64 * 7919)),
             props: props(n),
             shape: Shape::Point(Coord {
                 x: (n * 37 % 4096) as f64 + 0.4,

@@ -263,7 +263,14 @@ impl LayerWriter {
             .reserve(values, |e| hasher.hash_one(string_of(buf, e)));
     }
 
-    fn key_pos(&mut self, k: &str) -> u32 {
+    /// The key's number; `hint`, a number to try first (keys are unique, so a hit is
+    /// the number a scan would find).
+    fn key_pos(&mut self, k: &str, hint: Option<u32>) -> u32 {
+        if let Some(h) = hint
+            && self.keys.get(h as usize).is_some_and(|known| **known == *k)
+        {
+            return h;
+        }
         if let Some(n) = self.keys.iter().position(|known| **known == *k) {
             return n as u32;
         }
@@ -358,12 +365,18 @@ impl LayerWriter {
         kind: GeomKind,
         geometry: &[u32],
     ) {
+        // Features of a layer mostly list their properties in one order: the previous
+        // feature's key at the same place is tried first (`tags` still holds its pairs).
         let mut tags = std::mem::take(&mut self.tags);
-        tags.clear();
-        for (k, v) in props {
-            tags.push(self.key_pos(k));
-            tags.push(self.value_pos(*v));
+        for (j, (k, v)) in props.iter().enumerate() {
+            let key = self.key_pos(k, tags.get(2 * j).copied());
+            let value = self.value_pos(*v);
+            match tags.get_mut(2 * j..2 * j + 2) {
+                Some(pair) => pair.copy_from_slice(&[key, value]),
+                None => tags.extend_from_slice(&[key, value]),
+            }
         }
+        tags.truncate(2 * props.len());
         let packed = |xs: &[u32]| xs.iter().map(|&t| varint_len(u64::from(t))).sum::<usize>();
         let (tags_len, geom_len) = (packed(&tags), packed(geometry));
         let len = id.map_or(0, |i| 1 + varint_len(i))

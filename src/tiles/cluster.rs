@@ -231,20 +231,20 @@ pub fn cluster_dense_tile(
 ) -> Vec<Cluster> {
     let side = 1u32 << CELLS_LOG2;
     let (min_cx, min_cy) = (coord.x << CELLS_LOG2, coord.y << CELLS_LOG2);
-    let mut grid = std::collections::HashMap::<(u32, u32), Cluster>::new();
+    // The tile's cells in (cx, cy) order, which is the order `sorted` gives one tile.
+    let mut grid: Vec<Option<Cluster>> = vec![None; (side * side) as usize];
     for (member, kind, world) in members {
         let f = fixed_world(world);
         // Points on the tile's far edge belong to this tile: clamp into its cells.
         let (cx, cy) = cell_at(coord.z, f);
         let cx = cx.clamp(min_cx, min_cx + side - 1);
         let cy = cy.clamp(min_cy, min_cy + side - 1);
-        let c = grid
-            .entry((cx, cy))
-            .or_insert_with(|| Cluster::empty(cx, cy, member, coord.z + 1));
+        let slot = ((cx - min_cx) * side + (cy - min_cy)) as usize;
+        let c = grid[slot].get_or_insert_with(|| Cluster::empty(cx, cy, member, coord.z + 1));
         c.add(f, kind);
         c.member = c.member.min(member);
     }
-    sorted(grid.into_values().collect())
+    grid.into_iter().flatten().collect()
 }
 
 pub fn kind_slot(kind: InstitutionKind) -> usize {

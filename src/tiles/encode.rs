@@ -1,5 +1,6 @@
-//! Turning geometries in tile units plus properties into an MVT 2.1 tile, on top of the
-//! `mvt` crate (which owns the protobuf and command encoding).
+//! Turning geometries in tile units plus properties into an MVT 2.1 tile. The protobuf
+//! and the geometry commands are written by [`wire`], which makes the bytes the `mvt`
+//! crate made, without its per-feature allocations (see there why).
 //!
 //! This is the public API other tilesets use (the `coverage` tileset, for one):
 //!
@@ -24,9 +25,13 @@
 //! consecutive points, and no empty layer in the tile.
 
 use geo::{Coord, LineString, MultiLineString, MultiPolygon};
-use mvt::{GeomEncoder, GeomType};
 
 use super::coord::EXTENT;
+use wire::{GeomKind, Geometry, LayerWriter};
+
+#[cfg(test)]
+mod tests;
+mod wire;
 
 /// A property value. Strings are borrowed: layers copy what they keep.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,79 +43,72 @@ pub enum Prop<'a> {
 }
 
 /// A tile under construction.
+#[derive(Default)]
 pub struct TileBuilder {
-    tile: mvt::Tile,
-    features: usize,
-}
-
-impl Default for TileBuilder {
-    fn default() -> Self {
-        Self::new()
-    }
+    layers: Vec<LayerWriter>,
 }
 
 impl TileBuilder {
     pub fn new() -> Self {
-        Self {
-            tile: mvt::Tile::new(EXTENT),
-            features: 0,
-        }
+        Self::default()
     }
 
     /// A new, empty layer for this tile; hand it back with [`TileBuilder::add`].
     pub fn layer(&self, name: &str) -> LayerBuilder {
         LayerBuilder {
-            layer: Some(self.tile.create_layer(name)),
+            layer: LayerWriter::new(name, EXTENT),
+            geom: Geometry::new(),
         }
     }
 
     /// Adds the layer unless it has no feature (MVT layers are never empty here).
     pub fn add(&mut self, layer: LayerBuilder) {
-        if let Some(l) = layer.layer
-            && l.num_features() > 0
-        {
-            self.features += l.num_features();
-            // Only a duplicate name can fail; tilesets use distinct names, and losing a
-            // layer is better than losing the tile.
-            if let Err(e) = self.tile.add_layer(l) {
-                tracing::warn!(error = %e, "layer dropped");
-            }
+        let l = layer.layer;
+        if l.num_features() == 0 {
+            return;
         }
+        // Tilesets use distinct names, and losing a layer is better than losing the tile.
+        if self.layers.iter().any(|known| known.name() == l.name()) {
+            tracing::warn!(layer = l.name(), "layer dropped: its name is taken");
+            return;
+        }
+        self.layers.push(l);
     }
 
     /// The encoded tile, or `None` when no layer has a feature.
     pub fn finish(self) -> Option<Vec<u8>> {
-        if self.features == 0 {
-            return None;
-        }
-        self.tile.to_bytes().ok()
+        (!self.layers.is_empty()).then(|| wire::tile(&self.layers))
     }
 }
 
 /// One layer under construction. Features whose geometry vanishes at tile resolution are
 /// skipped silently: they would be invisible anyway.
 pub struct LayerBuilder {
-    // `mvt::Layer` moves into each feature and back; the option holds it in between.
-    layer: Option<mvt::Layer>,
+    layer: LayerWriter,
+    /// The geometry of the feature being added (its buffer kept from one to the next).
+    geom: Geometry,
 }
 
 impl LayerBuilder {
     pub fn is_empty(&self) -> bool {
-        self.layer.as_ref().is_none_or(|l| l.num_features() == 0)
+        self.layer.num_features() == 0
     }
 
     pub fn len(&self) -> usize {
-        self.layer.as_ref().map_or(0, |l| l.num_features())
+        self.layer.num_features()
+    }
+
+    /// Room for `features` more features and `values` more distinct values, when the
+    /// caller knows (the tables then do not grow and rehash feature by feature).
+    pub fn reserve(&mut self, features: usize, values: usize) {
+        self.layer.reserve(features, values);
     }
 
     /// A point in tile units.
     pub fn point(&mut self, p: Coord<f64>, id: Option<u64>, props: &[(&str, Prop<'_>)]) {
-        let mut enc = GeomEncoder::<i32>::new(GeomType::Point);
-        let (x, y) = (round(p.x), round(p.y));
-        if enc.add_point(x, y).is_err() {
-            return;
-        }
-        self.push(enc, id, props);
+        self.geom.reset(GeomKind::Point);
+        self.geom.add_point(round(p.x), round(p.y));
+        self.push(id, props);
     }
 
     /// Lines in tile units (already clipped).
@@ -120,7 +118,7 @@ impl LayerBuilder {
         id: Option<u64>,
         props: &[(&str, Prop<'_>)],
     ) {
-        let mut enc = GeomEncoder::<i32>::new(GeomType::Linestring);
+        self.geom.reset(GeomKind::Linestring);
         let mut any = false;
         for line in lines {
             let pts = integer_path(line);
@@ -128,17 +126,13 @@ impl LayerBuilder {
                 continue;
             }
             for (x, y) in pts {
-                if enc.add_point(x, y).is_err() {
-                    return;
-                }
+                self.geom.add_point(x, y);
             }
-            if enc.complete_geom().is_err() {
-                return;
-            }
+            self.geom.complete_geom();
             any = true;
         }
         if any {
-            self.push(enc, id, props);
+            self.push(id, props);
         }
     }
 
@@ -150,7 +144,7 @@ impl LayerBuilder {
         id: Option<u64>,
         props: &[(&str, Prop<'_>)],
     ) {
-        let mut enc = GeomEncoder::<i32>::new(GeomType::Polygon);
+        self.geom.reset(GeomKind::Polygon);
         let mut any = false;
         let mut last: Option<(i32, i32)> = None;
         for poly in polys {
@@ -162,34 +156,19 @@ impl LayerBuilder {
                 .iter()
                 .filter_map(|r| integer_ring(r, false));
             for ring in std::iter::once(ext).chain(holes) {
-                if !add_ring(&mut enc, ring, &mut last) {
-                    return;
-                }
+                add_ring(&mut self.geom, ring, &mut last);
             }
             any = true;
         }
         if any {
-            self.push(enc, id, props);
+            self.push(id, props);
         }
     }
 
-    fn push(&mut self, enc: GeomEncoder<i32>, id: Option<u64>, props: &[(&str, Prop<'_>)]) {
-        let (Some(layer), Ok(geom)) = (self.layer.take(), enc.encode()) else {
-            return;
-        };
-        let mut f = layer.into_feature(geom);
-        if let Some(id) = id {
-            f.set_id(id);
-        }
-        for (k, v) in props {
-            match *v {
-                Prop::Str(s) => f.add_tag_string(k, s),
-                Prop::Int(i) => f.add_tag_sint(k, i),
-                Prop::Double(d) => f.add_tag_double(k, d),
-                Prop::Bool(b) => f.add_tag_bool(k, b),
-            }
-        }
-        self.layer = Some(f.into_layer());
+    fn push(&mut self, id: Option<u64>, props: &[(&str, Prop<'_>)]) {
+        let kind = self.geom.kind();
+        let commands = self.geom.finish();
+        self.layer.feature(id, props, kind, commands);
     }
 }
 
@@ -235,60 +214,24 @@ fn integer_ring(ring: &LineString<f64>, exterior: bool) -> Option<Vec<(i32, i32)
     Some(pts)
 }
 
-/// Adds one ring. The `mvt` encoder joins a path to the previous one when it starts where
+/// Adds one ring. The encoder joins a path to the previous one when it starts where
 /// that one ended (right for lines, wrong for rings), so a ring starting on the previous
 /// ring's last point is rotated to start elsewhere.
-fn add_ring(
-    enc: &mut GeomEncoder<i32>,
+fn add_ring(geom: &mut Geometry, ring: Vec<(i32, i32)>, last: &mut Option<(i32, i32)>) {
+    add_ring_with(ring, last, |x, y| geom.add_point(x, y));
+    geom.complete_geom();
+}
+
+fn add_ring_with(
     mut ring: Vec<(i32, i32)>,
     last: &mut Option<(i32, i32)>,
-) -> bool {
+    mut add: impl FnMut(i32, i32),
+) {
     if *last == ring.first().copied() {
         ring.rotate_left(1);
     }
     for &(x, y) in &ring {
-        if enc.add_point(x, y).is_err() {
-            return false;
-        }
+        add(x, y);
     }
     *last = ring.last().copied();
-    enc.complete_geom().is_ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use geo::{LineString, Polygon, polygon};
-
-    #[test]
-    fn rings_are_oriented_exterior_positive_and_holes_negative() {
-        // Counter-clockwise in y-down coordinates (negative area) must be reversed.
-        let ring = LineString::from(vec![
-            (0.0, 0.0),
-            (0.0, 10.0),
-            (10.0, 10.0),
-            (10.0, 0.0),
-            (0.0, 0.0),
-        ]);
-        let ext = integer_ring(&ring, true).unwrap();
-        let hole = integer_ring(&ring, false).unwrap();
-        assert_eq!(ext.len(), 4);
-        assert_ne!(ext, hole);
-    }
-
-    #[test]
-    fn slivers_that_collapse_when_rounded_are_dropped() {
-        let sliver: Polygon<f64> =
-            polygon![(x: 0.0, y: 0.0), (x: 100.0, y: 0.1), (x: 200.0, y: 0.2)];
-        assert!(integer_ring(sliver.exterior(), true).is_none());
-        let mut tile = TileBuilder::new();
-        let mut layer = tile.layer("x");
-        layer.polygons(&MultiPolygon(vec![sliver]), None, &[]);
-        assert!(layer.is_empty());
-        tile.add(layer);
-        assert!(
-            tile.finish().is_none(),
-            "a tile with only empty layers is no tile"
-        );
-    }
 }

@@ -5,7 +5,8 @@
 //! - [`coord`]: [`TileCoord`] (a validated `z/x/y`) and the Web Mercator maths.
 //! - [`frame`]: [`TileFrame`]: projecting, simplifying and clipping geometry for a tile.
 //! - [`encode`]: [`TileBuilder`] / [`LayerBuilder`]: geometry in tile units plus
-//!   properties to MVT bytes, over the `mvt` crate. **This is the public encoding API
+//!   properties to MVT bytes (the protobuf written directly, as the `mvt` crate wrote it,
+//!   in `encode/wire.rs`). **This is the public encoding API
 //!   for other tilesets** (e.g. `coverage`): make a `TileFrame` for the coordinate, clip
 //!   with `frame.polygons_lonlat(..)` / `frame.point_lonlat(..)`, add features to a
 //!   layer, `tile.finish()` (`None` means empty: answer 204).

@@ -116,8 +116,13 @@ fn delta(c: &mut Criterion) {
                 .collect(),
             ..Delta::default()
         };
-        let grown = index.apply(edits(1_000_000, 4000));
-        assert!(grown.overlay_len() >= 3900, "applied as a delta");
+        // (Half the institutions, for the small sizes of `cargo test --benches`.)
+        let grown_by = 4000.min(n / 2);
+        let grown = index.apply(edits(1_000_000, grown_by));
+        assert!(
+            grown.overlay_len() >= grown_by * 9 / 10,
+            "applied as a delta"
+        );
         g.bench_function(BenchmarkId::new("apply_on_4000", n), |b| {
             b.iter_batched(
                 || {

@@ -118,8 +118,11 @@ async fn a_second_start_uses_the_snapshot_and_sees_what_changed_between() {
             file_change_seq: file_seq
         }
     );
+    // Read before awaiting: a `watch::Ref` held across an await blocks the listener's
+    // `send_modify` on this test's one runtime thread, and the test hangs for ever.
+    let applied = second.state.changes.as_ref().unwrap().borrow().change_seq;
     assert_eq!(
-        second.state.changes.as_ref().unwrap().borrow().change_seq,
+        applied,
         Some(change_seq(&pool).await),
         "the log since the file is applied"
     );

@@ -62,7 +62,13 @@ fi
 # use; done here so that a failed install shows before the build. Installs python3-venv
 # as root when missing.
 bash scripts/gdal-venv.sh >/dev/null
-cargo test --locked --all-targets
+# Bounded: a test that hangs (a deadlock) fails the run within the bound, naming itself
+# in cargo's "has been running for over 60 seconds", instead of holding CI for its whole
+# 90 minutes. A fresh build and the suite take 15-20 minutes on two cores.
+if ! timeout 50m cargo test --locked --all-targets; then
+  echo "cargo test failed or ran past 50 minutes (a hung test is named above)" >&2
+  exit 1
+fi
 # The API fuzzed from its own OpenAPI document (schemathesis, pinned, in a virtualenv
 # under target/): on the bundled files, a fixed seed and number of cases, about a minute.
 # `scripts/schemathesis.sh --db` fuzzes the officials' routes too, on PostGIS.

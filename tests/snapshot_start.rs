@@ -103,6 +103,28 @@ async fn shows_the_changes(s: &TestServer) {
             .status(),
         200
     );
+    // Search too: from the file's search index with the log applied as a delta, or
+    // from one built anew.
+    let ids = |body: serde_json::Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .expect("a list of results")
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (status, renamed) = s
+        .get_json("/api/v1/search?q=doi%20ten%20giua%20hai%20lan")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        ids(renamed).first().map(String::as_str),
+        Some("cd-nghe-tra-vinh")
+    );
+    let (_, retired) = s
+        .get_json("/api/v1/search?q=dai%20hoc%20tra%20vinh&limit=50")
+        .await;
+    assert!(!ids(retired).iter().any(|id| id == "dh-tra-vinh"));
 }
 
 #[tokio::test]
@@ -115,8 +137,10 @@ async fn a_second_start_uses_the_snapshot_and_sees_what_changed_between() {
     assert_eq!(
         first_load(&second),
         FirstLoad::Snapshot {
-            file_change_seq: file_seq
-        }
+            file_change_seq: file_seq,
+            search_rebuilt: None,
+        },
+        "the institutions and their search index from the file"
     );
     // Read before awaiting: a `watch::Ref` held across an await blocks the listener's
     // `send_modify` on this test's one runtime thread, and the test hangs for ever.
@@ -138,6 +162,27 @@ async fn a_second_start_uses_the_snapshot_and_sees_what_changed_between() {
         snapshot_file::read(&file).unwrap().meta.change_seq,
         file_seq
     );
+}
+
+#[tokio::test]
+async fn a_snapshot_without_its_search_index_is_used_and_the_search_index_built() {
+    let (db, file, pool) = written_and_stopped().await;
+    // As a file of an earlier vetmap, or written by an index that was not its base alone.
+    let loaded = snapshot_file::read(&file).unwrap();
+    let meta = loaded.meta.clone();
+    assert!(loaded.search_section().is_some(), "a full load stores it");
+    let institutions = loaded.institutions().unwrap();
+    snapshot_file::write(&file, &meta, institutions.iter(), None).unwrap();
+    change_between_starts(&pool).await;
+    let second = start(&db, &file).await;
+    assert_eq!(
+        first_load(&second),
+        FirstLoad::Snapshot {
+            file_change_seq: meta.change_seq,
+            search_rebuilt: Some("the file holds no search index".into()),
+        }
+    );
+    shows_the_changes(&second).await;
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use sqlx::PgPool;
 
 use crate::index::ServingIndex;
 use crate::model::Dataset;
+use crate::search::StoredBase;
 use crate::store::StoreError;
 use crate::store::pg::{self, FirstLoad};
 use crate::store::snapshot_file::{self, SnapshotMeta};
@@ -58,7 +59,14 @@ impl SnapshotWriter {
                     database,
                     institutions: index.institutions().len() as u64,
                 };
-                let bytes = snapshot_file::write(&writer.path, &meta, index.institutions().iter());
+                let search = index.search().stored_base();
+                let bytes = snapshot_file::write(
+                    &writer.path,
+                    &meta,
+                    index.institutions().iter(),
+                    search.as_deref(),
+                );
+                drop(search);
                 drop(index);
                 // The encoded chunks (hundreds of MB at national scale) are freed by now;
                 // hand their pages back, as after a build.
@@ -89,13 +97,7 @@ pub async fn first_load(
     let mut skipped = None;
     if let Some(w) = writer {
         match from_snapshot(pool, w).await? {
-            Ok((index, seq, file_change_seq)) => {
-                return Ok((
-                    Arc::new(index),
-                    seq,
-                    FirstLoad::Snapshot { file_change_seq },
-                ));
-            }
+            Ok((index, seq, first_load)) => return Ok((Arc::new(index), seq, first_load)),
             Err(why) => {
                 tracing::info!(
                     path = %w.path.display(), reason = %why,
@@ -124,7 +126,7 @@ pub async fn first_load(
 async fn from_snapshot(
     pool: &PgPool,
     writer: &SnapshotWriter,
-) -> Result<Result<(ServingIndex, i64, i64), String>, StoreError> {
+) -> Result<Result<(ServingIndex, i64, FirstLoad), String>, StoreError> {
     let started = Instant::now();
     let path = writer.path.clone();
     if !path.exists() {
@@ -160,17 +162,24 @@ async fn from_snapshot(
         )));
     }
     let (occupations, areas, mapping) = pg::load_catalogue(pool).await?;
-    let decoded = tokio::task::spawn_blocking(move || loaded.institutions())
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("decoding the snapshot file panicked: {e}")))?;
-    let institutions = match decoded {
-        Ok(i) => i,
+    let count = meta.institutions as usize;
+    let decoded = tokio::task::spawn_blocking(move || {
+        let search = match loaded.search_section() {
+            Some(bytes) => StoredBase::decode(bytes, count),
+            None => Err("the file holds no search index".to_owned()),
+        };
+        loaded.institutions().map(|i| (i, search))
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("decoding the snapshot file panicked: {e}")))?;
+    let (institutions, search) = match decoded {
+        Ok(d) => d,
         Err(e) => return Ok(Err(e.to_string())),
     };
     let read_ms = started.elapsed().as_millis() as u64;
-    // The log after the file's position, merged before the one build. The small tables
-    // were read above, at or after that position: any change to them since is in the
-    // delta, read after them, so they end as the delta's newest state.
+    // The log after the file's position. The small tables were read above, at or after
+    // that position: any change to them since is in the delta, read after them, so they
+    // end as the delta's newest state.
     let Some((delta, seq)) = pg::read_changes(pool, meta.change_seq).await? else {
         return Ok(Err(
             "the change log cannot say what changed since it (a bulk change, or too many \
@@ -186,11 +195,20 @@ async fn from_snapshot(
         institutions,
         version: meta.version.clone(),
     };
-    delta.merge_into(&mut dataset);
-    let delta_ms = started.elapsed().as_millis() as u64 - read_ms;
-    let index = tokio::task::spawn_blocking(move || ServingIndex::build(dataset))
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))?;
+    // With the file's search index, the snapshot is the file's institutions as they
+    // were indexed, and the log since is applied to it as any delta (a change to the
+    // catalogue or areas since makes that delta index everything again, as it would on
+    // a running server). Without it, the log is merged before the one build.
+    let search_rebuilt = search.as_ref().err().cloned();
+    let index = tokio::task::spawn_blocking(move || match search {
+        Ok(stored) => ServingIndex::build_with_search(dataset, Some(stored)).apply(delta),
+        Err(_) => {
+            delta.merge_into(&mut dataset);
+            ServingIndex::build(dataset)
+        }
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))?;
     tracing::info!(
         institutions = index.institutions().len(),
         version = index.version(),
@@ -198,9 +216,13 @@ async fn from_snapshot(
         change_seq = seq,
         changed_since = changed,
         read_ms,
-        delta_ms,
-        build_ms = started.elapsed().as_millis() as u64 - read_ms - delta_ms,
+        build_ms = started.elapsed().as_millis() as u64 - read_ms,
+        search_rebuilt = search_rebuilt.as_deref().unwrap_or("no: from the file"),
         "serving index built from the dataset snapshot and the change log since"
     );
-    Ok(Ok((index, seq, meta.change_seq)))
+    let first_load = FirstLoad::Snapshot {
+        file_change_seq: meta.change_seq,
+        search_rebuilt,
+    };
+    Ok(Ok((index, seq, first_load)))
 }

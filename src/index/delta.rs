@@ -102,6 +102,7 @@ impl ServingIndex {
                 areas,
                 occupations,
                 mapping,
+                None,
             );
         }
         let (points, search, trees) = {

@@ -41,6 +41,7 @@ impl ServingIndex {
             self.areas.clone(),
             self.occupations.clone(),
             self.mapping.clone(),
+            None,
         )
     }
 

@@ -19,7 +19,7 @@ use crate::model::{
     AdminArea, Bbox, CommuneMapping, Dataset, Institution, LonLat, Occupation, OccupationCode,
     Scheme,
 };
-use crate::search::SearchIndex;
+use crate::search::{SearchIndex, StoredBase};
 
 mod counted;
 mod delta;
@@ -105,6 +105,14 @@ impl ServingIndex {
     /// Builds the snapshot. Institutions are sorted by id and areas by scheme and code,
     /// whatever the source's order, so listings and paging are stable for a version.
     pub fn build(dataset: Dataset) -> Self {
+        Self::build_with_search(dataset, None)
+    }
+
+    /// As [`Self::build`], with the institutions' text index as the snapshot file
+    /// stored it for exactly these institutions and this catalogue (checked for their
+    /// number and order when it was read, `search::StoredBase::decode`): a start from
+    /// the file then skips indexing the documents, most of a national build.
+    pub fn build_with_search(dataset: Dataset, stored: Option<StoredBase>) -> Self {
         let Dataset {
             occupations,
             areas,
@@ -127,6 +135,7 @@ impl ServingIndex {
             Arc::new(Areas::build(areas)),
             Arc::new(occupations),
             Arc::new(mapping),
+            stored,
         )
     }
 
@@ -144,6 +153,7 @@ impl ServingIndex {
         areas: Arc<Areas>,
         occupations: Arc<BTreeMap<OccupationCode, Occupation>>,
         mapping: Arc<Vec<CommuneMapping>>,
+        stored: Option<StoredBase>,
     ) -> Self {
         let keys = keys
             .filter(|k| k.is_identity() && k.base_len() as usize == institutions.len())
@@ -163,10 +173,13 @@ impl ServingIndex {
                     keys.clone(),
                 )
             });
-            let search =
-                SearchIndex::build(&institutions, keys.clone(), &occupations, |scheme, code| {
-                    areas.get(scheme, code).map(|a| a.name.as_str())
-                });
+            let search = SearchIndex::build(
+                &institutions,
+                keys.clone(),
+                &occupations,
+                |scheme, code| areas.get(scheme, code).map(|a| a.name.as_str()),
+                stored,
+            );
             // A panic in the R-tree build is a bug; surface it here, not as a hang.
             let points = points
                 .join()

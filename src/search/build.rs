@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::text::{Field, TextIndexBuilder};
+use super::persist::StoredBase;
+use super::text::{Field, TextIndex, TextIndexBuilder};
 use super::{
     Base, DeltaSegment, DocumentWords, FastMap, SearchIndex, admin_codes, fold, owned,
     with_expansions, words,
@@ -23,12 +24,16 @@ impl SearchIndex {
     /// is folded and split once, not once per institution: at national scale that is
     /// millions of programmes over a few hundred distinct (code, name) pairs.
     ///
-    /// `keys` is a numbering that starts here (keys are positions).
+    /// `keys` is a numbering that starts here (keys are positions). `stored` is the
+    /// institutions' text index as the snapshot file kept it for exactly these
+    /// institutions and this catalogue (`persist.rs`): the documents are then not
+    /// indexed again.
     pub fn build<'a>(
         institutions: &Institutions,
         keys: Arc<Keys>,
         occupations: &BTreeMap<OccupationCode, Occupation>,
         area_name: impl Fn(Scheme, &str) -> Option<&'a str>,
+        stored: Option<StoredBase>,
     ) -> Self {
         debug_assert!(keys.is_identity() && keys.base_len() as usize == institutions.len());
         let mut by_name: HashMap<String, BTreeSet<OccupationCode>> = HashMap::new();
@@ -54,35 +59,6 @@ impl SearchIndex {
         let (programme_words, area_words) =
             shared_words(institutions.iter(), occupations, &area_name, &mut by_name);
 
-        // Pass 2: one document per institution, the two halves on two threads, each with
-        // its own dictionary; the second is appended to the first (its documents
-        // renumbered after the first's), which gives the index one build would give.
-        let mid = institutions.len() / 2;
-        let documents = |from: usize, to: usize| {
-            let mut ib = TextIndexBuilder::default();
-            let mut name_words = Vec::with_capacity(to - from);
-            for inst in institutions.range(from, to) {
-                add_document(
-                    &mut ib,
-                    &mut name_words,
-                    inst,
-                    &programme_words,
-                    &area_words,
-                );
-            }
-            (ib, name_words)
-        };
-        let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
-            let tail_half = s.spawn(|| documents(mid, institutions.len()));
-            let head_half = documents(0, mid);
-            let tail_half = tail_half
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (head_half, tail_half)
-        });
-        ib.append(tail_ib);
-        name_words.extend(tail_names);
-
         let mut by_occupation: FastMap<OccupationCode, Vec<u32>> = FastMap::default();
         let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
         for (n, inst) in institutions.iter().enumerate() {
@@ -100,14 +76,14 @@ impl SearchIndex {
         for ((code, level), count) in taught {
             level_counts.entry(code).or_default().insert(level, count);
         }
-        // Documents in order of name length, so ranked walks meet the names a query
-        // covers best first (`walk.rs`).
-        let (text, order) = ib.finish_ordered(&name_words);
+        let (text, order, name_words) = match stored {
+            Some(s) => (s.institutions, s.doc_key, s.name_words),
+            None => index_documents(institutions, &programme_words, &area_words),
+        };
         let mut doc_of = vec![0u32; order.len()];
         for (doc, &pos) in order.iter().enumerate() {
             doc_of[pos as usize] = doc as u32;
         }
-        let name_words = order.iter().map(|&p| name_words[p as usize]).collect();
         Self {
             base: Arc::new(Base {
                 institutions: text,
@@ -275,6 +251,43 @@ impl SearchIndex {
             level_counts: Arc::new(level_counts),
         }
     }
+}
+
+/// Pass 2: one document per institution, numbered in order of name length: the text
+/// index, which position each document is, and each document's name words.
+fn index_documents<'i>(
+    institutions: &'i Institutions,
+    programme_words: &ProgrammeWords<'i>,
+    area_words: &AreaWords<'i>,
+) -> (TextIndex, Vec<u32>, Vec<u8>) {
+    // The two halves on two threads, each with its own dictionary; the second is
+    // appended to the first (its documents renumbered after the first's), which gives
+    // the index one build would give.
+    let mid = institutions.len() / 2;
+    let documents = |from: usize, to: usize| {
+        let mut ib = TextIndexBuilder::default();
+        let mut name_words = Vec::with_capacity(to - from);
+        for inst in institutions.range(from, to) {
+            add_document(&mut ib, &mut name_words, inst, programme_words, area_words);
+        }
+        (ib, name_words)
+    };
+    let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
+        let tail_half = s.spawn(|| documents(mid, institutions.len()));
+        let head_half = documents(0, mid);
+        let tail_half = tail_half
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (head_half, tail_half)
+    });
+    ib.append(tail_ib);
+    name_words.extend(tail_names);
+
+    // Documents in order of name length, so ranked walks meet the names a query
+    // covers best first (`walk.rs`).
+    let (text, order) = ib.finish_ordered(&name_words);
+    let name_words = order.iter().map(|&p| name_words[p as usize]).collect();
+    (text, order, name_words)
 }
 
 /// The (code, level) pairs an institution teaches, each once.

@@ -13,6 +13,7 @@
 mod build;
 pub mod fold;
 pub mod nearby;
+mod persist;
 mod query;
 mod segment;
 mod text;
@@ -22,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub use fold::fold;
+pub use persist::StoredBase;
 pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, search};
 
 use crate::index::Keys;

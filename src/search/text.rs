@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use fst::automaton::{Levenshtein, Str};
 use fst::{Automaton, IntoStreamer, Streamer};
 
+use super::persist::{Reader, Writer};
+
 /// Where a word was found; names weigh more than places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -123,6 +125,79 @@ pub struct TextIndex {
 }
 
 impl TextIndex {
+    /// Appends the index to `out`, for the dataset snapshot file (`persist.rs`).
+    pub(super) fn encode(&self, out: &mut Vec<u8>) {
+        let mut w = Writer(out);
+        w.u32(self.doc_count);
+        w.u32(self.corpus);
+        w.bytes(self.terms.as_fst().as_bytes());
+        w.u64s(self.offsets.iter().map(|&o| o as u64), self.offsets.len());
+        w.u32s(&self.docs);
+    }
+
+    /// Reads what [`TextIndex::encode`] wrote, checking everything a search indexes by
+    /// (offsets, sorted postings within the documents), so that a damaged section is
+    /// refused here rather than panicking in a query.
+    pub(super) fn decode(r: &mut Reader<'_>) -> Result<Self, String> {
+        let doc_count = r.u32()?;
+        let corpus = r.u32()?;
+        let terms = fst::Map::new(r.bytes()?.to_vec()).map_err(|e| format!("terms: {e}"))?;
+        // The FST's own checksum: walking a damaged FST can panic inside the crate.
+        terms.as_fst().verify().map_err(|e| format!("terms: {e}"))?;
+        let offsets: Vec<usize> = r
+            .u64s()?
+            .into_iter()
+            .map(usize::try_from)
+            .collect::<Result<_, _>>()
+            .map_err(|_| "an offset past the address space")?;
+        let docs = r.u32s()?;
+        let slots = (terms.len())
+            .checked_mul(FIELDS)
+            .and_then(|n| n.checked_add(1))
+            .ok_or("too many terms")?;
+        if offsets.len() != slots || offsets.first() != Some(&0) {
+            return Err(format!(
+                "{} offsets for {} terms",
+                offsets.len(),
+                terms.len()
+            ));
+        }
+        if offsets.last() != Some(&docs.len()) || !offsets.is_sorted() {
+            return Err("offsets out of order or past the postings".into());
+        }
+        for pair in offsets.windows(2) {
+            let list = &docs[pair[0]..pair[1]];
+            let ascending = list.windows(2).all(|d| d[0] < d[1]);
+            if !ascending || list.last().is_some_and(|&d| d >= doc_count) {
+                return Err("a posting list out of order or past the documents".into());
+            }
+        }
+        // Term ids are the terms' ranks (`finish_with`): the postings' slots follow them.
+        let mut stream = terms.stream();
+        let mut rank = 0u64;
+        while let Some((_, id)) = stream.next() {
+            if id != rank {
+                return Err("a term numbered out of order".into());
+            }
+            rank += 1;
+        }
+        if corpus < doc_count {
+            return Err("fewer documents in all than in the index".into());
+        }
+        Ok(TextIndex {
+            terms,
+            offsets,
+            docs,
+            doc_count,
+            corpus,
+        })
+    }
+
+    /// Its documents.
+    pub(super) fn doc_count(&self) -> u32 {
+        self.doc_count
+    }
+
     /// Says this index is part of one of `documents` documents in all.
     pub fn set_corpus(&mut self, documents: u32) {
         self.corpus = documents.max(self.doc_count);

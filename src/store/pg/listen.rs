@@ -68,7 +68,12 @@ pub enum FirstLoad {
     Rows { snapshot_skipped: Option<String> },
     /// The snapshot file (which included the change log up to `file_change_seq`) and
     /// the log after it.
-    Snapshot { file_change_seq: i64 },
+    Snapshot {
+        file_change_seq: i64,
+        /// Why the search index was built anew rather than taken from the file
+        /// (`None`: taken from it).
+        search_rebuilt: Option<String>,
+    },
 }
 
 /// A way to bring the index to the database's version now: a write on this server

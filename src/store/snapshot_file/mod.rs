@@ -13,6 +13,8 @@
 //!              the shared text and occupation-code tables)
 //! chunks       u32, then per chunk its length (u64) and its bytes: postcard of
 //!              `Vec<Rec>`, each chunk decoded on its own thread
+//! search       u64 length (0: none), then the search index's base built from these
+//!              institutions (`search::persist`; opaque here)
 //! ```
 //!
 //! The records are postcard (serde, a documented stable wire format) of types of their
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Institution;
 
 /// The file format's version: bump it whenever `Head` or `records::Rec` changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"VETMAPDS";
 /// Institutions per chunk: enough chunks to keep every core decoding.
 const CHUNK: usize = 65_536;
@@ -69,11 +71,13 @@ pub struct SnapshotMeta {
 
 /// Writes `institutions` with `meta` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`, so a reader sees the old file
-/// or the new one, never half of one. Returns the bytes written.
+/// or the new one, never half of one. `search` is the search index's base over exactly
+/// these institutions, when there is one to keep. Returns the bytes written.
 pub fn write<'a>(
     path: &Path,
     meta: &SnapshotMeta,
     institutions: impl ExactSizeIterator<Item = &'a Institution>,
+    search: Option<&[u8]>,
 ) -> Result<u64, SnapshotError> {
     let werr = |source| SnapshotError::Write {
         path: path.to_owned(),
@@ -95,6 +99,10 @@ pub fn write<'a>(
         body.push(len);
         body.push(chunk);
     }
+    let search = search.unwrap_or_default();
+    let search_len = (search.len() as u64).to_le_bytes();
+    body.push(&search_len);
+    body.push(search);
     for part in &body {
         crc.update(part);
     }
@@ -132,6 +140,7 @@ pub struct Loaded {
     head: records::Head,
     bytes: Vec<u8>,
     chunks: Vec<(usize, usize)>,
+    search: (usize, usize),
 }
 
 /// Reads `path` and checks its magic, format and checksum.
@@ -189,8 +198,11 @@ pub fn read(path: &Path) -> Result<Loaded, SnapshotError> {
         let len = usize::try_from(le(&bytes[s..e])).map_err(|_| corrupt("a chunk too long"))?;
         chunks.push(take(len)?);
     }
+    let (s, e) = take(8)?;
+    let len = usize::try_from(le(&bytes[s..e])).map_err(|_| corrupt("a search index too long"))?;
+    let search = take(len)?;
     if at != bytes.len() {
-        return Err(corrupt("bytes after its last chunk"));
+        return Err(corrupt("bytes after its search index"));
     }
     let head = records::Head::decode(&bytes[hs..he]).map_err(|e| corrupt(&e))?;
     Ok(Loaded {
@@ -199,10 +211,17 @@ pub fn read(path: &Path) -> Result<Loaded, SnapshotError> {
         head,
         bytes,
         chunks,
+        search,
     })
 }
 
 impl Loaded {
+    /// The search index's base stored with the institutions, if the file has one.
+    pub fn search_section(&self) -> Option<&[u8]> {
+        let (from, to) = self.search;
+        (to > from).then(|| &self.bytes[from..to])
+    }
+
     /// The institutions, in the order written (by id), each chunk decoded on its own
     /// thread, as many at once as there are cores.
     pub fn institutions(self) -> Result<Vec<Institution>, SnapshotError> {
@@ -213,6 +232,7 @@ impl Loaded {
             bytes,
             chunks,
             meta,
+            search: _,
         } = self;
         let per_thread = chunks.len().div_ceil(threads).max(1);
         let decoded: Vec<Result<Vec<Vec<Institution>>, String>> = std::thread::scope(|s| {

@@ -21,10 +21,12 @@ fn a_snapshot_reads_back_the_institutions_it_was_written_with() {
     data.institutions[0].version = 9;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("var/dataset.snapshot");
-    let bytes = write(&path, &meta(300), data.institutions.iter()).unwrap();
+    let search = b"the search section, opaque here".as_slice();
+    let bytes = write(&path, &meta(300), data.institutions.iter(), Some(search)).unwrap();
     assert_eq!(bytes, std::fs::metadata(&path).unwrap().len());
     let loaded = read(&path).unwrap();
     assert_eq!(loaded.meta, meta(300));
+    assert_eq!(loaded.search_section(), Some(search));
     let back = loaded.institutions().unwrap();
     assert_eq!(back, data.institutions);
     // Shared text stays shared: one allocation per distinct source.
@@ -43,8 +45,10 @@ fn many_chunks_come_back_in_order() {
     data.institutions.sort_by(|a, b| a.id.cmp(&b.id));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
-    write(&path, &meta(CHUNK + 10), data.institutions.iter()).unwrap();
-    let back = read(&path).unwrap().institutions().unwrap();
+    write(&path, &meta(CHUNK + 10), data.institutions.iter(), None).unwrap();
+    let loaded = read(&path).unwrap();
+    assert_eq!(loaded.search_section(), None);
+    let back = loaded.institutions().unwrap();
     assert_eq!(back.len(), CHUNK + 10);
     assert!(
         back.iter()
@@ -58,7 +62,7 @@ fn a_damaged_or_foreign_file_is_refused_not_misread() {
     let data = crate::synth::generate(50, 1);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
-    write(&path, &meta(50), data.institutions.iter()).unwrap();
+    write(&path, &meta(50), data.institutions.iter(), Some(b"search")).unwrap();
     let good = std::fs::read(&path).unwrap();
 
     let mut flipped = good.clone();

@@ -6,6 +6,7 @@
 //! Positions are as in a slice sorted by id (`0..len`, no gaps): every structure built
 //! over positions (R-trees, search postings, tiles) reads them as before.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Index;
 use std::sync::Arc;
@@ -13,6 +14,12 @@ use std::sync::Arc;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 use crate::model::Institution;
+
+/// One id's (position, record) before and after: see [`Institutions::unshared_by_id`].
+pub type PairById<'a> = (
+    Option<(u32, &'a Institution)>,
+    Option<(u32, &'a Institution)>,
+);
 
 /// Institutions per chunk when built; a chunk that grows to twice this is split.
 const CHUNK: usize = 1024;
@@ -188,38 +195,59 @@ impl Institutions {
     }
 
     /// What changed from `old` to this list, as a delta's institutions (every id whose
-    /// record differs, with its record now or `None` when it is gone). Chunks both hold
-    /// (the same allocation) are skipped, so two snapshots a few deltas apart compare in
-    /// time that grows with what changed between them.
+    /// record differs, with its record now or `None` when it is gone).
     pub fn changes_from(&self, old: &Institutions) -> BTreeMap<String, Option<Institution>> {
-        fn unshared<'a>(
-            list: &'a Institutions,
-            other: &Institutions,
-        ) -> BTreeMap<&'a str, &'a Institution> {
-            let theirs: HashSet<*const Vec<Institution>> =
-                other.chunks.iter().map(Arc::as_ptr).collect();
-            list.chunks
-                .iter()
-                .filter(|c| !theirs.contains(&Arc::as_ptr(c)))
-                .flat_map(|c| c.iter().map(|i| (i.id.as_str(), i)))
-                .collect()
-        }
-        let mut after = unshared(self, old);
-        let mut changes = BTreeMap::new();
-        for (id, was) in unshared(old, self) {
-            match after.remove(id) {
-                Some(now) if now == was => {}
-                now => {
-                    changes.insert(id.to_owned(), now.cloned());
+        self.unshared_by_id(old)
+            .into_iter()
+            .filter(|(was, now)| was.map(|w| w.1) != now.map(|n| n.1))
+            .map(|(was, now)| {
+                let id = was.or(now).map_or("", |(_, i)| i.id.as_str());
+                (id.to_owned(), now.map(|(_, i)| i.clone()))
+            })
+            .collect()
+    }
+
+    /// The institutions outside the chunks `old` and this list both hold (the same
+    /// allocation), paired by id in id order: (position and record in `old`, in this
+    /// list), a side `None` where the id is only on the other. Shared chunks are
+    /// skipped unread, so two snapshots a few deltas apart compare in time that grows
+    /// with what changed between them; a creation or retirement can split or drop
+    /// chunks, so chunks need not pair up.
+    pub fn unshared_by_id<'a>(&'a self, old: &'a Institutions) -> Vec<PairById<'a>> {
+        let theirs: HashSet<*const Vec<Institution>> = old.chunks.iter().map(Arc::as_ptr).collect();
+        let shared: HashSet<*const Vec<Institution>> = self
+            .chunks
+            .iter()
+            .map(Arc::as_ptr)
+            .filter(|c| theirs.contains(c))
+            .collect();
+        let unshared = |list: &'a Institutions| {
+            let mut out: Vec<(u32, &'a Institution)> = Vec::new();
+            for (c, &start) in list.chunks.iter().zip(&list.starts) {
+                if !shared.contains(&Arc::as_ptr(c)) {
+                    out.extend(c.iter().enumerate().map(|(k, i)| ((start + k) as u32, i)));
                 }
             }
+            out
+        };
+        let (xs, ys) = (unshared(old), unshared(self));
+        let mut out = Vec::with_capacity(xs.len().max(ys.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < xs.len() || j < ys.len() {
+            let order = match (xs.get(i), ys.get(j)) {
+                (Some(x), Some(y)) => x.1.id.cmp(&y.1.id),
+                (Some(_), None) => Ordering::Less,
+                _ => Ordering::Greater,
+            };
+            out.push(match order {
+                Ordering::Equal => (Some(xs[i]), Some(ys[j])),
+                Ordering::Less => (Some(xs[i]), None),
+                Ordering::Greater => (None, Some(ys[j])),
+            });
+            i += usize::from(order != Ordering::Greater);
+            j += usize::from(order != Ordering::Less);
         }
-        changes.extend(
-            after
-                .into_iter()
-                .map(|(id, now)| (id.to_owned(), Some(now.clone()))),
-        );
-        changes
+        out
     }
 
     /// Chunks this and `other` hold in common (the same allocation), for tests and
@@ -382,6 +410,35 @@ mod tests {
             "the old snapshot is untouched"
         );
         assert_eq!(y.shared_chunks(&x), x.chunks.len() - 1);
+    }
+
+    #[test]
+    fn unshared_chunks_pair_by_id_and_give_back_exactly_the_changes() {
+        let v = sample(5000);
+        let x = Institutions::from_sorted(v.clone());
+        let mut changes: BTreeMap<String, Option<Institution>> = BTreeMap::new();
+        let mut edited = v[1500].clone();
+        edited.name_vi = "Đổi tên".into();
+        changes.insert(edited.id.as_str().to_owned(), Some(edited));
+        changes.insert(v[4000].id.as_str().to_owned(), None);
+        let mut created = v[0].clone();
+        created.id = InstitutionId::parse("i004001").unwrap();
+        changes.insert("i004001".into(), Some(created));
+        let (y, _) = x.with_changes(&changes);
+        assert_eq!(y.changes_from(&x), changes);
+        assert!(x.changes_from(&x).is_empty());
+        let pairs = y.unshared_by_id(&x);
+        // Only the touched chunks are read: two of five.
+        assert_eq!(pairs.len(), 2 * CHUNK + 1);
+        assert!(pairs.windows(2).all(|w| {
+            let id = |p: &PairById| p.0.or(p.1).map(|(_, i)| i.id.clone());
+            id(&w[0]) < id(&w[1])
+        }));
+        for (was, now) in &pairs {
+            if let (Some((p, a)), Some((q, b))) = (was, now) {
+                assert_eq!((&x[*p as usize].id, &y[*q as usize].id), (&a.id, &b.id));
+            }
+        }
     }
 
     #[test]

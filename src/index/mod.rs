@@ -28,7 +28,7 @@ mod keys;
 mod merge;
 mod points;
 pub use delta::{Delta, programmes_of};
-pub use institutions::{Institutions, Shape};
+pub use institutions::{Institutions, PairById, Shape};
 pub use keys::Keys;
 pub use merge::HARD_OVERLAY_LIMIT;
 pub use points::{OVERLAY_LIMIT, PointEntry, Points};

@@ -8,7 +8,7 @@
 //! changed that tile, so every tile a delta cannot have changed keeps its cached bytes
 //! (all codings, filtered or not) and its ETag across the swap.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use super::{Prepared, data_bounds};
@@ -149,74 +149,31 @@ impl Prepared {
 }
 
 /// The institutions whose drawing in some tile may differ between two snapshots of one
-/// numbering (edited, created or retired), found chunk by chunk: chunks the two share
-/// are skipped unread, and the institutions of the others are merged by id (a creation
-/// or retirement can split or drop chunks, so they need not pair up).
+/// numbering (edited, created or retired), from the chunks the two do not share.
 fn changed_institutions<'a>(old: &'a ServingIndex, new: &'a ServingIndex) -> Vec<Change<'a>> {
-    let (a, b) = (old.institutions(), new.institutions());
-    let shared: HashSet<*const Vec<Institution>> = a.chunks().iter().map(Arc::as_ptr).collect();
-    let kept: HashSet<*const Vec<Institution>> = b
-        .chunks()
-        .iter()
-        .map(Arc::as_ptr)
-        .filter(|c| shared.contains(c))
-        .collect();
-    // (position, institution) of the chunks only one side holds, in id order.
-    let unshared = |list: &'a crate::index::Institutions| {
-        let mut start = 0u32;
-        let mut out: Vec<(u32, &'a Institution)> = Vec::new();
-        for c in list.chunks() {
-            if !kept.contains(&Arc::as_ptr(c)) {
-                out.extend(c.iter().enumerate().map(|(k, i)| (start + k as u32, i)));
-            }
-            start += c.len() as u32;
-        }
-        out
-    };
-    let (xs, ys) = (unshared(a), unshared(b));
     let (ka, kb) = (old.keys(), new.keys());
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < xs.len() || j < ys.len() {
-        let order = match (xs.get(i), ys.get(j)) {
-            (Some(x), Some(y)) => x.1.id.cmp(&y.1.id),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
-        };
-        match order {
-            std::cmp::Ordering::Equal => {
-                let ((_, x), (p, y)) = (xs[i], ys[j]);
-                if drawn_differently(x, y) {
-                    out.push(Change {
-                        key: kb.key_of(p),
-                        old: Some(x),
-                        new: Some(y),
-                    });
-                }
-                i += 1;
-                j += 1;
-            }
-            std::cmp::Ordering::Less => {
-                let (p, x) = xs[i];
-                out.push(Change {
-                    key: ka.key_of(p),
-                    old: Some(x),
-                    new: None,
-                });
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                let (p, y) = ys[j];
-                out.push(Change {
-                    key: kb.key_of(p),
-                    old: None,
-                    new: Some(y),
-                });
-                j += 1;
-            }
-        }
-    }
-    out
+    new.institutions()
+        .unshared_by_id(old.institutions())
+        .into_iter()
+        .filter_map(|pair| match pair {
+            (Some((_, x)), Some((p, y))) => drawn_differently(x, y).then(|| Change {
+                key: kb.key_of(p),
+                old: Some(x),
+                new: Some(y),
+            }),
+            (Some((p, x)), None) => Some(Change {
+                key: ka.key_of(p),
+                old: Some(x),
+                new: None,
+            }),
+            (None, Some((p, y))) => Some(Change {
+                key: kb.key_of(p),
+                old: None,
+                new: Some(y),
+            }),
+            (None, None) => None,
+        })
+        .collect()
 }
 
 /// Whether anything an institutions tile draws or filters on differs (what

@@ -281,8 +281,9 @@ pub(super) async fn tile_response(
             )
         })?;
     let service = state.tiles.clone();
-    // Cached tiles are answered on this worker: a lookup and a reference count. Only a
-    // new snapshot or a tile (or coding) not yet made goes to a blocking thread.
+    // Cached tiles are answered on this worker: a lookup and a reference count, and so
+    // are sparse tiles not yet made (`cheap_to_make`). Only a new snapshot or a larger
+    // tile (or coding) not yet made goes to a blocking thread.
     let snapshot = match service.ready(&index) {
         Some(s) => s,
         None => {
@@ -303,6 +304,9 @@ pub(super) async fn tile_response(
     }
     let bytes = match service.cached(&snapshot, tileset, coord, &filter, coding) {
         Some(b) => b,
+        None if service.cheap_to_make(&snapshot, tileset, coord) => {
+            service.encoded(&snapshot, tileset, coord, &filter, coding)?
+        }
         None => tokio::task::spawn_blocking(move || {
             service.encoded(&snapshot, tileset, coord, &filter, coding)
         })

@@ -158,7 +158,19 @@ pub struct TileService {
     /// Held while a snapshot is prepared, so a data change prepares it once.
     preparing: Mutex<()>,
     land: Land,
+    /// [`INLINE_RENDER_LIMIT`] unless changed (tests).
+    inline_render_limit: usize,
 }
+
+/// Institutions in a tile's bounds up to which it is rendered (and compressed) on the
+/// async worker that asked for it, rather than handed to a blocking thread. Rendering
+/// is about half a microsecond per institution (a dense tile is gridded past
+/// `DENSE_TILE_POINTS`), so this bounds a worker's stall near 2 ms; at 2,000,000
+/// institutions every z14 tile but the densest few (at most 8,083) is under it. Lower
+/// limits measured worse in throughput and p99 alike: the blocking threads a run of
+/// dense tiles starts oversubscribe the cores (docs/BENCHMARKS.md, "Uncached tiles
+/// rendered on the worker").
+pub const INLINE_RENDER_LIMIT: usize = 4096;
 
 /// Bytes of tiles kept in memory (every coding counted).
 const TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -176,7 +188,14 @@ impl TileService {
             current: ArcSwapOption::empty(),
             preparing: Mutex::new(()),
             land,
+            inline_render_limit: INLINE_RENDER_LIMIT,
         }
+    }
+
+    /// The same service with another [`INLINE_RENDER_LIMIT`] (tests at small sizes).
+    pub fn with_inline_render_limit(mut self, limit: usize) -> Self {
+        self.inline_render_limit = limit;
+        self
     }
 
     /// Whether `snapshot` serves `index`: the same one, or one of the same version
@@ -293,6 +312,25 @@ impl TileService {
         }
     }
 
+    /// Whether making this tile is cheap enough for an async worker (at most a couple
+    /// of milliseconds): an institutions tile past the clustered zooms with at most
+    /// [`INLINE_RENDER_LIMIT`] institutions in its bounds, counted from the R-tree's
+    /// per-node counts without visiting them. Clustered zooms stay off the worker: a
+    /// new filter builds its pyramid over every institution.
+    pub fn cheap_to_make(
+        &self,
+        snapshot: &TileSnapshot,
+        tileset: Tileset,
+        coord: TileCoord,
+    ) -> bool {
+        if tileset != Tileset::Institutions || coord.z <= CLUSTER_MAX_ZOOM {
+            return false;
+        }
+        let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
+        let env = rstar::AABB::from_corners([x0, y0], [x1, y1]);
+        snapshot.prepared.index.points().count_in_envelope(env) <= self.inline_render_limit
+    }
+
     /// One tile in `coding`, from the cache, or rendered and compressed once and kept
     /// (CPU-bound: call from a blocking thread). Concurrent requests for the same tile
     /// and coding wait for one render.
@@ -401,5 +439,65 @@ impl TileService {
     pub fn cache_stats(&self) -> (u64, u64) {
         self.tiles.run_pending_tasks();
         (self.tiles.entry_count(), self.tiles.weighted_size())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tile at `z` holding `pos` and how many institutions its render looks at.
+    fn tile_and_count(index: &ServingIndex, z: u8, pos: usize) -> (TileCoord, usize) {
+        let l = index.institutions()[pos].location;
+        let coord = TileCoord::covering(z, [l.lon(), l.lat(), l.lon(), l.lat()])
+            .next()
+            .unwrap();
+        let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
+        let env = rstar::AABB::from_corners([x0, y0], [x1, y1]);
+        (coord, index.points().locate_in_envelope(env).count())
+    }
+
+    #[test]
+    fn only_sparse_institution_tiles_past_the_clusters_are_made_on_the_worker() {
+        let index = Arc::new(ServingIndex::build(crate::synth::generate(20_000, 3)));
+        // A limit to suit this size: dense towns fill a z12 tile past it.
+        let limit = 128;
+        let service = TileService::new(Land::none()).with_inline_render_limit(limit);
+        let snapshot = service.snapshot(&index);
+        let counted: Vec<(TileCoord, usize)> = (0..index.institutions().len())
+            .step_by(97)
+            .flat_map(|p| [12, 14].map(|z| tile_and_count(&index, z, p)))
+            .collect();
+        let sparse = counted.iter().find(|c| c.1 <= limit).unwrap();
+        let dense = counted.iter().find(|c| c.1 > limit).unwrap();
+        assert!(service.cheap_to_make(&snapshot, Tileset::Institutions, sparse.0));
+        assert!(!service.cheap_to_make(&snapshot, Tileset::Institutions, dense.0));
+        assert!(!service.cheap_to_make(&snapshot, Tileset::AdminAreas, sparse.0));
+        let parent = TileCoord::covering(CLUSTER_MAX_ZOOM, coord_bounds(sparse.0))
+            .next()
+            .unwrap();
+        assert!(!service.cheap_to_make(&snapshot, Tileset::Institutions, parent));
+        // Either way the tile is the same.
+        let none = InstitutionFilter::default();
+        for (coord, _) in [sparse, dense] {
+            assert_eq!(
+                service
+                    .encoded(
+                        &snapshot,
+                        Tileset::Institutions,
+                        *coord,
+                        &none,
+                        Coding::Identity
+                    )
+                    .unwrap(),
+                service.render(&snapshot.prepared, Tileset::Institutions, *coord, &none)
+            );
+        }
+    }
+
+    fn coord_bounds(c: TileCoord) -> [f64; 4] {
+        let [x0, y0, x1, y1] = c.lonlat_bounds(0.0);
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        [cx, cy, cx, cy]
     }
 }

@@ -103,6 +103,9 @@ pub struct TileSnapshot {
     pub prepared: Arc<Prepared>,
     versions: [Arc<str>; 3],
     etags: [Bytes; 3],
+    /// `W/"base"` of the institutions' lineage: the ETag of every institutions tile no
+    /// delta has changed since the lineage's base (most of them), formatted once.
+    lineage_etag: Bytes,
 }
 
 impl TileSnapshot {
@@ -145,7 +148,7 @@ impl TileSnapshot {
     pub fn etag(&self, tileset: Tileset, coord: TileCoord, filter: &InstitutionFilter) -> Bytes {
         match self.tile_version(tileset, coord, filter) {
             (_, 0) if tileset != Tileset::Institutions => self.etags[Self::slot(tileset)].clone(),
-            (base, 0) => Bytes::from(format!("W/\"{base}\"")),
+            (_, 0) => self.lineage_etag.clone(),
             (base, g) => Bytes::from(format!("W/\"{base}-{g}\"")),
         }
     }
@@ -241,10 +244,12 @@ impl TileService {
         let versions = [Tileset::Institutions, Tileset::AdminAreas, Tileset::Base]
             .map(|t| Arc::<str>::from(self.version(&prepared, t)));
         let etags = versions.clone().map(|v| Bytes::from(format!("W/\"{v}\"")));
+        let lineage_etag = Bytes::from(format!("W/\"{}\"", prepared.lineage.base()));
         TileSnapshot {
             prepared,
             versions,
             etags,
+            lineage_etag,
         }
     }
 

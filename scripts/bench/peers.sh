@@ -174,8 +174,12 @@ row() {
   record "$name" "$who" "$out" "first answer: $got"
 }
 
-# warm BASE PATHS: every path once (so the cached rows measure the cache).
-warm() { sed "s#^#$1#" "$2" | xargs -P 4 -I{} curl -s -o /dev/null {}; }
+# warm BASE PATHS [ENCODING]: every path once, in the encoding the row will ask for (so
+# the cached rows measure the cache, not a tile's first compression).
+warm() {
+  local hdr=(); [ -n "${3:-}" ] && hdr=(-H "Accept-Encoding: $3")
+  sed "s#^#$1#" "$2" | xargs -P 4 -I{} curl -s "${hdr[@]}" -o /dev/null {}
+}
 
 # --- vetmap ----------------------------------------------------------------------------
 PORT=$(free_port); VETMAP=http://127.0.0.1:$PORT
@@ -194,7 +198,7 @@ row tiles_uncached vetmap "$VETMAP" "$P/tiles_uncached.txt" "" "$UNCACHED_SECS"
 warm "$VETMAP" "$P/tiles_z14.txt"
 for enc in identity gzip br; do
   H=; [ "$enc" != identity ] && H=$enc
-  warm "$VETMAP" "$P/tiles_z14.txt"
+  warm "$VETMAP" "$P/tiles_z14.txt" "$H"
   row "tiles_$enc" vetmap "$VETMAP" "$P/tiles_z14.txt" "$H"
 done
 row items_bbox vetmap "$VETMAP" "$P/items_bbox.txt"
@@ -270,7 +274,7 @@ if martin_ok; then
       log "Martin, cache on: rows"
       for enc in identity gzip br; do
         H=; [ "$enc" != identity ] && H=$enc
-        warm "$MBASE" "$P/martin_z14.txt"
+        warm "$MBASE" "$P/martin_z14.txt" "$H"
         row "tiles_$enc" martin "$MBASE" "$P/martin_z14.txt" "$H"
       done
     fi

@@ -31,6 +31,6 @@ if [ "${WAIT_WRITE:-0}" = 1 ]; then
     sleep 0.5
   done
   grep -oE 'dataset snapshot written.*|no dataset snapshot.*' "$OUT/$LABEL.log" | cut -c1-300 || true
-  echo "after the write: $(grep -E 'VmRSS' /proc/$PID/status | tr -s '\t\n ' ' ')"
+  echo "after the write: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
 fi
 kill -INT $PID; wait $PID 2>/dev/null || true

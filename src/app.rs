@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::api::edge::connections::{self, ConnectionLimits};
-use crate::api::{AppState, router};
+use crate::api::{AppState, Services, router};
 use crate::config::Config;
 use crate::credentials::key_ring::Opened;
 use crate::credentials::{
@@ -181,7 +181,7 @@ impl Application {
         ));
         Ok(Self {
             listener,
-            state: AppState {
+            state: AppState::new(Services {
                 index,
                 db,
                 changes,
@@ -201,7 +201,7 @@ impl Application {
                 )),
                 auth,
                 config: Arc::new(config),
-            },
+            }),
         })
     }
 

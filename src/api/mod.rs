@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use axum::{Extension, Router};
 
-pub use edge::AppState;
+pub use edge::{AppState, Services};
 
 /// The whole application; tests call it too.
 pub fn router(state: AppState) -> Router {

@@ -38,4 +38,4 @@ pub mod params;
 pub mod state;
 pub mod validators;
 
-pub use state::AppState;
+pub use state::{AppState, Services};

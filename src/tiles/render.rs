@@ -18,6 +18,14 @@ use super::tilesets::{area_min_zoom, label_min_zoom};
 use super::{InstitutionFilter, TileCoord};
 use crate::model::{Institution, InstitutionKind, Level, Scheme};
 
+/// The box whose institutions a point tile (past the clustered zooms) looks at: the
+/// tile with a one-pixel margin, in longitude and latitude. `TileService::cheap_to_make`
+/// counts the same box to decide where the tile is made.
+pub fn points_envelope(coord: TileCoord) -> rstar::AABB<[f64; 2]> {
+    let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
+    rstar::AABB::from_corners([x0, y0], [x1, y1])
+}
+
 /// `top_zoom`: the last zoom the client can reach, where dense tiles are no longer
 /// clustered (nothing deeper to expand into): the tileset's top zoom for the server, the
 /// archive's last zoom for an export.
@@ -45,12 +53,10 @@ pub fn institutions(
             }
         }
         _ => {
-            let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
-            let env = rstar::AABB::from_corners([x0, y0], [x1, y1]);
             let mut hits: Vec<u32> = prepared
                 .index
                 .points()
-                .locate_in_envelope(env)
+                .locate_in_envelope(points_envelope(coord))
                 .map(|e| e.data)
                 .collect();
             // Id order: the same tile encodes to the same bytes every time.

@@ -331,8 +331,7 @@ impl TileService {
         if tileset != Tileset::Institutions || coord.z <= CLUSTER_MAX_ZOOM {
             return false;
         }
-        let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
-        let env = rstar::AABB::from_corners([x0, y0], [x1, y1]);
+        let env = render::points_envelope(coord);
         snapshot.prepared.index.points().count_in_envelope(env) <= self.inline_render_limit
     }
 
@@ -457,8 +456,7 @@ mod tests {
         let coord = TileCoord::covering(z, [l.lon(), l.lat(), l.lon(), l.lat()])
             .next()
             .unwrap();
-        let [x0, y0, x1, y1] = coord.lonlat_bounds(1.0);
-        let env = rstar::AABB::from_corners([x0, y0], [x1, y1]);
+        let env = render::points_envelope(coord);
         (coord, index.points().locate_in_envelope(env).count())
     }
 

@@ -14,6 +14,7 @@ mod build;
 pub mod fold;
 pub mod nearby;
 mod persist;
+mod postings;
 mod query;
 mod segment;
 mod text;

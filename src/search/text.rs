@@ -13,7 +13,7 @@
 //!   vocabulary for each query word.
 //!
 //! So: `fst` for the dictionary; postings (sorted document numbers per term and field)
-//! are plain vectors here. A query matches a document when every query word that matches
+//! are bit-packed blocks with a skip table (`postings.rs`). A query matches a document when every query word that matches
 //! any term at all matches one of the document's terms (AND); words matching nothing
 //! (gibberish, typos too far) are dropped but lower the score.
 
@@ -24,6 +24,7 @@ use fst::automaton::{Levenshtein, Str};
 use fst::{Automaton, IntoStreamer, Streamer};
 
 use super::persist::{Reader, Writer};
+use super::postings::{PostingList, Postings, PostingsBuilder};
 
 /// Where a word was found; names weigh more than places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub enum Field {
     Place = 2,
 }
 
-const FIELDS: usize = 3;
+pub(super) const FIELDS: usize = 3;
 /// The completions of a prefix stop once they reach more postings than the index has
 /// documents, but never below this many (so a province-sized index completes fully).
 const PREFIX_POSTINGS_FLOOR: usize = 200_000;
@@ -114,9 +115,8 @@ impl QueryWord {
 
 pub struct TextIndex {
     terms: fst::Map<Vec<u8>>,
-    /// Postings of term `t` in field `f` are `docs[offsets[t*FIELDS+f]..offsets[t*FIELDS+f+1]]`.
-    offsets: Vec<usize>,
-    docs: Vec<u32>,
+    /// The documents of each term (its id in `terms`) in each field.
+    postings: Postings,
     doc_count: u32,
     /// The documents of the whole index this one is part of (a delta segment is a few
     /// documents of millions): the thresholds that depend on how common a word is use
@@ -131,8 +131,9 @@ impl TextIndex {
         w.u32(self.doc_count);
         w.u32(self.corpus);
         w.bytes(self.terms.as_fst().as_bytes());
-        w.u64s(self.offsets.iter().map(|&o| o as u64), self.offsets.len());
-        w.u32s(&self.docs);
+        let (bytes, term_at) = self.postings.parts();
+        w.u64s(term_at.iter().copied(), term_at.len());
+        w.bytes(bytes);
     }
 
     /// Reads what [`TextIndex::encode`] wrote, checking everything a search indexes by
@@ -144,34 +145,16 @@ impl TextIndex {
         let terms = fst::Map::new(r.bytes()?.to_vec()).map_err(|e| format!("terms: {e}"))?;
         // The FST's own checksum: walking a damaged FST can panic inside the crate.
         terms.as_fst().verify().map_err(|e| format!("terms: {e}"))?;
-        let offsets: Vec<usize> = r
-            .u64s()?
-            .into_iter()
-            .map(usize::try_from)
-            .collect::<Result<_, _>>()
-            .map_err(|_| "an offset past the address space")?;
-        let docs = r.u32s()?;
-        let slots = (terms.len())
-            .checked_mul(FIELDS)
-            .and_then(|n| n.checked_add(1))
-            .ok_or("too many terms")?;
-        if offsets.len() != slots || offsets.first() != Some(&0) {
+        let term_at = r.u64s()?;
+        let bytes = r.bytes()?.to_vec();
+        if term_at.len() != terms.len() + 1 {
             return Err(format!(
-                "{} offsets for {} terms",
-                offsets.len(),
+                "{} term offsets for {} terms",
+                term_at.len(),
                 terms.len()
             ));
         }
-        if offsets.last() != Some(&docs.len()) || !offsets.is_sorted() {
-            return Err("offsets out of order or past the postings".into());
-        }
-        for pair in offsets.windows(2) {
-            let list = &docs[pair[0]..pair[1]];
-            let ascending = list.windows(2).all(|d| d[0] < d[1]);
-            if !ascending || list.last().is_some_and(|&d| d >= doc_count) {
-                return Err("a posting list out of order or past the documents".into());
-            }
-        }
+        let postings = Postings::from_parts(bytes, term_at, doc_count)?;
         // Term ids are the terms' ranks (`finish_with`): the postings' slots follow them.
         let mut stream = terms.stream();
         let mut rank = 0u64;
@@ -186,8 +169,7 @@ impl TextIndex {
         }
         Ok(TextIndex {
             terms,
-            offsets,
-            docs,
+            postings,
             doc_count,
             corpus,
         })
@@ -319,26 +301,25 @@ impl TextIndexBuilder {
     fn finish_with(self, mut put: impl FnMut(&mut Vec<u32>, &[u32], usize)) -> TextIndex {
         let mut terms: Vec<(String, u32)> = self.ids.into_iter().collect();
         terms.sort_unstable();
-        let mut postings = self.postings;
-        let mut offsets = Vec::with_capacity(terms.len() * FIELDS + 1);
-        let mut docs = Vec::with_capacity(postings.iter().flatten().map(Vec::len).sum());
-        offsets.push(0);
+        let mut lists = self.postings;
+        let mut postings = PostingsBuilder::with_capacity(terms.len());
+        let mut scratch: [Vec<u32>; FIELDS] = Default::default();
         for (_, old) in &terms {
-            for (f, list) in std::mem::take(&mut postings[*old as usize])
+            for (f, list) in std::mem::take(&mut lists[*old as usize])
                 .into_iter()
                 .enumerate()
             {
-                put(&mut docs, &list, f);
-                offsets.push(docs.len());
+                scratch[f].clear();
+                put(&mut scratch[f], &list, f);
             }
+            postings.push_term([&scratch[0], &scratch[1], &scratch[2]]);
         }
         // Keys are sorted and unique, so building cannot fail.
         let map = fst::Map::from_iter(terms.iter().enumerate().map(|(n, (t, _))| (t, n as u64)))
             .unwrap_or_default();
         TextIndex {
             terms: map,
-            offsets,
-            docs,
+            postings: postings.finish(),
             doc_count: self.doc_count,
             corpus: self.doc_count,
         }
@@ -386,9 +367,8 @@ impl WordScores {
 }
 
 impl TextIndex {
-    fn postings(&self, term: u64, field: usize) -> &[u32] {
-        let slot = term as usize * FIELDS + field;
-        &self.docs[self.offsets[slot]..self.offsets[slot + 1]]
+    fn postings(&self, term: u64, field: usize) -> PostingList<'_> {
+        self.postings.list(term, field)
     }
 
     /// Terms matching `word` with their match quality (1 exact, less for prefixes and
@@ -451,8 +431,8 @@ impl TextIndex {
     /// Every posting list `word` reaches (each term it matches, in each field), with the
     /// score a document on it gets for the word (a document on several takes the best);
     /// `None` when it reaches nothing here.
-    pub fn word_lists(&self, word: &QueryWord, prefix: bool) -> Option<Vec<(&[u32], u8)>> {
-        let lists: Vec<(&[u32], u8)> = self
+    pub fn word_lists(&self, word: &QueryWord, prefix: bool) -> Option<Vec<(PostingList<'_>, u8)>> {
+        let lists: Vec<(PostingList<'_>, u8)> = self
             .matching_terms(word, prefix)
             .into_iter()
             .flat_map(|(t, q)| (0..FIELDS).map(move |f| (t, q, f)))
@@ -468,7 +448,7 @@ impl TextIndex {
         if total > self.doc_count as usize / 16 {
             let mut dense = vec![0u8; self.doc_count as usize];
             for &(list, b) in &lists {
-                for &d in list {
+                for d in list.iter() {
                     let slot = &mut dense[d as usize];
                     *slot = (*slot).max(b);
                 }
@@ -477,7 +457,7 @@ impl TextIndex {
         } else {
             let mut v = Vec::with_capacity(total);
             for &(list, b) in &lists {
-                v.extend(list.iter().map(|&d| (d, b)));
+                v.extend(list.iter().map(|d| (d, b)));
             }
             // Best score first within a document, then keep that one.
             v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -597,8 +577,7 @@ mod tests {
         let (a, b) = (whole.finish(), head.finish());
         assert_eq!(a.doc_count, b.doc_count);
         assert_eq!(a.terms.as_fst().as_bytes(), b.terms.as_fst().as_bytes());
-        assert_eq!(a.offsets, b.offsets);
-        assert_eq!(a.docs, b.docs);
+        assert_eq!(a.postings.parts(), b.postings.parts());
     }
 
     fn index(docs: &[&[(Field, &str)]]) -> TextIndex {

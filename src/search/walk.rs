@@ -29,13 +29,14 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
 use super::SearchIndex;
+use super::postings::{PostingCursor, PostingList};
 use super::query::{Key, TopK, distance_factor, haversine_km, institution_score};
 use super::text::{QueryWord, text_score, text_score_bound};
 use crate::index::ServingIndex;
 use crate::model::LonLat;
 
 /// A word's posting lists, each with the score a document on it gets for the word.
-type Lists<'a> = Vec<(&'a [u32], u8)>;
+type Lists<'a> = Vec<(PostingList<'a>, u8)>;
 
 /// Pushes into `top` every institution that can be among its best for `words`.
 pub(super) fn institutions(
@@ -366,24 +367,19 @@ impl<'a> Conjunction<'a> {
 
 /// A word's lists merged in document order, each document once with its best score.
 struct Union<'a> {
-    lists: Lists<'a>,
-    at: Vec<usize>,
+    cursors: Vec<(PostingCursor<'a>, u8)>,
     heap: BinaryHeap<Reverse<(u32, u32)>>,
 }
 
 impl<'a> Union<'a> {
     fn new(lists: Lists<'a>, from: u32) -> Self {
-        let at: Vec<usize> = lists
+        let cursors = cursors_from(&lists, from);
+        let heap = cursors
             .iter()
-            .map(|l| l.0.partition_point(|&d| d < from))
-            .collect();
-        let heap = lists
-            .iter()
-            .zip(&at)
             .enumerate()
-            .filter_map(|(i, (l, &at))| l.0.get(at).map(|&d| Reverse((d, i as u32))))
+            .filter_map(|(i, (c, _))| c.doc().map(|d| Reverse((d, i as u32))))
             .collect();
-        Self { lists, at, heap }
+        Self { cursors, heap }
     }
 
     fn peek(&self) -> Option<u32> {
@@ -398,11 +394,10 @@ impl<'a> Union<'a> {
                 break;
             }
             self.heap.pop();
-            let (list, score) = self.lists[i as usize];
-            best = best.max(score);
-            let at = &mut self.at[i as usize];
-            *at += 1;
-            if let Some(&next) = list.get(*at) {
+            let (cursor, score) = &mut self.cursors[i as usize];
+            best = best.max(*score);
+            cursor.advance();
+            if let Some(next) = cursor.doc() {
                 self.heap.push(Reverse((next, i)));
             }
         }
@@ -410,62 +405,43 @@ impl<'a> Union<'a> {
     }
 }
 
+/// A cursor on each list, at its first document from `from` on.
+fn cursors_from<'a>(lists: &[(PostingList<'a>, u8)], from: u32) -> Vec<(PostingCursor<'a>, u8)> {
+    lists
+        .iter()
+        .map(|&(list, score)| (list.cursor_at(from), score))
+        .collect()
+}
+
 /// A word's lists read forward: its score on ever later documents.
 struct Cursor<'a> {
-    lists: Lists<'a>,
-    at: Vec<usize>,
+    cursors: Vec<(PostingCursor<'a>, u8)>,
 }
 
 impl<'a> Cursor<'a> {
     fn new(lists: Lists<'a>, from: u32) -> Self {
-        let at = lists
-            .iter()
-            .map(|l| l.0.partition_point(|&d| d < from))
-            .collect();
-        Self { lists, at }
+        Self {
+            cursors: cursors_from(&lists, from),
+        }
     }
 
     /// The word's score on `doc` (0: it does not hold it); `doc` never decreases.
     fn seek(&mut self, doc: u32) -> u8 {
         let mut best = 0;
-        for (&(list, score), at) in self.lists.iter().zip(self.at.iter_mut()) {
-            *at = gallop(list, *at, doc);
-            if list.get(*at) == Some(&doc) {
-                best = best.max(score);
+        for (cursor, score) in &mut self.cursors {
+            if cursor.seek(doc) == Some(doc) {
+                best = best.max(*score);
             }
         }
         best
     }
 }
 
-/// The first index from `from` on whose document is at least `doc`: doubling steps,
-/// then a binary search, so a long skip costs its logarithm.
-fn gallop(list: &[u32], from: usize, doc: u32) -> usize {
-    if list.get(from).is_none_or(|&d| d >= doc) {
-        return from;
-    }
-    // list[lo] < doc throughout.
-    let (mut lo, mut step) = (from, 1);
-    loop {
-        let hi = lo + step;
-        match list.get(hi) {
-            Some(&d) if d < doc => {
-                lo = hi;
-                step *= 2;
-            }
-            _ => {
-                let end = hi.min(list.len());
-                return lo + 1 + list[lo + 1..end].partition_point(|&d| d < doc);
-            }
-        }
-    }
-}
-
-/// A word's score on one document, by binary search in each of its lists.
-fn probe(lists: &[(&[u32], u8)], doc: u32) -> u8 {
+/// A word's score on one document, by a skip-table search in each of its lists.
+fn probe(lists: &[(PostingList<'_>, u8)], doc: u32) -> u8 {
     lists
         .iter()
-        .filter(|(l, _)| l.binary_search(&doc).is_ok())
+        .filter(|(l, _)| l.contains(doc))
         .map(|e| e.1)
         .max()
         .unwrap_or(0)

@@ -187,21 +187,6 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
 }
 
 #[test]
-fn gallop_finds_the_first_document_at_or_after() {
-    let list = [2, 4, 4, 8, 16, 32, 64];
-    for from in 0..list.len() {
-        for doc in 0..70 {
-            let want = from + list[from..].partition_point(|&d| d < doc);
-            assert_eq!(
-                super::gallop(&list, from, doc),
-                want,
-                "from {from}, doc {doc}"
-            );
-        }
-    }
-}
-
-#[test]
 fn the_distance_bound_never_exceeds_the_haversine_distance() {
     let mut rng = StdRng::seed_from_u64(3);
     for _ in 0..100_000 {

@@ -98,7 +98,7 @@ fn bench_index(c: &mut Criterion, label: &str, index: &ServingIndex) {
 
     let rare_name = index.institutions()[index.institutions().len() / 2]
         .name_vi
-        .clone();
+        .to_string();
     // A town every synthetic address ends with ("Địa chỉ tổng hợp số 12, Hà Nội").
     let town = index.institutions()[0]
         .address

@@ -2,7 +2,6 @@
 //! the catalogue with how many institutions teach each occupation at each level.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
@@ -18,6 +17,7 @@ use super::edge::extract::Path;
 use crate::credentials::CredentialCount;
 use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
+use crate::model::SharedText;
 use crate::model::{
     AdminArea, Institution, InstitutionId, Level, OccupationCode, Programme, Scheme,
 };
@@ -162,7 +162,7 @@ pub fn admin_areas<'a>(
     inst: &Institution,
 ) -> [(Scheme, &'static str, Option<&'a AdminArea>); 5] {
     let a = &inst.admin;
-    let get = |s, c: &Option<Arc<str>>| c.as_deref().and_then(|c| index.area(s, c));
+    let get = |s, c: &Option<SharedText>| c.as_deref().and_then(|c| index.area(s, c));
     [
         (
             Scheme::Pre2025,

@@ -59,7 +59,7 @@ pub fn statement(
             "issuingInstitution": {
                 "id": format!("{base}/institutions/{id}"),
                 "identifier": id,
-                "name_vi": institution.map(|i| i.name_vi.as_str()),
+                "name_vi": institution.map(|i| &*i.name_vi),
                 "name_en": institution.and_then(|i| i.name_en.as_deref()),
                 "map": format!("{base}/?institution={id}"),
             },

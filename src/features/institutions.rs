@@ -201,7 +201,7 @@ fn in_list<T: PartialEq>(list: &[T], v: T) -> bool {
     list.is_empty() || list.contains(&v)
 }
 
-fn eq_opt(want: &Option<String>, have: &Option<std::sync::Arc<str>>) -> bool {
+fn eq_opt(want: &Option<String>, have: &Option<crate::model::SharedText>) -> bool {
     want.as_deref().is_none_or(|w| have.as_deref() == Some(w))
 }
 

@@ -404,7 +404,7 @@ mod tests {
         let changes = BTreeMap::from([(renamed.id.as_str().to_owned(), Some(renamed))]);
         let (y, shape) = x.with_changes(&changes);
         assert_eq!(shape, Shape::Same);
-        assert_eq!(y[2500].name_vi, "Đổi tên");
+        assert_eq!(&*y[2500].name_vi, "Đổi tên");
         assert_eq!(
             x[2500].name_vi, v[2500].name_vi,
             "the old snapshot is untouched"

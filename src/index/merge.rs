@@ -114,7 +114,7 @@ mod tests {
         let mut changes = BTreeMap::new();
         for n in [3usize, 700, 2500] {
             let mut i = start.institutions()[n].clone();
-            i.name_vi = format!("Đổi tên zq{n}w");
+            i.name_vi = format!("Đổi tên zq{n}w").into();
             i.location = LonLat::new(106.3, 9.9 + n as f64 * 1e-4).unwrap();
             changes.insert(i.id.as_str().to_owned(), Some(i));
         }

@@ -202,7 +202,7 @@ pub(super) mod deltas {
         let mut words = Vec::new();
         for (k, n) in [5usize, 400, 1000, 2999].into_iter().enumerate() {
             let mut i = before.institutions()[n].clone();
-            i.name_vi = format!("Trường đổi tên zq{k}w");
+            i.name_vi = format!("Trường đổi tên zq{k}w").into();
             words.push(format!("zq{k}w"));
             // Moved far, across the country: nearby and boxes must see it there.
             i.location = LonLat::new(106.3 + k as f64 * 0.001, 9.9).unwrap();
@@ -212,7 +212,7 @@ pub(super) mod deltas {
             }
             changes.insert(i.id.as_str().to_owned(), Some(i));
         }
-        words.push(before.institutions()[6].name_vi.clone());
+        words.push(before.institutions()[6].name_vi.to_string());
         let after = assert_like_a_fresh_build(&before, changes, &words);
         assert_eq!(
             after.points().overlay_len(),
@@ -264,7 +264,7 @@ pub(super) mod deltas {
         let before = ServingIndex::build(crate::synth::generate(2000, 5));
         let renamed = |ix: &ServingIndex, n: usize, token: &str| {
             let mut i = ix.institutions()[n].clone();
-            i.name_vi = format!("Đổi tên {token}");
+            i.name_vi = format!("Đổi tên {token}").into();
             (i.id.as_str().to_owned(), Some(i))
         };
         let mut words: Vec<String> = vec!["zqaw".into(), "zqbw".into(), "zqcw".into()];
@@ -283,7 +283,7 @@ pub(super) mod deltas {
         created.name_vi = "Cơ sở mới zqcw".into();
         second.insert(created.id.as_str().to_owned(), Some(created));
         second.extend((0..5).map(|k| renamed(&after, 1 + k * 17, "zqcw")));
-        words.push(after.institutions()[6].name_vi.clone());
+        words.push(after.institutions()[6].name_vi.to_string());
         let third = assert_like_a_fresh_build(&after, second, &words);
         assert!(third.search().overlay_len() >= 150, "still deltas");
     }
@@ -320,7 +320,7 @@ pub(super) mod deltas {
             {
                 let mut i = ix.institutions()[50 * (step + k)].clone();
                 i.id = crate::model::InstitutionId::parse(&id).unwrap();
-                i.name_vi = format!("Cơ sở mới zq{step}{k}w");
+                i.name_vi = format!("Cơ sở mới zq{step}{k}w").into();
                 words.push(format!("zq{step}{k}w"));
                 let d = 0.001 * (step * 3 + k) as f64;
                 i.location = LonLat::new(106.3 + d, 9.9 - d).unwrap();
@@ -330,7 +330,7 @@ pub(super) mod deltas {
             if step > 0 {
                 let id = format!("000-moi-{}", step - 1);
                 let mut i = ix.institution(&id).unwrap().clone();
-                i.name_vi = format!("Đổi tên zq{step}xw");
+                i.name_vi = format!("Đổi tên zq{step}xw").into();
                 words.push(format!("zq{step}xw"));
                 i.location = LonLat::new(106.31, 9.91).unwrap();
                 changes.insert(id, Some(i));
@@ -339,7 +339,7 @@ pub(super) mod deltas {
             if step > 1 {
                 changes.insert(format!("zzz-moi-{}", step - 2), None);
             }
-            words.push(ix.institutions()[6].name_vi.clone());
+            words.push(ix.institutions()[6].name_vi.to_string());
             ix = assert_like_a_fresh_build(&ix, changes, &words);
             assert_eq!(ix.keys().epoch(), epoch, "step {step}: the same numbering");
             assert!(

@@ -1,13 +1,13 @@
 //! A GDNN institution: identity, place, programmes and the Plan's readiness indicators.
 
 use std::fmt;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::Scheme;
+use super::SharedText;
 use super::occupation::rename;
 use super::{
     FieldError, InstitutionKind, Level, LonLat, OccupationCode, Ownership, PositionAccuracy,
@@ -18,7 +18,7 @@ use super::{
 /// letters and digits in groups joined by single hyphens, 2 to 80 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct InstitutionId(String);
+pub struct InstitutionId(Box<str>);
 
 /// A slug in the OpenAPI document, as [`InstitutionId::parse`] admits it.
 impl utoipa::PartialSchema for InstitutionId {
@@ -47,7 +47,7 @@ impl InstitutionId {
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             });
         if ok {
-            Ok(Self(s.to_owned()))
+            Ok(Self(s.into()))
         } else {
             Err(FieldError::new(
                 "id",
@@ -78,7 +78,7 @@ impl TryFrom<String> for InstitutionId {
 
 impl From<InstitutionId> for String {
     fn from(id: InstitutionId) -> Self {
-        id.0
+        id.0.into()
     }
 }
 
@@ -90,15 +90,15 @@ impl From<InstitutionId> for String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminCodes {
     #[schema(value_type = Option<String>)]
-    pub province_pre2025: Option<Arc<str>>,
+    pub province_pre2025: Option<SharedText>,
     #[schema(value_type = Option<String>)]
-    pub district_pre2025: Option<Arc<str>>,
+    pub district_pre2025: Option<SharedText>,
     #[schema(value_type = Option<String>)]
-    pub commune_pre2025: Option<Arc<str>>,
+    pub commune_pre2025: Option<SharedText>,
     #[schema(value_type = Option<String>)]
-    pub province_2025: Option<Arc<str>>,
+    pub province_2025: Option<SharedText>,
     #[schema(value_type = Option<String>)]
-    pub commune_2025: Option<Arc<str>>,
+    pub commune_2025: Option<SharedText>,
 }
 
 impl AdminCodes {
@@ -130,7 +130,7 @@ impl AdminCodes {
     }
 
     /// Every code, mutably, for sharing repeated ones.
-    pub fn codes_mut(&mut self) -> [&mut Option<Arc<str>>; 5] {
+    pub fn codes_mut(&mut self) -> [&mut Option<SharedText>; 5] {
         [
             &mut self.province_pre2025,
             &mut self.district_pre2025,
@@ -143,9 +143,9 @@ impl AdminCodes {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contacts {
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub website: Option<String>,
+    pub phone: Option<Box<str>>,
+    pub email: Option<Box<str>>,
+    pub website: Option<Box<str>>,
 }
 
 /// One licensed training programme. The licensed name may add a qualifier to the
@@ -155,7 +155,7 @@ pub struct Programme {
     pub occupation_code: OccupationCode,
     /// Shared between the programmes that repeat it (see [`crate::model::Interner`]).
     #[schema(value_type = String)]
-    pub occupation_name: Arc<str>,
+    pub occupation_name: SharedText,
     pub level: Level,
     pub annual_quota: Option<u32>,
 }
@@ -174,28 +174,28 @@ pub struct Readiness {
     pub digital_school: Option<bool>,
     /// Where these figures come from (and whether they are illustrative).
     #[schema(value_type = Option<String>)]
-    pub source: Option<Arc<str>>,
+    pub source: Option<SharedText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Institution {
     pub id: InstitutionId,
     /// Official code (mã cơ sở GDNN) where one is known.
-    pub code: Option<String>,
-    pub name_vi: String,
-    pub name_en: Option<String>,
+    pub code: Option<Box<str>>,
+    pub name_vi: Box<str>,
+    pub name_en: Option<Box<str>>,
     pub kind: InstitutionKind,
     pub ownership: Ownership,
     pub location: LonLat,
     pub position_accuracy: PositionAccuracy,
-    pub address: Option<String>,
+    pub address: Option<Box<str>>,
     pub admin: AdminCodes,
     pub contacts: Contacts,
     pub programmes: Vec<Programme>,
     pub readiness: Readiness,
     /// Where the record comes from, in words a reader can check.
     #[schema(value_type = String)]
-    pub source: Arc<str>,
+    pub source: SharedText,
     pub updated_at: DateTime<Utc>,
     /// Moves on with every change in the system of record (1 for files): the ETag an
     /// edit must name (`If-Match`), so that two officials cannot overwrite each other.
@@ -277,11 +277,15 @@ impl Institution {
             commune_2025: admin_code(r, &mut e, "commune_2025", 5),
         };
         let contacts = Contacts {
-            phone: e.take(r.opt_str("phone")).flatten(),
-            email: e.take(r.opt_str("email").and_then(check_email)).flatten(),
+            phone: e.take(r.opt_str("phone")).flatten().map(Box::from),
+            email: e
+                .take(r.opt_str("email").and_then(check_email))
+                .flatten()
+                .map(Box::from),
             website: e
                 .take(r.opt_str("website").and_then(check_website))
-                .flatten(),
+                .flatten()
+                .map(Box::from),
         };
         let readiness = Readiness {
             digital_infrastructure: e.take(r.opt_bool("digital_infrastructure")).flatten(),
@@ -307,7 +311,7 @@ impl Institution {
             source: e
                 .take(r.opt_str("readiness_source"))
                 .flatten()
-                .map(Arc::from),
+                .map(SharedText::from),
         };
         let source = e.take(r.req_str("source"));
         let updated_at = e.take(r.req_str("updated_at").and_then(|s| {
@@ -367,14 +371,14 @@ impl Institution {
                 Some(updated_at),
             ) if e.is_empty() => Ok(Institution {
                 id,
-                code,
-                name_vi,
-                name_en,
+                code: code.map(Box::from),
+                name_vi: name_vi.into(),
+                name_en: name_en.map(Box::from),
                 kind,
                 ownership,
                 location,
                 position_accuracy,
-                address,
+                address: address.map(Box::from),
                 admin,
                 contacts,
                 programmes,
@@ -489,10 +493,10 @@ impl Programme {
     }
 }
 
-fn admin_code(r: &Record, e: &mut RecordErrors, field: &str, digits: usize) -> Option<Arc<str>> {
+fn admin_code(r: &Record, e: &mut RecordErrors, field: &str, digits: usize) -> Option<SharedText> {
     let v = e.take(r.opt_str(field)).flatten()?;
     if v.len() == digits && v.bytes().all(|b| b.is_ascii_digit()) {
-        Some(Arc::from(v))
+        Some(SharedText::from(v))
     } else {
         e.push(field, format!("{v:?} is not a {digits}-digit GSO code"));
         None
@@ -542,7 +546,7 @@ mod tests {
     #[test]
     fn parses_a_valid_record_and_flattens_it_back() {
         let i = Institution::from_record(&Record::new(sample())).unwrap();
-        assert_eq!(i.name_vi, "Trường Cao đẳng Nghề Trà Vinh");
+        assert_eq!(&*i.name_vi, "Trường Cao đẳng Nghề Trà Vinh");
         assert_eq!(i.programmes.len(), 1);
         let mut flat = i.to_flat();
         flat.insert(
@@ -582,5 +586,15 @@ mod tests {
         assert!(InstitutionId::parse("a--b").is_err());
         assert!(InstitutionId::parse("-ab").is_err());
         assert!(InstitutionId::parse("trường").is_err());
+    }
+
+    /// Millions of records are held in memory: a field that grows these (a `String`
+    /// where `Box<str>` serves, an `Arc<str>` where the thin `SharedText` serves) costs
+    /// megabytes per million institutions. The sizes as of stop 25; grow them knowingly.
+    #[test]
+    fn records_stay_compact() {
+        let (institution, programme) = (size_of::<Institution>(), size_of::<Programme>());
+        assert!(institution <= 272, "Institution is {institution} bytes");
+        assert!(programme <= 24, "Programme is {programme} bytes");
     }
 }

@@ -1,29 +1,34 @@
 //! Sharing repeated text. A national network repeats a few dozen occupation names over
 //! millions of programmes, and one `source` over millions of institutions: one shared
-//! `Arc<str>` per distinct value instead of a `String` per record.
+//! [`SharedText`] per distinct value instead of a `String` per record.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-/// Hands out one `Arc<str>` per distinct text it has seen. Local to one load, so it
+/// Shared, immutable text: `arcstr`'s thin pointer, 8 bytes where `Arc<str>` takes 16
+/// (its length lives beside the text, not in the pointer). Each institution holds
+/// seven and each programme one, so at two million institutions the difference is
+/// about 190 MB.
+pub type SharedText = arcstr::ArcStr;
+
+/// Hands out one [`SharedText`] per distinct text it has seen. Local to one load, so it
 /// never outlives the data it deduplicates.
 #[derive(Default)]
 pub struct Interner {
-    seen: HashSet<Arc<str>>,
+    seen: HashSet<SharedText>,
 }
 
 impl Interner {
-    pub fn intern(&mut self, text: &str) -> Arc<str> {
+    pub fn intern(&mut self, text: &str) -> SharedText {
         if let Some(shared) = self.seen.get(text) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
+        let shared = SharedText::from(text);
         self.seen.insert(shared.clone());
         shared
     }
 
     /// The shared copy of `text` (which may already be shared).
-    pub fn share(&mut self, text: &Arc<str>) -> Arc<str> {
+    pub fn share(&mut self, text: &SharedText) -> SharedText {
         self.intern(text)
     }
 }
@@ -38,8 +43,8 @@ mod tests {
         let a = i.intern("Hàn");
         let b = i.intern(&String::from("Hàn"));
         let c = i.intern("Điện");
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &c));
+        assert!(SharedText::ptr_eq(&a, &b));
+        assert!(!SharedText::ptr_eq(&a, &c));
         assert_eq!(&*c, "Điện");
     }
 }

@@ -29,7 +29,7 @@ pub use dataset::{BrokenReference, Dataset};
 pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy, Vocabulary};
 pub use error::{FieldError, RecordErrors};
 pub use institution::{AdminCodes, Contacts, Institution, InstitutionId, Programme, Readiness};
-pub use intern::Interner;
+pub use intern::{Interner, SharedText};
 pub use lonlat::LonLat;
 pub use occupation::{Occupation, OccupationCode};
 pub use population::{PopulationCell, PopulationLayer};

@@ -3,7 +3,6 @@
 //! they come from, submitted by the institution and reviewed by the province.
 
 use std::fmt;
-use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -167,7 +166,7 @@ impl PlanReport {
             teachers_digital_trained_pct: self.teachers_digital_trained_pct,
             high_quality_school: self.high_quality_school,
             digital_school: self.digital_school,
-            source: Some(Arc::from(self.source.as_str())),
+            source: Some(crate::model::SharedText::from(self.source.as_str())),
         }
     }
 

@@ -17,13 +17,12 @@
 pub mod catalogue;
 pub mod places;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use geo::{MultiPolygon, Polygon, Rect};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
+use crate::model::SharedText;
 use crate::model::{
     AdminArea, AdminCodes, AdminLevel, Contacts, Dataset, Institution, InstitutionId,
     InstitutionKind, Interner, Level, LonLat, Occupation, OccupationCode, Ownership,
@@ -180,13 +179,13 @@ fn institution(
         id: InstitutionId::parse(&format!("syn-{:0width$}", n + 1))
             .unwrap_or_else(|_| unreachable!("syn-<digits> is a slug")),
         code: None,
-        name_vi,
-        name_en: Some(name_en),
+        name_vi: name_vi.into(),
+        name_en: Some(name_en.into()),
         kind,
         ownership,
         location,
         position_accuracy: PositionAccuracy::Approximate,
-        address: Some(format!("Địa chỉ tổng hợp số {}, {}", n + 1, town.name)),
+        address: Some(format!("Địa chỉ tổng hợp số {}, {}", n + 1, town.name).into()),
         admin: AdminCodes {
             province_pre2025: Some(common.names.intern(&area)),
             province_2025: Some(common.names.intern(&area)),
@@ -203,8 +202,8 @@ fn institution(
 
 /// What every generated institution shares: one allocation of each repeated text.
 struct Common {
-    source: Arc<str>,
-    readiness_source: Arc<str>,
+    source: SharedText,
+    readiness_source: SharedText,
     updated_at: DateTime<Utc>,
     names: Interner,
 }

@@ -111,7 +111,7 @@ pub fn build(index: &ServingIndex) -> SearchIndex<'_> {
         out.lat.push(round6(i.location.lat()));
         let names = match &i.name_en {
             Some(en) => format!("{} {}", i.name_vi, en),
-            None => i.name_vi.clone(),
+            None => i.name_vi.to_string(),
         };
         out.name_fold.push(fold(&names));
         out.address_fold

@@ -136,7 +136,7 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
         // Renamed after another institution (so its words are common ones) and moved a
         // little.
         let other = &is[rng.random_range(0..is.len())];
-        inst.name_vi = format!("{} moi", other.name_vi);
+        inst.name_vi = format!("{} moi", other.name_vi).into();
         let loc = inst.location;
         inst.location = LonLat::new(loc.lon() + 0.05, loc.lat()).expect("in range");
         let id = inst.id.as_str().to_owned();
@@ -167,7 +167,7 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
     let mut again = BTreeMap::new();
     for _ in 0..30 {
         let mut inst = is[rng.random_range(0..is.len())].clone();
-        inst.name_vi = format!("{} lai", is[rng.random_range(0..is.len())].name_vi);
+        inst.name_vi = format!("{} lai", is[rng.random_range(0..is.len())].name_vi).into();
         again.insert(inst.id.as_str().to_owned(), Some(inst));
     }
     for _ in 0..5 {

@@ -164,7 +164,7 @@ async fn copy_rows(
 
 /// One institution as CSV fields; an empty field is NULL to `COPY ... (FORMAT csv)`.
 fn institution_row(i: &Institution) -> Vec<String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
     let flag = |v: Option<bool>| match v {
         Some(true) => "t".to_owned(),
         Some(false) => "f".to_owned(),
@@ -175,22 +175,22 @@ fn institution_row(i: &Institution) -> Vec<String> {
     let r = &i.readiness;
     vec![
         i.id.as_str().to_owned(),
-        text(&i.code),
-        i.name_vi.clone(),
-        text(&i.name_en),
+        text(i.code.as_deref()),
+        i.name_vi.to_string(),
+        text(i.name_en.as_deref()),
         i.kind.as_str().to_owned(),
         i.ownership.as_str().to_owned(),
         format!("SRID=4326;POINT({} {})", i.location.lon(), i.location.lat()),
         i.position_accuracy.as_str().to_owned(),
-        text(&i.address),
-        text(&a.province_pre2025.as_deref().map(str::to_owned)),
-        text(&a.district_pre2025.as_deref().map(str::to_owned)),
-        text(&a.commune_pre2025.as_deref().map(str::to_owned)),
-        text(&a.province_2025.as_deref().map(str::to_owned)),
-        text(&a.commune_2025.as_deref().map(str::to_owned)),
-        text(&c.phone),
-        text(&c.email),
-        text(&c.website),
+        text(i.address.as_deref()),
+        text(a.province_pre2025.as_deref()),
+        text(a.district_pre2025.as_deref()),
+        text(a.commune_pre2025.as_deref()),
+        text(a.province_2025.as_deref()),
+        text(a.commune_2025.as_deref()),
+        text(c.phone.as_deref()),
+        text(c.email.as_deref()),
+        text(c.website.as_deref()),
         flag(r.digital_infrastructure),
         flag(r.connected_national_platform),
         flag(r.digitised_learning_records),

@@ -366,9 +366,9 @@ pub(super) fn institution_from_row(
 ) -> Result<Institution, StoreError> {
     Ok(Institution {
         id: InstitutionId::parse(&r.id).map_err(corrupt)?,
-        code: r.code,
-        name_vi: r.name_vi,
-        name_en: r.name_en,
+        code: r.code.map(Box::from),
+        name_vi: r.name_vi.into(),
+        name_en: r.name_en.map(Box::from),
         kind: r.kind.parse().map_err(|_| corrupt_text("kind", &r.kind))?,
         ownership: r
             .ownership
@@ -379,7 +379,7 @@ pub(super) fn institution_from_row(
             .position_accuracy
             .parse()
             .map_err(|_| corrupt_text("position_accuracy", &r.position_accuracy))?,
-        address: r.address,
+        address: r.address.map(Box::from),
         admin: AdminCodes {
             province_pre2025: r.province_pre2025.as_deref().map(|c| sources.intern(c)),
             district_pre2025: r.district_pre2025.as_deref().map(|c| sources.intern(c)),
@@ -388,9 +388,9 @@ pub(super) fn institution_from_row(
             commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
         },
         contacts: Contacts {
-            phone: r.phone,
-            email: r.email,
-            website: r.website,
+            phone: r.phone.map(Box::from),
+            email: r.email.map(Box::from),
+            website: r.website.map(Box::from),
         },
         programmes: Vec::new(),
         readiness: Readiness {

@@ -2,12 +2,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::SnapshotMeta;
+use crate::model::SharedText;
 use crate::model::{
     AdminCodes, Contacts, Institution, InstitutionId, InstitutionKind, Level, LonLat,
     OccupationCode, Ownership, PositionAccuracy, Programme, Readiness,
@@ -25,7 +25,7 @@ pub(super) struct Head {
     texts: Vec<String>,
     codes: Vec<String>,
     #[serde(skip)]
-    shared: Vec<Arc<str>>,
+    shared: Vec<SharedText>,
     #[serde(skip)]
     parsed_codes: Vec<OccupationCode>,
 }
@@ -175,11 +175,15 @@ pub(super) fn encode<'a>(
 }
 
 impl Head {
-    /// Decodes the head and readies its tables (shared text as one `Arc<str>` each).
+    /// Decodes the head and readies its tables (shared text as one `SharedText` each).
     pub(super) fn decode(bytes: &[u8]) -> Result<Head, String> {
         let mut head: Head =
             postcard::from_bytes(bytes).map_err(|e| format!("its head does not decode: {e}"))?;
-        head.shared = head.texts.iter().map(|t| Arc::from(t.as_str())).collect();
+        head.shared = head
+            .texts
+            .iter()
+            .map(|t| SharedText::from(t.as_str()))
+            .collect();
         head.parsed_codes = head
             .codes
             .iter()
@@ -197,7 +201,7 @@ impl Head {
         }
     }
 
-    fn text(&self, n: u32) -> Result<Option<Arc<str>>, String> {
+    fn text(&self, n: u32) -> Result<Option<SharedText>, String> {
         match n {
             0 => Ok(None),
             n => self
@@ -251,13 +255,13 @@ impl Head {
                 .text(r.source)?
                 .ok_or_else(|| format!("{id}: no source"))?,
             id,
-            code: r.code.map(Cow::into_owned),
-            name_vi: r.name_vi.into_owned(),
-            name_en: r.name_en.map(Cow::into_owned),
+            code: r.code.map(Box::from),
+            name_vi: r.name_vi.into(),
+            name_en: r.name_en.map(Box::from),
             kind: r.kind,
             ownership: r.ownership,
             position_accuracy: r.position_accuracy,
-            address: r.address.map(Cow::into_owned),
+            address: r.address.map(Box::from),
             admin: AdminCodes {
                 province_pre2025: self.text(pp)?,
                 district_pre2025: self.text(dp)?,
@@ -266,9 +270,9 @@ impl Head {
                 commune_2025: self.text(c25)?,
             },
             contacts: Contacts {
-                phone: r.phone.map(Cow::into_owned),
-                email: r.email.map(Cow::into_owned),
-                website: r.website.map(Cow::into_owned),
+                phone: r.phone.map(Box::from),
+                email: r.email.map(Box::from),
+                website: r.website.map(Box::from),
             },
             programmes,
             readiness: Readiness {

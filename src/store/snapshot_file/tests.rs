@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use super::*;
 
 fn meta(n: usize) -> SnapshotMeta {
@@ -30,7 +28,10 @@ fn a_snapshot_reads_back_the_institutions_it_was_written_with() {
     let back = loaded.institutions().unwrap();
     assert_eq!(back, data.institutions);
     // Shared text stays shared: one allocation per distinct source.
-    assert!(Arc::ptr_eq(&back[0].source, &back[1].source));
+    assert!(crate::model::SharedText::ptr_eq(
+        &back[0].source,
+        &back[1].source
+    ));
     // Nothing but the snapshot is left in the directory (the temporary file was renamed).
     let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
         .unwrap()

@@ -89,7 +89,7 @@ fn change(rng: &mut Pcg64, inst: &Institution, other: &Institution, step: usize)
             i.location = LonLat::new(i.location.lon() + dlon, i.location.lat() + dlat).unwrap();
         }
         1 => i.location = other.location,
-        2 => i.name_vi = format!("{} {step}", i.name_vi),
+        2 => i.name_vi = format!("{} {step}", i.name_vi).into(),
         3 => {
             i.kind = if i.kind == InstitutionKind::College {
                 InstitutionKind::University
@@ -104,7 +104,7 @@ fn change(rng: &mut Pcg64, inst: &Institution, other: &Institution, step: usize)
             i.readiness.digital_infrastructure =
                 Some(!i.readiness.digital_infrastructure.unwrap_or(false))
         }
-        _ => i.address = Some(format!("Số {step}")),
+        _ => i.address = Some(format!("Số {step}").into()),
     }
     i
 }

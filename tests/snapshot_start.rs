@@ -181,6 +181,14 @@ async fn a_snapshot_without_its_search_index_is_used_and_the_search_index_built(
         }
     );
     shows_the_changes(&second).await;
+    // The file is written anew with the index just built, so the next start uses it.
+    until_written(&file, change_seq(&pool).await).await;
+    assert!(
+        snapshot_file::read(&file)
+            .unwrap()
+            .search_section()
+            .is_some()
+    );
 }
 
 #[tokio::test]

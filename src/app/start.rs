@@ -97,7 +97,20 @@ pub async fn first_load(
     let mut skipped = None;
     if let Some(w) = writer {
         match from_snapshot(pool, w).await? {
-            Ok((index, seq, first_load)) => return Ok((Arc::new(index), seq, first_load)),
+            Ok((index, seq, first_load)) => {
+                let index = Arc::new(index);
+                // A file whose search index could not be used (an earlier version's, or
+                // none) is written anew with this one, or every start would index every
+                // document again until the next full load.
+                if let FirstLoad::Snapshot {
+                    search_rebuilt: Some(_),
+                    ..
+                } = first_load
+                {
+                    w.write_in_background(index.clone(), seq);
+                }
+                return Ok((index, seq, first_load));
+            }
             Err(why) => {
                 tracing::info!(
                     path = %w.path.display(), reason = %why,

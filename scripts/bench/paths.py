@@ -87,6 +87,13 @@ def main():
         last = words[k - 1][: max(1, len(words[k - 1]) // 2)]
         prefixes.append("/api/v1/search/autocomplete?q=" + quote(" ".join(words[: k - 1] + [last])))
     mixes["autocomplete"] = prefixes
+    # What the map sends (web/src/main.js): the search box's words with the map's centre
+    # or the user's place, limit=30. The point is near one institution of the sample, the
+    # words another's, so the best matches are often far from the point.
+    near = []
+    for q in queries:
+        near.append("%s&lon=%.5f&lat=%.5f&limit=30" % ((q,) + jitter(0.05)))
+    mixes["search_map"] = near
     for name, paths in mixes.items():
         with open("%s/%s.txt" % (out, name), "w", encoding="utf-8") as f:
             f.write("\n".join(paths) + "\n")

@@ -40,12 +40,19 @@ fn build(terms: &[[Vec<u32>; FIELDS]]) -> Postings {
     b.finish()
 }
 
-#[test]
-fn every_list_reads_back_as_written() {
-    let mut rng = StdRng::seed_from_u64(1);
-    let docs = 20_000;
+/// A random generator seeded with `seed`, sample terms over `docs` documents, and
+/// their postings.
+fn sample(seed: u64, docs: u32) -> (StdRng, Vec<[Vec<u32>; FIELDS]>, Postings) {
+    let mut rng = StdRng::seed_from_u64(seed);
     let terms = sample_terms(&mut rng, docs);
     let postings = build(&terms);
+    (rng, terms, postings)
+}
+
+#[test]
+fn every_list_reads_back_as_written() {
+    let docs = 20_000;
+    let (_, terms, postings) = sample(1, docs);
     let (bytes, term_at) = postings.parts();
     let read = Postings::from_parts(bytes.to_vec(), term_at.to_vec(), docs).expect("valid");
     for p in [&postings, &read] {
@@ -62,10 +69,8 @@ fn every_list_reads_back_as_written() {
 
 #[test]
 fn seeking_finds_the_first_document_at_or_after_the_target() {
-    let mut rng = StdRng::seed_from_u64(2);
     let docs = 20_000;
-    let terms = sample_terms(&mut rng, docs);
-    let postings = build(&terms);
+    let (mut rng, terms, postings) = sample(2, docs);
     for (t, lists) in terms.iter().enumerate() {
         for (f, want) in lists.iter().enumerate() {
             let list = postings.list(t as u64, f);
@@ -114,10 +119,8 @@ fn common_words_pack_into_a_fraction_of_a_byte_per_posting() {
 
 #[test]
 fn damaged_lists_are_refused_or_read_safely() {
-    let mut rng = StdRng::seed_from_u64(3);
     let docs = 5_000;
-    let terms = sample_terms(&mut rng, docs);
-    let postings = build(&terms);
+    let (mut rng, _, postings) = sample(3, docs);
     let (bytes, term_at) = postings.parts();
     let mut refused = 0;
     for _ in 0..400 {

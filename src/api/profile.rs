@@ -17,9 +17,8 @@ use super::edge::extract::Path;
 use crate::credentials::CredentialCount;
 use crate::error::{ApiError, ErrorBody};
 use crate::index::ServingIndex;
-use crate::model::SharedText;
 use crate::model::{
-    AdminArea, Institution, InstitutionId, Level, OccupationCode, Programme, Scheme,
+    AdminArea, Institution, InstitutionId, Level, OccupationCode, Programme, Scheme, SharedText,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

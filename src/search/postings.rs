@@ -23,7 +23,6 @@ const BLOCK: usize = BitPacker4x::BLOCK_LEN;
 const SKIP: usize = 8;
 
 /// Every term's lists, one byte run per term.
-#[derive(Default)]
 pub(super) struct Postings {
     bytes: Vec<u8>,
     /// Term `t`'s lists are `bytes[term_at[t]..term_at[t + 1]]`.
@@ -153,7 +152,7 @@ fn split_term(run: &[u8]) -> Option<([PostingList<'_>; FIELDS], usize)> {
         .iter()
         .try_fold(0usize, |a, &l| a.checked_add(l))?;
     lens[FIELDS - 1] = run.len().checked_sub(at)?.checked_sub(listed)?;
-    let mut lists = [PostingList::EMPTY; FIELDS];
+    let mut lists: [PostingList<'_>; FIELDS] = Default::default();
     for f in 0..FIELDS {
         lists[f] = PostingList {
             len: counts[f],
@@ -256,8 +255,6 @@ pub struct PostingList<'a> {
 }
 
 impl<'a> PostingList<'a> {
-    const EMPTY: Self = Self { len: 0, bytes: &[] };
-
     pub fn len(&self) -> usize {
         self.len as usize
     }
@@ -339,10 +336,11 @@ impl PostingCursor<'_> {
         self.buf_len = 0;
         let blocks = self.list.blocks();
         let data_at = blocks * SKIP;
-        let prev = s.checked_sub(1).map(|p| self.list.skip_entry(p).0);
-        let start = s
-            .checked_sub(1)
-            .map_or(0, |p| self.list.skip_entry(p).1 as usize);
+        // The block before ends where this one starts, with the document its gaps
+        // count from.
+        let before = s.checked_sub(1).map(|p| self.list.skip_entry(p));
+        let prev = before.map(|e| e.0);
+        let start = before.map_or(0, |e| e.1 as usize);
         if s < blocks {
             let end = self.list.skip_entry(s).1 as usize;
             let bytes = &self.list.bytes[data_at + start..data_at + end];

@@ -13,9 +13,10 @@
 //!   vocabulary for each query word.
 //!
 //! So: `fst` for the dictionary; postings (sorted document numbers per term and field)
-//! are bit-packed blocks with a skip table (`postings.rs`). A query matches a document when every query word that matches
-//! any term at all matches one of the document's terms (AND); words matching nothing
-//! (gibberish, typos too far) are dropped but lower the score.
+//! are bit-packed blocks with a skip table (`postings.rs`). A query matches a document
+//! when every query word that matches any term at all matches one of the document's
+//! terms (AND); words matching nothing (gibberish, typos too far) are dropped but lower
+//! the score.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;

@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::SnapshotMeta;
-use crate::model::SharedText;
 use crate::model::{
     AdminCodes, Contacts, Institution, InstitutionId, InstitutionKind, Level, LonLat,
-    OccupationCode, Ownership, PositionAccuracy, Programme, Readiness,
+    OccupationCode, Ownership, PositionAccuracy, Programme, Readiness, SharedText,
 };
 
 /// Everything before the records: where the snapshot stands, and the tables of text

@@ -97,12 +97,11 @@ fn bench_index(c: &mut Criterion, label: &str, index: &ServingIndex) {
     g.finish();
 
     let rare_name = index.institutions()[index.institutions().len() / 2]
-        .name_vi
+        .name_vi()
         .to_string();
     // A town every synthetic address ends with ("Địa chỉ tổng hợp số 12, Hà Nội").
     let town = index.institutions()[0]
-        .address
-        .as_deref()
+        .address()
         .and_then(|a| a.rsplit(", ").next())
         .unwrap_or("Trà Vinh")
         .to_owned();

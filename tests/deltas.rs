@@ -657,7 +657,7 @@ async fn overlays_past_their_limit_are_merged_in_the_background_and_no_change_is
             let index = server.state.index.current();
             let shown = index
                 .institution(&last)
-                .is_some_and(|i| i.name_vi.ends_with(token));
+                .is_some_and(|i| i.name_vi().ends_with(token));
             async move { shown.then_some(()) }
         })
         .await;
@@ -689,7 +689,7 @@ async fn overlays_past_their_limit_are_merged_in_the_background_and_no_change_is
         let renamed = index
             .institutions()
             .iter()
-            .filter(|i| i.name_vi.ends_with(token))
+            .filter(|i| i.name_vi().ends_with(token))
             .count();
         assert_eq!(renamed, 2500, "{token}");
         let (status, body) = text(&server, &format!("/api/v1/search?q={token}&limit=5")).await;

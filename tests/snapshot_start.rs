@@ -87,7 +87,7 @@ async fn change_between_starts(pool: &sqlx::PgPool) {
 async fn shows_the_changes(s: &TestServer) {
     let index = s.state.index.current();
     assert_eq!(
-        index.institution("cd-nghe-tra-vinh").map(|i| &*i.name_vi),
+        index.institution("cd-nghe-tra-vinh").map(|i| i.name_vi()),
         Some("Trường đổi tên giữa hai lần khởi động")
     );
     assert!(index.institution("dh-tra-vinh").is_none());

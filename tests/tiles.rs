@@ -169,7 +169,7 @@ async fn point_tiles_hold_the_institutions_the_index_has_in_the_same_box() {
                 let inst = by_id[id.as_str()];
                 assert_eq!(
                     prop(f, "name_vi"),
-                    Some(&Value::String(inst.name_vi.to_string()))
+                    Some(&Value::String(inst.name_vi().to_string()))
                 );
                 assert_eq!(prop(f, "kind"), Some(&Value::String(inst.kind.to_string())));
                 assert_eq!(

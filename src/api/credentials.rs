@@ -263,8 +263,8 @@ fn verification(state: &AppState, found: &StoredCredential) -> Verification {
         credential: Some(Disclosure::of(c)),
         institution: Some(Issuer {
             id: c.institution_id.clone(),
-            name_vi: institution.map(|i| i.name_vi.to_string()),
-            name_en: institution.and_then(|i| i.name_en.as_deref().map(str::to_owned)),
+            name_vi: institution.map(|i| i.name_vi().to_string()),
+            name_en: institution.and_then(|i| i.name_en().map(str::to_owned)),
             links: IssuerLinks {
                 profile: format!("/api/v1/institutions/{id}"),
                 html: format!("/institutions/{id}"),

@@ -147,8 +147,8 @@ async fn nearby_institutions(
             let i = &index.institutions()[h.pos];
             NearbyHit {
                 id: i.id.clone(),
-                name_vi: i.name_vi.to_string(),
-                name_en: i.name_en.as_deref().map(str::to_owned),
+                name_vi: i.name_vi().to_string(),
+                name_en: i.name_en().map(str::to_owned),
                 kind: i.kind,
                 ownership: i.ownership,
                 location: i.location,

@@ -162,14 +162,14 @@ fn result(index: &ServingIndex, hit: &SearchHit, short: bool) -> SearchResult {
             let i = &index.institutions()[*pos];
             SearchResult::Institution(InstitutionHit {
                 id: i.id.clone(),
-                name_vi: i.name_vi.to_string(),
-                name_en: i.name_en.as_deref().map(str::to_owned),
+                name_vi: i.name_vi().to_string(),
+                name_en: i.name_en().map(str::to_owned),
                 location: i.location,
                 links: profile::links(i.id.as_str()),
                 distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
                 score,
                 kind: (!short).then_some(i.kind),
-                address: (!short).then(|| i.address.as_deref().map(str::to_owned)),
+                address: (!short).then(|| i.address().map(str::to_owned)),
             })
         }
         SearchHit::Occupation { code, .. } => {

@@ -59,8 +59,8 @@ pub fn statement(
             "issuingInstitution": {
                 "id": format!("{base}/institutions/{id}"),
                 "identifier": id,
-                "name_vi": institution.map(|i| &*i.name_vi),
-                "name_en": institution.and_then(|i| i.name_en.as_deref()),
+                "name_vi": institution.map(|i| i.name_vi()),
+                "name_en": institution.and_then(|i| i.name_en()),
                 "map": format!("{base}/?institution={id}"),
             },
         },

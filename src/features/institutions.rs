@@ -90,25 +90,24 @@ pub const LIST_PROPERTIES: &[&str] = &["levels", "occupations", "programmes"];
 impl Queryable for Institution {
     fn get(&self, name: &str) -> Scalar<'_> {
         let a = &self.admin;
-        let c = &self.contacts;
         let r = &self.readiness;
         match name {
             "id" => Scalar::Text(self.id.as_str()),
-            "code" => Scalar::opt_text(self.code.as_deref()),
-            "name_vi" => Scalar::Text(&self.name_vi),
-            "name_en" => Scalar::opt_text(self.name_en.as_deref()),
+            "code" => Scalar::opt_text(self.code()),
+            "name_vi" => Scalar::Text(self.name_vi()),
+            "name_en" => Scalar::opt_text(self.name_en()),
             "kind" => Scalar::Text(self.kind.as_str()),
             "ownership" => Scalar::Text(self.ownership.as_str()),
             "position_accuracy" => Scalar::Text(self.position_accuracy.as_str()),
-            "address" => Scalar::opt_text(self.address.as_deref()),
+            "address" => Scalar::opt_text(self.address()),
             "province_pre2025" => Scalar::opt_text(a.province_pre2025.as_deref()),
             "district_pre2025" => Scalar::opt_text(a.district_pre2025.as_deref()),
             "commune_pre2025" => Scalar::opt_text(a.commune_pre2025.as_deref()),
             "province_2025" => Scalar::opt_text(a.province_2025.as_deref()),
             "commune_2025" => Scalar::opt_text(a.commune_2025.as_deref()),
-            "phone" => Scalar::opt_text(c.phone.as_deref()),
-            "email" => Scalar::opt_text(c.email.as_deref()),
-            "website" => Scalar::opt_text(c.website.as_deref()),
+            "phone" => Scalar::opt_text(self.phone()),
+            "email" => Scalar::opt_text(self.email()),
+            "website" => Scalar::opt_text(self.website()),
             "digital_infrastructure" => Scalar::opt_bool(r.digital_infrastructure),
             "connected_national_platform" => Scalar::opt_bool(r.connected_national_platform),
             "digitised_learning_records" => Scalar::opt_bool(r.digitised_learning_records),
@@ -207,8 +206,11 @@ fn eq_opt(want: &Option<String>, have: &Option<crate::model::SharedText>) -> boo
 
 /// Every word occurs in the folded names, address, code or programme names.
 fn matches_text(i: &Institution, words: &[String]) -> bool {
-    let mut text = fold(&i.name_vi);
-    for part in [&i.name_en, &i.address, &i.code].into_iter().flatten() {
+    let mut text = fold(i.name_vi());
+    for part in [&i.name_en(), &i.address(), &i.code()]
+        .into_iter()
+        .flatten()
+    {
         text.push(' ');
         text.push_str(&fold(part));
     }
@@ -336,27 +338,27 @@ pub struct Properties<'a> {
 impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let i = self.institution;
-        let (a, c, r) = (&i.admin, &i.contacts, &i.readiness);
+        let (a, r) = (&i.admin, &i.readiness);
         let mut m = Selected {
             map: s.serialize_map(None)?,
             wanted: self.wanted,
         };
         m.entry("id", i.id.as_str())?;
-        m.entry("code", &i.code)?;
-        m.entry("name_vi", &i.name_vi)?;
-        m.entry("name_en", &i.name_en)?;
+        m.entry("code", &i.code())?;
+        m.entry("name_vi", &i.name_vi())?;
+        m.entry("name_en", &i.name_en())?;
         m.entry("kind", &i.kind)?;
         m.entry("ownership", &i.ownership)?;
         m.entry("position_accuracy", &i.position_accuracy)?;
-        m.entry("address", &i.address)?;
+        m.entry("address", &i.address())?;
         m.entry("province_pre2025", &a.province_pre2025)?;
         m.entry("district_pre2025", &a.district_pre2025)?;
         m.entry("commune_pre2025", &a.commune_pre2025)?;
         m.entry("province_2025", &a.province_2025)?;
         m.entry("commune_2025", &a.commune_2025)?;
-        m.entry("phone", &c.phone)?;
-        m.entry("email", &c.email)?;
-        m.entry("website", &c.website)?;
+        m.entry("phone", &i.phone())?;
+        m.entry("email", &i.email())?;
+        m.entry("website", &i.website())?;
         m.entry("digital_infrastructure", &r.digital_infrastructure)?;
         m.entry(
             "connected_national_platform",

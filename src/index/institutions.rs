@@ -400,13 +400,18 @@ mod tests {
         let v = sample(5000);
         let x = Institutions::from_sorted(v.clone());
         let mut renamed = v[2500].clone();
-        renamed.name_vi = "Đổi tên".into();
+        renamed.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Đổi tên",
+            ..renamed.text.fields()
+        })
+        .unwrap();
         let changes = BTreeMap::from([(renamed.id.as_str().to_owned(), Some(renamed))]);
         let (y, shape) = x.with_changes(&changes);
         assert_eq!(shape, Shape::Same);
-        assert_eq!(&*y[2500].name_vi, "Đổi tên");
+        assert_eq!(y[2500].name_vi(), "Đổi tên");
         assert_eq!(
-            x[2500].name_vi, v[2500].name_vi,
+            x[2500].name_vi(),
+            v[2500].name_vi(),
             "the old snapshot is untouched"
         );
         assert_eq!(y.shared_chunks(&x), x.chunks.len() - 1);
@@ -418,7 +423,11 @@ mod tests {
         let x = Institutions::from_sorted(v.clone());
         let mut changes: BTreeMap<String, Option<Institution>> = BTreeMap::new();
         let mut edited = v[1500].clone();
-        edited.name_vi = "Đổi tên".into();
+        edited.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Đổi tên",
+            ..edited.text.fields()
+        })
+        .unwrap();
         changes.insert(edited.id.as_str().to_owned(), Some(edited));
         changes.insert(v[4000].id.as_str().to_owned(), None);
         let mut created = v[0].clone();

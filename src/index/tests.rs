@@ -202,17 +202,21 @@ pub(super) mod deltas {
         let mut words = Vec::new();
         for (k, n) in [5usize, 400, 1000, 2999].into_iter().enumerate() {
             let mut i = before.institutions()[n].clone();
-            i.name_vi = format!("Trường đổi tên zq{k}w").into();
+            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+                name_vi: &format!("Trường đổi tên zq{k}w"),
+                ..i.text.fields()
+            })
+            .unwrap();
             words.push(format!("zq{k}w"));
             // Moved far, across the country: nearby and boxes must see it there.
             i.location = LonLat::new(106.3 + k as f64 * 0.001, 9.9).unwrap();
             if k == 2 {
                 // Its programmes change too: occupation lists and counts follow.
-                i.programmes.truncate(1);
+                i.programmes = i.programmes[..1].into();
             }
             changes.insert(i.id.as_str().to_owned(), Some(i));
         }
-        words.push(before.institutions()[6].name_vi.to_string());
+        words.push(before.institutions()[6].name_vi().to_string());
         let after = assert_like_a_fresh_build(&before, changes, &words);
         assert_eq!(
             after.points().overlay_len(),
@@ -234,7 +238,11 @@ pub(super) mod deltas {
         // A second delta on top of the first keeps answering right.
         let mut again = BTreeMap::new();
         let mut i = after.institutions()[400].clone();
-        i.name_vi = "Lại đổi tên zq9w".into();
+        i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Lại đổi tên zq9w",
+            ..i.text.fields()
+        })
+        .unwrap();
         again.insert(i.id.as_str().to_owned(), Some(i));
         words.push("zq9w".into());
         let third = assert_like_a_fresh_build(&after, again, &words);
@@ -249,7 +257,11 @@ pub(super) mod deltas {
         changes.insert(gone, None);
         let mut new = before.institutions()[3].clone();
         new.id = crate::model::InstitutionId::parse("aaa-moi-zq1w").unwrap();
-        new.name_vi = "Cơ sở mới zq1w".into();
+        new.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Cơ sở mới zq1w",
+            ..new.text.fields()
+        })
+        .unwrap();
         changes.insert(new.id.as_str().to_owned(), Some(new));
         let after = assert_like_a_fresh_build(&before, changes, &["zq1w".into()]);
         assert_eq!(after.institutions().len(), before.institutions().len());
@@ -264,7 +276,11 @@ pub(super) mod deltas {
         let before = ServingIndex::build(crate::synth::generate(2000, 5));
         let renamed = |ix: &ServingIndex, n: usize, token: &str| {
             let mut i = ix.institutions()[n].clone();
-            i.name_vi = format!("Đổi tên {token}").into();
+            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+                name_vi: &format!("Đổi tên {token}"),
+                ..i.text.fields()
+            })
+            .unwrap();
             (i.id.as_str().to_owned(), Some(i))
         };
         let mut words: Vec<String> = vec!["zqaw".into(), "zqbw".into(), "zqcw".into()];
@@ -280,10 +296,14 @@ pub(super) mod deltas {
         }
         let mut created = after.institutions()[1].clone();
         created.id = crate::model::InstitutionId::parse("000-moi-zqcw").unwrap();
-        created.name_vi = "Cơ sở mới zqcw".into();
+        created.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Cơ sở mới zqcw",
+            ..created.text.fields()
+        })
+        .unwrap();
         second.insert(created.id.as_str().to_owned(), Some(created));
         second.extend((0..5).map(|k| renamed(&after, 1 + k * 17, "zqcw")));
-        words.push(after.institutions()[6].name_vi.to_string());
+        words.push(after.institutions()[6].name_vi().to_string());
         let third = assert_like_a_fresh_build(&after, second, &words);
         assert!(third.search().overlay_len() >= 150, "still deltas");
     }
@@ -320,7 +340,11 @@ pub(super) mod deltas {
             {
                 let mut i = ix.institutions()[50 * (step + k)].clone();
                 i.id = crate::model::InstitutionId::parse(&id).unwrap();
-                i.name_vi = format!("Cơ sở mới zq{step}{k}w").into();
+                i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+                    name_vi: &format!("Cơ sở mới zq{step}{k}w"),
+                    ..i.text.fields()
+                })
+                .unwrap();
                 words.push(format!("zq{step}{k}w"));
                 let d = 0.001 * (step * 3 + k) as f64;
                 i.location = LonLat::new(106.3 + d, 9.9 - d).unwrap();
@@ -330,7 +354,11 @@ pub(super) mod deltas {
             if step > 0 {
                 let id = format!("000-moi-{}", step - 1);
                 let mut i = ix.institution(&id).unwrap().clone();
-                i.name_vi = format!("Đổi tên zq{step}xw").into();
+                i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+                    name_vi: &format!("Đổi tên zq{step}xw"),
+                    ..i.text.fields()
+                })
+                .unwrap();
                 words.push(format!("zq{step}xw"));
                 i.location = LonLat::new(106.31, 9.91).unwrap();
                 changes.insert(id, Some(i));
@@ -339,7 +367,7 @@ pub(super) mod deltas {
             if step > 1 {
                 changes.insert(format!("zzz-moi-{}", step - 2), None);
             }
-            words.push(ix.institutions()[6].name_vi.to_string());
+            words.push(ix.institutions()[6].name_vi().to_string());
             ix = assert_like_a_fresh_build(&ix, changes, &words);
             assert_eq!(ix.keys().epoch(), epoch, "step {step}: the same numbering");
             assert!(
@@ -365,7 +393,11 @@ fn a_delta_merged_into_a_dataset_replaces_removes_and_adds_in_id_order() {
         ..Dataset::default()
     };
     let mut moved = institution("dd", 107.0, 10.0);
-    moved.name_vi = "đổi".into();
+    moved.text = crate::model::InstitutionText::new(crate::model::TextFields {
+        name_vi: "đổi",
+        ..moved.text.fields()
+    })
+    .unwrap();
     let delta = Delta {
         version: "t2".into(),
         institutions: [

@@ -60,7 +60,11 @@ mod tests {
     fn only_changed_fields_appear_with_before_and_after() {
         let before = sample();
         let mut after = before.clone();
-        after.name_vi = "Trường Cao đẳng Y".into();
+        after.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Trường Cao đẳng Y",
+            ..after.text.fields()
+        })
+        .unwrap();
         after.position_accuracy = PositionAccuracy::Surveyed;
         after.updated_at = chrono::Utc::now();
         after.programmes[0].annual_quota = Some(50);

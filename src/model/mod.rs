@@ -28,7 +28,10 @@ pub use credential::{Credential, CredentialKind, CredentialStatus};
 pub use dataset::{BrokenReference, Dataset};
 pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy, Vocabulary};
 pub use error::{FieldError, RecordErrors};
-pub use institution::{AdminCodes, Contacts, Institution, InstitutionId, Programme, Readiness};
+pub use institution::{
+    AdminCodes, Contacts, Institution, InstitutionFields, InstitutionId, InstitutionText,
+    Programme, Readiness, TextFields,
+};
 pub use intern::{Interner, SharedText};
 pub use lonlat::LonLat;
 pub use occupation::{Occupation, OccupationCode};

@@ -369,14 +369,14 @@ fn with_document_words<'i, R>(
     area_words: &AreaWords<'i>,
     sink: impl FnOnce(u8, Vec<(Field, &str)>) -> R,
 ) -> R {
-    let name = fold(&inst.name_vi);
+    let name = fold(inst.name_vi());
     let name_count = words(&name, Field::Name).count().min(255) as u8;
-    let name_en = inst.name_en.as_deref().map(fold).unwrap_or_default();
-    let address = inst.address.as_deref().map(fold).unwrap_or_default();
+    let name_en = inst.name_en().map(fold).unwrap_or_default();
+    let address = inst.address().map(fold).unwrap_or_default();
     let own = with_expansions(
         words(&name, Field::Name)
             .chain(words(&name_en, Field::Name))
-            .chain(words(inst.code.as_deref().unwrap_or_default(), Field::Name))
+            .chain(words(inst.code().unwrap_or_default(), Field::Name))
             .chain(words(&address, Field::Place)),
     );
     let mut doc: Vec<(Field, &str)> = own.collect();

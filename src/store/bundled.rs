@@ -118,7 +118,7 @@ fn assemble(batches: Vec<Batch>) -> (Bundled, Vec<ImportError>) {
         }
     }
     for (n, ps) in attached {
-        out.dataset.institutions[n].programmes = ps;
+        out.dataset.institutions[n].programmes = ps.into();
     }
     (out, orphans)
 }

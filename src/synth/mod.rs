@@ -24,9 +24,9 @@ use rand_pcg::Pcg64;
 
 use crate::model::SharedText;
 use crate::model::{
-    AdminArea, AdminCodes, AdminLevel, Contacts, Dataset, Institution, InstitutionId,
-    InstitutionKind, Interner, Level, LonLat, Occupation, OccupationCode, Ownership,
-    PositionAccuracy, Programme, Readiness, Scheme,
+    AdminArea, AdminCodes, AdminLevel, Dataset, Institution, InstitutionId, InstitutionKind,
+    InstitutionText, Interner, Level, LonLat, Occupation, OccupationCode, Ownership,
+    PositionAccuracy, Programme, Readiness, Scheme, TextFields,
 };
 use catalogue::{FAMILIES, KIND_SHARES, RARE_FAMILIES, SPECIALISMS};
 use places::{TOWNS, Town};
@@ -178,21 +178,23 @@ fn institution(
     Institution {
         id: InstitutionId::parse(&format!("syn-{:0width$}", n + 1))
             .unwrap_or_else(|_| unreachable!("syn-<digits> is a slug")),
-        code: None,
-        name_vi: name_vi.into(),
-        name_en: Some(name_en.into()),
+        text: InstitutionText::new(TextFields {
+            name_vi: &name_vi,
+            name_en: Some(&name_en),
+            address: Some(&format!("Địa chỉ tổng hợp số {}, {}", n + 1, town.name)),
+            ..TextFields::default()
+        })
+        .unwrap_or_else(|e| unreachable!("synthetic text is short: {e}")),
         kind,
         ownership,
         location,
         position_accuracy: PositionAccuracy::Approximate,
-        address: Some(format!("Địa chỉ tổng hợp số {}, {}", n + 1, town.name).into()),
         admin: AdminCodes {
             province_pre2025: Some(common.names.intern(&area)),
             province_2025: Some(common.names.intern(&area)),
             ..AdminCodes::default()
         },
-        contacts: Contacts::default(),
-        programmes: programmes(rng, kind, &mut common.names),
+        programmes: programmes(rng, kind, &mut common.names).into(),
         readiness,
         source: common.source.clone(),
         updated_at: common.updated_at,

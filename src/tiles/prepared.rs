@@ -177,9 +177,9 @@ fn chunk_digest(chunk: &[Institution]) -> [u8; 32] {
     for i in chunk {
         h.update(i.id.as_str());
         h.update([0]);
-        h.update(i.name_vi.as_bytes());
+        h.update(i.name_vi().as_bytes());
         h.update([0]);
-        h.update(i.name_en.as_deref().unwrap_or("").as_bytes());
+        h.update(i.name_en().unwrap_or("").as_bytes());
         h.update([0]);
         h.update(i.kind.as_str());
         h.update(i.ownership.as_str());

@@ -122,7 +122,7 @@ impl Serialize for FeatureLinks<'_> {
                 href: Url(base, items, id, "json"),
                 rel: "self",
                 media_type: "application/geo+json",
-                title: &i.name_vi,
+                title: i.name_vi(),
             },
             Link {
                 href: Url(base, items, id, "html"),
@@ -239,7 +239,7 @@ mod tests {
                 "coordinates": [round7(i.location.lon()), round7(i.location.lat())]},
             "properties": props,
             "links": [
-                link(l.url(&self_path, "json"), "self", "application/geo+json", &i.name_vi),
+                link(l.url(&self_path, "json"), "self", "application/geo+json", i.name_vi()),
                 link(l.url(&self_path, "html"), "alternate", "text/html", "Trang HTML / As HTML"),
                 link(l.url(&format!("/institutions/{id}"), ""), "related", "text/html",
                     "Trang cơ sở / Institution page"),
@@ -255,13 +255,23 @@ mod tests {
     /// Vietnamese text, quotes, a backslash, a control character, missing fields.
     fn institutions() -> Vec<Institution> {
         let mut all = crate::synth::generate(60, 7).institutions;
-        all[0].name_vi = "Trường Cao đẳng Nghề \"Đồng Tháp\" \\ số 1\u{1}\t<b>".into();
-        all[0].name_en = None;
-        all[0].code = None;
-        all[0].address = Some("Ấp Mỹ Phú, xã Mỹ Hiệp, huyện Cao Lãnh – ĐT".into());
-        all[1].programmes.clear();
+        all[0].text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: "Trường Cao đẳng Nghề \"Đồng Tháp\" \\ số 1\u{1}\t<b>",
+            name_en: None,
+            code: None,
+            address: Some("Ấp Mỹ Phú, xã Mỹ Hiệp, huyện Cao Lãnh – ĐT"),
+            ..all[0].text.fields()
+        })
+        .unwrap();
+        all[1].programmes = Box::default();
         all[1].readiness = Default::default();
-        all[1].contacts = Default::default();
+        all[1].text = crate::model::InstitutionText::new(crate::model::TextFields {
+            phone: None,
+            email: None,
+            website: None,
+            ..all[1].text.fields()
+        })
+        .unwrap();
         all[2].readiness.teachers_digital_trained_pct = Some(50.0);
         all[3].readiness.teachers_digital_trained_pct = Some(12.345_678_9);
         all

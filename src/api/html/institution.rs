@@ -62,8 +62,8 @@ async fn page(
 
 fn name(inst: &Institution, lang: Lang) -> &str {
     match lang {
-        Lang::En => inst.name_en.as_deref().unwrap_or(&inst.name_vi),
-        Lang::Vi => &inst.name_vi,
+        Lang::En => inst.name_en().unwrap_or(inst.name_vi()),
+        Lang::Vi => inst.name_vi(),
     }
 }
 
@@ -80,7 +80,7 @@ pub fn render(
     let kind = kind_label(inst.kind, lang);
     let description = format!(
         "{kind} · {} · {} {}",
-        inst.address.as_deref().unwrap_or(""),
+        inst.address().unwrap_or(""),
         inst.programmes.len(),
         t("chương trình đào tạo", "training programmes")
     );
@@ -129,8 +129,8 @@ pub fn render(
         other_lang = t("en", "vi"),
         other_label = t("English", "Tiếng Việt"),
     );
-    if lang == Lang::En && inst.name_en.is_some() {
-        let _ = writeln!(h, "<p lang=\"vi\">{}</p>", e(&inst.name_vi));
+    if lang == Lang::En && inst.name_en().is_some() {
+        let _ = writeln!(h, "<p lang=\"vi\">{}</p>", e(inst.name_vi()));
     }
     let _ = writeln!(
         h,
@@ -143,7 +143,7 @@ pub fn render(
         "<h2>{}</h2>\n<dl>",
         t("Địa chỉ và liên hệ", "Address and contacts")
     );
-    row(&mut h, t("Địa chỉ", "Address"), inst.address.as_deref());
+    row(&mut h, t("Địa chỉ", "Address"), inst.address());
     for (scheme, level, area) in admin_areas(index, inst) {
         let label = match (scheme, level) {
             (Scheme::Pre2025, "province") => {
@@ -162,19 +162,15 @@ pub fn render(
             area.map(|a| format!("{} ({})", a.name, a.code)).as_deref(),
         );
     }
-    row(
-        &mut h,
-        t("Điện thoại", "Phone"),
-        inst.contacts.phone.as_deref(),
-    );
-    if let Some(m) = &inst.contacts.email {
+    row(&mut h, t("Điện thoại", "Phone"), inst.phone());
+    if let Some(m) = &inst.email() {
         let _ = writeln!(
             h,
             "<dt>Email</dt><dd><a href=\"mailto:{0}\">{0}</a></dd>",
             e(m)
         );
     }
-    if let Some(w) = &inst.contacts.website {
+    if let Some(w) = &inst.website() {
         let _ = writeln!(
             h,
             "<dt>Website</dt><dd><a href=\"{0}\" rel=\"nofollow\">{0}</a></dd>",
@@ -326,10 +322,10 @@ fn json_ld(index: &ServingIndex, inst: &Institution, url: &str) -> Value {
         "@id": url,
         "url": url,
         "identifier": inst.id,
-        "name": inst.name_vi,
+        "name": inst.name_vi(),
         "address": {
             "@type": "PostalAddress",
-            "streetAddress": inst.address,
+            "streetAddress": inst.address(),
             "addressRegion": region,
             "addressCountry": "VN",
         },
@@ -355,16 +351,16 @@ fn json_ld(index: &ServingIndex, inst: &Institution, url: &str) -> Value {
             "latitude": inst.location.lat(),
         });
     }
-    if let Some(en) = &inst.name_en {
+    if let Some(en) = &inst.name_en() {
         v["alternateName"] = json!(en);
     }
-    if let Some(p) = &inst.contacts.phone {
+    if let Some(p) = &inst.phone() {
         v["telephone"] = json!(p);
     }
-    if let Some(m) = &inst.contacts.email {
+    if let Some(m) = &inst.email() {
         v["email"] = json!(m);
     }
-    if let Some(w) = &inst.contacts.website {
+    if let Some(w) = &inst.website() {
         v["sameAs"] = json!(w);
     }
     v

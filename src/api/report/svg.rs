@@ -122,7 +122,7 @@ pub fn map(analysis: &Analysis, index: &ServingIndex, width: f64) -> String {
             let _ = write!(
                 svg,
                 r##"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="#08306b" stroke="#fff"><title>{}</title></circle>"##,
-                esc(&i.name_vi)
+                esc(i.name_vi())
             );
         }
     }

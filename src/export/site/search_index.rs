@@ -101,21 +101,21 @@ pub fn build(index: &ServingIndex) -> SearchIndex<'_> {
     };
     for i in all.iter() {
         out.id.push(i.id.as_str());
-        out.name_vi.push(&i.name_vi);
-        out.name_en.push(i.name_en.as_deref());
-        out.address.push(i.address.as_deref());
+        out.name_vi.push(i.name_vi());
+        out.name_en.push(i.name_en());
+        out.address.push(i.address());
         out.kind.push(kinds.position(i.kind));
         out.ownership.push(ownerships.position(i.ownership));
         out.accuracy.push(accuracies.position(i.position_accuracy));
         out.lon.push(round6(i.location.lon()));
         out.lat.push(round6(i.location.lat()));
-        let names = match &i.name_en {
-            Some(en) => format!("{} {}", i.name_vi, en),
-            None => i.name_vi.to_string(),
+        let names = match &i.name_en() {
+            Some(en) => format!("{} {}", i.name_vi(), en),
+            None => i.name_vi().to_string(),
         };
         out.name_fold.push(fold(&names));
         out.address_fold
-            .push(i.address.as_deref().map(fold).unwrap_or_default());
+            .push(i.address().map(fold).unwrap_or_default());
     }
     out.kinds = kinds.values;
     out.ownerships = ownerships.values;

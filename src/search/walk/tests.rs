@@ -58,11 +58,11 @@ fn exhaustive(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
 fn random_query(index: &ServingIndex, rng: &mut StdRng) -> String {
     let is = index.institutions();
     let inst = &is[rng.random_range(0..is.len())];
-    let mut pool: Vec<String> = fold::words(&inst.name_vi).collect();
+    let mut pool: Vec<String> = fold::words(inst.name_vi()).collect();
     if let Some(p) = inst.programmes.first() {
         pool.extend(fold::words(&p.occupation_name));
     }
-    if let Some(a) = &inst.address {
+    if let Some(a) = &inst.address() {
         pool.extend(fold::words(a));
     }
     let count = rng.random_range(1..=4);
@@ -136,7 +136,11 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
         // Renamed after another institution (so its words are common ones) and moved a
         // little.
         let other = &is[rng.random_range(0..is.len())];
-        inst.name_vi = format!("{} moi", other.name_vi).into();
+        inst.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: &format!("{} moi", other.name_vi()),
+            ..inst.text.fields()
+        })
+        .unwrap();
         let loc = inst.location;
         inst.location = LonLat::new(loc.lon() + 0.05, loc.lat()).expect("in range");
         let id = inst.id.as_str().to_owned();
@@ -167,7 +171,11 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
     let mut again = BTreeMap::new();
     for _ in 0..30 {
         let mut inst = is[rng.random_range(0..is.len())].clone();
-        inst.name_vi = format!("{} lai", is[rng.random_range(0..is.len())].name_vi).into();
+        inst.text = crate::model::InstitutionText::new(crate::model::TextFields {
+            name_vi: &format!("{} lai", is[rng.random_range(0..is.len())].name_vi()),
+            ..inst.text.fields()
+        })
+        .unwrap();
         again.insert(inst.id.as_str().to_owned(), Some(inst));
     }
     for _ in 0..5 {

@@ -123,7 +123,7 @@ pub async fn read_changes(pool: &PgPool, after: i64) -> Result<Option<(Delta, i6
                 .push(programme_from_row(p, &mut names)?);
         }
         for mut inst in found {
-            inst.programmes = by_id.remove(inst.id.as_str()).unwrap_or_default();
+            inst.programmes = by_id.remove(inst.id.as_str()).unwrap_or_default().into();
             institutions.insert(inst.id.as_str().to_owned(), Some(inst));
         }
     }

@@ -171,26 +171,25 @@ fn institution_row(i: &Institution) -> Vec<String> {
         None => String::new(),
     };
     let a = &i.admin;
-    let c = &i.contacts;
     let r = &i.readiness;
     vec![
         i.id.as_str().to_owned(),
-        text(i.code.as_deref()),
-        i.name_vi.to_string(),
-        text(i.name_en.as_deref()),
+        text(i.code()),
+        i.name_vi().to_string(),
+        text(i.name_en()),
         i.kind.as_str().to_owned(),
         i.ownership.as_str().to_owned(),
         format!("SRID=4326;POINT({} {})", i.location.lon(), i.location.lat()),
         i.position_accuracy.as_str().to_owned(),
-        text(i.address.as_deref()),
+        text(i.address()),
         text(a.province_pre2025.as_deref()),
         text(a.district_pre2025.as_deref()),
         text(a.commune_pre2025.as_deref()),
         text(a.province_2025.as_deref()),
         text(a.commune_2025.as_deref()),
-        text(c.phone.as_deref()),
-        text(c.email.as_deref()),
-        text(c.website.as_deref()),
+        text(i.phone()),
+        text(i.email()),
+        text(i.website()),
         flag(r.digital_infrastructure),
         flag(r.connected_national_platform),
         flag(r.digitised_learning_records),

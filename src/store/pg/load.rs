@@ -7,8 +7,8 @@ use futures_util::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
 
 use crate::model::{
-    AdminArea, AdminCodes, CommuneMapping, Contacts, Dataset, Institution, InstitutionId, Interner,
-    LonLat, Occupation, OccupationCode, Programme, Readiness,
+    AdminArea, AdminCodes, CommuneMapping, Dataset, Institution, InstitutionId, InstitutionText,
+    Interner, LonLat, Occupation, OccupationCode, Programme, Readiness, TextFields,
 };
 use crate::store::StoreError;
 
@@ -129,7 +129,7 @@ pub async fn load_dataset_logged(pool: &PgPool) -> Result<(Dataset, i64), StoreE
         if let Some((id, _)) = groups.peek()
             && id == inst.id.as_str()
         {
-            inst.programmes = groups.next().map(|g| g.1).unwrap_or_default();
+            inst.programmes = groups.next().map(|g| g.1).unwrap_or_default().into();
         }
     }
     second.commit().await.map_err(db("finishing a read"))?;
@@ -343,7 +343,7 @@ pub(super) async fn one_institution(
             .map_err(db("reading an institution"))?;
     let mut institution = institution_from_row(row, &mut Interner::default())?;
     let mut names = Interner::default();
-    for p in sqlx::query_as::<_, ProgrammeRow>(
+    institution.programmes = sqlx::query_as::<_, ProgrammeRow>(
         "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
          FROM programmes WHERE institution_id = $1 ORDER BY ordinal",
     )
@@ -351,11 +351,9 @@ pub(super) async fn one_institution(
     .fetch_all(&mut *conn)
     .await
     .map_err(db("reading an institution's programmes"))?
-    {
-        institution
-            .programmes
-            .push(programme_from_row(p, &mut names)?);
-    }
+    .into_iter()
+    .map(|p| programme_from_row(p, &mut names))
+    .collect::<Result<_, _>>()?;
     Ok(Some((institution, retired)))
 }
 
@@ -366,9 +364,16 @@ pub(super) fn institution_from_row(
 ) -> Result<Institution, StoreError> {
     Ok(Institution {
         id: InstitutionId::parse(&r.id).map_err(corrupt)?,
-        code: r.code.map(Box::from),
-        name_vi: r.name_vi.into(),
-        name_en: r.name_en.map(Box::from),
+        text: InstitutionText::new(TextFields {
+            code: r.code.as_deref(),
+            name_vi: &r.name_vi,
+            name_en: r.name_en.as_deref(),
+            address: r.address.as_deref(),
+            phone: r.phone.as_deref(),
+            email: r.email.as_deref(),
+            website: r.website.as_deref(),
+        })
+        .map_err(corrupt)?,
         kind: r.kind.parse().map_err(|_| corrupt_text("kind", &r.kind))?,
         ownership: r
             .ownership
@@ -379,7 +384,6 @@ pub(super) fn institution_from_row(
             .position_accuracy
             .parse()
             .map_err(|_| corrupt_text("position_accuracy", &r.position_accuracy))?,
-        address: r.address.map(Box::from),
         admin: AdminCodes {
             province_pre2025: r.province_pre2025.as_deref().map(|c| sources.intern(c)),
             district_pre2025: r.district_pre2025.as_deref().map(|c| sources.intern(c)),
@@ -387,12 +391,7 @@ pub(super) fn institution_from_row(
             province_2025: r.province_2025.as_deref().map(|c| sources.intern(c)),
             commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
         },
-        contacts: Contacts {
-            phone: r.phone.map(Box::from),
-            email: r.email.map(Box::from),
-            website: r.website.map(Box::from),
-        },
-        programmes: Vec::new(),
+        programmes: Box::default(),
         readiness: Readiness {
             digital_infrastructure: r.digital_infrastructure,
             connected_national_platform: r.connected_national_platform,

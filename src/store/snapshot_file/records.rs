@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::SnapshotMeta;
 use crate::model::{
-    AdminCodes, Contacts, Institution, InstitutionId, InstitutionKind, Level, LonLat,
-    OccupationCode, Ownership, PositionAccuracy, Programme, Readiness, SharedText,
+    AdminCodes, Institution, InstitutionId, InstitutionKind, InstitutionText, Level, LonLat,
+    OccupationCode, Ownership, PositionAccuracy, Programme, Readiness, SharedText, TextFields,
 };
 
 /// Everything before the records: where the snapshot stands, and the tables of text
@@ -109,15 +109,15 @@ pub(super) fn encode<'a>(
         let r = &i.readiness;
         recs.push(Rec {
             id: cow(i.id.as_str()),
-            code: i.code.as_deref().map(cow),
-            name_vi: cow(&i.name_vi),
-            name_en: i.name_en.as_deref().map(cow),
+            code: i.code().map(cow),
+            name_vi: cow(i.name_vi()),
+            name_en: i.name_en().map(cow),
             kind: i.kind,
             ownership: i.ownership,
             position_accuracy: i.position_accuracy,
             lon: i.location.lon(),
             lat: i.location.lat(),
-            address: i.address.as_deref().map(cow),
+            address: i.address().map(cow),
             admin: [
                 texts.optional(a.province_pre2025.as_deref()),
                 texts.optional(a.district_pre2025.as_deref()),
@@ -125,9 +125,9 @@ pub(super) fn encode<'a>(
                 texts.optional(a.province_2025.as_deref()),
                 texts.optional(a.commune_2025.as_deref()),
             ],
-            phone: i.contacts.phone.as_deref().map(cow),
-            email: i.contacts.email.as_deref().map(cow),
-            website: i.contacts.website.as_deref().map(cow),
+            phone: i.phone().map(cow),
+            email: i.email().map(cow),
+            website: i.website().map(cow),
             readiness: [
                 r.digital_infrastructure,
                 r.connected_national_platform,
@@ -246,6 +246,16 @@ impl Head {
             });
         }
         let [pp, dp, cp, p25, c25] = r.admin;
+        let text = InstitutionText::new(TextFields {
+            code: r.code.as_deref(),
+            name_vi: &r.name_vi,
+            name_en: r.name_en.as_deref(),
+            address: r.address.as_deref(),
+            phone: r.phone.as_deref(),
+            email: r.email.as_deref(),
+            website: r.website.as_deref(),
+        })
+        .map_err(|e| format!("{id}: {} {}", e.field, e.message))?;
         Ok(Institution {
             location: LonLat::new(r.lon, r.lat).map_err(|e| format!("{id}: {}", e.message))?,
             updated_at: DateTime::<Utc>::from_timestamp_micros(r.updated_at_micros)
@@ -254,13 +264,10 @@ impl Head {
                 .text(r.source)?
                 .ok_or_else(|| format!("{id}: no source"))?,
             id,
-            code: r.code.map(Box::from),
-            name_vi: r.name_vi.into(),
-            name_en: r.name_en.map(Box::from),
+            text,
             kind: r.kind,
             ownership: r.ownership,
             position_accuracy: r.position_accuracy,
-            address: r.address.map(Box::from),
             admin: AdminCodes {
                 province_pre2025: self.text(pp)?,
                 district_pre2025: self.text(dp)?,
@@ -268,12 +275,7 @@ impl Head {
                 province_2025: self.text(p25)?,
                 commune_2025: self.text(c25)?,
             },
-            contacts: Contacts {
-                phone: r.phone.map(Box::from),
-                email: r.email.map(Box::from),
-                website: r.website.map(Box::from),
-            },
-            programmes,
+            programmes: programmes.into(),
             readiness: Readiness {
                 digital_infrastructure,
                 connected_national_platform,

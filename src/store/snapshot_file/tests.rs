@@ -14,7 +14,11 @@ fn a_snapshot_reads_back_the_institutions_it_was_written_with() {
     let mut data = crate::synth::generate(300, 5);
     data.institutions.sort_by(|a, b| a.id.cmp(&b.id));
     // Fields synth leaves empty, so the round trip covers them too.
-    data.institutions[0].contacts.phone = Some("0294 3855 246".into());
+    data.institutions[0].text = crate::model::InstitutionText::new(crate::model::TextFields {
+        phone: Some("0294 3855 246"),
+        ..data.institutions[0].text.fields()
+    })
+    .unwrap();
     data.institutions[0].readiness.teachers_digital_trained_pct = Some(37.5);
     data.institutions[0].version = 9;
     let dir = tempfile::tempdir().unwrap();

@@ -194,8 +194,8 @@ fn drawn_differently(a: &Institution, b: &Institution) -> bool {
         )
     };
     a.location != b.location
-        || a.name_vi != b.name_vi
-        || a.name_en != b.name_en
+        || a.name_vi() != b.name_vi()
+        || a.name_en() != b.name_en()
         || a.kind != b.kind
         || a.ownership != b.ownership
         || a.position_accuracy != b.position_accuracy

@@ -89,7 +89,13 @@ fn change(rng: &mut Pcg64, inst: &Institution, other: &Institution, step: usize)
             i.location = LonLat::new(i.location.lon() + dlon, i.location.lat() + dlat).unwrap();
         }
         1 => i.location = other.location,
-        2 => i.name_vi = format!("{} {step}", i.name_vi).into(),
+        2 => {
+            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+                name_vi: &format!("{} {step}", i.name_vi()),
+                ..i.text.fields()
+            })
+            .unwrap()
+        }
         3 => {
             i.kind = if i.kind == InstitutionKind::College {
                 InstitutionKind::University
@@ -98,13 +104,19 @@ fn change(rng: &mut Pcg64, inst: &Institution, other: &Institution, step: usize)
             }
         }
         4 => {
-            i.programmes.pop();
+            i.programmes = i.programmes[..i.programmes.len().saturating_sub(1)].into();
         }
         5 => {
             i.readiness.digital_infrastructure =
                 Some(!i.readiness.digital_infrastructure.unwrap_or(false))
         }
-        _ => i.address = Some(format!("Số {step}").into()),
+        _ => {
+            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
+                address: Some(&format!("Số {step}")),
+                ..i.text.fields()
+            })
+            .unwrap()
+        }
     }
     i
 }
@@ -241,7 +253,11 @@ fn a_delta_changes_only_the_tiles_it_touches() {
         }
     }
     let mut renamed = first.clone();
-    renamed.name_vi = "Đổi tên".into();
+    renamed.text = crate::model::InstitutionText::new(crate::model::TextFields {
+        name_vi: "Đổi tên",
+        ..renamed.text.fields()
+    })
+    .unwrap();
     let next = Arc::new(index.apply(Delta {
         version: "next".into(),
         institutions: [(first.id.as_str().to_owned(), Some(renamed))].into(),

@@ -6,6 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+mod text;
+mod wire;
+
+pub use text::{InstitutionText, MAX_TEXT_BYTES, TextFields};
+pub use wire::InstitutionFields;
+
 use super::Scheme;
 use super::SharedText;
 use super::occupation::rename;
@@ -18,7 +24,10 @@ use super::{
 /// letters and digits in groups joined by single hyphens, 2 to 80 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct InstitutionId(Box<str>);
+///
+/// Held as [`SharedText`]: 8 bytes in each of millions of records, and the copies the
+/// index keeps as keys share the record's allocation.
+pub struct InstitutionId(SharedText);
 
 /// A slug in the OpenAPI document, as [`InstitutionId::parse`] admits it.
 impl utoipa::PartialSchema for InstitutionId {
@@ -78,7 +87,7 @@ impl TryFrom<String> for InstitutionId {
 
 impl From<InstitutionId> for String {
     fn from(id: InstitutionId) -> Self {
-        id.0.into()
+        id.0.to_string()
     }
 }
 
@@ -177,35 +186,30 @@ pub struct Readiness {
     pub source: Option<SharedText>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// An institution as the index holds it: millions are kept in memory, so its own
+/// text lives in one [`InstitutionText`] (read it with [`Institution::name_vi`] and
+/// its siblings). JSON and the OpenAPI schema keep the exchanged shape of
+/// [`InstitutionFields`] (see `wire.rs`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Institution {
     pub id: InstitutionId,
-    /// Official code (mã cơ sở GDNN) where one is known.
-    pub code: Option<Box<str>>,
-    pub name_vi: Box<str>,
-    pub name_en: Option<Box<str>>,
+    /// Code, names, address and contacts.
+    pub text: InstitutionText,
     pub kind: InstitutionKind,
     pub ownership: Ownership,
     pub location: LonLat,
     pub position_accuracy: PositionAccuracy,
-    pub address: Option<Box<str>>,
     pub admin: AdminCodes,
-    pub contacts: Contacts,
-    pub programmes: Vec<Programme>,
+    /// Exactly as many as there are: a boxed slice has no spare capacity.
+    pub programmes: Box<[Programme]>,
     pub readiness: Readiness,
     /// Where the record comes from, in words a reader can check.
-    #[schema(value_type = String)]
     pub source: SharedText,
     pub updated_at: DateTime<Utc>,
     /// Moves on with every change in the system of record (1 for files): the ETag an
     /// edit must name (`If-Match`), so that two officials cannot overwrite each other.
     /// Not part of the exchanged record: the database keeps it.
-    #[serde(skip_serializing, default = "first_version")]
     pub version: i64,
-}
-
-fn first_version() -> i64 {
-    1
 }
 
 /// The flat field names of an institution, in file order (CSV columns and GeoJSON
@@ -250,6 +254,35 @@ pub const PROGRAMME_FIELDS: &[&str] = &[
 ];
 
 impl Institution {
+    /// Official code (mã cơ sở GDNN) where one is known.
+    pub fn code(&self) -> Option<&str> {
+        self.text.get(0)
+    }
+
+    pub fn name_vi(&self) -> &str {
+        self.text.get(1).unwrap_or_default()
+    }
+
+    pub fn name_en(&self) -> Option<&str> {
+        self.text.get(2)
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.text.get(3)
+    }
+
+    pub fn phone(&self) -> Option<&str> {
+        self.text.get(4)
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        self.text.get(5)
+    }
+
+    pub fn website(&self) -> Option<&str> {
+        self.text.get(6)
+    }
+
     /// Parses a flat record. Programmes come from a `programmes` list when the record
     /// has one (GeoJSON); CSV files carry them in a separate file.
     pub fn from_record(r: &Record) -> Result<Self, RecordErrors> {
@@ -276,17 +309,22 @@ impl Institution {
             province_2025: admin_code(r, &mut e, "province_2025", 2),
             commune_2025: admin_code(r, &mut e, "commune_2025", 5),
         };
-        let contacts = Contacts {
-            phone: e.take(r.opt_str("phone")).flatten().map(Box::from),
-            email: e
-                .take(r.opt_str("email").and_then(check_email))
-                .flatten()
-                .map(Box::from),
-            website: e
-                .take(r.opt_str("website").and_then(check_website))
-                .flatten()
-                .map(Box::from),
-        };
+        let phone = e.take(r.opt_str("phone")).flatten();
+        let email = e.take(r.opt_str("email").and_then(check_email)).flatten();
+        let website = e
+            .take(r.opt_str("website").and_then(check_website))
+            .flatten();
+        let text = name_vi.as_deref().and_then(|name_vi| {
+            e.take(InstitutionText::new(TextFields {
+                code: code.as_deref(),
+                name_vi,
+                name_en: name_en.as_deref(),
+                address: address.as_deref(),
+                phone: phone.as_deref(),
+                email: email.as_deref(),
+                website: website.as_deref(),
+            }))
+        });
         let readiness = Readiness {
             digital_infrastructure: e.take(r.opt_bool("digital_infrastructure")).flatten(),
             connected_national_platform: e
@@ -352,7 +390,7 @@ impl Institution {
         r.check_unknown(&mut e);
         match (
             id,
-            name_vi,
+            text,
             kind,
             ownership,
             location,
@@ -362,7 +400,7 @@ impl Institution {
         ) {
             (
                 Some(id),
-                Some(name_vi),
+                Some(text),
                 Some(kind),
                 Some(ownership),
                 Some(location),
@@ -371,17 +409,13 @@ impl Institution {
                 Some(updated_at),
             ) if e.is_empty() => Ok(Institution {
                 id,
-                code: code.map(Box::from),
-                name_vi: name_vi.into(),
-                name_en: name_en.map(Box::from),
+                text,
                 kind,
                 ownership,
                 location,
                 position_accuracy,
-                address: address.map(Box::from),
                 admin,
-                contacts,
-                programmes,
+                programmes: programmes.into(),
                 readiness,
                 source: source.into(),
                 updated_at,
@@ -395,27 +429,27 @@ impl Institution {
     /// turned to text, a CSV row.
     pub fn to_flat(&self) -> Map<String, Value> {
         let a = &self.admin;
-        let c = &self.contacts;
+        let t = self.text.fields();
         let rd = &self.readiness;
         let v = json!({
             "id": self.id,
-            "code": self.code,
-            "name_vi": self.name_vi,
-            "name_en": self.name_en,
+            "code": t.code,
+            "name_vi": t.name_vi,
+            "name_en": t.name_en,
             "kind": self.kind,
             "ownership": self.ownership,
             "lon": self.location.lon(),
             "lat": self.location.lat(),
             "position_accuracy": self.position_accuracy,
-            "address": self.address,
+            "address": t.address,
             "province_pre2025": a.province_pre2025,
             "district_pre2025": a.district_pre2025,
             "commune_pre2025": a.commune_pre2025,
             "province_2025": a.province_2025,
             "commune_2025": a.commune_2025,
-            "phone": c.phone,
-            "email": c.email,
-            "website": c.website,
+            "phone": t.phone,
+            "email": t.email,
+            "website": t.website,
             "digital_infrastructure": rd.digital_infrastructure,
             "connected_national_platform": rd.connected_national_platform,
             "digitised_learning_records": rd.digitised_learning_records,
@@ -546,7 +580,7 @@ mod tests {
     #[test]
     fn parses_a_valid_record_and_flattens_it_back() {
         let i = Institution::from_record(&Record::new(sample())).unwrap();
-        assert_eq!(&*i.name_vi, "Trường Cao đẳng Nghề Trà Vinh");
+        assert_eq!(i.name_vi(), "Trường Cao đẳng Nghề Trà Vinh");
         assert_eq!(i.programmes.len(), 1);
         let mut flat = i.to_flat();
         flat.insert(
@@ -590,11 +624,12 @@ mod tests {
 
     /// Millions of records are held in memory: a field that grows these (a `String`
     /// where `Box<str>` serves, an `Arc<str>` where the thin `SharedText` serves) costs
-    /// megabytes per million institutions. The sizes as of stop 25; grow them knowingly.
+    /// megabytes per million institutions. The sizes as of stop 26 (the record's own
+    /// text joined into one [`InstitutionText`]); grow them knowingly.
     #[test]
     fn records_stay_compact() {
         let (institution, programme) = (size_of::<Institution>(), size_of::<Programme>());
-        assert!(institution <= 272, "Institution is {institution} bytes");
+        assert!(institution <= 168, "Institution is {institution} bytes");
         assert!(programme <= 24, "Programme is {programme} bytes");
     }
 }

@@ -1,0 +1,166 @@
+//! An institution's own text (code, names, address, contacts) in one allocation.
+//!
+//! Two million institutions held seven text fields each as separate `Box<str>`s: 16
+//! bytes in the record per field, and one heap block per present value, each with the
+//! allocator's header and rounding. Joined into one shared string with its field ends
+//! beside it, the record holds 24 bytes for all seven and the heap one block.
+
+use std::fmt;
+
+use super::super::{FieldError, SharedText};
+
+/// The longest value a text field may hold, in bytes. Generous for a name or an
+/// address, and it bounds what one record costs; seven fields together stay within
+/// what [`InstitutionText`]'s 16-bit ends address.
+pub const MAX_TEXT_BYTES: usize = 4_000;
+
+/// The text fields of an institution, borrowed: what [`InstitutionText`] is made from
+/// and reads back as. Change one with struct update syntax:
+/// `TextFields { name_vi: "…", ..inst.text.fields() }`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextFields<'a> {
+    /// Official code (mã cơ sở GDNN) where one is known.
+    pub code: Option<&'a str>,
+    pub name_vi: &'a str,
+    pub name_en: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub website: Option<&'a str>,
+}
+
+const FIELD_COUNT: usize = 7;
+const FIELD_NAMES: [&str; FIELD_COUNT] = [
+    "code", "name_vi", "name_en", "address", "phone", "email", "website",
+];
+
+/// The joined text and where each field ends in it. `present` has bit `i` set when
+/// field `i` has a value, so an absent field and an empty one stay apart.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct InstitutionText {
+    joined: SharedText,
+    ends: [u16; FIELD_COUNT],
+    present: u8,
+}
+
+impl InstitutionText {
+    /// Fails when a field is longer than [`MAX_TEXT_BYTES`], naming it.
+    pub fn new(fields: TextFields<'_>) -> Result<Self, FieldError> {
+        let values = [
+            fields.code,
+            Some(fields.name_vi),
+            fields.name_en,
+            fields.address,
+            fields.phone,
+            fields.email,
+            fields.website,
+        ];
+        let mut joined = String::with_capacity(values.iter().flatten().map(|s| s.len()).sum());
+        let mut ends = [0u16; FIELD_COUNT];
+        let mut present = 0u8;
+        for (i, value) in values.iter().enumerate() {
+            if let Some(s) = value {
+                if s.len() > MAX_TEXT_BYTES {
+                    return Err(FieldError::new(
+                        FIELD_NAMES[i],
+                        format!(
+                            "is {} bytes long; at most {MAX_TEXT_BYTES} are kept",
+                            s.len()
+                        ),
+                    ));
+                }
+                joined.push_str(s);
+                present |= 1 << i;
+            }
+            // Seven fields of at most MAX_TEXT_BYTES each fit in a u16.
+            ends[i] = u16::try_from(joined.len()).unwrap_or(u16::MAX);
+        }
+        Ok(Self {
+            joined: SharedText::from(joined),
+            ends,
+            present,
+        })
+    }
+
+    pub fn fields(&self) -> TextFields<'_> {
+        TextFields {
+            code: self.get(0),
+            name_vi: self.get(1).unwrap_or_default(),
+            name_en: self.get(2),
+            address: self.get(3),
+            phone: self.get(4),
+            email: self.get(5),
+            website: self.get(6),
+        }
+    }
+
+    pub(super) fn get(&self, i: usize) -> Option<&str> {
+        if self.present & (1 << i) == 0 {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.joined
+            .get(usize::from(start)..usize::from(self.ends[i]))
+    }
+}
+
+impl fmt::Debug for InstitutionText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fields().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_come_back_as_they_went_in_absent_and_empty_apart() {
+        let fields = TextFields {
+            name_vi: "Trường Cao đẳng Nghề Trà Vinh",
+            name_en: Some(""),
+            phone: Some("0294 3855 246"),
+            website: Some("https://tvc.edu.vn"),
+            ..TextFields::default()
+        };
+        let text = InstitutionText::new(fields).unwrap();
+        assert_eq!(text.fields(), fields);
+        assert_eq!(text.fields().code, None);
+        let renamed = InstitutionText::new(TextFields {
+            name_vi: "Đổi tên",
+            ..text.fields()
+        })
+        .unwrap();
+        assert_eq!(renamed.fields().name_vi, "Đổi tên");
+        assert_eq!(renamed.fields().website, fields.website);
+    }
+
+    #[test]
+    fn a_field_longer_than_the_limit_is_refused_by_name() {
+        let long = "ấ".repeat(MAX_TEXT_BYTES / 3 + 1);
+        let err = InstitutionText::new(TextFields {
+            name_vi: "x",
+            address: Some(&long),
+            ..TextFields::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.field, "address");
+        let longest = "a".repeat(MAX_TEXT_BYTES);
+        let all = InstitutionText::new(TextFields {
+            code: Some(&longest),
+            name_vi: &longest,
+            name_en: Some(&longest),
+            address: Some(&longest),
+            phone: Some(&longest),
+            email: Some(&longest),
+            website: Some(&longest),
+        })
+        .unwrap();
+        assert_eq!(all.fields().website.map(str::len), Some(MAX_TEXT_BYTES));
+    }
+
+    #[test]
+    fn the_record_holds_24_bytes_for_all_seven_fields() {
+        assert_eq!(size_of::<InstitutionText>(), 24);
+    }
+}

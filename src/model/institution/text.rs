@@ -55,9 +55,9 @@ impl InstitutionText {
             fields.email,
             fields.website,
         ];
-        let mut joined = String::with_capacity(values.iter().flatten().map(|s| s.len()).sum());
         let mut ends = [0u16; FIELD_COUNT];
         let mut present = 0u8;
+        let mut end = 0;
         for (i, value) in values.iter().enumerate() {
             if let Some(s) = value {
                 if s.len() > MAX_TEXT_BYTES {
@@ -69,14 +69,23 @@ impl InstitutionText {
                         ),
                     ));
                 }
-                joined.push_str(s);
+                end += s.len();
                 present |= 1 << i;
             }
             // Seven fields of at most MAX_TEXT_BYTES each fit in a u16.
-            ends[i] = u16::try_from(joined.len()).unwrap_or(u16::MAX);
+            ends[i] = u16::try_from(end).unwrap_or(u16::MAX);
         }
+        // Written straight into the shared allocation: millions are made at start-up.
+        let joined = SharedText::init_with(end, |buf| {
+            let mut at = 0;
+            for s in values.iter().flatten() {
+                buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+                at += s.len();
+            }
+        })
+        .unwrap_or_else(|_| unreachable!("whole UTF-8 strings joined are UTF-8"));
         Ok(Self {
-            joined: SharedText::from(joined),
+            joined,
             ends,
             present,
         })

@@ -1,6 +1,5 @@
 //! The snapshot's own record types and their conversion to and from the model's.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -32,20 +31,20 @@ pub(super) struct Head {
 /// One institution. Shared text is a number: 0 for none, n + 1 for `texts[n]`.
 #[derive(Serialize, Deserialize)]
 struct Rec<'a> {
-    id: Cow<'a, str>,
-    code: Option<Cow<'a, str>>,
-    name_vi: Cow<'a, str>,
-    name_en: Option<Cow<'a, str>>,
+    id: &'a str,
+    code: Option<&'a str>,
+    name_vi: &'a str,
+    name_en: Option<&'a str>,
     kind: InstitutionKind,
     ownership: Ownership,
     position_accuracy: PositionAccuracy,
     lon: f64,
     lat: f64,
-    address: Option<Cow<'a, str>>,
+    address: Option<&'a str>,
     admin: [u32; 5],
-    phone: Option<Cow<'a, str>>,
-    email: Option<Cow<'a, str>>,
-    website: Option<Cow<'a, str>>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    website: Option<&'a str>,
     /// digital_infrastructure, connected_national_platform, digitised_learning_records,
     /// digitised_diplomas, high_quality_school, digital_school.
     readiness: [Option<bool>; 6],
@@ -87,10 +86,6 @@ impl<'a> Table<'a> {
     }
 }
 
-fn cow(s: &str) -> Cow<'_, str> {
-    Cow::Borrowed(s)
-}
-
 /// The head and the records in chunks of `chunk` institutions, each chunk its own
 /// postcard message.
 pub(super) fn encode<'a>(
@@ -108,16 +103,16 @@ pub(super) fn encode<'a>(
         let a = &i.admin;
         let r = &i.readiness;
         recs.push(Rec {
-            id: cow(i.id.as_str()),
-            code: i.code().map(cow),
-            name_vi: cow(i.name_vi()),
-            name_en: i.name_en().map(cow),
+            id: i.id.as_str(),
+            code: i.code(),
+            name_vi: i.name_vi(),
+            name_en: i.name_en(),
             kind: i.kind,
             ownership: i.ownership,
             position_accuracy: i.position_accuracy,
             lon: i.location.lon(),
             lat: i.location.lat(),
-            address: i.address().map(cow),
+            address: i.address(),
             admin: [
                 texts.optional(a.province_pre2025.as_deref()),
                 texts.optional(a.district_pre2025.as_deref()),
@@ -125,9 +120,9 @@ pub(super) fn encode<'a>(
                 texts.optional(a.province_2025.as_deref()),
                 texts.optional(a.commune_2025.as_deref()),
             ],
-            phone: i.phone().map(cow),
-            email: i.email().map(cow),
-            website: i.website().map(cow),
+            phone: i.phone(),
+            email: i.email(),
+            website: i.website(),
             readiness: [
                 r.digital_infrastructure,
                 r.connected_national_platform,
@@ -221,7 +216,7 @@ impl Head {
     }
 
     fn institution(&self, r: Rec<'_>) -> Result<Institution, String> {
-        let id = InstitutionId::parse(&r.id).map_err(|e| e.message)?;
+        let id = InstitutionId::parse(r.id).map_err(|e| e.message)?;
         let [
             digital_infrastructure,
             connected_national_platform,
@@ -247,13 +242,13 @@ impl Head {
         }
         let [pp, dp, cp, p25, c25] = r.admin;
         let text = InstitutionText::new(TextFields {
-            code: r.code.as_deref(),
-            name_vi: &r.name_vi,
-            name_en: r.name_en.as_deref(),
-            address: r.address.as_deref(),
-            phone: r.phone.as_deref(),
-            email: r.email.as_deref(),
-            website: r.website.as_deref(),
+            code: r.code,
+            name_vi: r.name_vi,
+            name_en: r.name_en,
+            address: r.address,
+            phone: r.phone,
+            email: r.email,
+            website: r.website,
         })
         .map_err(|e| format!("{id}: {} {}", e.field, e.message))?;
         Ok(Institution {

@@ -36,9 +36,7 @@ impl Dataset {
             for p in &mut i.programmes {
                 p.occupation_name = shared.share(&p.occupation_name);
             }
-            for code in i.admin.codes_mut().into_iter().flatten() {
-                *code = shared.share(code);
-            }
+            i.admin = shared.share_admin(&i.admin);
         }
     }
 

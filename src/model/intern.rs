@@ -3,6 +3,9 @@
 //! [`SharedText`] per distinct value instead of a `String` per record.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::AdminCodes;
 
 /// Shared, immutable text: `arcstr`'s thin pointer, 8 bytes where `Arc<str>` takes 16
 /// (its length lives beside the text, not in the pointer). Each institution holds
@@ -15,6 +18,7 @@ pub type SharedText = arcstr::ArcStr;
 #[derive(Default)]
 pub struct Interner {
     seen: HashSet<SharedText>,
+    admin: HashSet<Arc<AdminCodes>>,
 }
 
 impl Interner {
@@ -30,6 +34,20 @@ impl Interner {
     /// The shared copy of `text` (which may already be shared).
     pub fn share(&mut self, text: &SharedText) -> SharedText {
         self.intern(text)
+    }
+
+    /// The shared copy of a set of administrative codes, its codes shared too.
+    pub fn share_admin(&mut self, codes: &AdminCodes) -> Arc<AdminCodes> {
+        if let Some(shared) = self.admin.get(codes) {
+            return shared.clone();
+        }
+        let mut own = codes.clone();
+        for code in own.codes_mut().into_iter().flatten() {
+            *code = self.share(code);
+        }
+        let shared = Arc::new(own);
+        self.admin.insert(shared.clone());
+        shared
     }
 }
 

@@ -163,7 +163,7 @@ fn institution(
         65..98 => Ownership::Private,
         _ => Ownership::ForeignInvested,
     };
-    let area = area_code(town_no);
+    let area = common.names.intern(&area_code(town_no));
     let mut maybe = |p: f64| rng.random_bool(p);
     let readiness = Readiness {
         digital_infrastructure: Some(maybe(0.6)),
@@ -189,11 +189,11 @@ fn institution(
         ownership,
         location,
         position_accuracy: PositionAccuracy::Approximate,
-        admin: AdminCodes {
-            province_pre2025: Some(common.names.intern(&area)),
-            province_2025: Some(common.names.intern(&area)),
+        admin: common.names.share_admin(&AdminCodes {
+            province_pre2025: Some(area.clone()),
+            province_2025: Some(area.clone()),
             ..AdminCodes::default()
-        },
+        }),
         programmes: programmes(rng, kind, &mut common.names).into(),
         readiness,
         source: common.source.clone(),

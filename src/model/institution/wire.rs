@@ -2,6 +2,8 @@
 //! [`InstitutionText`]: seven text fields, contacts nested. [`InstitutionFields`] is
 //! that shape, owned, for reading and for the schema; writing borrows from the record.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -65,7 +67,7 @@ impl TryFrom<InstitutionFields> for Institution {
             ownership: f.ownership,
             location: f.location,
             position_accuracy: f.position_accuracy,
-            admin: f.admin,
+            admin: Arc::new(f.admin),
             programmes: f.programmes.into(),
             readiness: f.readiness,
             source: f.source,

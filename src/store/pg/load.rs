@@ -362,6 +362,13 @@ pub(super) fn institution_from_row(
     r: InstitutionRow,
     sources: &mut Interner,
 ) -> Result<Institution, StoreError> {
+    let admin = AdminCodes {
+        province_pre2025: r.province_pre2025.as_deref().map(|c| sources.intern(c)),
+        district_pre2025: r.district_pre2025.as_deref().map(|c| sources.intern(c)),
+        commune_pre2025: r.commune_pre2025.as_deref().map(|c| sources.intern(c)),
+        province_2025: r.province_2025.as_deref().map(|c| sources.intern(c)),
+        commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
+    };
     Ok(Institution {
         id: InstitutionId::parse(&r.id).map_err(corrupt)?,
         text: InstitutionText::new(TextFields {
@@ -384,13 +391,7 @@ pub(super) fn institution_from_row(
             .position_accuracy
             .parse()
             .map_err(|_| corrupt_text("position_accuracy", &r.position_accuracy))?,
-        admin: AdminCodes {
-            province_pre2025: r.province_pre2025.as_deref().map(|c| sources.intern(c)),
-            district_pre2025: r.district_pre2025.as_deref().map(|c| sources.intern(c)),
-            commune_pre2025: r.commune_pre2025.as_deref().map(|c| sources.intern(c)),
-            province_2025: r.province_2025.as_deref().map(|c| sources.intern(c)),
-            commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
-        },
+        admin: sources.share_admin(&admin),
         programmes: Box::default(),
         readiness: Readiness {
             digital_infrastructure: r.digital_infrastructure,

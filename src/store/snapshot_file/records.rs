@@ -1,6 +1,7 @@
 //! The snapshot's own record types and their conversion to and from the model's.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -212,10 +213,19 @@ impl Head {
     pub(super) fn decode_chunk(&self, bytes: &[u8]) -> Result<Vec<Institution>, String> {
         let recs: Vec<Rec<'_>> =
             postcard::from_bytes(bytes).map_err(|e| format!("a chunk does not decode: {e}"))?;
-        recs.into_iter().map(|r| self.institution(r)).collect()
+        // Records that name the same codes share one set (chunks decode in parallel,
+        // so each keeps its own: a few dozen sets per chunk).
+        let mut admins = HashMap::new();
+        recs.into_iter()
+            .map(|r| self.institution(r, &mut admins))
+            .collect()
     }
 
-    fn institution(&self, r: Rec<'_>) -> Result<Institution, String> {
+    fn institution(
+        &self,
+        r: Rec<'_>,
+        admins: &mut HashMap<[u32; 5], Arc<AdminCodes>>,
+    ) -> Result<Institution, String> {
         let id = InstitutionId::parse(r.id).map_err(|e| e.message)?;
         let [
             digital_infrastructure,
@@ -240,7 +250,21 @@ impl Head {
                 annual_quota: p.annual_quota,
             });
         }
-        let [pp, dp, cp, p25, c25] = r.admin;
+        let admin = match admins.get(&r.admin) {
+            Some(shared) => shared.clone(),
+            None => {
+                let [pp, dp, cp, p25, c25] = r.admin;
+                let shared = Arc::new(AdminCodes {
+                    province_pre2025: self.text(pp)?,
+                    district_pre2025: self.text(dp)?,
+                    commune_pre2025: self.text(cp)?,
+                    province_2025: self.text(p25)?,
+                    commune_2025: self.text(c25)?,
+                });
+                admins.insert(r.admin, shared.clone());
+                shared
+            }
+        };
         let text = InstitutionText::new(TextFields {
             code: r.code,
             name_vi: r.name_vi,
@@ -263,13 +287,7 @@ impl Head {
             kind: r.kind,
             ownership: r.ownership,
             position_accuracy: r.position_accuracy,
-            admin: AdminCodes {
-                province_pre2025: self.text(pp)?,
-                district_pre2025: self.text(dp)?,
-                commune_pre2025: self.text(cp)?,
-                province_2025: self.text(p25)?,
-                commune_2025: self.text(c25)?,
-            },
+            admin,
             programmes: programmes.into(),
             readiness: Readiness {
                 digital_infrastructure,

@@ -30,9 +30,7 @@ impl Dataset {
         let mut shared = super::Interner::default();
         for i in &mut self.institutions {
             i.source = shared.share(&i.source);
-            if let Some(s) = &i.readiness.source {
-                i.readiness.source = Some(shared.share(s));
-            }
+            i.readiness = shared.share_readiness(&i.readiness);
             for p in &mut i.programmes {
                 p.occupation_name = shared.share(&p.occupation_name);
             }

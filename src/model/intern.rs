@@ -2,10 +2,11 @@
 //! millions of programmes, and one `source` over millions of institutions: one shared
 //! [`SharedText`] per distinct value instead of a `String` per record.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::AdminCodes;
+use super::institution::{Readiness, ReadinessKey};
 
 /// Shared, immutable text: `arcstr`'s thin pointer, 8 bytes where `Arc<str>` takes 16
 /// (its length lives beside the text, not in the pointer). Each institution holds
@@ -19,6 +20,7 @@ pub type SharedText = arcstr::ArcStr;
 pub struct Interner {
     seen: HashSet<SharedText>,
     admin: HashSet<Arc<AdminCodes>>,
+    readiness: HashMap<ReadinessKey, Arc<Readiness>>,
 }
 
 impl Interner {
@@ -47,6 +49,19 @@ impl Interner {
         }
         let shared = Arc::new(own);
         self.admin.insert(shared.clone());
+        shared
+    }
+
+    /// The shared copy of a set of readiness figures, its source shared too.
+    pub fn share_readiness(&mut self, readiness: &Readiness) -> Arc<Readiness> {
+        let key = readiness.key();
+        if let Some(shared) = self.readiness.get(&key) {
+            return shared.clone();
+        }
+        let mut own = readiness.clone();
+        own.source = own.source.as_ref().map(|s| self.share(s));
+        let shared = Arc::new(own);
+        self.readiness.insert(key, shared.clone());
         shared
     }
 }

@@ -195,7 +195,7 @@ fn institution(
             ..AdminCodes::default()
         }),
         programmes: programmes(rng, kind, &mut common.names).into(),
-        readiness,
+        readiness: common.names.share_readiness(&readiness),
         source: common.source.clone(),
         updated_at: common.updated_at,
         version: 1,

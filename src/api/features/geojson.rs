@@ -272,8 +272,9 @@ mod tests {
             ..all[1].text.fields()
         })
         .unwrap();
-        all[2].readiness.teachers_digital_trained_pct = Some(50.0);
-        all[3].readiness.teachers_digital_trained_pct = Some(12.345_678_9);
+        std::sync::Arc::make_mut(&mut all[2].readiness).teachers_digital_trained_pct = Some(50.0);
+        std::sync::Arc::make_mut(&mut all[3].readiness).teachers_digital_trained_pct =
+            Some(12.345_678_9);
         all
     }
 

@@ -187,6 +187,26 @@ pub struct Readiness {
     pub source: Option<SharedText>,
 }
 
+/// What makes two [`Readiness`] equal, hashable: the percentage by its bits.
+pub type ReadinessKey = ([Option<bool>; 6], Option<u64>, Option<SharedText>);
+
+impl Readiness {
+    pub fn key(&self) -> ReadinessKey {
+        (
+            [
+                self.digital_infrastructure,
+                self.connected_national_platform,
+                self.digitised_learning_records,
+                self.digitised_diplomas,
+                self.high_quality_school,
+                self.digital_school,
+            ],
+            self.teachers_digital_trained_pct.map(f64::to_bits),
+            self.source.clone(),
+        )
+    }
+}
+
 /// An institution as the index holds it: millions are kept in memory, so its own
 /// text lives in one [`InstitutionText`] (read it with [`Institution::name_vi`] and
 /// its siblings). JSON and the OpenAPI schema keep the exchanged shape of
@@ -206,7 +226,9 @@ pub struct Institution {
     pub admin: Arc<AdminCodes>,
     /// Exactly as many as there are: a boxed slice has no spare capacity.
     pub programmes: Box<[Programme]>,
-    pub readiness: Readiness,
+    /// Shared like `admin`: institutions that report the same figures hold one copy
+    /// (see [`crate::model::Interner::share_readiness`]), 8 bytes instead of 32.
+    pub readiness: Arc<Readiness>,
     /// Where the record comes from, in words a reader can check.
     pub source: SharedText,
     pub updated_at: DateTime<Utc>,
@@ -420,7 +442,7 @@ impl Institution {
                 position_accuracy,
                 admin: Arc::new(admin),
                 programmes: programmes.into(),
-                readiness,
+                readiness: Arc::new(readiness),
                 source: source.into(),
                 updated_at,
                 version: 1,
@@ -629,12 +651,12 @@ mod tests {
     /// Millions of records are held in memory: a field that grows these (a `String`
     /// where `Box<str>` serves, an `Arc<str>` where the thin `SharedText` serves) costs
     /// megabytes per million institutions. The sizes as of stop 26 (the record's own
-    /// text joined into one [`InstitutionText`], administrative codes shared); grow
-    /// them knowingly.
+    /// text joined into one [`InstitutionText`], administrative codes and readiness
+    /// figures shared); grow them knowingly.
     #[test]
     fn records_stay_compact() {
         let (institution, programme) = (size_of::<Institution>(), size_of::<Programme>());
-        assert!(institution <= 136, "Institution is {institution} bytes");
+        assert!(institution <= 112, "Institution is {institution} bytes");
         assert!(programme <= 24, "Programme is {programme} bytes");
     }
 }

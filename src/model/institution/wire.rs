@@ -69,7 +69,7 @@ impl TryFrom<InstitutionFields> for Institution {
             position_accuracy: f.position_accuracy,
             admin: Arc::new(f.admin),
             programmes: f.programmes.into(),
-            readiness: f.readiness,
+            readiness: Arc::new(f.readiness),
             source: f.source,
             updated_at: f.updated_at,
             version: f.version,

@@ -369,6 +369,16 @@ pub(super) fn institution_from_row(
         province_2025: r.province_2025.as_deref().map(|c| sources.intern(c)),
         commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
     };
+    let readiness = Readiness {
+        digital_infrastructure: r.digital_infrastructure,
+        connected_national_platform: r.connected_national_platform,
+        digitised_learning_records: r.digitised_learning_records,
+        digitised_diplomas: r.digitised_diplomas,
+        teachers_digital_trained_pct: r.teachers_digital_trained_pct,
+        high_quality_school: r.high_quality_school,
+        digital_school: r.digital_school,
+        source: r.readiness_source.as_deref().map(|s| sources.intern(s)),
+    };
     Ok(Institution {
         id: InstitutionId::parse(&r.id).map_err(corrupt)?,
         text: InstitutionText::new(TextFields {
@@ -393,16 +403,7 @@ pub(super) fn institution_from_row(
             .map_err(|_| corrupt_text("position_accuracy", &r.position_accuracy))?,
         admin: sources.share_admin(&admin),
         programmes: Box::default(),
-        readiness: Readiness {
-            digital_infrastructure: r.digital_infrastructure,
-            connected_national_platform: r.connected_national_platform,
-            digitised_learning_records: r.digitised_learning_records,
-            digitised_diplomas: r.digitised_diplomas,
-            teachers_digital_trained_pct: r.teachers_digital_trained_pct,
-            high_quality_school: r.high_quality_school,
-            digital_school: r.digital_school,
-            source: r.readiness_source.as_deref().map(|s| sources.intern(s)),
-        },
+        readiness: sources.share_readiness(&readiness),
         source: sources.intern(&r.source),
         updated_at: r.updated_at,
         version: r.version,

@@ -29,6 +29,19 @@ pub(super) struct Head {
     parsed_codes: Vec<OccupationCode>,
 }
 
+/// Records of one chunk that name the same codes, or report the same readiness
+/// figures, share one copy. Chunks decode in parallel, so each keeps its own: one copy
+/// per distinct value in 65,536 records rather than one per record.
+#[derive(Default)]
+pub(super) struct ChunkShares {
+    admin: HashMap<[u32; 5], Arc<AdminCodes>>,
+    readiness: HashMap<ReadinessNumbers, Arc<Readiness>>,
+}
+
+/// A record's readiness as the file holds it: the six flags, the percentage's bits
+/// and the source's text number.
+type ReadinessNumbers = ([Option<bool>; 6], Option<u64>, u32);
+
 /// One institution. Shared text is a number: 0 for none, n + 1 for `texts[n]`.
 #[derive(Serialize, Deserialize)]
 struct Rec<'a> {
@@ -213,19 +226,13 @@ impl Head {
     pub(super) fn decode_chunk(&self, bytes: &[u8]) -> Result<Vec<Institution>, String> {
         let recs: Vec<Rec<'_>> =
             postcard::from_bytes(bytes).map_err(|e| format!("a chunk does not decode: {e}"))?;
-        // Records that name the same codes share one set (chunks decode in parallel,
-        // so each keeps its own: a few dozen sets per chunk).
-        let mut admins = HashMap::new();
+        let mut shared = ChunkShares::default();
         recs.into_iter()
-            .map(|r| self.institution(r, &mut admins))
+            .map(|r| self.institution(r, &mut shared))
             .collect()
     }
 
-    fn institution(
-        &self,
-        r: Rec<'_>,
-        admins: &mut HashMap<[u32; 5], Arc<AdminCodes>>,
-    ) -> Result<Institution, String> {
+    fn institution(&self, r: Rec<'_>, shared: &mut ChunkShares) -> Result<Institution, String> {
         let id = InstitutionId::parse(r.id).map_err(|e| e.message)?;
         let [
             digital_infrastructure,
@@ -250,19 +257,41 @@ impl Head {
                 annual_quota: p.annual_quota,
             });
         }
-        let admin = match admins.get(&r.admin) {
+        let admin = match shared.admin.get(&r.admin) {
             Some(shared) => shared.clone(),
             None => {
                 let [pp, dp, cp, p25, c25] = r.admin;
-                let shared = Arc::new(AdminCodes {
+                let codes = Arc::new(AdminCodes {
                     province_pre2025: self.text(pp)?,
                     district_pre2025: self.text(dp)?,
                     commune_pre2025: self.text(cp)?,
                     province_2025: self.text(p25)?,
                     commune_2025: self.text(c25)?,
                 });
-                admins.insert(r.admin, shared.clone());
-                shared
+                shared.admin.insert(r.admin, codes.clone());
+                codes
+            }
+        };
+        let readiness_key = (
+            r.readiness,
+            r.teachers_digital_trained_pct.map(f64::to_bits),
+            r.readiness_source,
+        );
+        let readiness = match shared.readiness.get(&readiness_key) {
+            Some(figures) => figures.clone(),
+            None => {
+                let figures = Arc::new(Readiness {
+                    digital_infrastructure,
+                    connected_national_platform,
+                    digitised_learning_records,
+                    digitised_diplomas,
+                    teachers_digital_trained_pct: r.teachers_digital_trained_pct,
+                    high_quality_school,
+                    digital_school,
+                    source: self.text(r.readiness_source)?,
+                });
+                shared.readiness.insert(readiness_key, figures.clone());
+                figures
             }
         };
         let text = InstitutionText::new(TextFields {
@@ -289,16 +318,7 @@ impl Head {
             position_accuracy: r.position_accuracy,
             admin,
             programmes: programmes.into(),
-            readiness: Readiness {
-                digital_infrastructure,
-                connected_national_platform,
-                digitised_learning_records,
-                digitised_diplomas,
-                teachers_digital_trained_pct: r.teachers_digital_trained_pct,
-                high_quality_school,
-                digital_school,
-                source: self.text(r.readiness_source)?,
-            },
+            readiness,
             version: r.version,
         })
     }

@@ -19,7 +19,8 @@ fn a_snapshot_reads_back_the_institutions_it_was_written_with() {
         ..data.institutions[0].text.fields()
     })
     .unwrap();
-    data.institutions[0].readiness.teachers_digital_trained_pct = Some(37.5);
+    std::sync::Arc::make_mut(&mut data.institutions[0].readiness).teachers_digital_trained_pct =
+        Some(37.5);
     data.institutions[0].version = 9;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("var/dataset.snapshot");

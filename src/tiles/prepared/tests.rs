@@ -107,8 +107,9 @@ fn change(rng: &mut Pcg64, inst: &Institution, other: &Institution, step: usize)
             i.programmes = i.programmes[..i.programmes.len().saturating_sub(1)].into();
         }
         5 => {
-            i.readiness.digital_infrastructure =
-                Some(!i.readiness.digital_infrastructure.unwrap_or(false))
+            let readiness = std::sync::Arc::make_mut(&mut i.readiness);
+            readiness.digital_infrastructure =
+                Some(!readiness.digital_infrastructure.unwrap_or(false))
         }
         _ => {
             i.text = crate::model::InstitutionText::new(crate::model::TextFields {

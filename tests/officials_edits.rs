@@ -170,6 +170,15 @@ async fn an_invalid_field_is_named_by_its_path_and_nothing_is_written() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errors"][0]["field"], "district_pre2025", "{v}");
 
+    // Longer than any address needs (model::MAX_TEXT_BYTES, 4,000): refused by name.
+    let mut too_long = form.clone();
+    too_long["name_vi"] = json!("Tên mới không được lưu");
+    too_long["address"] = json!("ấ".repeat(2_000));
+    let r = put(&s, &who, &etag, &too_long).await;
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["field"], "address", "{v}");
+
     let mut server_field = form.clone();
     server_field["updated_at"] = json!("2020-01-01T00:00:00Z");
     let r = put(&s, &who, &etag, &server_field).await;

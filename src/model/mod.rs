@@ -30,7 +30,7 @@ pub use enums::{InstitutionKind, Level, Ownership, PositionAccuracy, Vocabulary}
 pub use error::{FieldError, RecordErrors};
 pub use institution::{
     AdminCodes, Contacts, Institution, InstitutionFields, InstitutionId, InstitutionText,
-    Programme, Readiness, TextFields,
+    MAX_TEXT_BYTES, Programme, Readiness, TextFields,
 };
 pub use intern::{Interner, SharedText};
 pub use lonlat::LonLat;

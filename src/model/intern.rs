@@ -1,6 +1,7 @@
 //! Sharing repeated text. A national network repeats a few dozen occupation names over
 //! millions of programmes, and one `source` over millions of institutions: one shared
-//! [`SharedText`] per distinct value instead of a `String` per record.
+//! [`SharedText`] per distinct value instead of a `String` per record. Whole sets repeat
+//! too: the administrative codes of one place, the readiness figures many report alike.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -79,5 +80,34 @@ mod tests {
         assert!(SharedText::ptr_eq(&a, &b));
         assert!(!SharedText::ptr_eq(&a, &c));
         assert_eq!(&*c, "Điện");
+    }
+
+    #[test]
+    fn equal_places_and_figures_share_one_copy_and_different_ones_do_not() {
+        let mut i = Interner::default();
+        let place = |commune: &str| AdminCodes {
+            province_2025: Some(SharedText::from("86")),
+            commune_2025: Some(SharedText::from(commune)),
+            ..AdminCodes::default()
+        };
+        let a = i.share_admin(&place("29254"));
+        let b = i.share_admin(&place("29254"));
+        let c = i.share_admin(&place("29257"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        let province = |codes: &AdminCodes| codes.province_2025.clone().unwrap();
+        assert!(SharedText::ptr_eq(&province(&a), &province(&c)));
+
+        let figures = |pct: f64| Readiness {
+            digital_school: Some(true),
+            teachers_digital_trained_pct: Some(pct),
+            ..Readiness::default()
+        };
+        let x = i.share_readiness(&figures(37.5));
+        let y = i.share_readiness(&figures(37.5));
+        let z = i.share_readiness(&figures(37.25));
+        assert!(Arc::ptr_eq(&x, &y));
+        assert!(!Arc::ptr_eq(&x, &z));
+        assert_eq!(*z, figures(37.25));
     }
 }

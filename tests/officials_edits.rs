@@ -399,6 +399,32 @@ async fn edits_outside_the_api_are_in_the_history_too() {
     assert!(entry["changes"].get("version").is_none());
 }
 
+/// The index holds each text field in at most 4,000 bytes; a longer one written at the SQL
+/// prompt would stop the next load, so the database refuses it as the API does.
+#[tokio::test]
+async fn the_database_refuses_text_the_api_would_refuse() {
+    let (_s, db) = spawn_with_db().await;
+    let pool = db.pool().await;
+    let refused = sqlx::query("UPDATE institutions SET address = $2 WHERE id = $1")
+        .bind(ID)
+        .bind("ấ".repeat(2_000))
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("institutions_text_at_most_4000_bytes"),
+        "{refused}"
+    );
+    sqlx::query("UPDATE institutions SET address = $2 WHERE id = $1")
+        .bind(ID)
+        .bind("ấ".repeat(1_333))
+        .execute(&pool)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn the_audit_log_is_searchable_and_exports_csv_for_the_province_only() {
     let (s, db) = spawn_with_db().await;

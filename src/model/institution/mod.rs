@@ -23,11 +23,11 @@ use super::{
 
 /// A stable, URL-safe identifier (a slug such as `cd-nghe-tra-vinh`): lower-case ASCII
 /// letters and digits in groups joined by single hyphens, 2 to 80 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
 ///
 /// Held as [`SharedText`]: 8 bytes in each of millions of records, and the copies the
 /// index keeps as keys share the record's allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct InstitutionId(SharedText);
 
 /// A slug in the OpenAPI document, as [`InstitutionId::parse`] admits it.
@@ -282,31 +282,31 @@ pub const PROGRAMME_FIELDS: &[&str] = &[
 impl Institution {
     /// Official code (mã cơ sở GDNN) where one is known.
     pub fn code(&self) -> Option<&str> {
-        self.text.get(0)
+        self.text.get(text::CODE)
     }
 
     pub fn name_vi(&self) -> &str {
-        self.text.get(1).unwrap_or_default()
+        self.text.get(text::NAME_VI).unwrap_or_default()
     }
 
     pub fn name_en(&self) -> Option<&str> {
-        self.text.get(2)
+        self.text.get(text::NAME_EN)
     }
 
     pub fn address(&self) -> Option<&str> {
-        self.text.get(3)
+        self.text.get(text::ADDRESS)
     }
 
     pub fn phone(&self) -> Option<&str> {
-        self.text.get(4)
+        self.text.get(text::PHONE)
     }
 
     pub fn email(&self) -> Option<&str> {
-        self.text.get(5)
+        self.text.get(text::EMAIL)
     }
 
     pub fn website(&self) -> Option<&str> {
-        self.text.get(6)
+        self.text.get(text::WEBSITE)
     }
 
     /// Parses a flat record. Programmes come from a `programmes` list when the record

@@ -29,6 +29,14 @@ pub struct TextFields<'a> {
     pub website: Option<&'a str>,
 }
 
+// The fields' places in the joined text: `new` joins them in this order.
+pub(super) const CODE: usize = 0;
+pub(super) const NAME_VI: usize = 1;
+pub(super) const NAME_EN: usize = 2;
+pub(super) const ADDRESS: usize = 3;
+pub(super) const PHONE: usize = 4;
+pub(super) const EMAIL: usize = 5;
+pub(super) const WEBSITE: usize = 6;
 const FIELD_COUNT: usize = 7;
 const FIELD_NAMES: [&str; FIELD_COUNT] = [
     "code", "name_vi", "name_en", "address", "phone", "email", "website",
@@ -46,15 +54,14 @@ pub struct InstitutionText {
 impl InstitutionText {
     /// Fails when a field is longer than [`MAX_TEXT_BYTES`], naming it.
     pub fn new(fields: TextFields<'_>) -> Result<Self, FieldError> {
-        let values = [
-            fields.code,
-            Some(fields.name_vi),
-            fields.name_en,
-            fields.address,
-            fields.phone,
-            fields.email,
-            fields.website,
-        ];
+        let mut values = [None; FIELD_COUNT];
+        values[CODE] = fields.code;
+        values[NAME_VI] = Some(fields.name_vi);
+        values[NAME_EN] = fields.name_en;
+        values[ADDRESS] = fields.address;
+        values[PHONE] = fields.phone;
+        values[EMAIL] = fields.email;
+        values[WEBSITE] = fields.website;
         let mut ends = [0u16; FIELD_COUNT];
         let mut present = 0u8;
         let mut end = 0;
@@ -93,13 +100,13 @@ impl InstitutionText {
 
     pub fn fields(&self) -> TextFields<'_> {
         TextFields {
-            code: self.get(0),
-            name_vi: self.get(1).unwrap_or_default(),
-            name_en: self.get(2),
-            address: self.get(3),
-            phone: self.get(4),
-            email: self.get(5),
-            website: self.get(6),
+            code: self.get(CODE),
+            name_vi: self.get(NAME_VI).unwrap_or_default(),
+            name_en: self.get(NAME_EN),
+            address: self.get(ADDRESS),
+            phone: self.get(PHONE),
+            email: self.get(EMAIL),
+            website: self.get(WEBSITE),
         }
     }
 

@@ -89,11 +89,8 @@ fn delta(c: &mut Criterion) {
         let edit = |k: usize| {
             let pos = (k * 7919) % index.institutions().len();
             let mut inst = index.institutions()[pos].clone();
-            inst.text = vetmap::model::InstitutionText::new(vetmap::model::TextFields {
-                name_vi: &format!("{} {k}", inst.name_vi()),
-                ..inst.text.fields()
-            })
-            .unwrap();
+            inst.set_name_vi(&format!("{} {k}", inst.name_vi()))
+                .unwrap();
             Delta {
                 version: format!("bench-{k}"),
                 institutions: [(inst.id.as_str().to_owned(), Some(inst))].into(),

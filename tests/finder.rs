@@ -322,11 +322,7 @@ async fn a_change_is_searchable_as_soon_as_the_index_is_swapped() {
     let mut ds = bundled_dataset();
     let mut i = ds.institutions[0].clone();
     i.id = InstitutionId::parse("xuong-moc-tieu-can").unwrap();
-    i.text = vetmap::model::InstitutionText::new(vetmap::model::TextFields {
-        name_vi: "Xưởng Mộc Tiểu Cần",
-        ..i.text.fields()
-    })
-    .unwrap();
+    i.set_name_vi("Xưởng Mộc Tiểu Cần").unwrap();
     ds.institutions.push(i);
     ds.version = "test-2".into();
     server.state.index.replace(ServingIndex::build(ds));

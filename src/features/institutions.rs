@@ -207,10 +207,7 @@ fn eq_opt(want: &Option<String>, have: &Option<crate::model::SharedText>) -> boo
 /// Every word occurs in the folded names, address, code or programme names.
 fn matches_text(i: &Institution, words: &[String]) -> bool {
     let mut text = fold(i.name_vi());
-    for part in [&i.name_en(), &i.address(), &i.code()]
-        .into_iter()
-        .flatten()
-    {
+    for part in [i.name_en(), i.address(), i.code()].into_iter().flatten() {
         text.push(' ');
         text.push_str(&fold(part));
     }

@@ -400,11 +400,7 @@ mod tests {
         let v = sample(5000);
         let x = Institutions::from_sorted(v.clone());
         let mut renamed = v[2500].clone();
-        renamed.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Đổi tên",
-            ..renamed.text.fields()
-        })
-        .unwrap();
+        renamed.set_name_vi("Đổi tên").unwrap();
         let changes = BTreeMap::from([(renamed.id.as_str().to_owned(), Some(renamed))]);
         let (y, shape) = x.with_changes(&changes);
         assert_eq!(shape, Shape::Same);
@@ -423,11 +419,7 @@ mod tests {
         let x = Institutions::from_sorted(v.clone());
         let mut changes: BTreeMap<String, Option<Institution>> = BTreeMap::new();
         let mut edited = v[1500].clone();
-        edited.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Đổi tên",
-            ..edited.text.fields()
-        })
-        .unwrap();
+        edited.set_name_vi("Đổi tên").unwrap();
         changes.insert(edited.id.as_str().to_owned(), Some(edited));
         changes.insert(v[4000].id.as_str().to_owned(), None);
         let mut created = v[0].clone();

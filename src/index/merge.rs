@@ -114,11 +114,7 @@ mod tests {
         let mut changes = BTreeMap::new();
         for n in [3usize, 700, 2500] {
             let mut i = start.institutions()[n].clone();
-            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                name_vi: &format!("Đổi tên zq{n}w"),
-                ..i.text.fields()
-            })
-            .unwrap();
+            i.set_name_vi(&format!("Đổi tên zq{n}w")).unwrap();
             i.location = LonLat::new(106.3, 9.9 + n as f64 * 1e-4).unwrap();
             changes.insert(i.id.as_str().to_owned(), Some(i));
         }
@@ -142,11 +138,7 @@ mod tests {
         });
         let mut created = start.institutions()[5].clone();
         created.id = InstitutionId::parse("000-moi").unwrap();
-        created.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Cơ sở mới zqmoiw",
-            ..created.text.fields()
-        })
-        .unwrap();
+        created.set_name_vi("Cơ sở mới zqmoiw").unwrap();
         let mut edited = start.institutions()[2000].clone();
         edited.location = LonLat::new(106.31, 9.91).unwrap();
         c = c.apply(Delta {
@@ -191,11 +183,7 @@ mod tests {
         assert_eq!(merged.keys().epoch(), start.keys().epoch());
         // Edits only since: the numbering goes on.
         let mut j = start.institutions()[20].clone();
-        j.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Đổi tên zqjw",
-            ..j.text.fields()
-        })
-        .unwrap();
+        j.set_name_vi("Đổi tên zqjw").unwrap();
         let edited = s.apply(Delta {
             version: "e".into(),
             institutions: BTreeMap::from([(j.id.as_str().to_owned(), Some(j))]),
@@ -209,11 +197,7 @@ mod tests {
         // rebased snapshot would number it otherwise, so it starts a new numbering.
         let mut created = start.institutions()[30].clone();
         created.id = InstitutionId::parse("000-moi-zqnw").unwrap();
-        created.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Cơ sở mới zqnw",
-            ..created.text.fields()
-        })
-        .unwrap();
+        created.set_name_vi("Cơ sở mới zqnw").unwrap();
         let c = s.apply(Delta {
             version: "c".into(),
             institutions: BTreeMap::from([(created.id.as_str().to_owned(), Some(created))]),

@@ -202,11 +202,7 @@ pub(super) mod deltas {
         let mut words = Vec::new();
         for (k, n) in [5usize, 400, 1000, 2999].into_iter().enumerate() {
             let mut i = before.institutions()[n].clone();
-            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                name_vi: &format!("Trường đổi tên zq{k}w"),
-                ..i.text.fields()
-            })
-            .unwrap();
+            i.set_name_vi(&format!("Trường đổi tên zq{k}w")).unwrap();
             words.push(format!("zq{k}w"));
             // Moved far, across the country: nearby and boxes must see it there.
             i.location = LonLat::new(106.3 + k as f64 * 0.001, 9.9).unwrap();
@@ -238,11 +234,7 @@ pub(super) mod deltas {
         // A second delta on top of the first keeps answering right.
         let mut again = BTreeMap::new();
         let mut i = after.institutions()[400].clone();
-        i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Lại đổi tên zq9w",
-            ..i.text.fields()
-        })
-        .unwrap();
+        i.set_name_vi("Lại đổi tên zq9w").unwrap();
         again.insert(i.id.as_str().to_owned(), Some(i));
         words.push("zq9w".into());
         let third = assert_like_a_fresh_build(&after, again, &words);
@@ -257,11 +249,7 @@ pub(super) mod deltas {
         changes.insert(gone, None);
         let mut new = before.institutions()[3].clone();
         new.id = crate::model::InstitutionId::parse("aaa-moi-zq1w").unwrap();
-        new.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Cơ sở mới zq1w",
-            ..new.text.fields()
-        })
-        .unwrap();
+        new.set_name_vi("Cơ sở mới zq1w").unwrap();
         changes.insert(new.id.as_str().to_owned(), Some(new));
         let after = assert_like_a_fresh_build(&before, changes, &["zq1w".into()]);
         assert_eq!(after.institutions().len(), before.institutions().len());
@@ -276,11 +264,7 @@ pub(super) mod deltas {
         let before = ServingIndex::build(crate::synth::generate(2000, 5));
         let renamed = |ix: &ServingIndex, n: usize, token: &str| {
             let mut i = ix.institutions()[n].clone();
-            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                name_vi: &format!("Đổi tên {token}"),
-                ..i.text.fields()
-            })
-            .unwrap();
+            i.set_name_vi(&format!("Đổi tên {token}")).unwrap();
             (i.id.as_str().to_owned(), Some(i))
         };
         let mut words: Vec<String> = vec!["zqaw".into(), "zqbw".into(), "zqcw".into()];
@@ -296,11 +280,7 @@ pub(super) mod deltas {
         }
         let mut created = after.institutions()[1].clone();
         created.id = crate::model::InstitutionId::parse("000-moi-zqcw").unwrap();
-        created.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Cơ sở mới zqcw",
-            ..created.text.fields()
-        })
-        .unwrap();
+        created.set_name_vi("Cơ sở mới zqcw").unwrap();
         second.insert(created.id.as_str().to_owned(), Some(created));
         second.extend((0..5).map(|k| renamed(&after, 1 + k * 17, "zqcw")));
         words.push(after.institutions()[6].name_vi().to_string());
@@ -340,11 +320,7 @@ pub(super) mod deltas {
             {
                 let mut i = ix.institutions()[50 * (step + k)].clone();
                 i.id = crate::model::InstitutionId::parse(&id).unwrap();
-                i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                    name_vi: &format!("Cơ sở mới zq{step}{k}w"),
-                    ..i.text.fields()
-                })
-                .unwrap();
+                i.set_name_vi(&format!("Cơ sở mới zq{step}{k}w")).unwrap();
                 words.push(format!("zq{step}{k}w"));
                 let d = 0.001 * (step * 3 + k) as f64;
                 i.location = LonLat::new(106.3 + d, 9.9 - d).unwrap();
@@ -354,11 +330,7 @@ pub(super) mod deltas {
             if step > 0 {
                 let id = format!("000-moi-{}", step - 1);
                 let mut i = ix.institution(&id).unwrap().clone();
-                i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                    name_vi: &format!("Đổi tên zq{step}xw"),
-                    ..i.text.fields()
-                })
-                .unwrap();
+                i.set_name_vi(&format!("Đổi tên zq{step}xw")).unwrap();
                 words.push(format!("zq{step}xw"));
                 i.location = LonLat::new(106.31, 9.91).unwrap();
                 changes.insert(id, Some(i));
@@ -393,11 +365,7 @@ fn a_delta_merged_into_a_dataset_replaces_removes_and_adds_in_id_order() {
         ..Dataset::default()
     };
     let mut moved = institution("dd", 107.0, 10.0);
-    moved.text = crate::model::InstitutionText::new(crate::model::TextFields {
-        name_vi: "đổi",
-        ..moved.text.fields()
-    })
-    .unwrap();
+    moved.set_name_vi("đổi").unwrap();
     let delta = Delta {
         version: "t2".into(),
         institutions: [

@@ -60,11 +60,7 @@ mod tests {
     fn only_changed_fields_appear_with_before_and_after() {
         let before = sample();
         let mut after = before.clone();
-        after.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: "Trường Cao đẳng Y",
-            ..after.text.fields()
-        })
-        .unwrap();
+        after.set_name_vi("Trường Cao đẳng Y").unwrap();
         after.position_accuracy = PositionAccuracy::Surveyed;
         after.updated_at = chrono::Utc::now();
         after.programmes[0].annual_quota = Some(50);

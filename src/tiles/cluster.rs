@@ -371,13 +371,7 @@ mod tests {
                 0 => i.location = index.institutions()[10].location,
                 1 => i.kind = InstitutionKind::College,
                 2 => i.location = LonLat::new(i.location.lon() + 0.3, i.location.lat()).unwrap(),
-                3 => {
-                    i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                        name_vi: &format!("{} mới", i.name_vi()),
-                        ..i.text.fields()
-                    })
-                    .unwrap()
-                }
+                3 => i.set_name_vi(&format!("{} mới", i.name_vi())).unwrap(),
                 _ => i.location = LonLat::new(i.location.lon(), i.location.lat() - 0.002).unwrap(),
             }
             changes.insert(i.id.as_str().to_owned(), Some(i));

@@ -163,14 +163,14 @@ pub fn render(
         );
     }
     row(&mut h, t("Điện thoại", "Phone"), inst.phone());
-    if let Some(m) = &inst.email() {
+    if let Some(m) = inst.email() {
         let _ = writeln!(
             h,
             "<dt>Email</dt><dd><a href=\"mailto:{0}\">{0}</a></dd>",
             e(m)
         );
     }
-    if let Some(w) = &inst.website() {
+    if let Some(w) = inst.website() {
         let _ = writeln!(
             h,
             "<dt>Website</dt><dd><a href=\"{0}\" rel=\"nofollow\">{0}</a></dd>",
@@ -351,16 +351,16 @@ fn json_ld(index: &ServingIndex, inst: &Institution, url: &str) -> Value {
             "latitude": inst.location.lat(),
         });
     }
-    if let Some(en) = &inst.name_en() {
+    if let Some(en) = inst.name_en() {
         v["alternateName"] = json!(en);
     }
-    if let Some(p) = &inst.phone() {
+    if let Some(p) = inst.phone() {
         v["telephone"] = json!(p);
     }
-    if let Some(m) = &inst.email() {
+    if let Some(m) = inst.email() {
         v["email"] = json!(m);
     }
-    if let Some(w) = &inst.website() {
+    if let Some(w) = inst.website() {
         v["sameAs"] = json!(w);
     }
     v

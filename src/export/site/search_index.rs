@@ -109,7 +109,7 @@ pub fn build(index: &ServingIndex) -> SearchIndex<'_> {
         out.accuracy.push(accuracies.position(i.position_accuracy));
         out.lon.push(round6(i.location.lon()));
         out.lat.push(round6(i.location.lat()));
-        let names = match &i.name_en() {
+        let names = match i.name_en() {
             Some(en) => format!("{} {}", i.name_vi(), en),
             None => i.name_vi().to_string(),
         };

@@ -309,6 +309,16 @@ impl Institution {
         self.text.get(text::WEBSITE)
     }
 
+    /// Renames the institution, keeping its other text (edits in tests and benches;
+    /// officials' edits arrive as whole records).
+    pub fn set_name_vi(&mut self, name_vi: &str) -> Result<(), FieldError> {
+        self.text = InstitutionText::new(TextFields {
+            name_vi,
+            ..self.text.fields()
+        })?;
+        Ok(())
+    }
+
     /// Parses a flat record. Programmes come from a `programmes` list when the record
     /// has one (GeoJSON); CSV files carry them in a separate file.
     pub fn from_record(r: &Record) -> Result<Self, RecordErrors> {

@@ -58,11 +58,7 @@ fn a_delta_on_a_stored_base_answers_as_a_fresh_build_of_the_changed_data() {
     let (bytes, built) = stored_and_built(2000, 3);
     let stored = StoredBase::decode(&bytes, 2000).unwrap();
     let mut changed = built.institutions()[10].clone();
-    changed.text = crate::model::InstitutionText::new(crate::model::TextFields {
-        name_vi: "Trường Nghề Đổi Tên Sau Tệp",
-        ..changed.text.fields()
-    })
-    .unwrap();
+    changed.set_name_vi("Trường Nghề Đổi Tên Sau Tệp").unwrap();
     let gone = built.institutions()[20].id.to_string();
     let delta = Delta {
         version: "after".into(),
@@ -150,11 +146,7 @@ fn a_damaged_section_is_refused_or_read_whole_never_a_panic() {
 fn an_index_with_a_delta_or_new_numbering_is_not_stored() {
     let (_, built) = stored_and_built(300, 4);
     let mut changed = built.institutions()[3].clone();
-    changed.text = crate::model::InstitutionText::new(crate::model::TextFields {
-        name_vi: "Đổi",
-        ..changed.text.fields()
-    })
-    .unwrap();
+    changed.set_name_vi("Đổi").unwrap();
     let after = built.apply(Delta {
         version: "v2".into(),
         institutions: [(changed.id.to_string(), Some(changed))].into(),

@@ -62,7 +62,7 @@ fn random_query(index: &ServingIndex, rng: &mut StdRng) -> String {
     if let Some(p) = inst.programmes.first() {
         pool.extend(fold::words(&p.occupation_name));
     }
-    if let Some(a) = &inst.address() {
+    if let Some(a) = inst.address() {
         pool.extend(fold::words(a));
     }
     let count = rng.random_range(1..=4);
@@ -136,11 +136,8 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
         // Renamed after another institution (so its words are common ones) and moved a
         // little.
         let other = &is[rng.random_range(0..is.len())];
-        inst.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: &format!("{} moi", other.name_vi()),
-            ..inst.text.fields()
-        })
-        .unwrap();
+        inst.set_name_vi(&format!("{} moi", other.name_vi()))
+            .unwrap();
         let loc = inst.location;
         inst.location = LonLat::new(loc.lon() + 0.05, loc.lat()).expect("in range");
         let id = inst.id.as_str().to_owned();
@@ -171,10 +168,10 @@ fn the_walk_ranks_like_scoring_every_document_after_a_delta() {
     let mut again = BTreeMap::new();
     for _ in 0..30 {
         let mut inst = is[rng.random_range(0..is.len())].clone();
-        inst.text = crate::model::InstitutionText::new(crate::model::TextFields {
-            name_vi: &format!("{} lai", is[rng.random_range(0..is.len())].name_vi()),
-            ..inst.text.fields()
-        })
+        inst.set_name_vi(&format!(
+            "{} lai",
+            is[rng.random_range(0..is.len())].name_vi()
+        ))
         .unwrap();
         again.insert(inst.id.as_str().to_owned(), Some(inst));
     }

@@ -89,13 +89,7 @@ fn change(rng: &mut Pcg64, inst: &Institution, other: &Institution, step: usize)
             i.location = LonLat::new(i.location.lon() + dlon, i.location.lat() + dlat).unwrap();
         }
         1 => i.location = other.location,
-        2 => {
-            i.text = crate::model::InstitutionText::new(crate::model::TextFields {
-                name_vi: &format!("{} {step}", i.name_vi()),
-                ..i.text.fields()
-            })
-            .unwrap()
-        }
+        2 => i.set_name_vi(&format!("{} {step}", i.name_vi())).unwrap(),
         3 => {
             i.kind = if i.kind == InstitutionKind::College {
                 InstitutionKind::University
@@ -254,11 +248,7 @@ fn a_delta_changes_only_the_tiles_it_touches() {
         }
     }
     let mut renamed = first.clone();
-    renamed.text = crate::model::InstitutionText::new(crate::model::TextFields {
-        name_vi: "Đổi tên",
-        ..renamed.text.fields()
-    })
-    .unwrap();
+    renamed.set_name_vi("Đổi tên").unwrap();
     let next = Arc::new(index.apply(Delta {
         version: "next".into(),
         institutions: [(first.id.as_str().to_owned(), Some(renamed))].into(),

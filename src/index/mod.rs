@@ -21,11 +21,11 @@ use crate::model::{
 };
 use crate::search::{SearchIndex, StoredBase};
 
-mod counted;
 mod delta;
 mod institutions;
 mod keys;
 mod merge;
+mod packed;
 mod points;
 pub use delta::{Delta, programmes_of};
 pub use institutions::{Institutions, PairById, Shape};

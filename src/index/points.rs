@@ -1,4 +1,5 @@
-//! The R-tree of institution positions as an immutable base plus a small overlay. Entries
+//! The R-tree of institution positions as an immutable base (`packed.rs`, a packed static
+//! tree) plus a small overlay (an rstar tree). Entries
 //! carry institutions' keys ([`Keys`]), which creations and retirements do not shift, and
 //! queries hand out positions, translated through the snapshot's keys (the identity until
 //! something is created or retired). The keys changed since the base was built (moved,
@@ -18,7 +19,7 @@ use rstar::primitives::GeomWithData;
 use rstar::{AABB, Envelope, RTree};
 
 use super::Keys;
-use super::counted::NodeStats;
+use super::packed::PackedPoints;
 
 /// A point in the R-tree, carrying the position of its institution in the list (the key,
 /// inside [`Points`]).
@@ -34,9 +35,7 @@ pub type PointChange = (u32, Option<[f64; 2]>, Option<[f64; 2]>);
 
 #[derive(Clone)]
 pub struct Points {
-    base: Arc<RTree<PointEntry>>,
-    /// Counts and least keys per node of `base`.
-    stats: Arc<NodeStats>,
+    base: Arc<PackedPoints>,
     /// Keys whose entry in `base` is out of date (moved or retired), with where `base`
     /// has them.
     stale: Arc<HashMap<u32, [f64; 2]>>,
@@ -49,10 +48,8 @@ pub struct Points {
 impl Points {
     /// A base of `entries`, whose data are keys of `keys` (positions, at a full build).
     pub fn build(entries: Vec<PointEntry>, keys: Arc<Keys>) -> Self {
-        let base = RTree::bulk_load(entries);
         Self {
-            stats: Arc::new(NodeStats::build(&base)),
-            base: Arc::new(base),
+            base: Arc::new(PackedPoints::build(entries)),
             stale: Arc::default(),
             moved: Arc::new(RTree::new()),
             keys,
@@ -92,7 +89,6 @@ impl Points {
         );
         Self {
             base: self.base.clone(),
-            stats: self.stats.clone(),
             stale: Arc::new(stale),
             moved: Arc::new(RTree::bulk_load(entries)),
             keys,
@@ -100,9 +96,9 @@ impl Points {
     }
 
     /// The entry with its key translated to the position.
-    fn at_position(&self, e: &PointEntry) -> PointEntry {
+    fn at_position(&self, e: PointEntry) -> PointEntry {
         if self.keys.is_identity() {
-            return *e;
+            return e;
         }
         // Every key in the union is on the map (retired keys are stale or gone).
         let pos = self.keys.position_of(e.data).unwrap_or(u32::MAX);
@@ -114,7 +110,7 @@ impl Points {
         self.base
             .locate_in_envelope(env)
             .filter(|e| !self.stale.contains_key(&e.data))
-            .chain(self.moved.locate_in_envelope(env))
+            .chain(self.moved.locate_in_envelope(env).copied())
             .map(|e| self.at_position(e))
     }
 
@@ -126,22 +122,21 @@ impl Points {
             .values()
             .filter(|p| env.contains_point(p))
             .count();
-        self.stats.count(&self.base, &env) - stale_inside
+        self.base.count_in_envelope(&env) - stale_inside
             + self.moved.locate_in_envelope(env).count()
     }
 
     /// The `k` least positions `locate_in_envelope` finds, ascending, without visiting
     /// the others (a best-first walk by each node's least position).
     pub fn least_in_envelope(&self, env: AABB<[f64; 2]>, k: usize) -> Vec<u32> {
-        self.stats.least(
-            &self.base,
+        self.base.least_in_envelope(
             &env,
             k,
             |key| self.stale.contains_key(&key),
             |key| self.keys.position_at_least(key),
             self.moved
                 .locate_in_envelope(env)
-                .map(|e| self.at_position(e).data),
+                .map(|e| self.at_position(*e).data),
         )
     }
 
@@ -152,13 +147,14 @@ impl Points {
     ) -> impl Iterator<Item = (PointEntry, f64)> {
         let base = self
             .base
-            .nearest_neighbor_iter_with_distance_2(p)
+            .nearest_with_distance_2(p)
             .filter(|(e, _)| !self.stale.contains_key(&e.data));
         Merge {
             a: base.peekable(),
             b: self
                 .moved
                 .nearest_neighbor_iter_with_distance_2(p)
+                .map(|(e, d)| (*e, d))
                 .peekable(),
         }
         .map(|(e, d)| (self.at_position(e), d))
@@ -167,7 +163,7 @@ impl Points {
     /// The box of every entry (after removals it may be larger than the points it
     /// holds, never smaller); empty when there are none.
     pub fn envelope(&self) -> AABB<[f64; 2]> {
-        let mut e = self.base.root().envelope();
+        let mut e = self.base.envelope();
         if self.moved.size() > 0 {
             if self.base.size() == self.stale.len() {
                 e = self.moved.root().envelope();
@@ -183,7 +179,7 @@ impl Points {
         self.base
             .iter()
             .filter(|e| !self.stale.contains_key(&e.data))
-            .chain(self.moved.iter())
+            .chain(self.moved.iter().copied())
             .map(|e| self.at_position(e))
     }
 }
@@ -194,12 +190,12 @@ struct Merge<A: Iterator, B: Iterator> {
     b: std::iter::Peekable<B>,
 }
 
-impl<'t, A, B> Iterator for Merge<A, B>
+impl<A, B> Iterator for Merge<A, B>
 where
-    A: Iterator<Item = (&'t PointEntry, f64)>,
-    B: Iterator<Item = (&'t PointEntry, f64)>,
+    A: Iterator<Item = (PointEntry, f64)>,
+    B: Iterator<Item = (PointEntry, f64)>,
 {
-    type Item = (&'t PointEntry, f64);
+    type Item = (PointEntry, f64);
 
     fn next(&mut self) -> Option<Self::Item> {
         match (self.a.peek(), self.b.peek()) {

@@ -24,9 +24,9 @@ use rand_pcg::Pcg64;
 
 use crate::model::SharedText;
 use crate::model::{
-    AdminArea, AdminCodes, AdminLevel, Dataset, Institution, InstitutionId, InstitutionKind,
-    InstitutionText, Interner, Level, LonLat, Occupation, OccupationCode, Ownership,
-    PositionAccuracy, Programme, Readiness, Scheme, TextFields,
+    AdminArea, AdminCodes, AdminLevel, Dataset, Institution, InstitutionKind, InstitutionText,
+    Interner, Level, LonLat, Occupation, OccupationCode, Ownership, PositionAccuracy, Programme,
+    Readiness, Scheme, TextFields,
 };
 use catalogue::{FAMILIES, KIND_SHARES, RARE_FAMILIES, SPECIALISMS};
 use places::{TOWNS, Town};
@@ -175,16 +175,19 @@ fn institution(
         digital_school: Some(rng.random_bool(0.2)),
         source: Some(common.readiness_source.clone()),
     };
-    Institution {
-        id: InstitutionId::parse(&format!("syn-{:0width$}", n + 1))
-            .unwrap_or_else(|_| unreachable!("syn-<digits> is a slug")),
-        text: InstitutionText::new(TextFields {
+    let (id, text) = InstitutionText::with_id(
+        &format!("syn-{:0width$}", n + 1),
+        TextFields {
             name_vi: &name_vi,
             name_en: Some(&name_en),
             address: Some(&format!("Địa chỉ tổng hợp số {}, {}", n + 1, town.name)),
             ..TextFields::default()
-        })
-        .unwrap_or_else(|e| unreachable!("synthetic text is short: {e}")),
+        },
+    )
+    .unwrap_or_else(|e| unreachable!("a synthetic id is a slug and its text short: {e}"));
+    Institution {
+        id,
+        text,
         kind,
         ownership,
         location,

@@ -25,10 +25,47 @@ use super::{
 /// letters and digits in groups joined by single hyphens, 2 to 80 characters.
 ///
 /// Held as [`SharedText`]: 8 bytes in each of millions of records, and the copies the
-/// index keeps as keys share the record's allocation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// index keeps as keys share the record's allocation. That allocation is the record's
+/// text block (`text.rs`): its first byte is the id's length, the id follows, and the
+/// record's text after it; an id parsed alone is the length and the id. Compared,
+/// hashed and ordered as the id alone.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct InstitutionId(SharedText);
+
+impl PartialEq for InstitutionId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for InstitutionId {}
+
+impl std::hash::Hash for InstitutionId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for InstitutionId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for InstitutionId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for InstitutionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("InstitutionId")
+            .field(&self.as_str())
+            .finish()
+    }
+}
 
 /// A slug in the OpenAPI document, as [`InstitutionId::parse`] admits it.
 impl utoipa::PartialSchema for InstitutionId {
@@ -49,6 +86,18 @@ impl utoipa::ToSchema for InstitutionId {}
 
 impl InstitutionId {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
+        Self::check(s)?;
+        Ok(Self(
+            SharedText::init_with(1 + s.len(), |buf| {
+                buf[0] = s.len() as u8;
+                buf[1..].copy_from_slice(s.as_bytes());
+            })
+            .unwrap_or_else(|_| unreachable!("a length under 128 and ASCII are UTF-8")),
+        ))
+    }
+
+    /// Whether `s` is an id, without making one.
+    pub fn check(s: &str) -> Result<(), FieldError> {
         let ok = (2..=80).contains(&s.len())
             && s.split('-').all(|part| {
                 !part.is_empty()
@@ -57,7 +106,7 @@ impl InstitutionId {
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             });
         if ok {
-            Ok(Self(s.into()))
+            Ok(())
         } else {
             Err(FieldError::new(
                 "id",
@@ -68,14 +117,20 @@ impl InstitutionId {
         }
     }
 
+    /// An id held in a text block that starts with its length (`text.rs`).
+    pub(super) fn sharing(block: SharedText) -> Self {
+        Self(block)
+    }
+
     pub fn as_str(&self) -> &str {
-        &self.0
+        let len = usize::from(self.0.as_bytes().first().copied().unwrap_or(0));
+        self.0.get(1..1 + len).unwrap_or_default()
     }
 }
 
 impl fmt::Display for InstitutionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -88,7 +143,7 @@ impl TryFrom<String> for InstitutionId {
 
 impl From<InstitutionId> for String {
     fn from(id: InstitutionId) -> Self {
-        id.0.to_string()
+        id.as_str().to_owned()
     }
 }
 
@@ -312,10 +367,14 @@ impl Institution {
     /// Renames the institution, keeping its other text (edits in tests and benches;
     /// officials' edits arrive as whole records).
     pub fn set_name_vi(&mut self, name_vi: &str) -> Result<(), FieldError> {
-        self.text = InstitutionText::new(TextFields {
-            name_vi,
-            ..self.text.fields()
-        })?;
+        let (id, text) = InstitutionText::with_id(
+            self.id.as_str(),
+            TextFields {
+                name_vi,
+                ..self.text.fields()
+            },
+        )?;
+        (self.id, self.text) = (id, text);
         Ok(())
     }
 
@@ -350,8 +409,10 @@ impl Institution {
         let website = e
             .take(r.opt_str("website").and_then(check_website))
             .flatten();
+        // The id goes in front of the text, in its block; a refused id (reported above)
+        // still lets the text be checked for its own errors.
         let text = name_vi.as_deref().and_then(|name_vi| {
-            e.take(InstitutionText::new(TextFields {
+            let fields = TextFields {
                 code: code.as_deref(),
                 name_vi,
                 name_en: name_en.as_deref(),
@@ -359,7 +420,15 @@ impl Institution {
                 phone: phone.as_deref(),
                 email: email.as_deref(),
                 website: website.as_deref(),
-            }))
+            };
+            match &id {
+                Some(id) => e
+                    .take(InstitutionText::with_id(id.as_str(), fields))
+                    .map(|(id, text)| (Some(id), text)),
+                None => e
+                    .take(InstitutionText::new(fields))
+                    .map(|text| (None, text)),
+            }
         });
         let readiness = Readiness {
             digital_infrastructure: e.take(r.opt_bool("digital_infrastructure")).flatten(),
@@ -425,7 +494,6 @@ impl Institution {
         };
         r.check_unknown(&mut e);
         match (
-            id,
             text,
             kind,
             ownership,
@@ -435,8 +503,7 @@ impl Institution {
             updated_at,
         ) {
             (
-                Some(id),
-                Some(text),
+                Some((Some(id), text)),
                 Some(kind),
                 Some(ownership),
                 Some(location),

@@ -4,10 +4,17 @@
 //! bytes in the record per field, and one heap block per present value, each with the
 //! allocator's header and rounding. Joined into one shared string with its field ends
 //! beside it, the record holds 24 bytes for all seven and the heap one block.
+//!
+//! The record's id lives in the same block, in front ([`InstitutionText::with_id`]): the
+//! block starts with the id's length (one byte; ids are at most 80 ASCII bytes), then
+//! the id, then the fields, and the record's [`InstitutionId`] is the same allocation.
+//! A separate id cost a block of its own per institution, 48 bytes with the allocator's
+//! header and rounding for an 11-byte id.
 
 use std::fmt;
 
 use super::super::{FieldError, SharedText};
+use super::InstitutionId;
 
 /// The longest value a text field may hold, in bytes. Generous for a name or an
 /// address, and it bounds what one record costs; seven fields together stay within
@@ -17,7 +24,7 @@ pub const MAX_TEXT_BYTES: usize = 4_000;
 /// The text fields of an institution, borrowed: what [`InstitutionText`] is made from
 /// and reads back as. Change one with struct update syntax:
 /// `TextFields { name_vi: "…", ..inst.text.fields() }`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct TextFields<'a> {
     /// Official code (mã cơ sở GDNN) where one is known.
     pub code: Option<&'a str>,
@@ -42,9 +49,10 @@ const FIELD_NAMES: [&str; FIELD_COUNT] = [
     "code", "name_vi", "name_en", "address", "phone", "email", "website",
 ];
 
-/// The joined text and where each field ends in it. `present` has bit `i` set when
-/// field `i` has a value, so an absent field and an empty one stay apart.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// The joined text and where each field ends in it, counted from the end of the id in
+/// front. `present` has bit `i` set when field `i` has a value, so an absent field and
+/// an empty one stay apart. Two are equal when their fields are, whatever id is in front.
+#[derive(Clone)]
 pub struct InstitutionText {
     joined: SharedText,
     ends: [u16; FIELD_COUNT],
@@ -52,8 +60,23 @@ pub struct InstitutionText {
 }
 
 impl InstitutionText {
-    /// Fails when a field is longer than [`MAX_TEXT_BYTES`], naming it.
+    /// The text with no id in front. Fails when a field is longer than
+    /// [`MAX_TEXT_BYTES`], naming it.
     pub fn new(fields: TextFields<'_>) -> Result<Self, FieldError> {
+        Self::after("", fields)
+    }
+
+    /// The id and the text in one block, and the id sharing it: what loaders make each
+    /// record's with. Fails when the id is not a slug (field `id`) or a field is too
+    /// long.
+    pub fn with_id(id: &str, fields: TextFields<'_>) -> Result<(InstitutionId, Self), FieldError> {
+        InstitutionId::check(id)?;
+        let text = Self::after(id, fields)?;
+        Ok((InstitutionId::sharing(text.joined.clone()), text))
+    }
+
+    /// `prefix` is an id already checked (at most 80 ASCII bytes) or empty.
+    fn after(prefix: &str, fields: TextFields<'_>) -> Result<Self, FieldError> {
         let mut values = [None; FIELD_COUNT];
         values[CODE] = fields.code;
         values[NAME_VI] = Some(fields.name_vi);
@@ -83,8 +106,10 @@ impl InstitutionText {
             ends[i] = u16::try_from(end).unwrap_or(u16::MAX);
         }
         // Written straight into the shared allocation: millions are made at start-up.
-        let joined = SharedText::init_with(end, |buf| {
-            let mut at = 0;
+        let joined = SharedText::init_with(1 + prefix.len() + end, |buf| {
+            buf[0] = prefix.len() as u8;
+            buf[1..=prefix.len()].copy_from_slice(prefix.as_bytes());
+            let mut at = 1 + prefix.len();
             for s in values.iter().flatten() {
                 buf[at..at + s.len()].copy_from_slice(s.as_bytes());
                 at += s.len();
@@ -114,9 +139,24 @@ impl InstitutionText {
         if self.present & (1 << i) == 0 {
             return None;
         }
+        let base = 1 + usize::from(self.joined.as_bytes().first().copied().unwrap_or(0));
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         self.joined
-            .get(usize::from(start)..usize::from(self.ends[i]))
+            .get(base + usize::from(start)..base + usize::from(self.ends[i]))
+    }
+}
+
+impl PartialEq for InstitutionText {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields() == other.fields()
+    }
+}
+
+impl Eq for InstitutionText {}
+
+impl std::hash::Hash for InstitutionText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.fields().hash(state);
     }
 }
 
@@ -173,6 +213,37 @@ mod tests {
         })
         .unwrap();
         assert_eq!(all.fields().website.map(str::len), Some(MAX_TEXT_BYTES));
+    }
+
+    #[test]
+    fn the_id_shares_the_block_and_reads_back_apart_from_the_fields() {
+        let fields = TextFields {
+            code: Some("tv-01"),
+            name_vi: "Trường Trung cấp Văn hóa Nghệ thuật",
+            email: Some(""),
+            ..TextFields::default()
+        };
+        let (id, text) = InstitutionText::with_id("tc-van-hoa", fields).unwrap();
+        assert_eq!(id.as_str(), "tc-van-hoa");
+        assert_eq!(text.fields(), fields);
+        assert_eq!(
+            text,
+            InstitutionText::new(fields).unwrap(),
+            "equal by fields"
+        );
+        assert_eq!(
+            id,
+            crate::model::InstitutionId::parse("tc-van-hoa").unwrap()
+        );
+        assert!(std::ptr::eq(
+            id.as_str().as_ptr(),
+            text.joined.as_ptr().wrapping_add(1)
+        ));
+        let err = InstitutionText::with_id("Not a slug", fields).unwrap_err();
+        assert_eq!(err.field, "id");
+        let longest = "a".repeat(80);
+        let (id, text) = InstitutionText::with_id(&longest, fields).unwrap();
+        assert_eq!((id.as_str(), text.fields()), (longest.as_str(), fields));
     }
 
     #[test]

@@ -51,17 +51,20 @@ impl TryFrom<InstitutionFields> for Institution {
     type Error = FieldError;
 
     fn try_from(f: InstitutionFields) -> Result<Self, FieldError> {
-        let text = InstitutionText::new(TextFields {
-            code: f.code.as_deref(),
-            name_vi: &f.name_vi,
-            name_en: f.name_en.as_deref(),
-            address: f.address.as_deref(),
-            phone: f.contacts.phone.as_deref(),
-            email: f.contacts.email.as_deref(),
-            website: f.contacts.website.as_deref(),
-        })?;
+        let (id, text) = InstitutionText::with_id(
+            f.id.as_str(),
+            TextFields {
+                code: f.code.as_deref(),
+                name_vi: &f.name_vi,
+                name_en: f.name_en.as_deref(),
+                address: f.address.as_deref(),
+                phone: f.contacts.phone.as_deref(),
+                email: f.contacts.email.as_deref(),
+                website: f.contacts.website.as_deref(),
+            },
+        )?;
         Ok(Institution {
-            id: f.id,
+            id,
             text,
             kind: f.kind,
             ownership: f.ownership,

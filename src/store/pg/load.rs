@@ -7,8 +7,8 @@ use futures_util::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
 
 use crate::model::{
-    AdminArea, AdminCodes, CommuneMapping, Dataset, Institution, InstitutionId, InstitutionText,
-    Interner, LonLat, Occupation, OccupationCode, Programme, Readiness, TextFields,
+    AdminArea, AdminCodes, CommuneMapping, Dataset, Institution, InstitutionText, Interner, LonLat,
+    Occupation, OccupationCode, Programme, Readiness, TextFields,
 };
 use crate::store::StoreError;
 
@@ -379,9 +379,9 @@ pub(super) fn institution_from_row(
         digital_school: r.digital_school,
         source: r.readiness_source.as_deref().map(|s| sources.intern(s)),
     };
-    Ok(Institution {
-        id: InstitutionId::parse(&r.id).map_err(corrupt)?,
-        text: InstitutionText::new(TextFields {
+    let (id, text) = InstitutionText::with_id(
+        &r.id,
+        TextFields {
             code: r.code.as_deref(),
             name_vi: &r.name_vi,
             name_en: r.name_en.as_deref(),
@@ -389,8 +389,12 @@ pub(super) fn institution_from_row(
             phone: r.phone.as_deref(),
             email: r.email.as_deref(),
             website: r.website.as_deref(),
-        })
-        .map_err(corrupt)?,
+        },
+    )
+    .map_err(corrupt)?;
+    Ok(Institution {
+        id,
+        text,
         kind: r.kind.parse().map_err(|_| corrupt_text("kind", &r.kind))?,
         ownership: r
             .ownership

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::SnapshotMeta;
 use crate::model::{
-    AdminCodes, Institution, InstitutionId, InstitutionKind, InstitutionText, Level, LonLat,
-    OccupationCode, Ownership, PositionAccuracy, Programme, Readiness, SharedText, TextFields,
+    AdminCodes, Institution, InstitutionKind, InstitutionText, Level, LonLat, OccupationCode,
+    Ownership, PositionAccuracy, Programme, Readiness, SharedText, TextFields,
 };
 
 /// Everything before the records: where the snapshot stands, and the tables of text
@@ -233,7 +233,7 @@ impl Head {
     }
 
     fn institution(&self, r: Rec<'_>, shared: &mut ChunkShares) -> Result<Institution, String> {
-        let id = InstitutionId::parse(r.id).map_err(|e| e.message)?;
+        let id = r.id;
         let [
             digital_infrastructure,
             connected_national_platform,
@@ -294,15 +294,18 @@ impl Head {
                 figures
             }
         };
-        let text = InstitutionText::new(TextFields {
-            code: r.code,
-            name_vi: r.name_vi,
-            name_en: r.name_en,
-            address: r.address,
-            phone: r.phone,
-            email: r.email,
-            website: r.website,
-        })
+        let (id, text) = InstitutionText::with_id(
+            id,
+            TextFields {
+                code: r.code,
+                name_vi: r.name_vi,
+                name_en: r.name_en,
+                address: r.address,
+                phone: r.phone,
+                email: r.email,
+                website: r.website,
+            },
+        )
         .map_err(|e| format!("{id}: {} {}", e.field, e.message))?;
         Ok(Institution {
             location: LonLat::new(r.lon, r.lat).map_err(|e| format!("{id}: {}", e.message))?,

@@ -96,7 +96,7 @@ fn country(c: &mut Criterion) {
         .iter()
         .flat_map(|i| i.programmes.first())
         .next()
-        .map(|p| p.occupation_code.to_string());
+        .map(|p| p.occupation_code().to_string());
     let mut g = c.benchmark_group("coverage_country_2m");
     g.sample_size(10).measurement_time(Duration::from_secs(30));
     for (name, occupation) in [

@@ -92,8 +92,8 @@ fn brute_force(
         .filter(|i| {
             (get("occupation").is_none() && get("level").is_none())
                 || i.programmes.iter().any(|pr| {
-                    get("occupation").is_none_or(|c| pr.occupation_code.as_str() == c)
-                        && get("level").is_none_or(|l| pr.level.as_str() == l)
+                    get("occupation").is_none_or(|c| pr.occupation_code().as_str() == c)
+                        && get("level").is_none_or(|l| pr.level().as_str() == l)
                 })
         })
         .map(|i| (p.geodesic_distance_m(i.location), i.id.to_string()))
@@ -436,9 +436,9 @@ async fn the_catalogue_counts_institutions_per_occupation_and_level() {
                 .institutions()
                 .iter()
                 .filter(|i| {
-                    i.programmes
-                        .iter()
-                        .any(|p| p.occupation_code.as_str() == code && p.level.as_str() == level)
+                    i.programmes.iter().any(|p| {
+                        p.occupation_code().as_str() == code && p.level().as_str() == level
+                    })
                 })
                 .count();
             assert_eq!(n.as_u64().unwrap() as usize, expected, "{code} {level}");
@@ -449,7 +449,7 @@ async fn the_catalogue_counts_institutions_per_occupation_and_level() {
             .filter(|i| {
                 i.programmes
                     .iter()
-                    .any(|p| p.occupation_code.as_str() == code)
+                    .any(|p| p.occupation_code().as_str() == code)
             })
             .count();
         assert_eq!(

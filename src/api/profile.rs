@@ -146,7 +146,7 @@ pub fn programmes_by_level(inst: &Institution) -> Vec<(Level, Vec<&Programme>)> 
                 l,
                 inst.programmes
                     .iter()
-                    .filter(|p| p.level == l)
+                    .filter(|p| p.level() == l)
                     .collect::<Vec<_>>(),
             )
         })

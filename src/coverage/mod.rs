@@ -94,8 +94,8 @@ impl Filter {
     pub fn matches(&self, p: &Programme) -> bool {
         self.occupation
             .as_ref()
-            .is_none_or(|c| *c == p.occupation_code)
-            && self.level.is_none_or(|l| l == p.level)
+            .is_none_or(|c| *c == p.occupation_code())
+            && self.level.is_none_or(|l| l == p.level())
     }
 
     pub fn is_everything(&self) -> bool {

@@ -190,8 +190,8 @@ impl InstitutionQuery {
         i.programmes.iter().any(|p| {
             self.occupation
                 .as_ref()
-                .is_none_or(|o| &p.occupation_code == o)
-                && (self.levels.is_empty() || self.levels.contains(&p.level))
+                .is_none_or(|o| &p.occupation_code() == o)
+                && (self.levels.is_empty() || self.levels.contains(&p.level()))
         })
     }
 }
@@ -213,7 +213,7 @@ fn matches_text(i: &Institution, words: &[String]) -> bool {
     }
     for p in &i.programmes {
         text.push(' ');
-        text.push_str(&fold(&p.occupation_name));
+        text.push_str(&fold(p.occupation_name()));
     }
     words.iter().all(|w| text.contains(w.as_str()))
 }
@@ -383,11 +383,8 @@ impl Serialize for Properties<'_> {
             m.entry("levels", &i.levels())?;
         }
         if m.wants("occupations") {
-            let mut occupations: Vec<&str> = i
-                .programmes
-                .iter()
-                .map(|p| p.occupation_code.as_str())
-                .collect();
+            let mut occupations: Vec<OccupationCode> =
+                i.programmes.iter().map(|p| p.occupation_code()).collect();
             occupations.sort_unstable();
             occupations.dedup();
             m.entry("occupations", &occupations)?;

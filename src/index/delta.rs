@@ -140,13 +140,13 @@ impl ServingIndex {
             // A tree holds keys and places: only a move, a change of programmes, a
             // creation or a retirement makes it stale (a renamed institution keeps every
             // tree).
-            let touched: HashSet<&OccupationCode> = changed
+            let touched: HashSet<OccupationCode> = changed
                 .iter()
                 .filter(|(_, old, new)| {
                     at(*old) != at(*new) || programmes_of(*old) != programmes_of(*new)
                 })
                 .flat_map(|(_, old, new)| programmes_of(*old).iter().chain(programmes_of(*new)))
-                .map(|p| &p.occupation_code)
+                .map(|p| p.occupation_code())
                 .collect();
             let trees: HashMap<OccupationCode, Arc<RTree<PointEntry>>> = self
                 .occupation_points

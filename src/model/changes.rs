@@ -63,7 +63,7 @@ mod tests {
         after.set_name_vi("Trường Cao đẳng Y").unwrap();
         after.position_accuracy = PositionAccuracy::Surveyed;
         after.updated_at = chrono::Utc::now();
-        after.programmes[0].annual_quota = Some(50);
+        after.programmes[0].set_annual_quota(Some(50));
         let c = institution_changes(Some(&before), Some(&after));
         let keys: Vec<&str> = c.keys().map(String::as_str).collect();
         assert_eq!(keys, ["name_vi", "position_accuracy", "programmes"]);

@@ -32,7 +32,7 @@ impl Dataset {
             i.source = shared.share(&i.source);
             i.readiness = shared.share_readiness(&i.readiness);
             for p in &mut i.programmes {
-                p.occupation_name = shared.share(&p.occupation_name);
+                p.set_occupation_name(shared.share(p.occupation_name()));
             }
             i.admin = shared.share_admin(&i.admin);
         }
@@ -97,11 +97,11 @@ impl Dataset {
                 }
             }
             for (n, p) in i.programmes.iter().enumerate() {
-                if !occupations.contains_key(p.occupation_code.as_str()) {
+                if !occupations.contains_key(p.occupation_code().as_str()) {
                     broken(
                         rec.clone(),
                         &format!("programmes[{n}].occupation_code"),
-                        format!("{} is not in the occupation catalogue", p.occupation_code),
+                        format!("{} is not in the occupation catalogue", p.occupation_code()),
                     );
                 }
             }

@@ -46,6 +46,24 @@ impl OccupationCode {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
+    /// The seven digits as a number (below 10,000,000: 24 bits), for packed records.
+    pub fn number(&self) -> u32 {
+        self.0.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+    }
+
+    /// The code of [`Self::number`]; `None` past seven digits.
+    pub fn from_number(mut n: u32) -> Option<Self> {
+        if n >= 10_000_000 {
+            return None;
+        }
+        let mut digits = [b'0'; 7];
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        Some(Self(digits))
+    }
+
     /// The six digits shared by the same occupation across levels.
     pub fn family(&self) -> &str {
         &self.as_str()[1..]
@@ -135,6 +153,11 @@ mod tests {
     fn code_has_seven_digits_and_a_level() {
         let c = OccupationCode::parse("6480201").unwrap();
         assert_eq!(c.family(), "480201");
+        assert_eq!(c.number(), 6_480_201);
+        assert_eq!(OccupationCode::from_number(c.number()), Some(c.clone()));
+        let low = OccupationCode::parse("0000042").unwrap();
+        assert_eq!(OccupationCode::from_number(low.number()), Some(low));
+        assert_eq!(OccupationCode::from_number(10_000_000), None);
         assert!(c.fits_level(Level::College));
         assert!(!c.fits_level(Level::Intermediate));
         assert!(c.fits_level(Level::ShortCourse));

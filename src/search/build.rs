@@ -13,7 +13,7 @@ use super::{
 use crate::index::{Institutions, Keys, programmes_of};
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
 
-type ProgrammeWords<'i> = FastMap<(&'i OccupationCode, &'i str), Vec<(Field, String)>>;
+type ProgrammeWords<'i> = FastMap<(OccupationCode, &'i str), Vec<(Field, String)>>;
 type AreaWords<'i> = FastMap<(Scheme, &'i str), Vec<(Field, String)>>;
 
 impl SearchIndex {
@@ -63,13 +63,15 @@ impl SearchIndex {
         let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
         for (n, inst) in institutions.iter().enumerate() {
             for p in &inst.programmes {
-                let teaching = by_occupation.entry(p.occupation_code.clone()).or_default();
+                let teaching = by_occupation
+                    .entry(p.occupation_code().clone())
+                    .or_default();
                 if teaching.last() != Some(&(n as u32)) {
                     teaching.push(n as u32);
                 }
             }
             for (code, level) in taught_pairs(inst) {
-                *taught.entry((code.clone(), level)).or_default() += 1;
+                *taught.entry((code, level)).or_default() += 1;
             }
         }
         let mut level_counts: BTreeMap<OccupationCode, BTreeMap<Level, u32>> = BTreeMap::new();
@@ -95,10 +97,15 @@ impl SearchIndex {
             }),
             delta: None,
             keys,
+            // Grown by pushing, each list had up to twice its length in spare room:
+            // about 10 MB at two million institutions.
             by_occupation: Arc::new(
                 by_occupation
                     .into_iter()
-                    .map(|(k, v)| (k, Arc::new(v)))
+                    .map(|(k, mut v)| {
+                        v.shrink_to_fit();
+                        (k, Arc::new(v))
+                    })
                     .collect(),
             ),
             by_name: Arc::new(by_name),
@@ -182,25 +189,25 @@ impl SearchIndex {
             };
         }
         // Occupation lists: only those of codes a change added or removed.
-        let mut edits: BTreeMap<&OccupationCode, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        let mut edits: BTreeMap<OccupationCode, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
         let mut level_counts = self.level_counts.as_ref().clone();
         for &(key, old, new) in changed {
-            let before: BTreeSet<&OccupationCode> = programmes_of(old)
+            let before: BTreeSet<OccupationCode> = programmes_of(old)
                 .iter()
-                .map(|p| &p.occupation_code)
+                .map(|p| p.occupation_code())
                 .collect();
-            let after: BTreeSet<&OccupationCode> = programmes_of(new)
+            let after: BTreeSet<OccupationCode> = programmes_of(new)
                 .iter()
-                .map(|p| &p.occupation_code)
+                .map(|p| p.occupation_code())
                 .collect();
             for c in before.difference(&after) {
-                edits.entry(c).or_default().0.push(key);
+                edits.entry(c.clone()).or_default().0.push(key);
             }
             for c in after.difference(&before) {
-                edits.entry(c).or_default().1.push(key);
+                edits.entry(c.clone()).or_default().1.push(key);
             }
             for (code, level) in old.into_iter().flat_map(taught_pairs) {
-                if let Some(levels) = level_counts.get_mut(code) {
+                if let Some(levels) = level_counts.get_mut(&code) {
                     if let Some(n) = levels.get_mut(&level) {
                         *n = n.saturating_sub(1);
                         if *n == 0 {
@@ -208,13 +215,13 @@ impl SearchIndex {
                         }
                     }
                     if levels.is_empty() {
-                        level_counts.remove(code);
+                        level_counts.remove(&code);
                     }
                 }
             }
             for (code, level) in new.into_iter().flat_map(taught_pairs) {
                 *level_counts
-                    .entry(code.clone())
+                    .entry(code)
                     .or_default()
                     .entry(level)
                     .or_default() += 1;
@@ -223,7 +230,7 @@ impl SearchIndex {
         let mut by_occupation = self.by_occupation.as_ref().clone();
         for (code, (remove, add)) in edits {
             let mut list: Vec<u32> = by_occupation
-                .get(code)
+                .get(&code)
                 .map(|l| l.as_ref().clone())
                 .unwrap_or_default();
             for k in remove {
@@ -237,9 +244,9 @@ impl SearchIndex {
                 }
             }
             if list.is_empty() {
-                by_occupation.remove(code);
+                by_occupation.remove(&code);
             } else {
-                by_occupation.insert(code.clone(), Arc::new(list));
+                by_occupation.insert(code, Arc::new(list));
             }
         }
         Self {
@@ -291,11 +298,12 @@ fn index_documents<'i>(
 }
 
 /// The (code, level) pairs an institution teaches, each once.
-fn taught_pairs(inst: &Institution) -> impl Iterator<Item = (&OccupationCode, Level)> {
-    let mut seen: Vec<(&OccupationCode, Level)> = Vec::new();
+fn taught_pairs(inst: &Institution) -> impl Iterator<Item = (OccupationCode, Level)> {
+    let mut seen: Vec<(OccupationCode, Level)> = Vec::new();
     for p in &inst.programmes {
-        if !seen.contains(&(&p.occupation_code, p.level)) {
-            seen.push((&p.occupation_code, p.level));
+        let pair = (p.occupation_code(), p.level());
+        if !seen.contains(&pair) {
+            seen.push(pair);
         }
     }
     seen.into_iter()
@@ -314,17 +322,17 @@ fn shared_words<'i, 'a>(
     for inst in institutions {
         for p in &inst.programmes {
             programme_words
-                .entry((&p.occupation_code, &*p.occupation_name))
+                .entry((p.occupation_code(), p.occupation_name().as_str()))
                 .or_insert_with(|| {
-                    let folded = fold(&p.occupation_name);
-                    let catalogue = occupations.get(&p.occupation_code);
+                    let folded = fold(p.occupation_name());
+                    let catalogue = occupations.get(&p.occupation_code());
                     let vi = catalogue.map(|o| fold(&o.name_vi)).unwrap_or_default();
                     let en = catalogue
                         .and_then(|o| o.name_en.as_deref())
                         .map(fold)
                         .unwrap_or_default();
                     let w = owned(with_expansions(
-                        words(p.occupation_code.as_str(), Field::Programme)
+                        words(p.occupation_code().as_str(), Field::Programme)
                             .chain(words(&vi, Field::Programme))
                             .chain(words(&en, Field::Programme))
                             .chain(words(&folded, Field::Programme)),
@@ -332,7 +340,7 @@ fn shared_words<'i, 'a>(
                     by_name
                         .entry(folded)
                         .or_default()
-                        .insert(p.occupation_code.clone());
+                        .insert(p.occupation_code());
                     w
                 });
         }
@@ -386,7 +394,7 @@ fn with_document_words<'i, R>(
         }
     }
     for p in &inst.programmes {
-        if let Some(w) = programme_words.get(&(&p.occupation_code, &*p.occupation_name)) {
+        if let Some(w) = programme_words.get(&(p.occupation_code(), p.occupation_name().as_str())) {
             doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
         }
     }

@@ -46,8 +46,8 @@ impl Filter {
             .filter(|(_, p)| {
                 self.occupations
                     .as_ref()
-                    .is_none_or(|c| c.contains(&p.occupation_code))
-                    && self.level.is_none_or(|l| l == p.level)
+                    .is_none_or(|c| c.contains(&p.occupation_code()))
+                    && self.level.is_none_or(|l| l == p.level())
             })
             .map(|(n, _)| n)
             .collect();

@@ -260,12 +260,12 @@ fn programme(
     name: &str,
 ) -> Programme {
     let level: Level = levels[rng.random_range(0..levels.len())];
-    Programme {
-        occupation_code: code(catalogue::code_digit(level), family),
-        occupation_name: names.intern(name),
+    Programme::new(
+        code(catalogue::code_digit(level), family),
+        names.intern(name),
         level,
-        annual_quota: Some(rng.random_range(2..=20u32) * 10),
-    }
+        Some(rng.random_range(2..=20u32) * 10),
+    )
 }
 
 /// Picks an index with probability proportional to its weight.

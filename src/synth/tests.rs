@@ -36,7 +36,7 @@ fn references_resolve_and_programme_codes_fit_their_level() {
     for i in &ds.institutions {
         assert!(!i.programmes.is_empty(), "{} has no programmes", i.id);
         for p in &i.programmes {
-            assert!(p.occupation_code.fits_level(p.level), "{}: {p:?}", i.id);
+            assert!(p.occupation_code().fits_level(p.level()), "{}: {p:?}", i.id);
         }
     }
 }
@@ -90,7 +90,7 @@ fn a_rare_occupation_is_taught_by_about_one_percent() {
         .filter(|i| {
             i.programmes
                 .iter()
-                .any(|p| p.occupation_code.family() == family)
+                .any(|p| p.occupation_code().family() == family)
         })
         .count();
     let expected = share * ds.institutions.len() as f64;

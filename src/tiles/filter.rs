@@ -26,11 +26,11 @@ impl InstitutionFilter {
             && self.ownership.is_none_or(|o| i.ownership == o)
             && (self.level.is_none() && self.occupation.is_none()
                 || i.programmes.iter().any(|p| {
-                    self.level.is_none_or(|l| p.level == l)
+                    self.level.is_none_or(|l| p.level() == l)
                         && self
                             .occupation
                             .as_ref()
-                            .is_none_or(|c| &p.occupation_code == c)
+                            .is_none_or(|c| &p.occupation_code() == c)
                 }))
     }
 }

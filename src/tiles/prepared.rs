@@ -187,8 +187,8 @@ fn chunk_digest(chunk: &[Institution]) -> [u8; 32] {
         h.update(i.location.lon().to_le_bytes());
         h.update(i.location.lat().to_le_bytes());
         for p in &i.programmes {
-            h.update(p.occupation_code.as_str());
-            h.update(p.level.as_str());
+            h.update(p.occupation_code().as_str());
+            h.update(p.level().as_str());
         }
         let r = &i.readiness;
         for b in [

@@ -230,7 +230,7 @@ fn levels(i: &Institution) -> &'static str {
     });
     let set = i.programmes.iter().fold(0usize, |set, p| {
         set | Level::iter()
-            .position(|l| l == p.level)
+            .position(|l| l == p.level())
             .map_or(0, |b| 1 << b)
     });
     JOINED.get(set).map_or("", String::as_str)

@@ -209,11 +209,8 @@ mod tests {
             "levels".into(),
             json!(i.levels().iter().map(|l| l.as_str()).collect::<Vec<_>>()),
         );
-        let mut occupations: Vec<&str> = i
-            .programmes
-            .iter()
-            .map(|p| p.occupation_code.as_str())
-            .collect();
+        let mut occupations: Vec<crate::model::OccupationCode> =
+            i.programmes.iter().map(|p| p.occupation_code()).collect();
         occupations.sort_unstable();
         occupations.dedup();
         m.insert("occupations".into(), json!(occupations));

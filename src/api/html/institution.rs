@@ -206,9 +206,9 @@ pub fn render(
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                e(p.occupation_code.as_str()),
-                e(&p.occupation_name),
-                p.annual_quota
+                e(p.occupation_code().as_str()),
+                e(p.occupation_name()),
+                p.annual_quota()
                     .map(|q| q.to_string())
                     .unwrap_or_else(|| "—".into()),
             );

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+mod programme;
 mod text;
 mod wire;
 
+pub use programme::Programme;
 pub use text::{InstitutionText, MAX_TEXT_BYTES, TextFields};
 pub use wire::InstitutionFields;
 
@@ -211,18 +213,6 @@ pub struct Contacts {
     pub phone: Option<Box<str>>,
     pub email: Option<Box<str>>,
     pub website: Option<Box<str>>,
-}
-
-/// One licensed training programme. The licensed name may add a qualifier to the
-/// catalogue name, so code and name are kept apart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Programme {
-    pub occupation_code: OccupationCode,
-    /// Shared between the programmes that repeat it (see [`crate::model::Interner`]).
-    #[schema(value_type = String)]
-    pub occupation_name: SharedText,
-    pub level: Level,
-    pub annual_quota: Option<u32>,
 }
 
 /// The digital-readiness indicators of the Plan (Decision 2104/QĐ-UBND). `None` means
@@ -572,7 +562,7 @@ impl Institution {
 
     /// Levels at which the institution has at least one programme, lowest first.
     pub fn levels(&self) -> Vec<Level> {
-        let mut v: Vec<Level> = self.programmes.iter().map(|p| p.level).collect();
+        let mut v: Vec<Level> = self.programmes.iter().map(|p| p.level()).collect();
         v.sort();
         v.dedup();
         v
@@ -608,24 +598,19 @@ impl Programme {
         }
         r.check_unknown(&mut e);
         match (code, name, level) {
-            (Some(occupation_code), Some(occupation_name), Some(level)) if e.is_empty() => {
-                Ok(Programme {
-                    occupation_code,
-                    occupation_name: occupation_name.into(),
-                    level,
-                    annual_quota,
-                })
-            }
+            (Some(occupation_code), Some(occupation_name), Some(level)) if e.is_empty() => Ok(
+                Programme::new(occupation_code, occupation_name.into(), level, annual_quota),
+            ),
             _ => Err(e),
         }
     }
 
     pub fn to_json(&self) -> Value {
         json!({
-            "occupation_code": self.occupation_code,
-            "occupation_name": self.occupation_name,
-            "level": self.level,
-            "annual_quota": self.annual_quota,
+            "occupation_code": self.occupation_code(),
+            "occupation_name": self.occupation_name(),
+            "level": self.level(),
+            "annual_quota": self.annual_quota(),
         })
     }
 }

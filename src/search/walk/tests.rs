@@ -60,7 +60,7 @@ fn random_query(index: &ServingIndex, rng: &mut StdRng) -> String {
     let inst = &is[rng.random_range(0..is.len())];
     let mut pool: Vec<String> = fold::words(inst.name_vi()).collect();
     if let Some(p) = inst.programmes.first() {
-        pool.extend(fold::words(&p.occupation_name));
+        pool.extend(fold::words(p.occupation_name()));
     }
     if let Some(a) = inst.address() {
         pool.extend(fold::words(a));

@@ -69,10 +69,10 @@ pub async fn copy_dataset(pool: &PgPool, ds: &Dataset) -> Result<(), StoreError>
                 w.write_record([
                     i.id.as_str().to_owned(),
                     n.to_string(),
-                    p.occupation_code.to_string(),
-                    p.occupation_name.to_string(),
-                    p.level.as_str().to_owned(),
-                    p.annual_quota.map(|q| q.to_string()).unwrap_or_default(),
+                    p.occupation_code().to_string(),
+                    p.occupation_name().to_string(),
+                    p.level().as_str().to_owned(),
+                    p.annual_quota().map(|q| q.to_string()).unwrap_or_default(),
                 ])?;
             }
             Ok(())

@@ -100,10 +100,10 @@ pub async fn import_batches(
                             ProgrammeRow {
                                 institution_id: id.as_str().to_owned(),
                                 ordinal: *n - 1,
-                                occupation_code: p.occupation_code.to_string(),
-                                occupation_name: p.occupation_name.to_string(),
-                                level: p.level.as_str().to_owned(),
-                                annual_quota: p.annual_quota.map(|q| q as i32),
+                                occupation_code: p.occupation_code().to_string(),
+                                occupation_name: p.occupation_name().to_string(),
+                                level: p.level().as_str().to_owned(),
+                                annual_quota: p.annual_quota().map(|q| q as i32),
                             },
                         )
                     })
@@ -446,10 +446,10 @@ pub(super) async fn replace_programmes(
             i.programmes.iter().enumerate().map(|(n, p)| ProgrammeRow {
                 institution_id: i.id.to_string(),
                 ordinal: n as i32,
-                occupation_code: p.occupation_code.to_string(),
-                occupation_name: p.occupation_name.to_string(),
-                level: p.level.as_str().to_owned(),
-                annual_quota: p.annual_quota.map(|q| q as i32),
+                occupation_code: p.occupation_code().to_string(),
+                occupation_name: p.occupation_name().to_string(),
+                level: p.level().as_str().to_owned(),
+                annual_quota: p.annual_quota().map(|q| q as i32),
             })
         })
         .collect();

@@ -418,15 +418,14 @@ pub(super) fn programme_from_row(
     p: ProgrammeRow,
     names: &mut Interner,
 ) -> Result<Programme, StoreError> {
-    Ok(Programme {
-        occupation_code: OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
-        occupation_name: names.intern(&p.occupation_name),
-        level: p
-            .level
+    Ok(Programme::new(
+        OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
+        names.intern(&p.occupation_name),
+        p.level
             .parse()
             .map_err(|_| corrupt_text("level", &p.level))?,
-        annual_quota: p.annual_quota.map(|q| q.max(0) as u32),
-    })
+        p.annual_quota.map(|q| q.max(0) as u32),
+    ))
 }
 
 fn area_from_row(r: AreaRow) -> Result<AdminArea, StoreError> {

@@ -79,24 +79,32 @@ struct Prog {
     annual_quota: Option<u32>,
 }
 
-/// Numbers texts as they are first seen.
-#[derive(Default)]
-struct Table<'a> {
-    numbers: HashMap<&'a str, u32>,
+/// Numbers texts (or values written as text: codes) as they are first seen.
+struct Table<K> {
+    numbers: HashMap<K, u32>,
     list: Vec<String>,
 }
 
-impl<'a> Table<'a> {
-    fn number(&mut self, text: &'a str) -> u32 {
+impl<K> Default for Table<K> {
+    fn default() -> Self {
+        Self {
+            numbers: HashMap::new(),
+            list: Vec::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + std::fmt::Display> Table<K> {
+    fn number(&mut self, key: K) -> u32 {
         let next = self.list.len() as u32;
-        *self.numbers.entry(text).or_insert_with(|| {
-            self.list.push(text.to_owned());
+        *self.numbers.entry(key).or_insert_with_key(|key| {
+            self.list.push(key.to_string());
             next
         })
     }
 
-    fn optional(&mut self, text: Option<&'a str>) -> u32 {
-        text.map_or(0, |t| self.number(t) + 1)
+    fn optional(&mut self, key: Option<K>) -> u32 {
+        key.map_or(0, |k| self.number(k) + 1)
     }
 }
 
@@ -154,10 +162,10 @@ pub(super) fn encode<'a>(
                 .programmes
                 .iter()
                 .map(|p| Prog {
-                    code: codes.number(p.occupation_code.as_str()),
-                    name: texts.optional(Some(&p.occupation_name)),
-                    level: p.level,
-                    annual_quota: p.annual_quota,
+                    code: codes.number(p.occupation_code()),
+                    name: texts.optional(Some(p.occupation_name())),
+                    level: p.level(),
+                    annual_quota: p.annual_quota(),
                 })
                 .collect(),
         });
@@ -246,16 +254,15 @@ impl Head {
         // doubling, and the spare room was 100 MB at two million institutions.
         let mut programmes = Vec::with_capacity(r.programmes.len());
         for p in r.programmes {
-            programmes.push(Programme {
-                occupation_code: self
-                    .parsed_codes
+            programmes.push(Programme::new(
+                self.parsed_codes
                     .get(p.code as usize)
                     .cloned()
                     .ok_or_else(|| format!("occupation code {} is not in its table", p.code))?,
-                occupation_name: self.text(p.name)?.ok_or("a programme without a name")?,
-                level: p.level,
-                annual_quota: p.annual_quota,
-            });
+                self.text(p.name)?.ok_or("a programme without a name")?,
+                p.level,
+                p.annual_quota,
+            ));
         }
         let admin = match shared.admin.get(&r.admin) {
             Some(shared) => shared.clone(),

@@ -719,6 +719,6 @@ mod tests {
     fn records_stay_compact() {
         let (institution, programme) = (size_of::<Institution>(), size_of::<Programme>());
         assert!(institution <= 112, "Institution is {institution} bytes");
-        assert!(programme <= 24, "Programme is {programme} bytes");
+        assert!(programme <= 16, "Programme is {programme} bytes");
     }
 }

@@ -46,20 +46,26 @@ impl OccupationCode {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// The seven digits as a number (below 10,000,000: 24 bits), for packed records.
-    pub fn number(&self) -> u32 {
-        self.0.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+    /// The seven digits in four bits each (28 bits, the first digit highest), for packed
+    /// records: shifts alone read it back, where a plain number would need divisions on
+    /// every read.
+    pub fn bcd(&self) -> u32 {
+        self.0.iter().fold(0, |n, d| n << 4 | u32::from(d - b'0'))
     }
 
-    /// The code of [`Self::number`]; `None` past seven digits.
-    pub fn from_number(mut n: u32) -> Option<Self> {
-        if n >= 10_000_000 {
+    /// The code of [`Self::bcd`]; `None` when a nibble is not a digit or bits above the
+    /// 28 are set.
+    pub fn from_bcd(bcd: u32) -> Option<Self> {
+        if bcd >> 28 != 0 {
             return None;
         }
-        let mut digits = [b'0'; 7];
-        for d in digits.iter_mut().rev() {
-            *d = b'0' + (n % 10) as u8;
-            n /= 10;
+        let mut digits = [0u8; 7];
+        for (i, d) in digits.iter_mut().enumerate() {
+            let nibble = (bcd >> (4 * (6 - i))) & 0xF;
+            if nibble > 9 {
+                return None;
+            }
+            *d = b'0' + nibble as u8;
         }
         Some(Self(digits))
     }
@@ -153,11 +159,12 @@ mod tests {
     fn code_has_seven_digits_and_a_level() {
         let c = OccupationCode::parse("6480201").unwrap();
         assert_eq!(c.family(), "480201");
-        assert_eq!(c.number(), 6_480_201);
-        assert_eq!(OccupationCode::from_number(c.number()), Some(c.clone()));
+        assert_eq!(c.bcd(), 0x648_0201);
+        assert_eq!(OccupationCode::from_bcd(c.bcd()), Some(c.clone()));
         let low = OccupationCode::parse("0000042").unwrap();
-        assert_eq!(OccupationCode::from_number(low.number()), Some(low));
-        assert_eq!(OccupationCode::from_number(10_000_000), None);
+        assert_eq!(OccupationCode::from_bcd(low.bcd()), Some(low));
+        assert_eq!(OccupationCode::from_bcd(1 << 28), None);
+        assert_eq!(OccupationCode::from_bcd(0xA), None);
         assert!(c.fits_level(Level::College));
         assert!(!c.fits_level(Level::Intermediate));
         assert!(c.fits_level(Level::ShortCourse));

@@ -1,5 +1,5 @@
 //! A licensed programme in 16 bytes: its name (shared) and one word that packs the
-//! catalogue code, the level and the annual quota.
+//! catalogue code (a digit in four bits), the level and the annual quota.
 //!
 //! Two million institutions hold about nine million programmes. As plain fields (a
 //! seven-byte code, a level, an `Option<u32>` quota and the name's pointer) each took 24
@@ -16,13 +16,13 @@ use super::super::{Level, OccupationCode, SharedText};
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Programme {
     occupation_name: SharedText,
-    /// Bits 0–23: the code's number; 24–25: the level's place in [`Level`]'s order;
-    /// 31: a quota is known; 32–63: the quota.
+    /// Bits 0–27: the code's digits ([`OccupationCode::bcd`]); 28–29: the level's place
+    /// in [`Level`]'s order; 31: a quota is known; 32–63: the quota.
     packed: u64,
 }
 
-const CODE_BITS: u64 = (1 << 24) - 1;
-const LEVEL_SHIFT: u32 = 24;
+const CODE_BITS: u64 = (1 << 28) - 1;
+const LEVEL_SHIFT: u32 = 28;
 const LEVEL_BITS: u64 = 0b11;
 const HAS_QUOTA: u64 = 1 << 31;
 const QUOTA_SHIFT: u32 = 32;
@@ -36,15 +36,15 @@ impl Programme {
     ) -> Self {
         let mut p = Self {
             occupation_name,
-            packed: u64::from(occupation_code.number()) | (level as u64) << LEVEL_SHIFT,
+            packed: u64::from(occupation_code.bcd()) | (level as u64) << LEVEL_SHIFT,
         };
         p.set_annual_quota(annual_quota);
         p
     }
 
     pub fn occupation_code(&self) -> OccupationCode {
-        // Only a code's number (below 10^7) is ever packed.
-        OccupationCode::from_number((self.packed & CODE_BITS) as u32)
+        // Only a code's digits are ever packed.
+        OccupationCode::from_bcd((self.packed & CODE_BITS) as u32)
             .unwrap_or_else(|| unreachable!("a packed code has seven digits"))
     }
 

@@ -108,18 +108,21 @@ impl<K: std::hash::Hash + Eq + std::fmt::Display> Table<K> {
     }
 }
 
-/// The head and the records in chunks of `chunk` institutions, each chunk its own
-/// postcard message.
+/// The records in chunks of `chunk` institutions, each chunk its own postcard message
+/// handed to `on_chunk` as soon as it is encoded; then the head (which holds the tables
+/// the records refer to) and how many chunks there were.
 pub(super) fn encode<'a>(
     meta: &SnapshotMeta,
     institutions: impl ExactSizeIterator<Item = &'a Institution>,
     chunk: usize,
-) -> Result<(Vec<u8>, Vec<Vec<u8>>), std::io::Error> {
+    mut on_chunk: impl FnMut(&[u8]) -> Result<(), std::io::Error>,
+) -> Result<(Vec<u8>, u32), std::io::Error> {
     let bad = |e: postcard::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
     let count = institutions.len() as u64;
     let mut texts = Table::default();
     let mut codes = Table::default();
-    let mut chunks = Vec::new();
+    let mut chunks = 0u32;
+    let mut bytes = Vec::new();
     let mut recs: Vec<Rec<'a>> = Vec::with_capacity(chunk);
     for i in institutions {
         let a = &i.admin;
@@ -170,12 +173,18 @@ pub(super) fn encode<'a>(
                 .collect(),
         });
         if recs.len() == chunk {
-            chunks.push(postcard::to_stdvec(&recs).map_err(bad)?);
+            // One buffer for every chunk: it grows to the largest once.
+            bytes = postcard::to_extend(&recs, std::mem::take(&mut bytes)).map_err(bad)?;
+            on_chunk(&bytes)?;
+            bytes.clear();
+            chunks += 1;
             recs.clear();
         }
     }
     if !recs.is_empty() {
-        chunks.push(postcard::to_stdvec(&recs).map_err(bad)?);
+        bytes = postcard::to_extend(&recs, bytes).map_err(bad)?;
+        on_chunk(&bytes)?;
+        chunks += 1;
     }
     let head = Head {
         change_seq: meta.change_seq,

@@ -190,7 +190,7 @@ impl InstitutionQuery {
         i.programmes.iter().any(|p| {
             self.occupation
                 .as_ref()
-                .is_none_or(|o| &p.occupation_code() == o)
+                .is_none_or(|o| p.occupation_code() == *o)
                 && (self.levels.is_empty() || self.levels.contains(&p.level()))
         })
     }

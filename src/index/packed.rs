@@ -61,7 +61,7 @@ struct Level {
 type NodeAt = (u8, u32);
 
 impl PackedPoints {
-    pub fn build(mut entries: Vec<PointEntry>) -> Self {
+    pub fn build(entries: Vec<PointEntry>) -> Self {
         if entries.is_empty() {
             return Self::default();
         }
@@ -79,7 +79,7 @@ impl PackedPoints {
         // Each place on the curve computed once, not at every comparison; the key breaks
         // ties, so equal inputs give the same tree.
         let mut on_curve: Vec<(u64, PointEntry)> = entries
-            .drain(..)
+            .into_iter()
             .map(|e| {
                 let [x, y] = *e.geom();
                 let h = fast_hilbert::xy2h(
@@ -90,7 +90,6 @@ impl PackedPoints {
                 (h, e)
             })
             .collect();
-        drop(entries);
         on_curve.sort_unstable_by_key(|(h, e)| (*h, e.data));
         let points: Box<[[f64; 2]]> = on_curve.iter().map(|(_, e)| *e.geom()).collect();
         let keys: Box<[u32]> = on_curve.iter().map(|(_, e)| e.data).collect();

@@ -63,9 +63,7 @@ impl SearchIndex {
         let mut taught: FastMap<(OccupationCode, Level), u32> = FastMap::default();
         for (n, inst) in institutions.iter().enumerate() {
             for p in &inst.programmes {
-                let teaching = by_occupation
-                    .entry(p.occupation_code().clone())
-                    .or_default();
+                let teaching = by_occupation.entry(p.occupation_code()).or_default();
                 if teaching.last() != Some(&(n as u32)) {
                     teaching.push(n as u32);
                 }

@@ -30,7 +30,7 @@ impl InstitutionFilter {
                         && self
                             .occupation
                             .as_ref()
-                            .is_none_or(|c| &p.occupation_code() == c)
+                            .is_none_or(|c| p.occupation_code() == *c)
                 }))
     }
 }

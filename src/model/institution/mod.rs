@@ -90,13 +90,7 @@ impl utoipa::ToSchema for InstitutionId {}
 impl InstitutionId {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         Self::check(s)?;
-        Ok(Self(
-            SharedText::init_with(1 + s.len(), |buf| {
-                buf[0] = s.len() as u8;
-                buf[1..].copy_from_slice(s.as_bytes());
-            })
-            .unwrap_or_else(|_| unreachable!("a length under 128 and ASCII are UTF-8")),
-        ))
+        Ok(Self(text::id_alone(s)))
     }
 
     /// Whether `s` is an id, without making one.
@@ -126,8 +120,7 @@ impl InstitutionId {
     }
 
     pub fn as_str(&self) -> &str {
-        let len = usize::from(self.0.as_bytes().first().copied().unwrap_or(0));
-        self.0.get(1..1 + len).unwrap_or_default()
+        text::id_in_front(&self.0)
     }
 }
 

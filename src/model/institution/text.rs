@@ -139,11 +139,25 @@ impl InstitutionText {
         if self.present & (1 << i) == 0 {
             return None;
         }
-        let base = 1 + usize::from(self.joined.as_bytes().first().copied().unwrap_or(0));
+        let base = 1 + id_in_front(&self.joined).len();
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         self.joined
             .get(base + usize::from(start)..base + usize::from(self.ends[i]))
     }
+}
+
+/// The id in front of a block (empty in a text made without one).
+pub(super) fn id_in_front(block: &str) -> &str {
+    let len = usize::from(block.as_bytes().first().copied().unwrap_or(0));
+    block.get(1..1 + len).unwrap_or_default()
+}
+
+/// A block that holds `id` (already checked) alone, laid out as
+/// [`InstitutionText::with_id`] puts it in front of the fields.
+pub(super) fn id_alone(id: &str) -> SharedText {
+    InstitutionText::after(id, TextFields::default())
+        .map(|text| text.joined)
+        .unwrap_or_else(|_| unreachable!("empty fields are never too long"))
 }
 
 impl PartialEq for InstitutionText {

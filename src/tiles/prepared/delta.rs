@@ -182,7 +182,7 @@ fn drawn_differently(a: &Institution, b: &Institution) -> bool {
     let programmes = |i: &Institution| {
         i.programmes
             .iter()
-            .map(|p| (p.occupation_code().clone(), p.level()))
+            .map(|p| (p.occupation_code(), p.level()))
             .collect::<Vec<_>>()
     };
     let shown = |i: &Institution| {

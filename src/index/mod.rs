@@ -21,12 +21,14 @@ use crate::model::{
 };
 use crate::search::{SearchIndex, StoredBase};
 
+mod curve;
 mod delta;
 mod institutions;
 mod keys;
 mod merge;
 mod packed;
 mod points;
+pub use curve::HilbertCurve;
 pub use delta::{Delta, programmes_of};
 pub use institutions::{Institutions, PairById, Shape};
 pub use keys::Keys;

@@ -10,7 +10,7 @@
 //! to their nodes either, so this one is ours. The small trees (the overlay, per
 //! occupation) stay on rstar.
 //!
-//! - Points are sorted along a Hilbert curve (`fast_hilbert`) over their extent, then cut
+//! - Points are sorted along a Hilbert curve (`curve.rs`) over their extent, then cut
 //!   into leaves of [`NODE`] consecutive points; each level above groups [`NODE`]
 //!   consecutive nodes of the level below. Children are found by arithmetic, and a
 //!   node's point count is its span, so neither is stored.
@@ -30,6 +30,7 @@ use std::ops::Range;
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, Envelope};
 
+use super::curve::HilbertCurve;
 use super::points::PointEntry;
 
 /// Children per node: Flatbush's default, a good trade between the height of the tree and
@@ -65,30 +66,12 @@ impl PackedPoints {
         if entries.is_empty() {
             return Self::default();
         }
-        let extent = entries.iter().fold(empty_box(), |b, e| {
-            let [x, y] = *e.geom();
-            [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]
-        });
-        let scale = |v: f64, lo: f64, hi: f64| {
-            if hi > lo {
-                ((v - lo) / (hi - lo) * f64::from(u32::MAX)) as u32
-            } else {
-                0
-            }
-        };
+        let curve = HilbertCurve::over(entries.iter().map(|e| *e.geom()));
         // Each place on the curve computed once, not at every comparison; the key breaks
         // ties, so equal inputs give the same tree.
         let mut on_curve: Vec<(u64, PointEntry)> = entries
             .into_iter()
-            .map(|e| {
-                let [x, y] = *e.geom();
-                let h = fast_hilbert::xy2h(
-                    scale(x, extent[0], extent[2]),
-                    scale(y, extent[1], extent[3]),
-                    32,
-                );
-                (h, e)
-            })
+            .map(|e| (curve.place(*e.geom()), e))
             .collect();
         on_curve.sort_unstable_by_key(|(h, e)| (*h, e.data));
         let points: Box<[[f64; 2]]> = on_curve.iter().map(|(_, e)| *e.geom()).collect();

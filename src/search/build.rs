@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use super::blocks::Blocks;
 use super::persist::StoredBase;
 use super::text::{Field, TextIndex, TextIndexBuilder};
 use super::{
     Base, DeltaSegment, DocumentWords, FastMap, SearchIndex, admin_codes, fold, owned,
     with_expansions, words,
 };
-use crate::index::{Institutions, Keys, programmes_of};
+use crate::index::{HilbertCurve, Institutions, Keys, programmes_of};
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
 
 type ProgrammeWords<'i> = FastMap<(OccupationCode, &'i str), Vec<(Field, String)>>;
@@ -76,20 +77,20 @@ impl SearchIndex {
         for ((code, level), count) in taught {
             level_counts.entry(code).or_default().insert(level, count);
         }
+        // Over the same institutions, the stored base was ordered along this same curve.
+        let curve = HilbertCurve::over(institutions.iter().map(|i| i.location.into()));
         let (text, order, name_words) = match stored {
             Some(s) => (s.institutions, s.doc_key, s.name_words),
-            None => index_documents(institutions, &programme_words, &area_words),
+            None => index_documents(institutions, &curve, &programme_words, &area_words),
         };
-        let mut doc_of = vec![0u32; order.len()];
-        for (doc, &pos) in order.iter().enumerate() {
-            doc_of[pos as usize] = doc as u32;
-        }
+        let blocks = Blocks::build(&name_words, &order, institutions);
         Self {
             base: Arc::new(Base {
                 institutions: text,
+                blocks,
+                curve,
                 name_words,
                 doc_key: order,
-                doc_of,
                 occupations: ob.finish(),
                 occupation_codes,
             }),
@@ -258,28 +259,34 @@ impl SearchIndex {
     }
 }
 
-/// Pass 2: one document per institution, numbered in order of name length: the text
-/// index, which position each document is, and each document's name words.
+/// Pass 2: one document per institution, numbered by name length and, within one,
+/// along a Hilbert curve: the text index, which position each document is, and each
+/// document's name words.
 fn index_documents<'i>(
     institutions: &'i Institutions,
+    curve: &HilbertCurve,
     programme_words: &ProgrammeWords<'i>,
     area_words: &AreaWords<'i>,
 ) -> (TextIndex, Vec<u32>, Vec<u8>) {
+    // Added in curve order, the stable sort by name length below keeps that order within
+    // each length, so runs of documents lie close together (`blocks.rs`).
+    let curve = curve.order(institutions.len(), |pos| institutions[pos].location.into());
     // The two halves on two threads, each with its own dictionary; the second is
     // appended to the first (its documents renumbered after the first's), which gives
     // the index one build would give.
-    let mid = institutions.len() / 2;
-    let documents = |from: usize, to: usize| {
+    let (head, tail) = curve.split_at(curve.len() / 2);
+    let documents = |part: &[u32]| {
         let mut ib = TextIndexBuilder::default();
-        let mut name_words = Vec::with_capacity(to - from);
-        for inst in institutions.range(from, to) {
+        let mut name_words = Vec::with_capacity(part.len());
+        for &pos in part {
+            let inst = &institutions[pos as usize];
             add_document(&mut ib, &mut name_words, inst, programme_words, area_words);
         }
         (ib, name_words)
     };
     let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
-        let tail_half = s.spawn(|| documents(mid, institutions.len()));
-        let head_half = documents(0, mid);
+        let tail_half = s.spawn(|| documents(tail));
+        let head_half = documents(head);
         let tail_half = tail_half
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -291,8 +298,9 @@ fn index_documents<'i>(
     // Documents in order of name length, so ranked walks meet the names a query
     // covers best first (`walk.rs`).
     let (text, order) = ib.finish_ordered(&name_words);
-    let name_words = order.iter().map(|&p| name_words[p as usize]).collect();
-    (text, order, name_words)
+    let doc_key = order.iter().map(|&d| curve[d as usize]).collect();
+    let name_words = order.iter().map(|&d| name_words[d as usize]).collect();
+    (text, doc_key, name_words)
 }
 
 /// The (code, level) pairs an institution teaches, each once.

@@ -10,6 +10,7 @@
 //! occupation lists name institutions by key ([`Keys`]), which creations and retirements
 //! do not shift, and answers give positions, translated through the snapshot's keys.
 
+mod blocks;
 mod build;
 pub mod fold;
 pub mod nearby;
@@ -27,8 +28,8 @@ pub use fold::fold;
 pub use persist::StoredBase;
 pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, search};
 
-use crate::index::Keys;
-use crate::model::{Institution, Level, OccupationCode, Scheme};
+use crate::index::{HilbertCurve, Keys};
+use crate::model::{Institution, Level, LonLat, OccupationCode, Scheme};
 use segment::DeltaSegment;
 #[cfg(doc)]
 use text::TextIndexBuilder;
@@ -69,16 +70,19 @@ pub struct SearchIndex {
 }
 
 struct Base {
-    /// Documents numbered by (words in the name, key): see [`TextIndexBuilder::finish_ordered`].
+    /// Documents numbered by words in the name, then along a Hilbert curve over the
+    /// institutions' positions: see `build::index_documents`.
     institutions: TextIndex,
     /// Words in each document's Vietnamese name, to prefer names the query covers
     /// (ascending, by the documents' order).
     name_words: Vec<u8>,
     /// Document `n` is the institution with key `doc_key[n]` (keys were positions when
-    /// the base was built, so they ascend with ids).
+    /// the base was built).
     doc_key: Vec<u32>,
-    /// The document of each base key.
-    doc_of: Vec<u32>,
+    /// Runs of documents of one name length, each with its box.
+    blocks: blocks::Blocks,
+    /// The curve the documents of one name length follow, over the base's positions.
+    curve: HilbertCurve,
     /// Document `n` is `occupation_codes[n]`.
     occupations: TextIndex,
     occupation_codes: Vec<OccupationCode>,
@@ -117,6 +121,13 @@ impl SearchIndex {
     /// on the map; `u32::MAX` would mean a bug, and finds nothing).
     fn position(&self, key: u32) -> u32 {
         self.keys.position_of(key).unwrap_or(u32::MAX)
+    }
+
+    /// The ranking key of the institution at `pos`, located `at`: equal scores go to the
+    /// institution first along the base's curve, then to the smaller position. Ordered
+    /// so, a name length's documents come in ranking-key order (`walk.rs` stops on ties).
+    fn institution_key(&self, pos: u32, at: LonLat) -> query::Key {
+        query::Key::Institution(self.base.curve.place(at.into()), pos)
     }
 
     /// Whether the base document of `key` is out of date.

@@ -24,7 +24,7 @@ use super::text::TextIndex;
 
 /// The section's format: bump it whenever what a document holds or how the base is
 /// laid out changes (`build.rs`, `text.rs`, `fold.rs`) within one crate version.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// A base read from the snapshot file, checked against the institutions it indexes.
 pub struct StoredBase {

@@ -309,6 +309,7 @@ impl<'a> PostingList<'a> {
     }
 
     /// Whether the list holds `doc`.
+    #[cfg(test)]
     pub fn contains(self, doc: u32) -> bool {
         self.cursor_at(doc).doc() == Some(doc)
     }

@@ -67,7 +67,7 @@ pub fn search(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
     top.into_sorted()
         .into_iter()
         .map(|(score, key)| match key {
-            Key::Institution(doc) => SearchHit::Institution {
+            Key::Institution(_, doc) => SearchHit::Institution {
                 pos: doc as usize,
                 score,
                 distance_m: req
@@ -119,7 +119,9 @@ pub(super) fn haversine_km(a: LonLat, b: LonLat) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Key {
     // Institutions before occupations on equal scores: people look for places.
-    Institution(u32),
+    // Institutions by place on the base's Hilbert curve, then position
+    // (`SearchIndex::institution_key`).
+    Institution(u64, u32),
     Occupation(u32),
 }
 
@@ -177,6 +179,15 @@ impl TopK {
         }
     }
 
+    /// As [`TopK::push`], with the key made only when the score can enter: an
+    /// institution's key reads its record, which most candidates never need.
+    pub(super) fn push_with(&mut self, score: f64, key: impl FnOnce() -> Key) {
+        if self.heap.len() == self.k && self.heap.peek().is_some_and(|worst| score < worst.0) {
+            return;
+        }
+        self.push(score, key());
+    }
+
     pub(super) fn into_sorted(self) -> Vec<(f64, Key)> {
         self.heap
             .into_sorted_vec()
@@ -194,15 +205,23 @@ mod tests {
     fn top_k_keeps_the_best_in_order_with_stable_ties() {
         let mut t = TopK::new(3);
         for (s, k) in [(0.5, 4), (0.9, 1), (0.5, 2), (0.1, 0), (0.9, 3)] {
-            t.push(s, Key::Institution(k));
+            t.push(s, Key::Institution(0, k));
         }
+        // A score under the third best never needs its key made; an equal one does.
+        t.push_with(0.4, || unreachable!("a score that cannot enter"));
+        let mut made = false;
+        t.push_with(0.5, || {
+            made = true;
+            Key::Institution(0, 5)
+        });
+        assert!(made);
         let got: Vec<(f64, Key)> = t.into_sorted();
         assert_eq!(
             got,
             [
-                (0.9, Key::Institution(1)),
-                (0.9, Key::Institution(3)),
-                (0.5, Key::Institution(2))
+                (0.9, Key::Institution(0, 1)),
+                (0.9, Key::Institution(0, 3)),
+                (0.5, Key::Institution(0, 2))
             ]
         );
     }

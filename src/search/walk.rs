@@ -7,15 +7,13 @@
 //! that falls with the number of words in its name, times, near a point, a factor that
 //! falls with distance. The base's documents are numbered by the words in their name
 //! ([`super::text::TextIndexBuilder::finish_ordered`]), so the conjunction of the query's
-//! postings, walked in document order, meets the largest name factors first; near a
-//! point, the R-tree's nearest-first walk meets the largest distance factors first.
-//! Walking both (Fagin's threshold algorithm; [`TEXT_STEPS_PER_NEAREST`] text steps to one
-//! nearest-first step), no institution not yet met can score more than
+//! postings, walked in document order, meets the largest name factors first: no
+//! institution not yet met can score more than
 //!
-//! > best text score × name factor (next document's name) × distance factor (next
-//! > point's least possible distance)
+//! > best text score × name factor (next document's name)
 //!
-//! and the walk stops once that is below the k-th best score kept. Scores and ties are
+//! and the walk stops once that is below the k-th best score kept. Near a point the
+//! documents are walked by blocks instead, nearest first ([`near`]). Scores and ties are
 //! those of scoring every document (`tests` checks it against that): the ranking did not
 //! change. The best text score is the sum of each word's best score among the lists it
 //! reaches, so a query whose best matches fall short of it (every match a typo, or in a
@@ -26,13 +24,14 @@
 //! walks.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
+use std::ops::Range;
 
 use super::SearchIndex;
 use super::postings::{PostingCursor, PostingList};
-use super::query::{Key, TopK, distance_factor, haversine_km, institution_score};
+use super::query::{TopK, haversine_km, institution_score};
 use super::text::{QueryWord, text_score, text_score_bound};
-use crate::index::ServingIndex;
+use crate::index::{Institutions, ServingIndex};
 use crate::model::LonLat;
 
 /// A word's posting lists, each with the score a document on it gets for the word.
@@ -64,14 +63,13 @@ pub(super) fn institutions(
         .unwrap_or_default();
     let recognised = super::recognised(&base, delta.iter().map(|d| d.scores.as_slice()));
     let institutions = index.institutions();
-    let score_at = |pos: u32, text: f32, name_words: u8| {
-        let km = near.map(|p| haversine_km(p, institutions[pos as usize].location));
-        institution_score(text, n, name_words, km)
-    };
     for segment in delta {
         segment.for_each_match(&recognised, |key, text, name_words| {
             let pos = si.position(key);
-            top.push(score_at(pos, text, name_words), Key::Institution(pos));
+            let at = institutions[pos as usize].location;
+            let km = near.map(|p| haversine_km(p, at));
+            let score = institution_score(text, n, name_words, km);
+            top.push_with(score, || si.institution_key(pos, at));
         });
     }
     // The rules of `TextIndex::for_each_match_of`: most words recognised, and a word
@@ -84,105 +82,55 @@ pub(super) fn institutions(
     if lists.is_empty() {
         return;
     }
+    match near {
+        Some(point) => near::walk(si, institutions, &lists, n, point, top),
+        None => without_point(si, institutions, lists, n, top),
+    }
+}
+
+/// The walk without a point: the conjunction in document order, with names ever longer.
+fn without_point(
+    si: &SearchIndex,
+    institutions: &Institutions,
+    lists: Vec<Lists>,
+    n: usize,
+    top: &mut TopK,
+) {
     let b = &si.base;
     let mut text = TextWalk::new(lists, n);
-    // No document from `doc` on scores more than this with a text sum of `sum`, at a
-    // distance factor of at most `factor`.
-    let bound = |sum: u32, doc: u32, factor: f64| {
+    // No document from `doc` on scores more than this with a text sum of `sum`.
+    let bound = |sum: u32, doc: u32| {
         let t = text_score_bound(sum, n);
-        institution_score(t, n, b.name_words[doc as usize], None) * factor
+        institution_score(t, n, b.name_words[doc as usize], None)
     };
-
-    let Some(point) = near else {
-        while let Some(doc) = text.peek() {
-            let Some((kth, kth_key)) = top.kth_entry() else {
-                text.step(si, top);
-                continue;
-            };
-            let best = bound(text.best_sum, doc, 1.0);
-            if best < kth {
-                return;
-            }
-            // Names of one length come in position order, so once the k-th best is a
-            // tie no later document of this length can win (ties go to the smaller
-            // position), and longer names cannot even tie.
-            let longer = b.name_words[doc as usize].saturating_add(1);
-            if let Key::Institution(kth_pos) = kth_key
-                && best == kth
-                && si.keys.position_at_least(b.doc_key[doc as usize]) > kth_pos
-                && institution_score(text_score_bound(text.best_sum, n), n, longer, None) < kth
-            {
-                return;
-            }
-            if !text.prune(kth, |sum| bound(sum, doc, 1.0)) {
-                return;
-            }
-            text.step(si, top);
-        }
-        return;
-    };
-
-    let mut nearest = index
-        .points()
-        .nearest_neighbor_iter_with_distance_2([point.lon(), point.lat()])
-        .peekable();
-    // Documents scored by either walk, so that neither scores one twice.
-    let mut seen: HashSet<u32> = HashSet::new();
-    let mut steps: u32 = 0;
-    let score_at = |pos: u32, t: f32, name_words: u8| {
-        let km = haversine_km(point, institutions[pos as usize].location);
-        institution_score(t, n, name_words, Some(km))
-    };
-    loop {
-        let (Some(doc), Some(&(_, d2))) = (text.peek(), nearest.peek()) else {
-            // One walk has met every institution that can match.
+    while let Some(doc) = text.peek() {
+        let Some((kth, kth_key)) = top.kth_entry() else {
+            text.step(si, institutions, top);
+            continue;
+        };
+        let best = bound(text.best_sum, doc);
+        if best < kth {
             return;
-        };
-        // Every institution not yet met is at `doc` or later in the text walk and
-        // at least this far in the nearest-first one.
-        let factor = distance_factor(km_at_least(point, d2.sqrt()));
-        if let Some(kth) = top.kth() {
-            if bound(text.best_sum, doc, factor) < kth {
-                return;
-            }
-            if !text.prune(kth, |sum| bound(sum, doc, factor)) {
-                return;
-            }
         }
-        if let Some((doc, t)) = text.next_match() {
-            let key = b.doc_key[doc as usize];
-            if !si.stale(key) && seen.insert(doc) {
-                let pos = si.position(key);
-                top.push(
-                    score_at(pos, t, b.name_words[doc as usize]),
-                    Key::Institution(pos),
-                );
-            }
-        }
-        steps = steps.wrapping_add(1);
-        if !steps.is_multiple_of(TEXT_STEPS_PER_NEAREST) {
-            continue;
-        }
-        let Some((entry, _)) = nearest.next() else {
-            return;
-        };
-        let pos = entry.data;
-        let key = si.keys.key_of(pos);
-        // Changed and created institutions were scored from the delta segment.
-        if si.stale(key) {
-            continue;
-        }
-        let Some(&doc) = b.doc_of.get(key as usize) else {
-            continue;
-        };
-        if seen.insert(doc)
-            && let Some(t) = text.probe(doc)
+        // Documents of one name length come in ranking-key order, so once the k-th best
+        // is a tie no later document of this length can win (ties go to the smaller
+        // key), and longer names cannot even tie. A document out of date is no guide:
+        // its place may have moved.
+        let longer = b.name_words[doc as usize].saturating_add(1);
+        let key = b.doc_key[doc as usize];
+        if best == kth
+            && !si.stale(key)
+            && institution_score(text_score_bound(text.best_sum, n), n, longer, None) < kth
         {
-            top.push(
-                score_at(pos, t, b.name_words[doc as usize]),
-                Key::Institution(pos),
-            );
+            let pos = si.position(key);
+            if si.institution_key(pos, institutions[pos as usize].location) > kth_key {
+                return;
+            }
         }
+        if !text.prune(kth, |sum| bound(sum, doc)) {
+            return;
+        }
+        text.step(si, institutions, top);
     }
 }
 
@@ -199,6 +147,11 @@ struct TextWalk<'a> {
     query_words: usize,
     /// The bar (k-th best score) and the document of the last pruning.
     pruned: Option<(f64, u32)>,
+    /// A name length whose documents from here on lose every tie with the k-th best
+    /// while its score is this one: they come in ranking-key order, and at one k-th
+    /// score the k-th best's key only falls. Ties are common without a point (equal
+    /// names), and a key reads the institution's record.
+    losing_ties: Option<(u8, f64)>,
 }
 
 impl<'a> TextWalk<'a> {
@@ -210,6 +163,7 @@ impl<'a> TextWalk<'a> {
             words,
             query_words,
             pruned: None,
+            losing_ties: None,
         }
     }
 
@@ -217,33 +171,33 @@ impl<'a> TextWalk<'a> {
         self.conjunction.peek()
     }
 
-    fn next_match(&mut self) -> Option<(u32, f32)> {
-        self.conjunction.next_match()
-    }
-
     /// Takes the next document and, when it matches, pushes it (no distance).
-    fn step(&mut self, si: &SearchIndex, top: &mut TopK) {
-        if let Some((doc, t)) = self.next_match() {
+    fn step(&mut self, si: &SearchIndex, institutions: &Institutions, top: &mut TopK) {
+        if let Some((doc, t)) = self.conjunction.next_match() {
             let key = si.base.doc_key[doc as usize];
             if !si.stale(key) {
                 let name_words = si.base.name_words[doc as usize];
                 let score = institution_score(t, self.query_words, name_words, None);
-                top.push(score, Key::Institution(si.position(key)));
+                let Some((kth, kth_key)) = top.kth_entry() else {
+                    let pos = si.position(key);
+                    top.push(
+                        score,
+                        si.institution_key(pos, institutions[pos as usize].location),
+                    );
+                    return;
+                };
+                if score < kth || (score == kth && self.losing_ties == Some((name_words, kth))) {
+                    return;
+                }
+                let pos = si.position(key);
+                let ranked = si.institution_key(pos, institutions[pos as usize].location);
+                if score == kth && ranked > kth_key {
+                    self.losing_ties = Some((name_words, kth));
+                    return;
+                }
+                top.push(score, ranked);
             }
         }
-    }
-
-    /// The text score of `doc` from the lists that still count, `None` when it misses
-    /// a word or the minimum; a document that needed a dropped list could not win.
-    fn probe(&self, doc: u32) -> Option<f32> {
-        let mut sum = 0;
-        for l in &self.words {
-            match probe(l, doc) {
-                0 => return None,
-                s => sum += s as u32,
-            }
-        }
-        text_score(sum, self.query_words)
     }
 
     /// Drops the lists on which no document can beat `kth`, `bound(sum)` bounding the
@@ -301,14 +255,6 @@ fn best_sum(words: &[Lists]) -> u32 {
         .sum()
 }
 
-/// Text steps per nearest-first step. A text step is a heap pop and a few forward
-/// searches; a nearest-first one is an R-tree step, a hash insert and binary searches in
-/// every list, several times dearer. When the matches lie far from the point (a place
-/// name asked for elsewhere), the text walk alone must end the search, and equal steps
-/// made the nearest-first walk as long as it (measured: 21 ms for "cao dang nghe tra
-/// vinh" away from Trà Vinh at 2,000,000).
-const TEXT_STEPS_PER_NEAREST: u32 = 4;
-
 /// The least haversine distance, in km, of a point at Euclidean distance `r` degrees
 /// (longitude, latitude) from `p` or further; 0 where no bound holds (near a pole or the
 /// antimeridian). A point within D km lies within D / a degrees of latitude and
@@ -343,6 +289,33 @@ impl<'a> Conjunction<'a> {
                 .collect(),
             words: query_words,
         }
+    }
+
+    /// The conjunction over the documents `docs`, or `None` when the driving word
+    /// has none there (the other words' cursors are then never made).
+    fn within(words: &[Lists<'a>], docs: Range<u32>, query_words: usize) -> Option<Self> {
+        let driver = Union::new(words[0].clone(), docs.start);
+        if driver.peek().is_none_or(|d| d >= docs.end) {
+            return None;
+        }
+        Some(Self {
+            driver,
+            rest: words[1..]
+                .iter()
+                .map(|l| Cursor::new(l.clone(), docs.start))
+                .collect(),
+            words: query_words,
+        })
+    }
+
+    /// The next match before `end`, as [`Conjunction::next_match`] gives them.
+    fn next_match_before(&mut self, end: u32) -> Option<(u32, f32)> {
+        while self.peek().is_some_and(|d| d < end) {
+            if let Some(m) = self.next_match() {
+                return Some(m);
+            }
+        }
+        None
     }
 
     /// The next document the walk will consider; every later match is at or after it.
@@ -437,15 +410,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A word's score on one document, by a skip-table search in each of its lists.
-fn probe(lists: &[(PostingList<'_>, u8)], doc: u32) -> u8 {
-    lists
-        .iter()
-        .filter(|(l, _)| l.contains(doc))
-        .map(|e| e.1)
-        .max()
-        .unwrap_or(0)
-}
-
+mod near;
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,7 @@ fn exhaustive(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
             .map(|p| haversine_km(p, institutions[pos as usize].location));
         top.push(
             institution_score(text, words.len(), name_words, km),
-            Key::Institution(pos),
+            si.institution_key(pos, institutions[pos as usize].location),
         );
     });
     si.base
@@ -38,7 +38,7 @@ fn exhaustive(index: &ServingIndex, req: &SearchRequest) -> Vec<SearchHit> {
     top.into_sorted()
         .into_iter()
         .map(|(score, key)| match key {
-            Key::Institution(pos) => SearchHit::Institution {
+            Key::Institution(_, pos) => SearchHit::Institution {
                 pos: pos as usize,
                 score,
                 distance_m: req

@@ -38,6 +38,29 @@ impl HilbertCurve {
         let e = &self.extent;
         fast_hilbert::xy2h(scale(x, e[0], e[2]), scale(y, e[1], e[3]), 32)
     }
+
+    /// A point of the cell at `place`: within [`HilbertCurve::cell`] (each way) of
+    /// every point in the box that [`HilbertCurve::place`] puts there.
+    pub fn point(&self, place: u64) -> [f64; 2] {
+        let (x, y) = fast_hilbert::h2xy::<u32>(place, 32);
+        let e = &self.extent;
+        [unscale(x, e[0], e[2]), unscale(y, e[1], e[3])]
+    }
+
+    /// A cell's width and height.
+    pub fn cell(&self) -> [f64; 2] {
+        let e = &self.extent;
+        let side = |lo: f64, hi: f64| (hi - lo).max(0.0) / f64::from(u32::MAX);
+        [side(e[0], e[2]), side(e[1], e[3])]
+    }
+}
+
+fn unscale(u: u32, lo: f64, hi: f64) -> f64 {
+    if hi > lo {
+        lo + f64::from(u) / f64::from(u32::MAX) * (hi - lo)
+    } else {
+        lo
+    }
 }
 
 fn scale(v: f64, lo: f64, hi: f64) -> u32 {
@@ -70,5 +93,25 @@ mod tests {
         }
         assert!(seen.iter().all(|s| *s), "every point once");
         assert!(walked < 1.5 * 4096.0, "{walked} cells walked");
+    }
+
+    #[test]
+    fn a_place_gives_back_its_point_within_a_cell() {
+        let points = [
+            [102.14, 8.56],
+            [109.47, 23.39],
+            [105.85, 21.03],
+            [106.7, 10.77],
+        ];
+        let curve = HilbertCurve::over(points.into_iter());
+        let [w, h] = curve.cell();
+        assert!(w > 0.0 && w < 1e-8 && h > 0.0 && h < 1e-8, "{w} × {h}");
+        for p in points.into_iter().chain([[104.123456789, 15.987654321]]) {
+            let q = curve.point(curve.place(p));
+            assert!(
+                (p[0] - q[0]).abs() <= w && (p[1] - q[1]).abs() <= h,
+                "{p:?} {q:?}"
+            );
+        }
     }
 }

@@ -83,12 +83,11 @@ impl SearchIndex {
             Some(s) => (s.institutions, s.doc_key, s.name_words),
             None => index_documents(institutions, &curve, &programme_words, &area_words),
         };
-        let blocks = Blocks::build(&name_words, &order, institutions);
+        let blocks = Blocks::build(&name_words, &order, institutions, curve);
         Self {
             base: Arc::new(Base {
                 institutions: text,
                 blocks,
-                curve,
                 name_words,
                 doc_key: order,
                 occupations: ob.finish(),

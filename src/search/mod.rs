@@ -28,7 +28,7 @@ pub use fold::fold;
 pub use persist::StoredBase;
 pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchHit, SearchRequest, search};
 
-use crate::index::{HilbertCurve, Keys};
+use crate::index::Keys;
 use crate::model::{Institution, Level, LonLat, OccupationCode, Scheme};
 use segment::DeltaSegment;
 #[cfg(doc)]
@@ -79,10 +79,9 @@ struct Base {
     /// Document `n` is the institution with key `doc_key[n]` (keys were positions when
     /// the base was built).
     doc_key: Vec<u32>,
-    /// Runs of documents of one name length, each with its box.
+    /// Runs of documents of one name length, each with its box, and the curve they
+    /// follow.
     blocks: blocks::Blocks,
-    /// The curve the documents of one name length follow, over the base's positions.
-    curve: HilbertCurve,
     /// Document `n` is `occupation_codes[n]`.
     occupations: TextIndex,
     occupation_codes: Vec<OccupationCode>,
@@ -127,7 +126,7 @@ impl SearchIndex {
     /// institution first along the base's curve, then to the smaller position. Ordered
     /// so, a name length's documents come in ranking-key order (`walk.rs` stops on ties).
     fn institution_key(&self, pos: u32, at: LonLat) -> query::Key {
-        query::Key::Institution(self.base.curve.place(at.into()), pos)
+        query::Key::Institution(self.base.blocks.curve().place(at.into()), pos)
     }
 
     /// Whether the base document of `key` is out of date.

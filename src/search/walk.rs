@@ -410,6 +410,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
+mod filter;
 mod near;
 #[cfg(test)]
 mod tests;

@@ -20,11 +20,13 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::filter::LazyFilter;
 use super::{Conjunction, Lists, best_sum, km_at_least};
 use crate::index::Institutions;
 use crate::model::LonLat;
 use crate::search::SearchIndex;
-use crate::search::query::{TopK, distance_factor, haversine_km, institution_score};
+use crate::search::blocks::PLACE_ERROR_KM;
+use crate::search::query::{Key, TopK, distance_factor, haversine_km, institution_score};
 use crate::search::text::text_score_bound;
 
 /// Pushes into `top` every base institution that can be among the best near `point`:
@@ -68,18 +70,22 @@ pub(super) fn walk(
         pull(g, &mut queue);
     }
     let mut kept: Vec<Lists> = Vec::with_capacity(lists.len());
+    let mut filter = LazyFilter::new(lists, b.name_words.len());
     while let Some(next) = queue.pop() {
         if top.kth().is_some_and(|kth| next.bound < kth) {
             return;
         }
         pull(next.group, &mut queue);
+        let Some(docs) = filter.narrow(b.blocks.docs(next.block)) else {
+            continue;
+        };
         let name_words = groups[next.group].name_words;
         if !lists_that_can_win(lists, best, top.kth(), &mut kept, |sum| {
             bound(sum, name_words, next.d2)
         }) {
             continue;
         }
-        let docs = b.blocks.docs(next.block);
+        filter.spend(kept.iter().map(Vec::len).sum());
         let Some(mut conjunction) = Conjunction::within(&kept, docs.clone(), n) else {
             continue;
         };
@@ -90,9 +96,21 @@ pub(super) fn walk(
                 continue;
             }
             let pos = si.position(key);
+            // A document that cannot enter the k best, scored from a little nearer than
+            // its point and ranked by its place, is passed over without reading its
+            // institution's record.
+            if let (Some((kth, kth_key)), Some(near)) = (top.kth_entry(), b.blocks.point(doc)) {
+                let km = (haversine_km(point, near) - PLACE_ERROR_KM).max(0.0);
+                let most = institution_score(t, n, name_words, Some(km));
+                if most < kth
+                    || (most == kth && Key::Institution(b.blocks.place(doc), pos) > kth_key)
+                {
+                    continue;
+                }
+            }
             let at = institutions[pos as usize].location;
             let km = haversine_km(point, at);
-            let score = institution_score(t, n, b.name_words[doc as usize], Some(km));
+            let score = institution_score(t, n, name_words, Some(km));
             top.push_with(score, || si.institution_key(pos, at));
         }
     }

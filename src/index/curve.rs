@@ -39,8 +39,9 @@ impl HilbertCurve {
         fast_hilbert::xy2h(scale(x, e[0], e[2]), scale(y, e[1], e[3]), 32)
     }
 
-    /// A point of the cell at `place`: within [`HilbertCurve::cell`] (each way) of
-    /// every point in the box that [`HilbertCurve::place`] puts there.
+    /// A point of the cell at `place`: within [`HilbertCurve::cell`] (each way, give or
+    /// take the rounding) of every point in the box that [`HilbertCurve::place`] puts
+    /// there.
     pub fn point(&self, place: u64) -> [f64; 2] {
         let (x, y) = fast_hilbert::h2xy::<u32>(place, 32);
         let e = &self.extent;

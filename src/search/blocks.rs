@@ -39,8 +39,9 @@ pub(super) struct Blocks {
     places: Vec<u64>,
     /// The curve the documents of one name length follow, over the base's positions.
     curve: HilbertCurve,
-    /// Whether every document's place gives back its point within a cell: false only if
-    /// a document lay outside the curve's box (none should).
+    /// Whether every document's place gives back its point within two cells: false only
+    /// if a document lay outside the curve's box (none should); the walk then reads the
+    /// records.
     placed: bool,
 }
 
@@ -87,8 +88,9 @@ impl Blocks {
                     lo = [lo[0].min(x), lo[1].min(y)];
                     hi = [hi[0].max(x), hi[1].max(y)];
                     let place = blocks.curve.place([x, y]);
+                    // Two cells, not one: the division and its inverse round.
                     let [px, py] = blocks.curve.point(place);
-                    blocks.placed &= (px - x).abs() <= w && (py - y).abs() <= h;
+                    blocks.placed &= (px - x).abs() <= 2.0 * w && (py - y).abs() <= 2.0 * h;
                     blocks.places.push(place);
                 }
                 blocks.start.push(docs.start as u32);
@@ -132,9 +134,9 @@ impl Blocks {
     }
 }
 
-/// How far a document's point can lie from its institution's: a cell of the curve over
-/// Việt Nam is under a micrometre; this is a metre, for any box on Earth (a cell of the
-/// whole globe is under 10 mm) and the rounding of the distance on top.
+/// How far a document's point can lie from its institution's: two cells of the curve
+/// over Việt Nam are under a micrometre; this is a metre, for any box on Earth (two
+/// cells of the whole globe are under 20 mm) and the rounding of the distance on top.
 pub(super) const PLACE_ERROR_KM: f64 = 0.001;
 
 #[cfg(test)]

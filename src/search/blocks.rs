@@ -129,8 +129,11 @@ impl Blocks {
 
     /// Where document `doc` lies, within [`PLACE_ERROR_KM`]; `None` when unknown.
     pub fn point(&self, doc: u32) -> Option<LonLat> {
+        if !self.placed {
+            return None;
+        }
         let [x, y] = self.curve.point(*self.places.get(doc as usize)?);
-        self.placed.then(|| LonLat::new(x, y).ok()).flatten()
+        LonLat::new(x, y).ok()
     }
 }
 

@@ -26,6 +26,8 @@ const JOIN_RATIO: usize = 2;
 /// Builds the filter when the walk has spent as much on searches as the filter costs.
 pub(super) struct LazyFilter<'a> {
     words: &'a [Lists<'a>],
+    /// The words it marks (`chosen`).
+    chosen: Vec<usize>,
     docs: usize,
     /// What building the filter costs, in postings marked; `None` once it is built.
     cost: Option<usize>,
@@ -36,10 +38,12 @@ pub(super) struct LazyFilter<'a> {
 impl<'a> LazyFilter<'a> {
     /// A filter over the base's `docs` documents for the query's `words`.
     pub fn new(words: &'a [Lists<'a>], docs: usize) -> Self {
+        let chosen = chosen(words);
         Self {
+            cost: Some(chosen.iter().map(|&w| total(&words[w])).sum()),
             words,
+            chosen,
             docs,
-            cost: Some(chosen(words).iter().map(|&w| total(&words[w])).sum()),
             spent: 0,
             filter: None,
         }
@@ -59,7 +63,7 @@ impl<'a> LazyFilter<'a> {
         let Some(cost) = self.cost else { return };
         self.spent += searches * POSTINGS_PER_SEARCH;
         if self.spent >= cost {
-            self.filter = Some(DocFilter::build(self.words, &chosen(self.words), self.docs));
+            self.filter = Some(DocFilter::build(self.words, &self.chosen, self.docs));
             self.cost = None;
         }
     }
@@ -84,26 +88,20 @@ struct DocFilter {
 
 impl DocFilter {
     fn build(words: &[Lists], chosen: &[usize], docs: usize) -> Self {
-        let mut bits = vec![0u64; docs.div_ceil(64)];
-        let mut other = Vec::new();
-        for (i, &w) in chosen.iter().enumerate() {
-            let target = if i == 0 {
-                &mut bits
-            } else {
-                other.clear();
-                other.resize(bits.len(), 0u64);
-                &mut other
-            };
+        let marked = |w: usize| {
+            let mut bits = vec![0u64; docs.div_ceil(64)];
             for (list, _) in &words[w] {
                 for doc in list.iter() {
-                    if let Some(word) = target.get_mut(doc as usize / 64) {
+                    if let Some(word) = bits.get_mut(doc as usize / 64) {
                         *word |= 1 << (doc % 64);
                     }
                 }
             }
-            if i > 0 {
-                bits.iter_mut().zip(&other).for_each(|(a, b)| *a &= b);
-            }
+            bits
+        };
+        let mut bits = chosen.first().map_or_else(Vec::new, |&w| marked(w));
+        for &w in chosen.iter().skip(1) {
+            bits.iter_mut().zip(marked(w)).for_each(|(a, b)| *a &= b);
         }
         Self { bits }
     }

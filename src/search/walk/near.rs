@@ -111,7 +111,8 @@ pub(super) fn walk(
             let at = institutions[pos as usize].location;
             let km = haversine_km(point, at);
             let score = institution_score(t, n, name_words, Some(km));
-            top.push_with(score, || si.institution_key(pos, at));
+            // The same key as `si.institution_key(pos, at)`: the document is not stale.
+            top.push_with(score, || Key::Institution(b.blocks.place(doc), pos));
         }
     }
 }

@@ -200,15 +200,34 @@ pub struct TextIndexBuilder {
 impl TextIndexBuilder {
     /// Adds the next document (numbered from 0 in call order) from already folded words.
     pub fn add<'a>(&mut self, words: impl IntoIterator<Item = (Field, &'a str)>) -> u32 {
-        let doc = self.doc_count;
-        self.scratch.clear();
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        self.push_word_ids(words, &mut ids);
+        let doc = self.add_ids(&mut ids);
+        self.scratch = ids;
+        doc
+    }
+
+    /// Pushes onto `ids` the id and field of each of `words`, in order, adding new words
+    /// to the dictionary: for callers that keep the ids of words many documents share.
+    pub fn push_word_ids<'a>(
+        &mut self,
+        words: impl IntoIterator<Item = (Field, &'a str)>,
+        ids: &mut Vec<(u32, usize)>,
+    ) {
         for (field, w) in words {
             let id = self.term_id(w);
-            self.scratch.push((id, field as usize));
+            ids.push((id, field as usize));
         }
-        self.scratch.sort_unstable();
-        self.scratch.dedup();
-        for &(id, f) in &self.scratch {
+    }
+
+    /// Adds the next document from its words' ids and fields ([`Self::push_word_ids`]);
+    /// `ids` is sorted and left without repeats.
+    pub fn add_ids(&mut self, ids: &mut Vec<(u32, usize)>) -> u32 {
+        let doc = self.doc_count;
+        ids.sort_unstable();
+        ids.dedup();
+        for &(id, f) in ids.iter() {
             self.postings[id as usize][f].push(doc);
         }
         self.doc_count += 1;

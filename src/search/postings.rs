@@ -118,6 +118,15 @@ impl PostingsBuilder {
         self.postings.term_at.push(out.len() as u64);
     }
 
+    /// Appends `other`'s terms after this builder's: what pushing them here would give.
+    pub fn append(&mut self, other: PostingsBuilder) {
+        let base = self.postings.bytes.len() as u64;
+        self.postings.bytes.extend_from_slice(&other.postings.bytes);
+        self.postings
+            .term_at
+            .extend(other.postings.term_at[1..].iter().map(|&at| base + at));
+    }
+
     pub fn finish(mut self) -> Postings {
         self.postings.bytes.shrink_to_fit();
         self.postings

@@ -68,6 +68,21 @@ fn every_list_reads_back_as_written() {
 }
 
 #[test]
+fn terms_written_by_two_builders_and_appended_are_those_one_builder_writes() {
+    let (_, terms, whole) = sample(5, 5_000);
+    for split in [0, 1, terms.len() / 2, terms.len() - 1, terms.len()] {
+        let mut head = PostingsBuilder::with_capacity(split);
+        let mut tail = PostingsBuilder::with_capacity(terms.len() - split);
+        for (n, t) in terms.iter().enumerate() {
+            let into = if n < split { &mut head } else { &mut tail };
+            into.push_term([&t[0], &t[1], &t[2]]);
+        }
+        head.append(tail);
+        assert_eq!(head.finish().parts(), whole.parts(), "split at {split}");
+    }
+}
+
+#[test]
 fn seeking_finds_the_first_document_at_or_after_the_target() {
     let docs = 20_000;
     let (mut rng, terms, postings) = sample(2, docs);

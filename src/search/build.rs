@@ -284,7 +284,7 @@ fn index_documents<'i>(
         }
         (ib, name_words)
     };
-    let ((mut ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
+    let ((ib, mut name_words), (tail_ib, tail_names)) = std::thread::scope(|s| {
         let tail_half = s.spawn(|| documents(tail));
         let head_half = documents(head);
         let tail_half = tail_half
@@ -292,12 +292,11 @@ fn index_documents<'i>(
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (head_half, tail_half)
     });
-    ib.append(tail_ib);
     name_words.extend(tail_names);
 
     // Documents in order of name length, so ranked walks meet the names a query
     // covers best first (`walk.rs`).
-    let (text, order) = ib.finish_ordered(&name_words);
+    let (text, order) = TextIndexBuilder::finish_ordered_pair(ib, Some(tail_ib), &name_words);
     let doc_key = order.iter().map(|&d| curve[d as usize]).collect();
     let name_words = order.iter().map(|&d| name_words[d as usize]).collect();
     (text, doc_key, name_words)

@@ -361,8 +361,8 @@ fn shared_words<'i, 'a>(
 
 /// One builder's ids of the words documents share, an area's or a programme's, looked
 /// up in its dictionary the first time a document names the area or programme, then
-/// reused: at national scale most of a document's fifty-odd words are these, and
-/// looking each up again for every document was a fifth of the build (perf, 2M).
+/// reused: at national scale most of a document's fifty-odd words are these, and each
+/// was hashed and compared in the dictionary again for every document.
 #[derive(Default)]
 struct SharedIds<'i> {
     areas: FastMap<(Scheme, &'i str), Vec<(u32, usize)>>,
@@ -388,19 +388,10 @@ impl<'i> SharedIds<'i> {
             doc,
         } = self;
         doc.clear();
-        let name = fold(inst.name_vi());
-        let name_count = words(&name, Field::Name).count().min(255) as u8;
-        let name_en = inst.name_en().map(fold).unwrap_or_default();
-        let address = inst.address().map(fold).unwrap_or_default();
-        ib.push_word_ids(
-            with_expansions(
-                words(&name, Field::Name)
-                    .chain(words(&name_en, Field::Name))
-                    .chain(words(inst.code().unwrap_or_default(), Field::Name))
-                    .chain(words(&address, Field::Place)),
-            ),
-            doc,
-        );
+        let name_count = with_own_words(inst, |name_count, own| {
+            ib.push_word_ids(own, doc);
+            name_count
+        });
         let shared_ids = |ib: &mut TextIndexBuilder, words: Option<&Vec<(Field, String)>>| {
             let mut ids = Vec::new();
             if let Some(w) = words {
@@ -435,26 +426,39 @@ fn with_document_words<'i, R>(
     area_words: &AreaWords<'i>,
     sink: impl FnOnce(u8, Vec<(Field, &str)>) -> R,
 ) -> R {
+    with_own_words(inst, |name_count, own| {
+        let mut doc: Vec<(Field, &str)> = own.collect();
+        for key in admin_codes(inst) {
+            if let Some(w) = area_words.get(&key) {
+                doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
+            }
+        }
+        for p in &inst.programmes {
+            if let Some(w) =
+                programme_words.get(&(p.occupation_code(), p.occupation_name().as_str()))
+            {
+                doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
+            }
+        }
+        sink(name_count, doc)
+    })
+}
+
+/// Hands `sink` how many words an institution's name has and its own words with their
+/// fields: name, English name, code and address, folded here, with expansions.
+fn with_own_words<R>(
+    inst: &Institution,
+    sink: impl FnOnce(u8, &mut dyn Iterator<Item = (Field, &str)>) -> R,
+) -> R {
     let name = fold(inst.name_vi());
     let name_count = words(&name, Field::Name).count().min(255) as u8;
     let name_en = inst.name_en().map(fold).unwrap_or_default();
     let address = inst.address().map(fold).unwrap_or_default();
-    let own = with_expansions(
+    let mut own = with_expansions(
         words(&name, Field::Name)
             .chain(words(&name_en, Field::Name))
             .chain(words(inst.code().unwrap_or_default(), Field::Name))
             .chain(words(&address, Field::Place)),
     );
-    let mut doc: Vec<(Field, &str)> = own.collect();
-    for key in admin_codes(inst) {
-        if let Some(w) = area_words.get(&key) {
-            doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
-        }
-    }
-    for p in &inst.programmes {
-        if let Some(w) = programme_words.get(&(p.occupation_code(), p.occupation_name().as_str())) {
-            doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
-        }
-    }
-    sink(name_count, doc)
+    sink(name_count, &mut own)
 }

@@ -340,7 +340,7 @@ impl TextIndexBuilder {
             terms.sort_unstable();
             terms
         };
-        let (head_lists, tail_lists, terms) = match tail {
+        let (mut head_lists, mut tail_lists, terms) = match tail {
             None => {
                 let terms = sorted(head.ids)
                     .into_iter()
@@ -356,7 +356,6 @@ impl TextIndexBuilder {
                 (head.postings, tail.postings, merge_sorted(a, b))
             }
         };
-        let (mut head_lists, mut tail_lists) = (head_lists, tail_lists);
         // In term order, so that each half owns its terms' lists and frees them as it goes.
         let mut in_order: Vec<TermLists> = terms
             .iter()

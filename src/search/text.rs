@@ -707,9 +707,8 @@ mod tests {
     #[test]
     fn a_dictionary_written_on_two_threads_finds_each_terms_own_documents() {
         // Each document has a word of its own and a shared one: enough terms for the
-        // two-thread path, whose second half's lists must stay with their terms.
-        // Two builders, as the institutions' index is made, the second's documents after
-        // the first's; renumbered by a key: odd documents first.
+        // two-thread path. Two builders, as the institutions' index is made (the
+        // second's documents after the first's), renumbered by a key: odd ones first.
         let docs = PARALLEL_FINISH_TERMS as u32 + 1_001;
         let (mut head, mut tail) = (TextIndexBuilder::default(), TextIndexBuilder::default());
         for n in 0..docs {

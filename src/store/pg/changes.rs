@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::TryStreamExt;
 use sqlx::PgPool;
 
-use super::load::{
-    INSTITUTION_COLUMNS, InstitutionRow, ProgrammeRow, begin_versioned_read, institution_from_row,
-    programme_from_row, read_areas, read_mapping, read_occupations,
+use super::load::{begin_versioned_read, read_areas, read_mapping, read_occupations};
+use super::records::{
+    INSTITUTION_COLUMNS, PROGRAMME_COLUMNS, institution_from_fields, programme_from_fields,
 };
 use crate::index::Delta;
 use crate::model::Interner;
@@ -92,7 +92,7 @@ pub async fn read_changes(pool: &PgPool, after: i64) -> Result<Option<(Delta, i6
     if !ids.is_empty() {
         let mut found = Vec::new();
         {
-            let mut rows = sqlx::query_as::<_, InstitutionRow>(sqlx::AssertSqlSafe(format!(
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INSTITUTION_COLUMNS} FROM institutions
                  WHERE id = ANY($1) AND retired_at IS NULL ORDER BY id"
             )))
@@ -103,24 +103,21 @@ pub async fn read_changes(pool: &PgPool, after: i64) -> Result<Option<(Delta, i6
                 .await
                 .map_err(db("reading changed institutions"))?
             {
-                found.push(institution_from_row(r, &mut sources)?);
+                found.push(institution_from_fields(&r, &mut sources)?);
             }
         }
-        let programmes = sqlx::query_as::<_, ProgrammeRow>(
-            "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
-             FROM programmes WHERE institution_id = ANY($1) ORDER BY institution_id, ordinal",
-        )
+        let programmes = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PROGRAMME_COLUMNS} FROM programmes
+             WHERE institution_id = ANY($1) ORDER BY institution_id, ordinal"
+        )))
         .bind(&ids)
         .fetch_all(&mut *tx)
         .await
         .map_err(db("reading changed institutions' programmes"))?;
         let mut by_id: BTreeMap<String, Vec<_>> = BTreeMap::new();
-        for mut p in programmes {
-            let id = std::mem::take(&mut p.institution_id);
-            by_id
-                .entry(id)
-                .or_default()
-                .push(programme_from_row(p, &mut names)?);
+        for p in &programmes {
+            let (id, programme) = programme_from_fields(p, &mut names)?;
+            by_id.entry(id.to_owned()).or_default().push(programme);
         }
         for mut inst in found {
             inst.programmes = by_id.remove(inst.id.as_str()).unwrap_or_default().into();

@@ -1,58 +1,21 @@
 //! Reading the whole served dataset in one consistent snapshot, for the serving index.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::TryStreamExt;
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
+use super::binary_copy::for_each_copied_row;
+use super::records::{
+    INSTITUTION_COLUMNS, INSTITUTION_FIELDS, PROGRAMME_COLUMNS, PROGRAMME_FIELDS, corrupt,
+    corrupt_text, institution_from_fields, programme_from_fields,
+};
 use crate::model::{
-    AdminArea, AdminCodes, CommuneMapping, Dataset, Institution, InstitutionText, Interner, LonLat,
-    Occupation, OccupationCode, Programme, Readiness, TextFields,
+    AdminArea, CommuneMapping, Dataset, Institution, Interner, Occupation, OccupationCode,
+    Programme,
 };
 use crate::store::StoreError;
-
-#[derive(sqlx::FromRow)]
-pub(super) struct InstitutionRow {
-    id: String,
-    code: Option<String>,
-    name_vi: String,
-    name_en: Option<String>,
-    kind: String,
-    ownership: String,
-    lon: f64,
-    lat: f64,
-    position_accuracy: String,
-    address: Option<String>,
-    province_pre2025: Option<String>,
-    district_pre2025: Option<String>,
-    commune_pre2025: Option<String>,
-    province_2025: Option<String>,
-    commune_2025: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    website: Option<String>,
-    digital_infrastructure: Option<bool>,
-    connected_national_platform: Option<bool>,
-    digitised_learning_records: Option<bool>,
-    digitised_diplomas: Option<bool>,
-    teachers_digital_trained_pct: Option<f64>,
-    high_quality_school: Option<bool>,
-    digital_school: Option<bool>,
-    readiness_source: Option<String>,
-    source: String,
-    updated_at: DateTime<Utc>,
-    version: i64,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct ProgrammeRow {
-    pub(super) institution_id: String,
-    occupation_code: String,
-    occupation_name: String,
-    level: String,
-    annual_quota: Option<i32>,
-}
 
 #[derive(sqlx::FromRow)]
 struct AreaRow {
@@ -115,23 +78,7 @@ pub async fn load_dataset_logged(pool: &PgPool) -> Result<(Dataset, i64), StoreE
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     let (grouped, mut institutions) = (grouped?, institutions?);
-    // Both reads are ordered by institution id (the same collation, the same snapshot),
-    // so each institution takes its group by merging: no map of millions of keys. Groups
-    // with no institution belong to retired ones (kept in the database, gone from the map).
-    let mut groups = grouped.into_iter().peekable();
-    for inst in &mut institutions {
-        while groups
-            .peek()
-            .is_some_and(|(id, _)| id.as_str() < inst.id.as_str())
-        {
-            groups.next();
-        }
-        if let Some((id, _)) = groups.peek()
-            && id == inst.id.as_str()
-        {
-            inst.programmes = groups.next().map(|g| g.1).unwrap_or_default().into();
-        }
-    }
+    grouped.attach_to(&mut institutions);
     second.commit().await.map_err(db("finishing a read"))?;
     tx.commit().await.map_err(db("finishing a read"))?;
 
@@ -242,41 +189,91 @@ async fn join_snapshot(conn: &mut PgConnection, snapshot: &str) -> Result<(), St
     Ok(())
 }
 
-/// Programmes grouped by institution id, in id order. Rows are streamed, not held twice,
-/// and repeated occupation names share one allocation.
-async fn read_programmes(
-    conn: &mut PgConnection,
-) -> Result<Vec<(String, Vec<Programme>)>, StoreError> {
-    let started = Instant::now();
-    let mut names = Interner::default();
-    let mut grouped: Vec<(String, Vec<Programme>)> = Vec::new();
-    let mut count = 0usize;
-    let mut rows = sqlx::query_as::<_, ProgrammeRow>(
-        "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
-         FROM programmes ORDER BY institution_id, ordinal",
-    )
-    .fetch(&mut *conn);
-    while let Some(mut p) = rows
-        .try_next()
-        .await
-        .map_err(StoreError::db("reading programmes"))?
-    {
-        count += 1;
-        let institution_id = std::mem::take(&mut p.institution_id);
-        let programme = programme_from_row(p, &mut names)?;
-        match grouped.last_mut() {
-            Some((id, list)) if *id == institution_id => list.push(programme),
-            Some((_, list)) => {
-                // A finished group keeps no spare capacity: growth by doubling left
-                // about twice the programmes' size allocated (heaptrack, 2M network).
-                list.shrink_to_fit();
-                grouped.push((institution_id, vec![programme]));
+/// Programmes grouped by institution, in id order. The ids share one string and each
+/// list is allocated once, at its length: a `String` per group, freed once the groups
+/// are attached, and lists grown by doubling left some two million holes among the
+/// records that no page could be handed back from (`malloc_info` at ready, 2M network).
+#[derive(Default)]
+struct ProgrammeGroups {
+    ids: String,
+    /// Where each group's id ends in `ids`.
+    id_ends: Vec<usize>,
+    lists: Vec<Box<[Programme]>>,
+}
+
+impl ProgrammeGroups {
+    fn push(&mut self, id: &str, programmes: &mut Vec<Programme>) {
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len());
+        self.lists.push(programmes.drain(..).collect());
+    }
+
+    /// Gives each institution its group. Groups with no institution belong to retired
+    /// ones (kept in the database, gone from the map).
+    fn attach_to(self, institutions: &mut [Institution]) {
+        let ProgrammeGroups {
+            ids,
+            id_ends,
+            lists,
+        } = self;
+        let starts = std::iter::once(0).chain(id_ends.iter().copied());
+        let ids: Vec<&str> = starts.zip(&id_ends).map(|(s, &e)| &ids[s..e]).collect();
+        // Both reads are ordered by id in the database's collation. Where that is byte
+        // order (C, C.UTF-8) each institution takes its group by merging: no map of
+        // millions of keys. Another collation may order ids otherwise (en_US passes over
+        // the dashes of slugs at first): then by a map.
+        let merged = ids.is_sorted() && institutions.is_sorted_by(|a, b| a.id <= b.id);
+        let mut groups = ids.into_iter().zip(lists);
+        if !merged {
+            let mut by_id: HashMap<&str, Box<[Programme]>> = groups.collect();
+            for inst in institutions {
+                inst.programmes = by_id.remove(inst.id.as_str()).unwrap_or_default();
             }
-            None => grouped.push((institution_id, vec![programme])),
+            return;
+        }
+        let mut next = groups.next();
+        for inst in institutions {
+            while next.as_ref().is_some_and(|(id, _)| *id < inst.id.as_str()) {
+                next = groups.next();
+            }
+            if let Some((id, _)) = &next
+                && *id == inst.id.as_str()
+            {
+                inst.programmes = next.take().map(|g| g.1).unwrap_or_default();
+                next = groups.next();
+            }
         }
     }
-    if let Some((_, list)) = grouped.last_mut() {
-        list.shrink_to_fit();
+}
+
+/// Programmes grouped by institution id, in id order, read as a binary copy. Rows are
+/// streamed, not held twice, and repeated occupation names share one allocation.
+async fn read_programmes(conn: &mut PgConnection) -> Result<ProgrammeGroups, StoreError> {
+    let started = Instant::now();
+    let mut names = Interner::default();
+    let mut grouped = ProgrammeGroups::default();
+    let (mut current_id, mut current) = (String::new(), Vec::new());
+    let count = for_each_copied_row(
+        conn,
+        &format!("SELECT {PROGRAMME_COLUMNS} FROM programmes ORDER BY institution_id, ordinal"),
+        PROGRAMME_FIELDS.len(),
+        "reading programmes",
+        |row| {
+            let (institution_id, programme) = programme_from_fields(row, &mut names)?;
+            if institution_id != current_id {
+                if !current.is_empty() {
+                    grouped.push(&current_id, &mut current);
+                }
+                current_id.clear();
+                current_id.push_str(institution_id);
+            }
+            current.push(programme);
+            Ok(())
+        },
+    )
+    .await?;
+    if !current.is_empty() {
+        grouped.push(&current_id, &mut current);
     }
     // Start-up time at national scale is mostly the two big reads: say where it goes.
     tracing::info!(
@@ -287,22 +284,24 @@ async fn read_programmes(
     Ok(grouped)
 }
 
-/// Institutions in id order, without their programmes yet.
+/// Institutions in id order, without their programmes yet, read as a binary copy.
 async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, StoreError> {
     let started = Instant::now();
     let mut sources = Interner::default();
     let mut institutions = Vec::new();
-    let mut rows = sqlx::query_as::<_, InstitutionRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {INSTITUTION_COLUMNS} FROM institutions WHERE retired_at IS NULL ORDER BY id"
-    )))
-    .fetch(&mut *conn);
-    while let Some(r) = rows
-        .try_next()
-        .await
-        .map_err(StoreError::db("reading institutions"))?
-    {
-        institutions.push(institution_from_row(r, &mut sources)?);
-    }
+    for_each_copied_row(
+        conn,
+        &format!(
+            "SELECT {INSTITUTION_COLUMNS} FROM institutions WHERE retired_at IS NULL ORDER BY id"
+        ),
+        INSTITUTION_FIELDS.len(),
+        "reading institutions",
+        |row| {
+            institutions.push(institution_from_fields(row, &mut sources)?);
+            Ok(())
+        },
+    )
+    .await?;
     tracing::info!(
         rows = institutions.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -313,13 +312,6 @@ async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, 
     Ok(institutions)
 }
 
-pub(super) const INSTITUTION_COLUMNS: &str = "id, code, name_vi, name_en, kind, ownership,
-    ST_X(geom) AS lon, ST_Y(geom) AS lat, position_accuracy, address, province_pre2025,
-    district_pre2025, commune_pre2025, province_2025, commune_2025, phone, email, website,
-    digital_infrastructure, connected_national_platform, digitised_learning_records,
-    digitised_diplomas, teachers_digital_trained_pct, high_quality_school, digital_school,
-    readiness_source, source, updated_at, version";
-
 /// One institution as stored, with its programmes and whether it is retired, read on
 /// `conn` (inside a write's transaction, after the row is locked).
 pub(super) async fn one_institution(
@@ -327,7 +319,7 @@ pub(super) async fn one_institution(
     id: &str,
 ) -> Result<Option<(Institution, bool)>, StoreError> {
     let db = StoreError::db;
-    let row = sqlx::query_as::<_, InstitutionRow>(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {INSTITUTION_COLUMNS} FROM institutions WHERE id = $1"
     )))
     .bind(id)
@@ -341,91 +333,19 @@ pub(super) async fn one_institution(
             .fetch_one(&mut *conn)
             .await
             .map_err(db("reading an institution"))?;
-    let mut institution = institution_from_row(row, &mut Interner::default())?;
+    let mut institution = institution_from_fields(&row, &mut Interner::default())?;
     let mut names = Interner::default();
-    institution.programmes = sqlx::query_as::<_, ProgrammeRow>(
-        "SELECT institution_id, occupation_code, occupation_name, level, annual_quota
-         FROM programmes WHERE institution_id = $1 ORDER BY ordinal",
-    )
+    institution.programmes = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE institution_id = $1 ORDER BY ordinal"
+    )))
     .bind(id)
     .fetch_all(&mut *conn)
     .await
     .map_err(db("reading an institution's programmes"))?
-    .into_iter()
-    .map(|p| programme_from_row(p, &mut names))
-    .collect::<Result<_, _>>()?;
+    .iter()
+    .map(|p| Ok(programme_from_fields(p, &mut names)?.1))
+    .collect::<Result<_, StoreError>>()?;
     Ok(Some((institution, retired)))
-}
-
-/// `sources` shares repeated text between rows: data sources and administrative codes.
-pub(super) fn institution_from_row(
-    r: InstitutionRow,
-    sources: &mut Interner,
-) -> Result<Institution, StoreError> {
-    let admin = AdminCodes {
-        province_pre2025: r.province_pre2025.as_deref().map(|c| sources.intern(c)),
-        district_pre2025: r.district_pre2025.as_deref().map(|c| sources.intern(c)),
-        commune_pre2025: r.commune_pre2025.as_deref().map(|c| sources.intern(c)),
-        province_2025: r.province_2025.as_deref().map(|c| sources.intern(c)),
-        commune_2025: r.commune_2025.as_deref().map(|c| sources.intern(c)),
-    };
-    let readiness = Readiness {
-        digital_infrastructure: r.digital_infrastructure,
-        connected_national_platform: r.connected_national_platform,
-        digitised_learning_records: r.digitised_learning_records,
-        digitised_diplomas: r.digitised_diplomas,
-        teachers_digital_trained_pct: r.teachers_digital_trained_pct,
-        high_quality_school: r.high_quality_school,
-        digital_school: r.digital_school,
-        source: r.readiness_source.as_deref().map(|s| sources.intern(s)),
-    };
-    let (id, text) = InstitutionText::with_id(
-        &r.id,
-        TextFields {
-            code: r.code.as_deref(),
-            name_vi: &r.name_vi,
-            name_en: r.name_en.as_deref(),
-            address: r.address.as_deref(),
-            phone: r.phone.as_deref(),
-            email: r.email.as_deref(),
-            website: r.website.as_deref(),
-        },
-    )
-    .map_err(corrupt)?;
-    Ok(Institution {
-        id,
-        text,
-        kind: r.kind.parse().map_err(|_| corrupt_text("kind", &r.kind))?,
-        ownership: r
-            .ownership
-            .parse()
-            .map_err(|_| corrupt_text("ownership", &r.ownership))?,
-        location: LonLat::new(r.lon, r.lat).map_err(corrupt)?,
-        position_accuracy: r
-            .position_accuracy
-            .parse()
-            .map_err(|_| corrupt_text("position_accuracy", &r.position_accuracy))?,
-        admin: sources.share_admin(&admin),
-        programmes: Box::default(),
-        readiness: sources.share_readiness(&readiness),
-        source: sources.intern(&r.source),
-        updated_at: r.updated_at,
-        version: r.version,
-    })
-}
-
-pub(super) fn programme_from_row(
-    p: ProgrammeRow,
-    names: &mut Interner,
-) -> Result<Programme, StoreError> {
-    Ok(Programme::new(
-        OccupationCode::parse(&p.occupation_code).map_err(corrupt)?,
-        names.intern(&p.occupation_name),
-        p.level
-            .parse()
-            .map_err(|_| corrupt_text("level", &p.level))?,
-        p.annual_quota.map(|q| q.max(0) as u32),
-    ))
 }
 
 fn area_from_row(r: AreaRow) -> Result<AdminArea, StoreError> {
@@ -460,10 +380,79 @@ fn area_from_row(r: AreaRow) -> Result<AdminArea, StoreError> {
     })
 }
 
-fn corrupt(e: crate::model::FieldError) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Level, Record, SharedText};
 
-fn corrupt_text(field: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{field}: unexpected value {value:?}"))
+    fn institution(id: &str) -> Institution {
+        let v = serde_json::json!({
+            "id": id, "name_vi": "Trường Trung cấp Nghề", "kind": "college",
+            "ownership": "public", "lon": 106.3, "lat": 9.9, "position_accuracy": "town",
+            "source": "test", "updated_at": "2026-01-01T00:00:00Z"
+        });
+        let serde_json::Value::Object(m) = v else {
+            unreachable!()
+        };
+        Institution::from_record(&Record::new(m)).unwrap()
+    }
+
+    /// Groups in the order given, each of `n` programmes whose quota is its group's
+    /// place, so that a list shows where it came from.
+    fn groups(ids: &[(&str, usize)]) -> ProgrammeGroups {
+        let mut grouped = ProgrammeGroups::default();
+        for (place, (id, n)) in ids.iter().enumerate() {
+            let code = OccupationCode::parse("5480201").unwrap();
+            let name = SharedText::from("Công nghệ thông tin");
+            let programme = Programme::new(code, name, Level::Elementary, Some(place as u32));
+            grouped.push(id, &mut vec![programme; *n]);
+        }
+        grouped
+    }
+
+    /// Each institution's id and the quotas of its programmes.
+    fn attached(ids: &[&str], grouped: ProgrammeGroups) -> Vec<(String, Vec<u32>)> {
+        let mut institutions: Vec<_> = ids.iter().map(|id| institution(id)).collect();
+        grouped.attach_to(&mut institutions);
+        institutions
+            .iter()
+            .map(|i| {
+                let quotas = i
+                    .programmes
+                    .iter()
+                    .filter_map(|p| p.annual_quota())
+                    .collect();
+                (i.id.as_str().to_owned(), quotas)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_institution_takes_its_own_group_and_retired_ones_groups_are_left() {
+        // "bb-retired" has programmes but no institution; "cc" has no programmes.
+        let grouped = groups(&[("aa", 2), ("bb-retired", 1), ("dd", 3), ("ee-retired", 1)]);
+        assert_eq!(
+            attached(&["aa", "cc", "dd"], grouped),
+            [
+                ("aa".to_owned(), vec![0, 0]),
+                ("cc".to_owned(), vec![]),
+                ("dd".to_owned(), vec![2, 2, 2]),
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_ordered_by_a_collation_other_than_bytes_still_find_their_groups() {
+        // en_US passes over dashes at first: "ab-2" < "ab1" < "ab-3", unlike bytes.
+        let order = ["ab-2", "ab1", "ab-3"];
+        let grouped = groups(&[("ab-2", 1), ("ab1", 2), ("retired-x", 1), ("ab-3", 3)]);
+        assert_eq!(
+            attached(&order, grouped),
+            [
+                ("ab-2".to_owned(), vec![0]),
+                ("ab1".to_owned(), vec![1, 1]),
+                ("ab-3".to_owned(), vec![3, 3, 3]),
+            ]
+        );
+    }
 }

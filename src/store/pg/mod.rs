@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+mod binary_copy;
 mod changes;
 mod copy;
 mod coverage;
@@ -13,6 +14,7 @@ mod import;
 mod listen;
 mod load;
 pub mod province_reports;
+mod records;
 pub mod reports;
 mod resume;
 mod snapshots;

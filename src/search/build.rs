@@ -270,9 +270,9 @@ fn index_documents<'i>(
     // Added in curve order, the stable sort by name length below keeps that order within
     // each length, so runs of documents lie close together (`blocks.rs`).
     let curve = curve.order(institutions.len(), |pos| institutions[pos].location.into());
-    // The two halves on two threads, each with its own dictionary; the second is
-    // appended to the first (its documents renumbered after the first's), which gives
-    // the index one build would give.
+    // The two halves on two threads, each with its own dictionary; they are finished
+    // together (the second's documents numbered after the first's), which gives the
+    // index one build would give.
     let (head, tail) = curve.split_at(curve.len() / 2);
     let documents = |part: &[u32]| {
         let mut ib = TextIndexBuilder::default();

@@ -44,3 +44,49 @@ async fn copying_the_same_network_twice_writes_nothing_the_second_time() {
     assert!(pg::copy_dataset(&pool, &generated).await.is_err());
     assert_eq!(pg::data_version(&pool).await.expect("version"), version);
 }
+
+/// A value the model refuses (here a kind the schema's check no longer guards) fails the
+/// load and names the column; the copy it cut short leaves the pool's connections
+/// usable, so the next load (the value mended) succeeds on the same pool.
+#[tokio::test]
+async fn a_refused_value_fails_the_load_by_column_and_the_next_load_succeeds() {
+    let db = TestDb::create().await;
+    let pool = db.pool().await;
+    let generated = vetmap::synth::generate(400, 4);
+    pg::copy_dataset(&pool, &generated).await.expect("copy");
+    let middle = generated.institutions[200].id.as_str().to_owned();
+    for statement in [
+        "ALTER TABLE institutions DROP CONSTRAINT institutions_kind_check".to_owned(),
+        format!("UPDATE institutions SET kind = 'castle' WHERE id = '{middle}'"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&pool)
+            .await
+            .expect("setting up the refused value");
+    }
+    let refused = pg::load_dataset(&pool)
+        .await
+        .expect_err("a kind the model refuses");
+    let message = refused.to_string();
+    assert!(
+        message.contains("kind") && message.contains("castle"),
+        "{message}"
+    );
+
+    // Both connections of the pool served the failed load; each answers again.
+    for _ in 0..4 {
+        pg::data_version(&pool)
+            .await
+            .expect("the version, after the failed load");
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE institutions SET kind = 'college' WHERE id = '{middle}'"
+    )))
+    .execute(&pool)
+    .await
+    .expect("mending the value");
+    let loaded = pg::load_dataset(&pool)
+        .await
+        .expect("the load, once mended");
+    assert_eq!(loaded.institutions.len(), generated.institutions.len());
+}

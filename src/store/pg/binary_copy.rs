@@ -52,10 +52,24 @@ where
         .await
         .map_err(StoreError::db(what))?;
     let mut reader = CopyReader::new(columns, each)?;
+    let mut refused = None;
     while let Some(chunk) = chunks.try_next().await.map_err(StoreError::db(what))? {
-        reader.feed(&chunk)?;
+        // A copy stopped half-read leaves its rows and its end in the connection, and
+        // sqlx does not skip them: the connection's next statement would read them as
+        // its answer. So after a refusal the rest is read and dropped (at most the
+        // query's rows, which the server is sending anyway). A read dropped half-way
+        // would leave them too: the loads are awaited to the end, and at shutdown the
+        // pool and its connections go.
+        if refused.is_none()
+            && let Err(e) = reader.feed(&chunk)
+        {
+            refused = Some(e);
+        }
     }
-    reader.finish()
+    match refused {
+        Some(e) => Err(e),
+        None => reader.finish(),
+    }
 }
 
 /// The framing, apart from the connection so that it can be fed bytes in tests. The

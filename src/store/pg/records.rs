@@ -8,6 +8,8 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use super::binary_copy::CopiedRow;
+use crate::model::institution::INSTITUTION_FIELDS as EXCHANGED;
+pub(super) use crate::model::institution::PROGRAMME_FIELDS;
 use crate::model::{
     AdminCodes, Institution, InstitutionText, Interner, LonLat, OccupationCode, Programme,
     Readiness, TextFields,
@@ -82,49 +84,21 @@ pub(super) const INSTITUTION_COLUMNS: &str = "id, code, name_vi, name_en, kind, 
     digitised_diplomas, teachers_digital_trained_pct, high_quality_school, digital_school,
     readiness_source, source, updated_at, version";
 
-pub(super) const INSTITUTION_FIELDS: [&str; 29] = [
-    "id",
-    "code",
-    "name_vi",
-    "name_en",
-    "kind",
-    "ownership",
-    "lon",
-    "lat",
-    "position_accuracy",
-    "address",
-    "province_pre2025",
-    "district_pre2025",
-    "commune_pre2025",
-    "province_2025",
-    "commune_2025",
-    "phone",
-    "email",
-    "website",
-    "digital_infrastructure",
-    "connected_national_platform",
-    "digitised_learning_records",
-    "digitised_diplomas",
-    "teachers_digital_trained_pct",
-    "high_quality_school",
-    "digital_school",
-    "readiness_source",
-    "source",
-    "updated_at",
-    "version",
-];
+/// The exchanged fields in file order, and the version the database keeps.
+pub(super) const INSTITUTION_FIELDS: [&str; EXCHANGED.len() + 1] = {
+    let mut out = [""; EXCHANGED.len() + 1];
+    let mut i = 0;
+    while i < EXCHANGED.len() {
+        out[i] = EXCHANGED[i];
+        i += 1;
+    }
+    out[i] = "version";
+    out
+};
 
-/// What a programme is read from, in this order, grouped by institution.
+/// What a programme is read from, in this order ([`PROGRAMME_FIELDS`]).
 pub(super) const PROGRAMME_COLUMNS: &str =
     "institution_id, occupation_code, occupation_name, level, annual_quota";
-
-pub(super) const PROGRAMME_FIELDS: [&str; 5] = [
-    "institution_id",
-    "occupation_code",
-    "occupation_name",
-    "level",
-    "annual_quota",
-];
 
 /// The place of `name` in `names`, found when compiling (`const { place(..) }`).
 const fn place(names: &[&str], name: &str) -> usize {
@@ -153,7 +127,7 @@ struct Named<'r, R> {
 
 macro_rules! column {
     ($names:expr, $name:literal) => {
-        const { place(&$names, $name) }
+        const { place($names, $name) }
     };
 }
 
@@ -201,17 +175,17 @@ pub(super) fn institution_from_fields<R: Fields>(
     };
     macro_rules! at {
         ($name:literal) => {
-            column!(INSTITUTION_FIELDS, $name)
+            column!(&INSTITUTION_FIELDS, $name)
         };
     }
-    let mut code =
+    let mut shared =
         |i: usize| -> Result<_, StoreError> { Ok(r.text(i)?.map(|c| sources.intern(c))) };
     let admin = AdminCodes {
-        province_pre2025: code(at!("province_pre2025"))?,
-        district_pre2025: code(at!("district_pre2025"))?,
-        commune_pre2025: code(at!("commune_pre2025"))?,
-        province_2025: code(at!("province_2025"))?,
-        commune_2025: code(at!("commune_2025"))?,
+        province_pre2025: shared(at!("province_pre2025"))?,
+        district_pre2025: shared(at!("district_pre2025"))?,
+        commune_pre2025: shared(at!("commune_pre2025"))?,
+        province_2025: shared(at!("province_2025"))?,
+        commune_2025: shared(at!("commune_2025"))?,
     };
     let readiness = Readiness {
         digital_infrastructure: r.boolean(at!("digital_infrastructure"))?,
@@ -221,7 +195,7 @@ pub(super) fn institution_from_fields<R: Fields>(
         teachers_digital_trained_pct: r.float8(at!("teachers_digital_trained_pct"))?,
         high_quality_school: r.boolean(at!("high_quality_school"))?,
         digital_school: r.boolean(at!("digital_school"))?,
-        source: code(at!("readiness_source"))?,
+        source: shared(at!("readiness_source"))?,
     };
     let (id, text) = InstitutionText::with_id(
         r.required_text(at!("id"))?,
@@ -263,7 +237,7 @@ pub(super) fn programme_from_fields<'r, R: Fields>(
 ) -> Result<(&'r str, Programme), StoreError> {
     let r = Named {
         row,
-        names: &PROGRAMME_FIELDS,
+        names: PROGRAMME_FIELDS,
     };
     macro_rules! at {
         ($name:literal) => {
@@ -316,8 +290,8 @@ mod tests {
 
     #[test]
     fn a_column_is_found_at_its_place() {
-        assert_eq!(column!(INSTITUTION_FIELDS, "id"), 0);
-        assert_eq!(column!(INSTITUTION_FIELDS, "version"), 28);
+        assert_eq!(column!(&INSTITUTION_FIELDS, "id"), 0);
+        assert_eq!(column!(&INSTITUTION_FIELDS, "version"), 28);
         assert_eq!(column!(PROGRAMME_FIELDS, "level"), 3);
     }
 }

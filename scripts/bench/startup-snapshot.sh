@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One start of `vetmap serve` on PostGIS until /ready: seconds to ready, the server
-# process's CPU seconds (user + system) then, VmRSS and VmHWM, and the server's own
+# process's CPU seconds (user + system) and minor page faults then, VmRSS and VmHWM, and the server's own
 # timing lines (reading, merging the log, building; whether the snapshot file was used).
 #
 #   bash scripts/bench/startup-snapshot.sh BINARY DATABASE_URL SNAPSHOT_FILE LABEL [cold]
@@ -22,7 +22,8 @@ until curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null; do
 done
 end=$(date +%s.%N)
 ticks=$(awk '{print $14 + $15}' /proc/$PID/stat)
-echo "$LABEL ready_s=$(echo "$end - $start" | bc) cpu_s=$(echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc)" \
+minflt=$(awk '{print $10}' /proc/$PID/stat)
+echo "$LABEL ready_s=$(echo "$end - $start" | bc) cpu_s=$(echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc) minor_faults=$minflt" \
   "$(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
 grep -oE 'serving index built.*|not starting.*' "$OUT/$LABEL.log" | cut -c1-400 || true
 if [ "${WAIT_WRITE:-0}" = 1 ]; then

@@ -90,3 +90,82 @@ async fn a_refused_value_fails_the_load_by_column_and_the_next_load_succeeds() {
         .expect("the load, once mended");
     assert_eq!(loaded.institutions.len(), generated.institutions.len());
 }
+
+/// Under a collation that passes over dashes (ICU's `ka-shifted`, as glibc's en_US
+/// does), ids are not in byte order: every institution still gets its own programmes.
+#[tokio::test]
+async fn under_a_collation_other_than_byte_order_each_institution_keeps_its_programmes() {
+    let db = TestDb::create_with(
+        "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US-u-ka-shifted'",
+    )
+    .await;
+    let pool = db.pool().await;
+    pg::copy_dataset(&pool, &vetmap::synth::generate(40, 6))
+        .await
+        .expect("copy");
+    // Copies of the first twenty without the dash: "syn0000003" sorts beside
+    // "syn-0000003" here, in bytes after every dashed id. One connection: the copies
+    // are temporary tables.
+    let mut conn = pool.acquire().await.expect("a connection");
+    for table in ["institutions", "programmes"] {
+        let id = if table == "institutions" {
+            "id"
+        } else {
+            "institution_id"
+        };
+        for statement in [
+            format!(
+                "CREATE TEMP TABLE copied AS SELECT * FROM {table} WHERE {id} <= 'syn-0000020'"
+            ),
+            format!("UPDATE copied SET {id} = replace({id}, 'syn-', 'syn')"),
+            format!("INSERT INTO {table} SELECT * FROM copied"),
+            "DROP TABLE copied".to_owned(),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *conn)
+                .await
+                .expect("copying without dashes");
+        }
+    }
+    // Groups the merge must pass over: retired institutions' (their programmes stay in
+    // the database) and institutions without a group.
+    for statement in [
+        "UPDATE institutions SET retired_at = now(), retired_reason = 'closed'
+         WHERE id IN ('syn0000003', 'syn-0000007', 'syn0000012')",
+        "DELETE FROM programmes WHERE institution_id IN ('syn0000005', 'syn-0000009')",
+    ] {
+        sqlx::query(statement)
+            .execute(&mut *conn)
+            .await
+            .expect("retiring and emptying");
+    }
+    drop(conn);
+    let ordered: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM institutions WHERE retired_at IS NULL ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .expect("ids");
+    assert!(!ordered.is_sorted(), "the collation orders ids as bytes do");
+
+    let stored: std::collections::BTreeMap<String, Vec<String>> = sqlx::query_as(
+        "SELECT institution_id, array_agg(occupation_code ORDER BY ordinal)
+         FROM programmes GROUP BY institution_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("programmes")
+    .into_iter()
+    .collect();
+    let loaded = pg::load_dataset(&pool).await.expect("load");
+    assert_eq!(loaded.institutions.len(), 57);
+    for inst in &loaded.institutions {
+        let id = inst.id.as_str();
+        let codes: Vec<String> = inst
+            .programmes
+            .iter()
+            .map(|p| p.occupation_code().as_str().to_owned())
+            .collect();
+        assert_eq!(codes, stored.get(id).cloned().unwrap_or_default(), "{id}");
+    }
+    assert!(stored.values().any(|codes| !codes.is_empty()));
+}

@@ -173,7 +173,12 @@ impl TestDb {
     /// Creates `vetmap_test_<random>` and migrates it. Panics with instructions when
     /// PostgreSQL or PostGIS is missing: PostGIS tests never skip silently.
     pub async fn create() -> TestDb {
-        let db = TestDb::create_empty().await;
+        TestDb::create_with("").await
+    }
+
+    /// As [`TestDb::create`], `options` added to `CREATE DATABASE` (a collation, say).
+    pub async fn create_with(options: &str) -> TestDb {
+        let db = TestDb::create_empty_with(options).await;
         let pool = db.pool().await;
         pg::migrate(&pool).await.unwrap_or_else(|e| {
             panic!("migrations failed (is PostGIS installed? apt-get install postgresql-15-postgis-3): {e}")
@@ -184,6 +189,10 @@ impl TestDb {
 
     /// Creates `vetmap_test_<random>` with no schema, for tests of `vetmap migrate`.
     pub async fn create_empty() -> TestDb {
+        TestDb::create_empty_with("").await
+    }
+
+    async fn create_empty_with(options: &str) -> TestDb {
         let admin_url = admin_url();
         let admin = pg::connect(&admin_url, 1).await.unwrap_or_else(|e| {
             panic!(
@@ -192,10 +201,12 @@ impl TestDb {
             )
         });
         let name = format!("vetmap_test_{}", uuid_like());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .expect("create test database");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} {options}"
+        )))
+        .execute(&admin)
+        .await
+        .expect("create test database");
         admin.close().await;
         let url = match admin_url.rsplit_once('/') {
             Some((server, _)) => format!("{server}/{name}"),

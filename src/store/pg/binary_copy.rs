@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use sqlx::PgConnection;
 
+use super::records::Fields;
 use crate::store::StoreError;
 
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -217,7 +218,7 @@ fn corrupt(message: String) -> StoreError {
     StoreError::Corrupt(message)
 }
 
-impl<'a> CopiedRow<'a> {
+impl CopiedRow<'_> {
     fn bytes<const N: usize>(
         &self,
         i: usize,
@@ -231,40 +232,39 @@ impl<'a> CopiedRow<'a> {
             })
             .transpose()
     }
+}
 
+/// The values in their types' binary send formats, each checked for its width.
+impl Fields for CopiedRow<'_> {
     /// A `text` field.
-    pub(super) fn text(&self, i: usize, name: &str) -> Result<Option<&'a str>, StoreError> {
+    fn text(&self, i: usize, name: &str) -> Result<Option<&str>, StoreError> {
         self.fields[i]
             .map(|b| std::str::from_utf8(b).map_err(|e| corrupt(format!("{name}: {e}"))))
             .transpose()
     }
 
     /// A `double precision` field.
-    pub(super) fn float8(&self, i: usize, name: &str) -> Result<Option<f64>, StoreError> {
+    fn float8(&self, i: usize, name: &str) -> Result<Option<f64>, StoreError> {
         Ok(self.bytes(i, name, "float8")?.map(f64::from_be_bytes))
     }
 
     /// A `boolean` field.
-    pub(super) fn boolean(&self, i: usize, name: &str) -> Result<Option<bool>, StoreError> {
+    fn boolean(&self, i: usize, name: &str) -> Result<Option<bool>, StoreError> {
         Ok(self.bytes::<1>(i, name, "boolean")?.map(|[b]| b != 0))
     }
 
     /// An `integer` field.
-    pub(super) fn int4(&self, i: usize, name: &str) -> Result<Option<i32>, StoreError> {
+    fn int4(&self, i: usize, name: &str) -> Result<Option<i32>, StoreError> {
         Ok(self.bytes(i, name, "int4")?.map(i32::from_be_bytes))
     }
 
     /// A `bigint` field.
-    pub(super) fn int8(&self, i: usize, name: &str) -> Result<Option<i64>, StoreError> {
+    fn int8(&self, i: usize, name: &str) -> Result<Option<i64>, StoreError> {
         Ok(self.bytes(i, name, "int8")?.map(i64::from_be_bytes))
     }
 
     /// A `timestamp with time zone` field: microseconds since 2000-01-01 UTC.
-    pub(super) fn timestamptz(
-        &self,
-        i: usize,
-        name: &str,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+    fn timestamptz(&self, i: usize, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.bytes(i, name, "timestamptz")?
             .map(|b| {
                 i64::from_be_bytes(b)

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::binary_copy::CopiedRow;
 use crate::model::institution::INSTITUTION_FIELDS as EXCHANGED;
 pub(super) use crate::model::institution::PROGRAMME_FIELDS;
 use crate::model::{
@@ -16,7 +15,8 @@ use crate::model::{
 };
 use crate::store::StoreError;
 
-/// A row's fields by position. `name` is the column's, for errors.
+/// A row's fields by position, from a binary copy (`binary_copy::CopiedRow`) or a
+/// query's row. `name` is the column's, for errors.
 pub(super) trait Fields {
     fn text(&self, i: usize, name: &str) -> Result<Option<&str>, StoreError>;
     fn float8(&self, i: usize, name: &str) -> Result<Option<f64>, StoreError>;
@@ -24,27 +24,6 @@ pub(super) trait Fields {
     fn int4(&self, i: usize, name: &str) -> Result<Option<i32>, StoreError>;
     fn int8(&self, i: usize, name: &str) -> Result<Option<i64>, StoreError>;
     fn timestamptz(&self, i: usize, name: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
-}
-
-impl Fields for CopiedRow<'_> {
-    fn text(&self, i: usize, name: &str) -> Result<Option<&str>, StoreError> {
-        CopiedRow::text(self, i, name)
-    }
-    fn float8(&self, i: usize, name: &str) -> Result<Option<f64>, StoreError> {
-        CopiedRow::float8(self, i, name)
-    }
-    fn boolean(&self, i: usize, name: &str) -> Result<Option<bool>, StoreError> {
-        CopiedRow::boolean(self, i, name)
-    }
-    fn int4(&self, i: usize, name: &str) -> Result<Option<i32>, StoreError> {
-        CopiedRow::int4(self, i, name)
-    }
-    fn int8(&self, i: usize, name: &str) -> Result<Option<i64>, StoreError> {
-        CopiedRow::int8(self, i, name)
-    }
-    fn timestamptz(&self, i: usize, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        CopiedRow::timestamptz(self, i, name)
-    }
 }
 
 fn field<'r, T>(row: &'r PgRow, i: usize, name: &str) -> Result<Option<T>, StoreError>

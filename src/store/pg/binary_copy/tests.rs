@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::pg::records::Fields;
 
 /// A field as the server writes it: its length, then its bytes; `None` is NULL.
 fn field(out: &mut Vec<u8>, value: Option<&[u8]>) {

@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::binary_copy::for_each_copied_row;
 use super::records::{
-    INSTITUTION_COLUMNS, INSTITUTION_FIELDS, PROGRAMME_COLUMNS, PROGRAMME_FIELDS, corrupt,
+    INSTITUTION_COLUMNS, INSTITUTION_COPY, PROGRAMME_COLUMNS, PROGRAMME_COPY, corrupt,
     corrupt_text, institution_from_fields, programme_from_fields,
 };
 use crate::model::{
@@ -256,7 +256,7 @@ async fn read_programmes(conn: &mut PgConnection) -> Result<ProgrammeGroups, Sto
     let count = for_each_copied_row(
         conn,
         &format!("SELECT {PROGRAMME_COLUMNS} FROM programmes ORDER BY institution_id, ordinal"),
-        PROGRAMME_FIELDS.len(),
+        PROGRAMME_COPY,
         "reading programmes",
         |row| {
             let (institution_id, programme) = programme_from_fields(row, &mut names)?;
@@ -294,7 +294,7 @@ async fn read_institutions(conn: &mut PgConnection) -> Result<Vec<Institution>, 
         &format!(
             "SELECT {INSTITUTION_COLUMNS} FROM institutions WHERE retired_at IS NULL ORDER BY id"
         ),
-        INSTITUTION_FIELDS.len(),
+        INSTITUTION_COPY,
         "reading institutions",
         |row| {
             institutions.push(institution_from_fields(row, &mut sources)?);

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
+use super::binary_copy::Columns;
 use crate::model::institution::INSTITUTION_FIELDS as EXCHANGED;
 pub(super) use crate::model::institution::PROGRAMME_FIELDS;
 use crate::model::{
@@ -78,6 +79,60 @@ pub(super) const INSTITUTION_FIELDS: [&str; EXCHANGED.len() + 1] = {
 /// What a programme is read from, in this order ([`PROGRAMME_FIELDS`]).
 pub(super) const PROGRAMME_COLUMNS: &str =
     "institution_id, occupation_code, occupation_name, level, annual_quota";
+
+/// The text columns of [`INSTITUTION_COLUMNS`], checked as UTF-8 together per row of a
+/// copy (`binary_copy.rs`).
+pub(super) const INSTITUTION_COPY: Columns = Columns {
+    names: &INSTITUTION_FIELDS,
+    text: places(
+        &INSTITUTION_FIELDS,
+        &[
+            "id",
+            "code",
+            "name_vi",
+            "name_en",
+            "kind",
+            "ownership",
+            "position_accuracy",
+            "address",
+            "province_pre2025",
+            "district_pre2025",
+            "commune_pre2025",
+            "province_2025",
+            "commune_2025",
+            "phone",
+            "email",
+            "website",
+            "readiness_source",
+            "source",
+        ],
+    ),
+};
+
+/// The text columns of [`PROGRAMME_COLUMNS`], as [`INSTITUTION_COPY`].
+pub(super) const PROGRAMME_COPY: Columns = Columns {
+    names: PROGRAMME_FIELDS,
+    text: places(
+        PROGRAMME_FIELDS,
+        &[
+            "institution_id",
+            "occupation_code",
+            "occupation_name",
+            "level",
+        ],
+    ),
+};
+
+/// The places of `named` in `names`, as a mask (bit `i` for place `i`).
+const fn places(names: &[&str], named: &[&str]) -> u32 {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < named.len() {
+        mask |= 1 << place(names, named[i]);
+        i += 1;
+    }
+    mask
+}
 
 /// The place of `name` in `names`, found when compiling (`const { place(..) }`).
 const fn place(names: &[&str], name: &str) -> usize {

@@ -51,6 +51,12 @@ fn sample() -> Vec<u8> {
     out
 }
 
+/// The columns of [`sample`]: the first is text.
+const SAMPLE: Columns = Columns {
+    names: &["name", "lon", "flag", "quota", "version", "updated_at"],
+    text: 1,
+};
+
 type Decoded = (
     Option<String>,
     Option<f64>,
@@ -74,7 +80,7 @@ fn decode(r: &CopiedRow<'_>) -> Result<Decoded, StoreError> {
 /// Feeds `bytes` in chunks of `size` and collects the decoded rows.
 fn read_in_chunks(bytes: &[u8], size: usize) -> Result<Vec<Decoded>, StoreError> {
     let mut seen = Vec::new();
-    let mut reader = CopyReader::new(6, |r: &CopiedRow<'_>| {
+    let mut reader = CopyReader::new(SAMPLE, |r: &CopiedRow<'_>| {
         seen.push(decode(r)?);
         Ok(())
     })?;
@@ -156,7 +162,11 @@ fn a_wrong_header_or_field_count_is_refused() {
     negative.extend_from_slice(&(-2i32).to_be_bytes());
     assert!(message(read_in_chunks(&negative, usize::MAX).unwrap_err()).contains("length -2"));
 
-    assert!(CopyReader::new(MAX_COLUMNS + 1, |_: &CopiedRow<'_>| Ok(())).is_err());
+    let too_many = Columns {
+        names: &[""; MAX_COLUMNS + 1],
+        text: 0,
+    };
+    assert!(CopyReader::new(too_many, |_: &CopiedRow<'_>| Ok(())).is_err());
 }
 
 #[test]
@@ -182,7 +192,7 @@ fn a_value_of_the_wrong_width_names_its_column() {
 #[test]
 fn an_error_of_the_caller_stops_the_read_at_that_row() {
     let mut calls = 0;
-    let mut reader = CopyReader::new(6, |_: &CopiedRow<'_>| {
+    let mut reader = CopyReader::new(SAMPLE, |_: &CopiedRow<'_>| {
         calls += 1;
         Err(StoreError::Corrupt("refused by the caller".into()))
     })
@@ -191,4 +201,94 @@ fn an_error_of_the_caller_stops_the_read_at_that_row() {
     assert_eq!(message(e), "refused by the caller");
     drop(reader);
     assert_eq!(calls, 1);
+}
+
+/// Rows of (text, text, int4, text, text), the last text column read as any other.
+const MIXED: Columns = Columns {
+    names: &["id", "name", "quota", "address", "note"],
+    text: 0b1011,
+};
+
+fn read_mixed(rows: &[[Option<&[u8]>; 5]]) -> Result<Vec<[Option<String>; 4]>, StoreError> {
+    let mut bytes = header(0, b"");
+    for r in rows {
+        row(&mut bytes, r);
+    }
+    trailer(&mut bytes);
+    let mut seen = Vec::new();
+    let mut reader = CopyReader::new(MIXED, |r: &CopiedRow<'_>| {
+        let text = |i: usize| -> Result<Option<String>, StoreError> {
+            Ok(r.text(i, MIXED.names[i])?.map(str::to_owned))
+        };
+        seen.push([text(0)?, text(1)?, text(3)?, text(4)?]);
+        Ok(())
+    })?;
+    reader.feed(&bytes)?;
+    reader.finish()?;
+    Ok(seen)
+}
+
+#[test]
+fn the_text_fields_of_a_row_checked_together_read_back_each_its_own() {
+    let quota = 7i32.to_be_bytes();
+    let long = "Trường Trung cấp Nghề Trà Vinh, khóm 4, phường 5, thành phố Trà Vinh".repeat(3);
+    let rows = [
+        [
+            Some("tra-vinh-1".as_bytes()),
+            Some("Cao đẳng".as_bytes()),
+            Some(&quota[..]),
+            Some(long.as_bytes()),
+            Some("ghi chú".as_bytes()),
+        ],
+        [
+            Some(b"".as_slice()),
+            None,
+            None,
+            Some("Cầu Kè".as_bytes()),
+            None,
+        ],
+    ];
+    let read = read_mixed(&rows).unwrap();
+    let owned = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        read,
+        vec![
+            [
+                owned("tra-vinh-1"),
+                owned("Cao đẳng"),
+                owned(&long),
+                owned("ghi chú")
+            ],
+            [owned(""), None, owned("Cầu Kè"), None],
+        ]
+    );
+}
+
+#[test]
+fn text_that_is_not_utf8_is_refused_naming_its_field_even_when_the_row_joined_would_pass() {
+    let long_ok = "Trà Vinh ".repeat(10);
+    // Invalid on its own, among long text (the SIMD check) and short (the scalar one).
+    for (other, bad) in [
+        (long_ok.as_bytes(), &b"ab\xffcd"[..]),
+        (b"x".as_slice(), &b"\xe0\x80"[..]),
+    ] {
+        let rows = [[Some(other), Some(bad), None, None, None]];
+        let e = message(read_mixed(&rows).unwrap_err());
+        assert!(e.starts_with("name"), "{e}");
+    }
+    // A character split between two fields: the two joined are UTF-8 ("à"), neither
+    // alone is.
+    let rows = [[
+        Some(b"a\xc3".as_slice()),
+        Some(b"\xa0b".as_slice()),
+        None,
+        None,
+        None,
+    ]];
+    let e = message(read_mixed(&rows).unwrap_err());
+    assert!(e.starts_with("id"), "{e}");
+    // The text column read on its own is checked on its own.
+    let rows = [[None, None, None, None, Some(b"\xc3".as_slice())]];
+    let e = message(read_mixed(&rows).unwrap_err());
+    assert!(e.starts_with("note"), "{e}");
 }

@@ -77,6 +77,7 @@ impl Application {
     /// change listener retries with growing waits, each attempt logged).
     pub async fn build(config: Config) -> Result<Self, AppError> {
         crate::api::edge::metrics::install();
+        crate::index::thresholds_for_start();
         let started = Instant::now();
         let (index, db, bundled_credentials, population) = match &config.database_url {
             Some(url) => {
@@ -226,6 +227,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
+        // The first load's garbage is handed back by now (a database away at start loads
+        // later, under these).
+        crate::index::thresholds_for_serving();
         let limits = ConnectionLimits::from_config(&self.state.config);
         let app = router(self.state);
         connections::serve(self.listener, app, limits, shutdown).await;

@@ -31,7 +31,7 @@
 //! PostGIS, which records their history and whose triggers notify every server to rebuild
 //! and swap its index.
 
-// One exception, `index::release_freed_memory` (glibc's malloc_trim), is allowed there.
+// One exception, `index/memory.rs` (glibc's mallopt and malloc_trim), is allowed there.
 #![deny(unsafe_code)]
 
 pub mod api;

@@ -21,10 +21,13 @@ use crate::model::{
 };
 use crate::search::{SearchIndex, StoredBase};
 
+pub use memory::{release_freed_memory, thresholds_for_serving, thresholds_for_start};
+
 mod curve;
 mod delta;
 mod institutions;
 mod keys;
+mod memory;
 mod merge;
 mod packed;
 mod points;
@@ -398,20 +401,6 @@ impl IndexHandle {
         }
         self.slot.store(Arc::new(index));
         self.loaded.store(true, Ordering::Release);
-    }
-}
-
-/// Hands memory freed while loading and building (decoded rows, parse trees, build
-/// scratch, a replaced snapshot) back to the system. glibc keeps freed chunks in its
-/// arenas, so without this the resident size counts garbage: 775 → 596 MiB at ready for
-/// 500,000 institutions from PostGIS (docs/BENCHMARKS.md).
-#[allow(unsafe_code)]
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes no pointers and only returns free pages of the
-    // allocator's own arenas to the kernel; it is safe to call at any time.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 

@@ -8,8 +8,8 @@ use super::blocks::Blocks;
 use super::persist::StoredBase;
 use super::text::{Field, TextIndex, TextIndexBuilder};
 use super::{
-    Base, DeltaSegment, DocumentWords, FastMap, SearchIndex, admin_codes, fold, owned,
-    with_expansions, words,
+    Base, DeltaSegment, DocumentWords, FastMap, SearchIndex, admin_codes, fold, fold::fold_into,
+    owned, with_expansions, words,
 };
 use crate::index::{HilbertCurve, Institutions, Keys, programmes_of};
 use crate::model::{Institution, Level, Occupation, OccupationCode, Scheme};
@@ -366,9 +366,14 @@ fn shared_words<'i, 'a>(
 #[derive(Default)]
 struct SharedIds<'i> {
     areas: FastMap<(Scheme, &'i str), Vec<(u32, usize)>>,
-    programmes: FastMap<(OccupationCode, &'i str), Vec<(u32, usize)>>,
+    /// By code and the name's allocation: a load shares each distinct name
+    /// ([`crate::model::Interner`]), so the key is two numbers, not a string hashed
+    /// and compared for each of millions of programmes. Equal names in two allocations
+    /// (after changes) are two keys with the same ids.
+    programmes: FastMap<(u32, usize), Vec<(u32, usize)>>,
     /// The document being added, reused.
     doc: Vec<(u32, usize)>,
+    own: OwnText,
 }
 
 impl<'i> SharedIds<'i> {
@@ -386,12 +391,11 @@ impl<'i> SharedIds<'i> {
             areas,
             programmes,
             doc,
+            own,
         } = self;
         doc.clear();
-        let name_count = with_own_words(inst, |name_count, own| {
-            ib.push_word_ids(own, doc);
-            name_count
-        });
+        let name_count = own.fold(inst);
+        ib.push_word_ids(own.words(inst), doc);
         let shared_ids = |ib: &mut TextIndexBuilder, words: Option<&Vec<(Field, String)>>| {
             let mut ids = Vec::new();
             if let Some(w) = words {
@@ -406,10 +410,11 @@ impl<'i> SharedIds<'i> {
             doc.extend_from_slice(ids);
         }
         for p in &inst.programmes {
-            let key = (p.occupation_code(), p.occupation_name().as_str());
+            let code = p.occupation_code();
+            let name = p.occupation_name().as_str();
             let ids = programmes
-                .entry(key.clone())
-                .or_insert_with(|| shared_ids(ib, programme_words.get(&key)));
+                .entry((code.bcd(), name.as_ptr() as usize))
+                .or_insert_with(|| shared_ids(ib, programme_words.get(&(code, name))));
             doc.extend_from_slice(ids);
         }
         name_words.push(name_count);
@@ -426,39 +431,55 @@ fn with_document_words<'i, R>(
     area_words: &AreaWords<'i>,
     sink: impl FnOnce(u8, Vec<(Field, &str)>) -> R,
 ) -> R {
-    with_own_words(inst, |name_count, own| {
-        let mut doc: Vec<(Field, &str)> = own.collect();
-        for key in admin_codes(inst) {
-            if let Some(w) = area_words.get(&key) {
-                doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
-            }
+    let mut own = OwnText::default();
+    let name_count = own.fold(inst);
+    let mut doc: Vec<(Field, &str)> = own.words(inst).collect();
+    for key in admin_codes(inst) {
+        if let Some(w) = area_words.get(&key) {
+            doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
         }
-        for p in &inst.programmes {
-            if let Some(w) =
-                programme_words.get(&(p.occupation_code(), p.occupation_name().as_str()))
-            {
-                doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
-            }
+    }
+    for p in &inst.programmes {
+        if let Some(w) = programme_words.get(&(p.occupation_code(), p.occupation_name().as_str())) {
+            doc.extend(w.iter().map(|(f, w)| (*f, w.as_str())));
         }
-        sink(name_count, doc)
-    })
+    }
+    sink(name_count, doc)
 }
 
-/// Hands `sink` how many words an institution's name has and its own words with their
-/// fields: name, English name, code and address, folded here, with expansions.
-fn with_own_words<R>(
-    inst: &Institution,
-    sink: impl FnOnce(u8, &mut dyn Iterator<Item = (Field, &str)>) -> R,
-) -> R {
-    let name = fold(inst.name_vi());
-    let name_count = words(&name, Field::Name).count().min(255) as u8;
-    let name_en = inst.name_en().map(fold).unwrap_or_default();
-    let address = inst.address().map(fold).unwrap_or_default();
-    let mut own = with_expansions(
-        words(&name, Field::Name)
-            .chain(words(&name_en, Field::Name))
-            .chain(words(inst.code().unwrap_or_default(), Field::Name))
-            .chain(words(&address, Field::Place)),
-    );
-    sink(name_count, &mut own)
+/// An institution's own text, folded: its name, English name and address, in buffers
+/// a builder reuses from one document to the next.
+#[derive(Default)]
+struct OwnText {
+    name: String,
+    name_en: String,
+    address: String,
+}
+
+impl OwnText {
+    /// Folds `inst`'s text into the buffers; how many words its name has.
+    fn fold(&mut self, inst: &Institution) -> u8 {
+        for (buf, text) in [
+            (&mut self.name, Some(inst.name_vi())),
+            (&mut self.name_en, inst.name_en()),
+            (&mut self.address, inst.address()),
+        ] {
+            buf.clear();
+            if let Some(t) = text {
+                fold_into(t, buf);
+            }
+        }
+        words(&self.name, Field::Name).count().min(255) as u8
+    }
+
+    /// The words of the text last folded, with their fields and expansions: name,
+    /// English name, `inst`'s code and address.
+    fn words<'s>(&'s self, inst: &'s Institution) -> impl Iterator<Item = (Field, &'s str)> {
+        with_expansions(
+            words(&self.name, Field::Name)
+                .chain(words(&self.name_en, Field::Name))
+                .chain(words(inst.code().unwrap_or_default(), Field::Name))
+                .chain(words(&self.address, Field::Place)),
+        )
+    }
 }

@@ -230,8 +230,5 @@ fn owned<'w>(words_in: impl Iterator<Item = (Field, &'w str)>) -> Vec<(Field, St
 
 /// The words of already folded text, tagged with their field.
 fn words(folded: &str, field: Field) -> impl Iterator<Item = (Field, &str)> {
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(move |w| (field, w))
+    fold::split_words(folded).map(move |w| (field, w))
 }

@@ -216,10 +216,12 @@ impl TextIndexBuilder {
         words: impl IntoIterator<Item = (Field, &'a str)>,
         ids: &mut Vec<(u32, usize)>,
     ) {
-        for (field, w) in words {
+        // Driven from inside (`for_each`): the callers' chains of splits and
+        // expansions then run as plain loops, not as a state machine polled per word.
+        words.into_iter().for_each(|(field, w)| {
             let id = self.term_id(w);
             ids.push((id, field as usize));
-        }
+        });
     }
 
     /// Adds the next document from its words' ids and fields ([`Self::push_word_ids`]),

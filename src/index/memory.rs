@@ -23,17 +23,38 @@ pub fn thresholds_for_serving() {
     set_thresholds(32 * 1024 * 1024, 64 * 1024 * 1024);
 }
 
+/// Sets both thresholds; says so when glibc refuses a value (out of its range), which
+/// leaves that threshold as it was.
+fn set_thresholds(mmap: i32, trim: i32) -> bool {
+    let set = mallopt(Threshold::Mmap, mmap) && mallopt(Threshold::Trim, trim);
+    if !set {
+        tracing::warn!(mmap, trim, "the allocator refused a threshold");
+    }
+    set
+}
+
+enum Threshold {
+    Mmap,
+    Trim,
+}
+
 #[allow(unsafe_code)]
-fn set_thresholds(mmap: libc::c_int, trim: libc::c_int) {
+fn mallopt(threshold: Threshold, value: i32) -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt takes no pointers; it sets the allocator's parameters under its
-    // own lock, and any positive value is valid for these two.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, mmap);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, trim);
+    {
+        let param = match threshold {
+            Threshold::Mmap => libc::M_MMAP_THRESHOLD,
+            Threshold::Trim => libc::M_TRIM_THRESHOLD,
+        };
+        // SAFETY: mallopt takes no pointers; it sets the allocator's parameters under
+        // its own lock and refuses values out of range (returning 0).
+        unsafe { libc::mallopt(param, value) == 1 }
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = (mmap, trim);
+    {
+        let _ = (threshold, value);
+        true
+    }
 }
 
 /// Hands memory freed while loading and building (decoded rows, parse trees, build
@@ -47,5 +68,16 @@ pub fn release_freed_memory() {
     // allocator's own arenas to the kernel; it is safe to call at any time.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allocator_takes_both_sets_of_thresholds() {
+        assert!(set_thresholds(128 * 1024, 128 * 1024));
+        assert!(set_thresholds(32 * 1024 * 1024, 64 * 1024 * 1024));
     }
 }

@@ -8,8 +8,8 @@
 /// 64 MiB), and a thread's arena may then keep up to 64 MiB of freed top resident,
 /// which `malloc_trim` does not return for arenas other than the main one: a start from
 /// 2,000,000 rows kept 35–50 MB so in some starts and not others (`malloc_info` at
-/// ready: the bytes in use the same to the byte). Fixed, every start held the lower
-/// figure, the peak fell by 150 MB and the build was faster (docs/BENCHMARKS.md, stop 33).
+/// ready: the bytes in use the same within 11 kB). Fixed, every start held the lower
+/// figure, the peak fell by 155 MB and the build was faster (docs/BENCHMARKS.md, stop 33).
 pub fn thresholds_for_start() {
     set_thresholds(128 * 1024, 128 * 1024);
 }

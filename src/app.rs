@@ -83,9 +83,9 @@ impl Application {
             Some(url) => {
                 let pool =
                     pg::server_pool(url, config.db_max_connections, config.db_acquire_timeout())?;
-                let writer = config
-                    .snapshot_file()
-                    .map(|path| start::SnapshotWriter::new(path, pool.clone()));
+                let writer = config.snapshot_file().map(|path| {
+                    start::SnapshotWriter::new(path, pool.clone(), config.snapshot_copy)
+                });
                 let (index, position, population) =
                     match load_from_db(&pool, writer.as_ref(), started).await {
                         Ok((index, first, population)) => {

@@ -135,6 +135,14 @@ pub struct Config {
     #[arg(long, env = "VETMAP_SNAPSHOT")]
     pub snapshot: Option<PathBuf>,
 
+    /// Keep a copy of the snapshot file in the database (`dataset_snapshot_copy`): a
+    /// server that wrote a file stores it there, and a server whose own file is missing
+    /// or unusable (a new machine or container, another server) fetches the copy instead
+    /// of reading every row. Only with a snapshot file; "false" neither stores nor
+    /// fetches.
+    #[arg(long, env = "VETMAP_SNAPSHOT_COPY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub snapshot_copy: bool,
+
     /// A single Ed25519 PKCS#8 PEM key, as servers before key rings were configured. When
     /// set it wins over --signing-keys and is read as a ring of one that the server never
     /// writes; to rotate, point VETMAP_SIGNING_KEYS at the same file instead (a single
@@ -296,6 +304,7 @@ impl Config {
             signing_keys: None,
             signing_key: None,
             snapshot: None,
+            snapshot_copy: true,
             verify_rate_per_minute: 30,
             verify_attempts_per_serial_per_hour: 10,
             verify_answer_floor_ms: 25,

@@ -9,13 +9,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{TestDb, TestServer, bundled_config, eventually, repo_path, scratch_dir, spawn};
-use vetmap::store::pg::FirstLoad;
+use vetmap::store::pg::{self, FirstLoad};
 use vetmap::store::snapshot_file;
 
 async fn start(db: &TestDb, file: &Path) -> TestServer {
+    start_with_copy(db, file, true).await
+}
+
+/// A server with the snapshot file `file`, and the database's copy of it used (`copy`)
+/// or not.
+async fn start_with_copy(db: &TestDb, file: &Path, copy: bool) -> TestServer {
     let mut config = bundled_config();
     config.database_url = Some(db.url.clone());
     config.snapshot = Some(file.to_owned());
+    config.snapshot_copy = copy;
     spawn(config).await
 }
 
@@ -38,6 +45,25 @@ async fn until_written(file: &Path, seq: i64) {
     .await;
 }
 
+/// Waits until the database's copy of the snapshot file includes the log up to `seq`
+/// at least; its description.
+async fn until_copied(pool: &sqlx::PgPool, seq: i64) -> pg::SnapshotCopy {
+    eventually(
+        Duration::from_secs(60),
+        "the snapshot copied into the database",
+        || {
+            let pool = pool.clone();
+            async move {
+                pg::snapshot_copy(&pool)
+                    .await
+                    .unwrap()
+                    .filter(|c| c.change_seq >= seq)
+            }
+        },
+    )
+    .await
+}
+
 async fn change_seq(pool: &sqlx::PgPool) -> i64 {
     sqlx::query_scalar("SELECT change_seq FROM dataset_version")
         .fetch_one(pool)
@@ -45,7 +71,8 @@ async fn change_seq(pool: &sqlx::PgPool) -> i64 {
         .unwrap()
 }
 
-/// A server's first snapshot written to `file`, then stopped: the database and the file.
+/// A server's first snapshot written to `file` and copied into the database, then
+/// stopped: the database and the file.
 async fn written_and_stopped() -> (TestDb, PathBuf, sqlx::PgPool) {
     let db = TestDb::create().await;
     db.import_dir(&repo_path("data")).await;
@@ -55,10 +82,20 @@ async fn written_and_stopped() -> (TestDb, PathBuf, sqlx::PgPool) {
     assert_eq!(
         first_load(&first),
         FirstLoad::Rows {
-            snapshot_skipped: Some("there is no snapshot file yet".into())
+            snapshot_skipped: Some(
+                "there is no snapshot file yet; the database holds no copy of one".into()
+            )
         }
     );
-    until_written(&file, change_seq(&pool).await).await;
+    let seq = change_seq(&pool).await;
+    until_written(&file, seq).await;
+    let copy = until_copied(&pool, seq).await;
+    assert_eq!(
+        Some(copy.checksum),
+        snapshot_file::header_of(&file).map(|h| h.checksum),
+        "the copy is the file"
+    );
+    assert_eq!(copy.bytes, std::fs::metadata(&file).unwrap().len());
     drop(first);
     (db, file, pool)
 }
@@ -131,15 +168,23 @@ async fn a_second_start_uses_the_snapshot_and_sees_what_changed_between() {
     let file_seq = snapshot_file::read(&file).unwrap().meta.change_seq;
     let before = snapshot_file::read(&file).unwrap().meta.institutions;
     change_between_starts(&pool).await;
+    // A copy deleted (or never made: files written before copies were kept) is stored
+    // again from the file a server starts from.
+    sqlx::query("DELETE FROM dataset_snapshot_copy")
+        .execute(&pool)
+        .await
+        .unwrap();
     let second = start(&db, &file).await;
     assert_eq!(
         first_load(&second),
         FirstLoad::Snapshot {
             file_change_seq: file_seq,
+            copy_fetched: None,
             search_rebuilt: None,
         },
         "the institutions and their search index from the file"
     );
+    assert_eq!(until_copied(&pool, file_seq).await.change_seq, file_seq);
     // Read before awaiting: a `watch::Ref` held across an await blocks the listener's
     // `send_modify` on this test's one runtime thread, and the test hangs for ever.
     let applied = second.state.changes.as_ref().unwrap().borrow().change_seq;
@@ -177,12 +222,16 @@ async fn a_snapshot_without_its_search_index_is_used_and_the_search_index_built(
         first_load(&second),
         FirstLoad::Snapshot {
             file_change_seq: meta.change_seq,
+            copy_fetched: None,
             search_rebuilt: Some("the file holds no search index".into()),
         }
     );
     shows_the_changes(&second).await;
-    // The file is written anew with the index just built, so the next start uses it.
-    until_written(&file, change_seq(&pool).await).await;
+    // The file is written anew with the index just built, so the next start uses it,
+    // and so is the database's copy.
+    let seq = change_seq(&pool).await;
+    until_written(&file, seq).await;
+    until_copied(&pool, seq).await;
     assert!(
         snapshot_file::read(&file)
             .unwrap()
@@ -191,15 +240,63 @@ async fn a_snapshot_without_its_search_index_is_used_and_the_search_index_built(
     );
 }
 
-#[tokio::test]
-async fn a_damaged_snapshot_is_ignored_and_written_anew() {
-    let (db, file, pool) = written_and_stopped().await;
-    let mut bytes = std::fs::read(&file).unwrap();
+/// Flips a byte near the end of `file`: its checksum no longer matches.
+fn damage(file: &Path) {
+    let mut bytes = std::fs::read(file).unwrap();
     let at = bytes.len() - 10;
     bytes[at] ^= 0xff;
-    std::fs::write(&file, &bytes).unwrap();
+    std::fs::write(file, &bytes).unwrap();
+}
+
+#[tokio::test]
+async fn a_server_without_a_file_starts_from_the_databases_copy() {
+    let (db, file, pool) = written_and_stopped().await;
+    let file_seq = snapshot_file::read(&file).unwrap().meta.change_seq;
+    change_between_starts(&pool).await;
+    // Another machine: a snapshot path where no file is.
+    let elsewhere = scratch_dir("snapshot-elsewhere").join("dataset.snapshot");
+    let second = start(&db, &elsewhere).await;
+    assert_eq!(
+        first_load(&second),
+        FirstLoad::Snapshot {
+            file_change_seq: file_seq,
+            copy_fetched: Some("there is no snapshot file yet".into()),
+            search_rebuilt: None,
+        }
+    );
+    shows_the_changes(&second).await;
+    // The copy is this server's file now, byte for byte the first server's.
+    assert_eq!(
+        std::fs::read(&elsewhere).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_snapshot_is_replaced_by_the_databases_copy() {
+    let (db, file, pool) = written_and_stopped().await;
+    let good = std::fs::read(&file).unwrap();
+    damage(&file);
     change_between_starts(&pool).await;
     let second = start(&db, &file).await;
+    match first_load(&second) {
+        FirstLoad::Snapshot {
+            copy_fetched: Some(why),
+            search_rebuilt: None,
+            ..
+        } => assert!(why.contains("checksum"), "{why}"),
+        other => panic!("not from the database's copy? {other:?}"),
+    }
+    shows_the_changes(&second).await;
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+}
+
+#[tokio::test]
+async fn a_damaged_snapshot_without_the_copy_is_ignored_and_written_anew() {
+    let (db, file, pool) = written_and_stopped().await;
+    damage(&file);
+    change_between_starts(&pool).await;
+    let second = start_with_copy(&db, &file, false).await;
     match first_load(&second) {
         FirstLoad::Rows {
             snapshot_skipped: Some(why),

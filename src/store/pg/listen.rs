@@ -70,6 +70,9 @@ pub enum FirstLoad {
     /// the log after it.
     Snapshot {
         file_change_seq: i64,
+        /// Why the server's own file was not used and the database's copy of the newest
+        /// file was fetched in its place (`None`: the server's own file).
+        copy_fetched: Option<String>,
         /// Why the search index was built anew rather than taken from the file
         /// (`None`: taken from it).
         search_rebuilt: Option<String>,

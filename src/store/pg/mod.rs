@@ -17,6 +17,7 @@ pub mod province_reports;
 mod records;
 pub mod reports;
 mod resume;
+mod snapshot_copy;
 mod snapshots;
 
 pub use changes::{LogHead, MAX_DELTA_INSTITUTIONS, log_head, read_changes};
@@ -26,6 +27,9 @@ pub use import::{ImportSummary, import_batches};
 pub use listen::{ChangeStatus, FirstLoad, FullLoadHook, IndexKeeper, keep_index_current};
 pub use load::{data_version, load_dataset, load_dataset_logged};
 pub use resume::{database_identity, load_catalogue};
+pub use snapshot_copy::{
+    CopyStored, SnapshotCopy, fetch_snapshot_copy, snapshot_copy, store_snapshot_copy,
+};
 pub use snapshots::{load_snapshots, save_snapshot};
 
 use std::time::Duration;

@@ -69,6 +69,36 @@ pub struct SnapshotMeta {
     pub institutions: u64,
 }
 
+/// What a file's first 16 bytes say: its format and the CRC-32 of the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileHeader {
+    pub format: u32,
+    pub checksum: u32,
+}
+
+/// The header of a file of ours of any format, from its first 16 bytes; `None` when they
+/// are not one (too short, or not the magic).
+pub fn header(first: &[u8]) -> Option<FileHeader> {
+    if first.len() < 16 || &first[..8] != MAGIC {
+        return None;
+    }
+    let word =
+        |at: usize| u32::from_le_bytes([first[at], first[at + 1], first[at + 2], first[at + 3]]);
+    Some(FileHeader {
+        format: word(8),
+        checksum: word(12),
+    })
+}
+
+/// The header of the file at `path`, `None` when there is none or it is not ours.
+pub fn header_of(path: &Path) -> Option<FileHeader> {
+    let mut first = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut first))
+        .ok()?;
+    header(&first)
+}
+
 /// Writes `institutions` with `meta` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`, so a reader sees the old file
 /// or the new one, never half of one. `search` is the search index's base over exactly

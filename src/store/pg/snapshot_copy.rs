@@ -1,0 +1,262 @@
+//! The dataset snapshot file's copy in the database (`dataset_snapshot_copy`): the newest
+//! file a server wrote, byte for byte in parts, so that a server on a machine without the
+//! file (a new container, a second server) reads one copy and the change log since it
+//! instead of every row. Whether a copy is used is the start's decision (`app/start.rs`);
+//! this module only stores and fetches bytes and says what the stored copy is.
+
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use sqlx::{PgPool, Row};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::store::StoreError;
+use crate::store::snapshot_file::{self, FileHeader};
+
+/// Bytes per stored part: a national file (about 600 MB) is a few dozen rows, and one
+/// part is a modest allocation for the server and for PostgreSQL.
+const PART_BYTES: u64 = 16 << 20;
+
+/// What the database's copy is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotCopy {
+    /// `snapshot_file::FORMAT` of the file.
+    pub format: u32,
+    /// The vetmap version that wrote it (its search index is that version's).
+    pub vetmap_version: String,
+    /// The change log's sequence number the file includes.
+    pub change_seq: i64,
+    /// The database it was written from (`database_identity`).
+    pub database: String,
+    /// The file's CRC-32, as in its header.
+    pub checksum: u32,
+    pub bytes: u64,
+    pub parts: u32,
+}
+
+/// The copy the database holds, if any.
+pub async fn snapshot_copy(pool: &PgPool) -> Result<Option<SnapshotCopy>, StoreError> {
+    read_copy(pool).await
+}
+
+async fn read_copy<'e, E>(executor: E) -> Result<Option<SnapshotCopy>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let row = sqlx::query(
+        "SELECT format, vetmap_version, change_seq, database, checksum, bytes, parts
+         FROM dataset_snapshot_copy",
+    )
+    .fetch_optional(executor)
+    .await
+    .map_err(StoreError::db("reading the snapshot copy's description"))?;
+    let Some(row) = row else { return Ok(None) };
+    let number = |name: &str| -> Result<i64, StoreError> {
+        row.try_get::<i64, _>(name)
+            .or_else(|_| row.try_get::<i32, _>(name).map(i64::from))
+            .map_err(StoreError::db("reading the snapshot copy's description"))
+    };
+    let out_of_range = |what: &str| StoreError::Corrupt(format!("the snapshot copy's {what}"));
+    Ok(Some(SnapshotCopy {
+        format: u32::try_from(number("format")?).map_err(|_| out_of_range("format"))?,
+        vetmap_version: row
+            .try_get("vetmap_version")
+            .map_err(StoreError::db("reading the snapshot copy's description"))?,
+        change_seq: number("change_seq")?,
+        database: row
+            .try_get("database")
+            .map_err(StoreError::db("reading the snapshot copy's description"))?,
+        checksum: u32::try_from(number("checksum")?).map_err(|_| out_of_range("checksum"))?,
+        bytes: u64::try_from(number("bytes")?).map_err(|_| out_of_range("length"))?,
+        parts: u32::try_from(number("parts")?).map_err(|_| out_of_range("part count"))?,
+    }))
+}
+
+/// What storing a copy did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyStored {
+    /// The file's bytes are the database's copy now.
+    Stored { bytes: u64, parts: u32 },
+    /// The database keeps the copy it had, which is why.
+    Kept(String),
+}
+
+/// Stores the snapshot file at `path` (including the log up to `change_seq`, written from
+/// `database`) as the database's copy, in one transaction, unless the copy there is at
+/// least as new and of this format and vetmap version. Writers take the table's lock in
+/// turn, so two servers finishing a full load together store one copy, not a mixture.
+pub async fn store_snapshot_copy(
+    pool: &PgPool,
+    path: &Path,
+    change_seq: i64,
+    database: &str,
+) -> Result<CopyStored, StoreError> {
+    let read_err = |source| StoreError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    // One open file throughout: a newer file renamed over `path` meanwhile is not mixed in.
+    let mut file = tokio::fs::File::open(path).await.map_err(read_err)?;
+    let length = file.metadata().await.map_err(read_err)?.len();
+    let mut head = [0u8; 16];
+    file.read_exact(&mut head).await.map_err(read_err)?;
+    let FileHeader { format, checksum } = snapshot_file::header(&head)
+        .ok_or_else(|| StoreError::Corrupt(format!("{} is not a snapshot file", path.display())))?;
+    let version = env!("CARGO_PKG_VERSION");
+
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(StoreError::db("starting to store the snapshot copy"))?;
+    sqlx::query("LOCK TABLE dataset_snapshot_copy IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::db("locking the snapshot copy"))?;
+    if let Some(old) = read_copy(&mut *tx).await? {
+        let same_kind =
+            old.format == format && old.vetmap_version == version && old.database == database;
+        if same_kind && old.change_seq >= change_seq {
+            return Ok(CopyStored::Kept(format!(
+                "the database's copy includes the log up to {} already",
+                old.change_seq
+            )));
+        }
+    }
+    sqlx::query("DELETE FROM dataset_snapshot_copy_parts")
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::db("replacing the snapshot copy"))?;
+    let mut part = Vec::with_capacity(PART_BYTES.min(length) as usize);
+    part.extend_from_slice(&head);
+    let mut parts = 0u32;
+    let mut stored = 0u64;
+    loop {
+        let want = PART_BYTES - part.len() as u64;
+        (&mut file)
+            .take(want)
+            .read_to_end(&mut part)
+            .await
+            .map_err(read_err)?;
+        if part.is_empty() {
+            break;
+        }
+        sqlx::query("INSERT INTO dataset_snapshot_copy_parts (part, bytes) VALUES ($1, $2)")
+            .bind(parts as i32)
+            .bind(&part[..])
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::db("storing a part of the snapshot copy"))?;
+        stored += part.len() as u64;
+        parts += 1;
+        if (part.len() as u64) < PART_BYTES {
+            break;
+        }
+        part.clear();
+    }
+    if stored != length {
+        return Err(read_err(std::io::Error::other(format!(
+            "{stored} bytes read of {length}"
+        ))));
+    }
+    sqlx::query(
+        "INSERT INTO dataset_snapshot_copy
+             (singleton, format, vetmap_version, change_seq, database, checksum, bytes, parts)
+         VALUES (true, $1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (singleton) DO UPDATE SET
+             format = excluded.format, vetmap_version = excluded.vetmap_version,
+             change_seq = excluded.change_seq, database = excluded.database,
+             checksum = excluded.checksum, bytes = excluded.bytes, parts = excluded.parts,
+             stored_at = now()",
+    )
+    .bind(format as i32)
+    .bind(version)
+    .bind(change_seq)
+    .bind(database)
+    .bind(i64::from(checksum))
+    .bind(stored as i64)
+    .bind(parts as i32)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::db("describing the snapshot copy"))?;
+    tx.commit()
+        .await
+        .map_err(StoreError::db("committing the snapshot copy"))?;
+    Ok(CopyStored::Stored {
+        bytes: stored,
+        parts,
+    })
+}
+
+/// Writes the database's copy to `path` (a temporary file beside it, renamed over it
+/// when whole) if it is still `expected`, and says so; `false` when the copy changed or
+/// went since it was looked at. Not synced to disk: the file's checksum finds one cut
+/// short by a crash, and it is only ever a cache of the database's copy.
+pub async fn fetch_snapshot_copy(
+    pool: &PgPool,
+    path: &Path,
+    expected: &SnapshotCopy,
+) -> Result<bool, StoreError> {
+    let write_err = |source| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(StoreError::db("starting to read the snapshot copy"))?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::db("starting to read the snapshot copy"))?;
+    if read_copy(&mut *tx).await?.as_ref() != Some(expected) {
+        return Ok(false);
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => Path::new(".").to_owned(),
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(write_err)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dataset-snapshot-")
+        .tempfile_in(&dir)
+        .map_err(write_err)?;
+    let mut out = tokio::fs::File::from_std(tmp.reopen().map_err(write_err)?);
+    let mut rows = sqlx::query("SELECT part, bytes FROM dataset_snapshot_copy_parts ORDER BY part")
+        .fetch(&mut *tx);
+    let (mut next, mut written) = (0i32, 0u64);
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(StoreError::db("reading the snapshot copy"))?
+    {
+        let part: i32 = row
+            .try_get("part")
+            .map_err(StoreError::db("reading the snapshot copy"))?;
+        let bytes: &[u8] = row
+            .try_get("bytes")
+            .map_err(StoreError::db("reading the snapshot copy"))?;
+        if part != next {
+            return Err(StoreError::Corrupt(format!(
+                "the snapshot copy's part {next} is missing"
+            )));
+        }
+        out.write_all(bytes).await.map_err(write_err)?;
+        next += 1;
+        written += bytes.len() as u64;
+    }
+    drop(rows);
+    if next as u32 != expected.parts || written != expected.bytes {
+        return Err(StoreError::Corrupt(format!(
+            "the snapshot copy holds {next} parts and {written} bytes, its description \
+             {} and {}",
+            expected.parts, expected.bytes
+        )));
+    }
+    out.flush().await.map_err(write_err)?;
+    drop(out);
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    tx.commit()
+        .await
+        .map_err(StoreError::db("finishing the snapshot copy's read"))?;
+    Ok(true)
+}

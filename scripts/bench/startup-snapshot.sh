@@ -6,7 +6,8 @@
 #   bash scripts/bench/startup-snapshot.sh BINARY DATABASE_URL SNAPSHOT_FILE LABEL [cold]
 #
 # "cold" drops the page cache first (root only). WAIT_WRITE=1 also waits for the
-# background snapshot write and reports it. Loopback only; the server is stopped here.
+# background snapshot write and reports it, WAIT_COPY=1 for its copy into the database
+# after it. Loopback only; the server is stopped here.
 set -euo pipefail
 BIN=$1; export DATABASE_URL=$2; export VETMAP_SNAPSHOT=$3; LABEL=$4; PORT=${PORT:-18777}
 OUT=${OUT:-/tmp/vetmap-startup}; mkdir -p "$OUT"
@@ -25,7 +26,7 @@ ticks=$(awk '{print $14 + $15}' /proc/$PID/stat)
 minflt=$(awk '{print $10}' /proc/$PID/stat)
 echo "$LABEL ready_s=$(echo "$end - $start" | bc) cpu_s=$(echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc) minor_faults=$minflt" \
   "$(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
-grep -oE 'serving index built.*|not starting.*' "$OUT/$LABEL.log" | cut -c1-400 || true
+grep -oE 'dataset snapshot fetched.*|serving index built.*|not starting.*' "$OUT/$LABEL.log" | cut -c1-400 || true
 if [ "${WAIT_WRITE:-0}" = 1 ]; then
   for _ in $(seq 1 600); do
     grep -q 'dataset snapshot written\|no dataset snapshot' "$OUT/$LABEL.log" && break
@@ -33,5 +34,13 @@ if [ "${WAIT_WRITE:-0}" = 1 ]; then
   done
   grep -oE 'dataset snapshot written.*|no dataset snapshot.*' "$OUT/$LABEL.log" | cut -c1-300 || true
   echo "after the write: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
+fi
+if [ "${WAIT_COPY:-0}" = 1 ]; then
+  for _ in $(seq 1 1200); do
+    grep -q 'copied into the database' "$OUT/$LABEL.log" && break
+    sleep 0.5
+  done
+  grep -oE 'dataset snapshot (not )?copied into the database.*' "$OUT/$LABEL.log" | cut -c1-300 || true
+  echo "after the copy: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
 fi
 kill -INT $PID; wait $PID 2>/dev/null || true

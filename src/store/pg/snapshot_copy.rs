@@ -13,9 +13,21 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::store::StoreError;
 use crate::store::snapshot_file::{self, FileHeader};
 
-/// Bytes per stored part: a national file (about 600 MB) is a few dozen rows, and one
-/// part is a modest allocation for the server and for PostgreSQL.
-const PART_BYTES: u64 = 16 << 20;
+/// Bytes per stored part: one part is all a copy holds at a time, in the server and in
+/// the connection's buffers (which keep the size of their largest message). With 16 MB
+/// parts a server held 85 MB more once it had stored a national copy (600 parts of 1 MB
+/// cost the copy no more time: PostgreSQL's writing is most of it).
+const PART_BYTES: u64 = 1 << 20;
+
+/// A connection of its own, closed when the copy is done, so that the buffers it grew
+/// are given back rather than kept in the pool.
+async fn own_connection(pool: &PgPool) -> Result<sqlx::PgConnection, StoreError> {
+    Ok(pool
+        .acquire()
+        .await
+        .map_err(StoreError::db("connecting for the snapshot copy"))?
+        .detach())
+}
 
 /// What the database's copy is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,12 +112,51 @@ pub async fn store_snapshot_copy(
     let length = file.metadata().await.map_err(read_err)?.len();
     let mut head = [0u8; 16];
     file.read_exact(&mut head).await.map_err(read_err)?;
-    let FileHeader { format, checksum } = snapshot_file::header(&head)
-        .ok_or_else(|| StoreError::Corrupt(format!("{} is not a snapshot file", path.display())))?;
-    let version = env!("CARGO_PKG_VERSION");
+    let header = snapshot_file::header(&head).ok_or_else(|| {
+        StoreError::Corrupt(format!("{} is not a snapshot file", path.display()))
+    })?;
+    let mut conn = own_connection(pool).await?;
+    let copy = Stored {
+        path,
+        file,
+        length,
+        head,
+        header,
+    };
+    let stored = store_on(&mut conn, copy, change_seq, database).await;
+    // Closed whatever happened; a failure to close says nothing about the copy.
+    let _ = sqlx::Connection::close(conn).await;
+    stored
+}
 
-    let mut tx = pool
-        .begin()
+/// The file being stored: open, its length, its first bytes read and what they say.
+struct Stored<'p> {
+    path: &'p Path,
+    file: tokio::fs::File,
+    length: u64,
+    head: [u8; 16],
+    header: FileHeader,
+}
+
+async fn store_on(
+    conn: &mut sqlx::PgConnection,
+    copy: Stored<'_>,
+    change_seq: i64,
+    database: &str,
+) -> Result<CopyStored, StoreError> {
+    let Stored {
+        path,
+        mut file,
+        length,
+        head,
+        header: FileHeader { format, checksum },
+    } = copy;
+    let version = env!("CARGO_PKG_VERSION");
+    let read_err = |source| StoreError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut tx = sqlx::Connection::begin(&mut *conn)
         .await
         .map_err(StoreError::db("starting to store the snapshot copy"))?;
     sqlx::query("LOCK TABLE dataset_snapshot_copy IN EXCLUSIVE MODE")
@@ -196,12 +247,22 @@ pub async fn fetch_snapshot_copy(
     path: &Path,
     expected: &SnapshotCopy,
 ) -> Result<bool, StoreError> {
+    let mut conn = own_connection(pool).await?;
+    let fetched = fetch_on(&mut conn, path, expected).await;
+    let _ = sqlx::Connection::close(conn).await;
+    fetched
+}
+
+async fn fetch_on(
+    conn: &mut sqlx::PgConnection,
+    path: &Path,
+    expected: &SnapshotCopy,
+) -> Result<bool, StoreError> {
     let write_err = |source| StoreError::Write {
         path: path.to_owned(),
         source,
     };
-    let mut tx = pool
-        .begin()
+    let mut tx = sqlx::Connection::begin(&mut *conn)
         .await
         .map_err(StoreError::db("starting to read the snapshot copy"))?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

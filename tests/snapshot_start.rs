@@ -292,6 +292,32 @@ async fn a_damaged_snapshot_is_replaced_by_the_databases_copy() {
 }
 
 #[tokio::test]
+async fn a_sound_file_the_log_cannot_bring_up_to_date_is_not_fetched_again() {
+    let (db, file, pool) = written_and_stopped().await;
+    // A wholesale change (as an import or `vetmap synth` says it): the log names no rows.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL vetmap.bulk_load = on")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE institutions SET name_en = name_en WHERE id = 'dh-tra-vinh'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let second = start(&db, &file).await;
+    match first_load(&second) {
+        FirstLoad::Rows {
+            snapshot_skipped: Some(why),
+        } => assert!(
+            why.contains("cannot say what changed") && why.contains("this same file"),
+            "{why}"
+        ),
+        other => panic!("loaded every row? {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_damaged_snapshot_without_the_copy_is_ignored_and_written_anew() {
     let (db, file, pool) = written_and_stopped().await;
     damage(&file);

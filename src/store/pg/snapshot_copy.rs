@@ -112,9 +112,8 @@ pub async fn store_snapshot_copy(
     let length = file.metadata().await.map_err(read_err)?.len();
     let mut head = [0u8; 16];
     file.read_exact(&mut head).await.map_err(read_err)?;
-    let header = snapshot_file::header(&head).ok_or_else(|| {
-        StoreError::Corrupt(format!("{} is not a snapshot file", path.display()))
-    })?;
+    let header = snapshot_file::header(&head)
+        .ok_or_else(|| StoreError::Corrupt(format!("{} is not a snapshot file", path.display())))?;
     let mut conn = own_connection(pool).await?;
     let copy = Stored {
         path,

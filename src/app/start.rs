@@ -39,13 +39,18 @@ impl SnapshotWriter {
     /// Stores the file the server started from as the database's copy when the database
     /// has none as new (a server started from its file before copies were kept, or after
     /// the copy was deleted), in the background.
-    fn store_copy_in_background(self: &Arc<Self>, change_seq: i64, database: String) {
+    fn store_copy_in_background(self: &Arc<Self>, change_seq: i64) {
         if !self.copy || self.busy.swap(true, Ordering::AcqRel) {
             return;
         }
         let me = self.clone();
         tokio::spawn(async move {
-            me.store_copy(change_seq, &database).await;
+            match pg::database_identity(&me.pool).await {
+                Ok(database) => me.store_copy(change_seq, &database).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "dataset snapshot not copied into the database")
+                }
+            }
             me.busy.store(false, Ordering::Release);
         });
     }
@@ -132,7 +137,8 @@ impl SnapshotWriter {
 }
 
 /// The first snapshot and the change log's position it includes: from the snapshot file
-/// when it can be used, else from every row (then the file is written anew).
+/// when it can be used, else from the database's copy of the newest file (fetched over
+/// it) when that can, else from every row (then the file is written anew).
 pub async fn first_load(
     pool: &PgPool,
     writer: Option<&Arc<SnapshotWriter>>,
@@ -165,10 +171,7 @@ pub async fn first_load(
                         file_change_seq,
                         copy_fetched: None,
                         ..
-                    } if w.copy => {
-                        let database = pg::database_identity(pool).await?;
-                        w.store_copy_in_background(*file_change_seq, database);
-                    }
+                    } => w.store_copy_in_background(*file_change_seq),
                     _ => {}
                 }
                 return Ok((index, seq, first_load));

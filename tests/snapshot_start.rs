@@ -215,7 +215,7 @@ async fn a_snapshot_without_its_search_index_is_used_and_the_search_index_built(
     let meta = loaded.meta.clone();
     assert!(loaded.search_section().is_some(), "a full load stores it");
     let institutions = loaded.institutions().unwrap();
-    snapshot_file::write(&file, &meta, institutions.iter(), None).unwrap();
+    snapshot_file::write(&file, &meta, institutions.iter(), &[]).unwrap();
     change_between_starts(&pool).await;
     let second = start(&db, &file).await;
     assert_eq!(

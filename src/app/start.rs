@@ -103,13 +103,11 @@ impl SnapshotWriter {
                     database: identity,
                     institutions: index.institutions().len() as u64,
                 };
-                let search = index.search().stored_base();
-                let bytes = snapshot_file::write(
-                    &writer.path,
-                    &meta,
-                    index.institutions().iter(),
-                    search.as_deref(),
-                );
+                let search = index.search().stored_base_runs();
+                let runs: Vec<&[u8]> = search.iter().flatten().map(|r| r.as_ref()).collect();
+                let bytes =
+                    snapshot_file::write(&writer.path, &meta, index.institutions().iter(), &runs);
+                drop(runs);
                 drop(search);
                 drop(index);
                 // The encoded chunks (hundreds of MB at national scale) are freed by now;

@@ -127,14 +127,13 @@ pub struct TextIndex {
 }
 
 impl TextIndex {
-    /// Appends the index to `out`, for the dataset snapshot file (`persist.rs`).
-    pub(super) fn encode(&self, out: &mut Vec<u8>) {
-        let mut w = Writer(out);
+    /// Writes the index to `w`, for the dataset snapshot file (`persist.rs`).
+    pub(super) fn encode<'a>(&'a self, w: &mut Writer<'a>) {
         w.u32(self.doc_count);
         w.u32(self.corpus);
         w.bytes(self.terms.as_fst().as_bytes());
         let (bytes, term_at) = self.postings.parts();
-        w.u64s(term_at.iter().copied(), term_at.len());
+        w.u64s(term_at);
         w.bytes(bytes);
     }
 

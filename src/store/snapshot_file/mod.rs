@@ -102,12 +102,13 @@ pub fn header_of(path: &Path) -> Option<FileHeader> {
 /// Writes `institutions` with `meta` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`, so a reader sees the old file
 /// or the new one, never half of one. `search` is the search index's base over exactly
-/// these institutions, when there is one to keep. Returns the bytes written.
+/// these institutions, in runs written one after the other (none: there is none to
+/// keep). Returns the bytes written.
 pub fn write<'a>(
     path: &Path,
     meta: &SnapshotMeta,
     institutions: impl ExactSizeIterator<Item = &'a Institution>,
-    search: Option<&[u8]>,
+    search: &[&[u8]],
 ) -> Result<u64, SnapshotError> {
     let werr = |source| SnapshotError::Write {
         path: path.to_owned(),
@@ -141,8 +142,11 @@ pub fn write<'a>(
     spill.seek(SeekFrom::Start(0)).map_err(werr)?;
     let head_len = (head.len() as u32).to_le_bytes();
     let count = chunks.to_le_bytes();
-    let search = search.unwrap_or_default();
-    let search_len = (search.len() as u64).to_le_bytes();
+    let search_len = search
+        .iter()
+        .map(|run| run.len() as u64)
+        .sum::<u64>()
+        .to_le_bytes();
     // CRC-32 over the parts in file order; the chunks' is combined in, not recomputed.
     let mut crc = crc32fast::Hasher::new();
     for part in [&head_len[..], &head, &count] {
@@ -150,7 +154,9 @@ pub fn write<'a>(
     }
     crc.combine(&chunks_crc);
     crc.update(&search_len);
-    crc.update(search);
+    for run in search {
+        crc.update(run);
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(".dataset-snapshot-")
         .tempfile_in(dir)
@@ -171,7 +177,7 @@ pub fn write<'a>(
                 "{copied} bytes of chunks read back of {spilled} written"
             ))));
         }
-        for part in [&search_len[..], search] {
+        for part in std::iter::once(&search_len[..]).chain(search.iter().copied()) {
             out.write_all(part).map_err(werr)?;
             written += part.len() as u64;
         }

@@ -25,7 +25,7 @@ fn a_snapshot_reads_back_the_institutions_it_was_written_with() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("var/dataset.snapshot");
     let search = b"the search section, opaque here".as_slice();
-    let bytes = write(&path, &meta(300), data.institutions.iter(), Some(search)).unwrap();
+    let bytes = write(&path, &meta(300), data.institutions.iter(), &[search]).unwrap();
     assert_eq!(bytes, std::fs::metadata(&path).unwrap().len());
     let loaded = read(&path).unwrap();
     assert_eq!(loaded.meta, meta(300));
@@ -51,7 +51,7 @@ fn many_chunks_come_back_in_order() {
     data.institutions.sort_by(|a, b| a.id.cmp(&b.id));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
-    write(&path, &meta(CHUNK + 10), data.institutions.iter(), None).unwrap();
+    write(&path, &meta(CHUNK + 10), data.institutions.iter(), &[]).unwrap();
     let loaded = read(&path).unwrap();
     assert_eq!(loaded.search_section(), None);
     let back = loaded.institutions().unwrap();
@@ -68,7 +68,7 @@ fn a_damaged_or_foreign_file_is_refused_not_misread() {
     let data = crate::synth::generate(50, 1);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
-    write(&path, &meta(50), data.institutions.iter(), Some(b"search")).unwrap();
+    write(&path, &meta(50), data.institutions.iter(), &[b"search"]).unwrap();
     let good = std::fs::read(&path).unwrap();
 
     let mut flipped = good.clone();

@@ -198,6 +198,34 @@ pub async fn first_load(
     ))
 }
 
+/// Why a snapshot described by `meta` cannot be brought to this database's state, if it
+/// cannot: written from another database, or the change log pruned past it or ending
+/// before it.
+async fn unusable_now(pool: &PgPool, meta: &SnapshotMeta) -> Result<Option<String>, StoreError> {
+    let database = pg::database_identity(pool).await?;
+    if meta.database != database {
+        return Ok(Some(format!(
+            "it was written from another database ({}, this is {database})",
+            meta.database
+        )));
+    }
+    let head = pg::log_head(pool).await?;
+    if head.pruned_through > meta.change_seq {
+        return Ok(Some(format!(
+            "the change log was pruned past it (the file includes changes up to {}, the \
+             log starts after {})",
+            meta.change_seq, head.pruned_through
+        )));
+    }
+    if head.change_seq < meta.change_seq {
+        return Ok(Some(format!(
+            "the change log ends before it ({} < {}): a restored database?",
+            head.change_seq, meta.change_seq
+        )));
+    }
+    Ok(None)
+}
+
 /// A first snapshot: the index, the change log's position it includes, how it was loaded.
 type Started = (ServingIndex, i64, FirstLoad);
 
@@ -209,7 +237,8 @@ struct Unusable {
 }
 
 impl Unusable {
-    /// The file is not there, cannot be read, or its bytes are not a whole snapshot.
+    /// The file is not there, cannot be read, its bytes are not a whole snapshot, or it
+    /// was refused from its head before its checksum was checked: not known sound.
     fn damaged(why: impl ToString) -> Self {
         Self {
             why: why.to_string(),
@@ -313,6 +342,20 @@ async fn from_snapshot(
     if !path.exists() {
         return Ok(Err(Unusable::damaged("there is no snapshot file yet")));
     }
+    // The head alone first: not checked yet (the checksum covers the whole file), so a
+    // refusal from it does not count the file sound.
+    let at = path.clone();
+    let early = tokio::task::spawn_blocking(move || snapshot_file::read_meta(&at))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("reading the snapshot file panicked: {e}")))?;
+    match early {
+        Ok(meta) => {
+            if let Some(why) = unusable_now(pool, &meta).await? {
+                return Ok(Err(Unusable::damaged(why)));
+            }
+        }
+        Err(e) => return Ok(Err(Unusable::damaged(e))),
+    }
     let read = tokio::task::spawn_blocking(move || snapshot_file::read(&path))
         .await
         .map_err(|e| StoreError::Corrupt(format!("reading the snapshot file panicked: {e}")))?;
@@ -321,26 +364,8 @@ async fn from_snapshot(
         Err(e) => return Ok(Err(Unusable::damaged(e))),
     };
     let meta = loaded.meta.clone();
-    let database = pg::database_identity(pool).await?;
-    if meta.database != database {
-        return Ok(Err(Unusable::sound(format!(
-            "it was written from another database ({}, this is {database})",
-            meta.database
-        ))));
-    }
-    let head = pg::log_head(pool).await?;
-    if head.pruned_through > meta.change_seq {
-        return Ok(Err(Unusable::sound(format!(
-            "the change log was pruned past it (the file includes changes up to {}, the \
-             log starts after {})",
-            meta.change_seq, head.pruned_through
-        ))));
-    }
-    if head.change_seq < meta.change_seq {
-        return Ok(Err(Unusable::sound(format!(
-            "the change log ends before it ({} < {}): a restored database?",
-            head.change_seq, meta.change_seq
-        ))));
+    if let Some(why) = unusable_now(pool, &meta).await? {
+        return Ok(Err(Unusable::sound(why)));
     }
     let (occupations, areas, mapping) = pg::load_catalogue(pool).await?;
     let count = meta.institutions as usize;

@@ -99,6 +99,44 @@ pub fn header_of(path: &Path) -> Option<FileHeader> {
     header(&first)
 }
 
+/// What the file at `path` says about itself, from its head alone (a few kB), before the
+/// checksum over the whole file is checked: a file of another database, or one the log
+/// was pruned past, is then refused without reading hundreds of MB. [`read`] checks the
+/// whole.
+pub fn read_meta(path: &Path) -> Result<SnapshotMeta, SnapshotError> {
+    let read_err = |source| SnapshotError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_err)?;
+    let mut first = [0u8; 20];
+    let format_err = |reason: String| SnapshotError::Format {
+        path: path.to_owned(),
+        reason,
+    };
+    file.read_exact(&mut first)
+        .map_err(|_| format_err("no snapshot header".into()))?;
+    let header = header(&first).ok_or_else(|| format_err("no snapshot header".into()))?;
+    if header.format != FORMAT {
+        return Err(format_err(format!("written in format {}", header.format)));
+    }
+    let corrupt = |reason: String| SnapshotError::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    let head_len = u32::from_le_bytes([first[16], first[17], first[18], first[19]]) as u64;
+    if head_len > file.metadata().map_err(read_err)?.len() {
+        return Err(corrupt("it ends early".into()));
+    }
+    let mut head = Vec::new();
+    file.take(head_len)
+        .read_to_end(&mut head)
+        .map_err(read_err)?;
+    records::Head::decode(&head)
+        .map(|h| h.meta())
+        .map_err(corrupt)
+}
+
 /// Writes `institutions` with `meta` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`, so a reader sees the old file
 /// or the new one, never half of one. `search` is the search index's base over exactly

@@ -71,11 +71,20 @@ fn a_damaged_or_foreign_file_is_refused_not_misread() {
     write(&path, &meta(50), data.institutions.iter(), &[b"search"]).unwrap();
     let good = std::fs::read(&path).unwrap();
 
+    assert_eq!(read_meta(&path).unwrap(), meta(50));
+
     let mut flipped = good.clone();
     let at = flipped.len() / 2;
     flipped[at] ^= 0x20;
     std::fs::write(&path, &flipped).unwrap();
     assert!(matches!(read(&path), Err(SnapshotError::Corrupt { .. })));
+    // The head alone is not checked: what it says is read, the whole is refused above.
+    assert_eq!(read_meta(&path).unwrap(), meta(50));
+    std::fs::write(&path, &good[..30]).unwrap();
+    assert!(matches!(
+        read_meta(&path),
+        Err(SnapshotError::Corrupt { .. })
+    ));
 
     std::fs::write(&path, &good[..good.len() - 3]).unwrap();
     assert!(matches!(read(&path), Err(SnapshotError::Corrupt { .. })));
@@ -84,9 +93,17 @@ fn a_damaged_or_foreign_file_is_refused_not_misread() {
     other_format[8] = 99;
     std::fs::write(&path, &other_format).unwrap();
     assert!(matches!(read(&path), Err(SnapshotError::Format { .. })));
+    assert!(matches!(
+        read_meta(&path),
+        Err(SnapshotError::Format { .. })
+    ));
 
     std::fs::write(&path, b"not a snapshot at all").unwrap();
     assert!(matches!(read(&path), Err(SnapshotError::Format { .. })));
+    assert!(matches!(
+        read_meta(&path),
+        Err(SnapshotError::Format { .. })
+    ));
 
     assert!(matches!(
         read(&dir.path().join("missing")),

@@ -27,20 +27,16 @@ minflt=$(awk '{print $10}' /proc/$PID/stat)
 echo "$LABEL ready_s=$(echo "$end - $start" | bc) cpu_s=$(echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc) minor_faults=$minflt" \
   "$(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
 grep -oE 'dataset snapshot fetched.*|serving index built.*|not starting.*' "$OUT/$LABEL.log" | cut -c1-400 || true
-if [ "${WAIT_WRITE:-0}" = 1 ]; then
-  for _ in $(seq 1 600); do
-    grep -q 'dataset snapshot written\|no dataset snapshot' "$OUT/$LABEL.log" && break
+# wait_for LABEL GREP_PATTERN ROUNDS: until the server logs PATTERN (or ROUNDS half-seconds
+# pass), then the matching lines and the memory then.
+wait_for() {
+  for _ in $(seq 1 "$3"); do
+    grep -qE "$2" "$OUT/$LABEL.log" && break
     sleep 0.5
   done
-  grep -oE 'dataset snapshot written.*|no dataset snapshot.*' "$OUT/$LABEL.log" | cut -c1-300 || true
-  echo "after the write: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
-fi
-if [ "${WAIT_COPY:-0}" = 1 ]; then
-  for _ in $(seq 1 1200); do
-    grep -q 'copied into the database' "$OUT/$LABEL.log" && break
-    sleep 0.5
-  done
-  grep -oE 'dataset snapshot (not )?copied into the database.*' "$OUT/$LABEL.log" | cut -c1-300 || true
-  echo "after the copy: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
-fi
+  grep -oE "($2).*" "$OUT/$LABEL.log" | cut -c1-300 || true
+  echo "after the $1: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s '\t\n ' ' ')"
+}
+if [ "${WAIT_WRITE:-0}" = 1 ]; then wait_for write 'dataset snapshot written|no dataset snapshot' 600; fi
+if [ "${WAIT_COPY:-0}" = 1 ]; then wait_for copy 'dataset snapshot (not )?copied into the database' 1200; fi
 kill -INT $PID; wait $PID 2>/dev/null || true

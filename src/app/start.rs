@@ -285,7 +285,8 @@ async fn from_database_copy(
         let head = pg::log_head(pool).await?;
         if head.pruned_through > copy.change_seq {
             return Ok(Err(format!(
-                "the change log was pruned past the database's copy (it includes changes                  up to {}, the log starts after {})",
+                "the change log was pruned past the database's copy (it includes changes \
+                 up to {}, the log starts after {})",
                 copy.change_seq, head.pruned_through
             )));
         }

@@ -349,13 +349,12 @@ async fn from_snapshot(
     let early = tokio::task::spawn_blocking(move || snapshot_file::read_meta(&at))
         .await
         .map_err(|e| StoreError::Corrupt(format!("reading the snapshot file panicked: {e}")))?;
-    match early {
-        Ok(meta) => {
-            if let Some(why) = unusable_now(pool, &meta).await? {
-                return Ok(Err(Unusable::damaged(why)));
-            }
-        }
+    let early = match early {
+        Ok(meta) => meta,
         Err(e) => return Ok(Err(Unusable::damaged(e))),
+    };
+    if let Some(why) = unusable_now(pool, &early).await? {
+        return Ok(Err(Unusable::damaged(why)));
     }
     let read = tokio::task::spawn_blocking(move || snapshot_file::read(&path))
         .await
@@ -365,8 +364,10 @@ async fn from_snapshot(
         Err(e) => return Ok(Err(Unusable::damaged(e))),
     };
     let meta = loaded.meta.clone();
-    if let Some(why) = unusable_now(pool, &meta).await? {
-        return Ok(Err(Unusable::sound(why)));
+    // The checked head is the one checked against the database above (the log's end and
+    // pruning are checked again where the changes since are read).
+    if meta != early {
+        return Ok(Err(Unusable::damaged("it changed while it was read")));
     }
     let (occupations, areas, mapping) = pg::load_catalogue(pool).await?;
     let count = meta.institutions as usize;

@@ -94,9 +94,9 @@ pub enum CopyStored {
 }
 
 /// Stores the snapshot file at `path` (including the log up to `change_seq`, written from
-/// `database`) as the database's copy, in one transaction, unless the copy there is at
-/// least as new and of this format and vetmap version. Writers take the table's lock in
-/// turn, so two servers finishing a full load together store one copy, not a mixture.
+/// `database`) as the database's copy, in one transaction, unless the copy there is one
+/// to keep ([`why_keep`]). Writers take the table's lock in turn, so two servers
+/// finishing a full load together store one copy, not a mixture.
 pub async fn store_snapshot_copy(
     pool: &PgPool,
     path: &Path,
@@ -163,13 +163,15 @@ async fn store_on(
         .await
         .map_err(StoreError::db("locking the snapshot copy"))?;
     if let Some(old) = read_copy(&mut *tx).await? {
-        let same_kind =
-            old.format == format && old.vetmap_version == version && old.database == database;
-        if same_kind && old.change_seq >= change_seq {
-            return Ok(CopyStored::Kept(format!(
-                "the database's copy includes the log up to {} already",
-                old.change_seq
-            )));
+        let ours = Ours {
+            format,
+            version,
+            change_seq,
+            database,
+            checksum,
+        };
+        if let Some(why) = why_keep(&old, &ours) {
+            return Ok(CopyStored::Kept(why));
         }
     }
     sqlx::query("DELETE FROM dataset_snapshot_copy_parts")
@@ -234,6 +236,43 @@ async fn store_on(
     Ok(CopyStored::Stored {
         bytes: stored,
         parts,
+    })
+}
+
+/// What a server would store as the copy.
+struct Ours<'a> {
+    format: u32,
+    version: &'a str,
+    change_seq: i64,
+    database: &'a str,
+    checksum: u32,
+}
+
+/// Why the database's copy `old` is kept rather than replaced by `ours`, if it is.
+///
+/// A copy of another database or format is replaced: this server cannot start from it.
+/// Of this one, the copy is kept when it holds these very bytes (a server started from
+/// a file the copy was made from, or fetched it), or includes more of the log: during a
+/// rolling upgrade a server of one version started from its own older file would
+/// otherwise put back an older copy, or store the same 600 MB again (national scale)
+/// only to change the version it is labelled with. At the same position of the log, a
+/// copy of another version is replaced: its bytes differ (an earlier version's file
+/// without a search index this one can use, rewritten with one), and the copy follows
+/// the version that wrote last.
+fn why_keep(old: &SnapshotCopy, ours: &Ours<'_>) -> Option<String> {
+    if old.database != ours.database || old.format != ours.format {
+        return None;
+    }
+    if old.checksum == ours.checksum {
+        return Some("the database's copy is this same file".to_owned());
+    }
+    let newer = old.change_seq > ours.change_seq
+        || (old.change_seq == ours.change_seq && old.vetmap_version == ours.version);
+    newer.then(|| {
+        format!(
+            "the database's copy includes the log up to {} already",
+            old.change_seq
+        )
     })
 }
 
@@ -319,4 +358,69 @@ async fn fetch_on(
         .await
         .map_err(StoreError::db("finishing the snapshot copy's read"))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(version: &str, change_seq: i64, checksum: u32) -> SnapshotCopy {
+        SnapshotCopy {
+            format: snapshot_file::FORMAT,
+            vetmap_version: version.to_owned(),
+            change_seq,
+            database: "db-a".to_owned(),
+            checksum,
+            bytes: 100,
+            parts: 1,
+        }
+    }
+
+    fn ours(version: &str, change_seq: i64, checksum: u32) -> Ours<'_> {
+        Ours {
+            format: snapshot_file::FORMAT,
+            version,
+            change_seq,
+            database: "db-a",
+            checksum,
+        }
+    }
+
+    #[test]
+    fn a_copy_further_along_the_log_is_kept_whichever_version_wrote_it() {
+        for version in ["0.1.0", "0.2.0"] {
+            let why = why_keep(&copy(version, 12, 1), &ours("0.1.0", 10, 2));
+            assert!(why.is_some_and(|w| w.contains("up to 12")));
+        }
+    }
+
+    #[test]
+    fn the_same_bytes_are_not_stored_again_under_another_version() {
+        let why = why_keep(&copy("0.1.0", 10, 7), &ours("0.2.0", 10, 7));
+        assert_eq!(
+            why.as_deref(),
+            Some("the database's copy is this same file")
+        );
+    }
+
+    #[test]
+    fn other_bytes_at_the_same_position_replace_another_versions_copy_only() {
+        assert!(why_keep(&copy("0.1.0", 10, 1), &ours("0.2.0", 10, 2)).is_none());
+        assert!(why_keep(&copy("0.2.0", 10, 1), &ours("0.2.0", 10, 2)).is_some());
+    }
+
+    #[test]
+    fn an_older_copy_or_one_this_server_cannot_read_is_replaced() {
+        assert!(why_keep(&copy("0.1.0", 9, 1), &ours("0.1.0", 10, 2)).is_none());
+        let other_database = SnapshotCopy {
+            database: "db-b".to_owned(),
+            ..copy("0.1.0", 12, 1)
+        };
+        assert!(why_keep(&other_database, &ours("0.1.0", 10, 2)).is_none());
+        let other_format = SnapshotCopy {
+            format: snapshot_file::FORMAT + 1,
+            ..copy("0.1.0", 12, 1)
+        };
+        assert!(why_keep(&other_format, &ours("0.1.0", 10, 2)).is_none());
+    }
 }

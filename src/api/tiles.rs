@@ -319,6 +319,10 @@ pub(super) async fn tile_response(
     })
 }
 
+/// Headers a tile answer ends with: its own five and the edge layers' (six security
+/// headers, the request id, CORS's two).
+const TILE_ANSWER_HEADERS: usize = 14;
+
 /// What the tile route offers, best compression first.
 const OFFERED_CODINGS: &[&str] = &["br", "gzip", "identity"];
 
@@ -330,6 +334,9 @@ fn tile_answer(status: StatusCode, etag: HeaderValue, body: Option<(Bytes, Codin
         Some((bytes, coding)) => {
             let mut r = Response::new(Body::from(bytes));
             let h = r.headers_mut();
+            // Room for these and the edge's (security headers, request id, CORS) at
+            // once: grown a few headers at a time, the map was rebuilt on every answer.
+            h.reserve(TILE_ANSWER_HEADERS);
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(MVT_CONTENT_TYPE),
@@ -342,7 +349,11 @@ fn tile_answer(status: StatusCode, etag: HeaderValue, body: Option<(Bytes, Codin
             }
             r
         }
-        None => Response::new(Body::empty()),
+        None => {
+            let mut r = Response::new(Body::empty());
+            r.headers_mut().reserve(TILE_ANSWER_HEADERS);
+            r
+        }
     };
     *response.status_mut() = status;
     response.extensions_mut().insert(PreEncoded);

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
 
 use super::cluster::CLUSTER_MAX_ZOOM;
 use super::land::Land;
@@ -155,7 +155,7 @@ impl TileSnapshot {
 }
 
 pub struct TileService {
-    tiles: Cache<TileKey, TileBytes>,
+    tiles: Cache<TileKey, TileBytes, TileWeight>,
     /// The snapshot last prepared, read without a lock by every tile request.
     current: ArcSwapOption<TileSnapshot>,
     /// Held while a snapshot is prepared, so a data change prepares it once.
@@ -177,17 +177,29 @@ pub const INLINE_RENDER_LIMIT: usize = 4096;
 
 /// Bytes of tiles kept in memory (every coding counted).
 const TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+/// Tiles the cache expects to hold (it sizes its tables by it): 256 MiB of tiles of
+/// some 10 kB each.
+const TILE_CACHE_TILES: usize = 32_768;
+
+/// A cached tile's weight: its bytes, and the key and bookkeeping too, so that empty
+/// tiles are not free.
+#[derive(Clone)]
+struct TileWeight;
+
+impl quick_cache::Weighter<TileKey, TileBytes> for TileWeight {
+    fn weight(&self, _key: &TileKey, tile: &TileBytes) -> u64 {
+        128 + tile.as_ref().map_or(0, |b| b.len() as u64)
+    }
+}
 
 impl TileService {
     pub fn new(land: Land) -> Self {
         Self {
-            tiles: Cache::builder()
-                .max_capacity(TILE_CACHE_BYTES)
-                .weigher(|_k: &TileKey, v: &TileBytes| {
-                    // Count the key and bookkeeping too, so that empty tiles are not free.
-                    128 + v.as_ref().map_or(0, |b| b.len() as u32)
-                })
-                .build(),
+            // quick_cache, not moka (the other caches here): a cached tile is the whole
+            // answer, and moka's bookkeeping of each read (a queue of accesses drained
+            // into its LRU lists) was 2.5 % of the server's samples serving cached tiles,
+            // a tenth of what a tile costs more than `/health` (docs/BENCHMARKS.md).
+            tiles: Cache::with_weighter(TILE_CACHE_TILES, TILE_CACHE_BYTES, TileWeight),
             current: ArcSwapOption::empty(),
             preparing: Mutex::new(()),
             land,
@@ -351,9 +363,13 @@ impl TileService {
         }
         let key = Self::key(snapshot, tileset, coord, filter, Coding::Identity);
         let prepared = &snapshot.prepared;
-        let identity = self.tiles.get_with(key.clone(), || {
-            self.render(prepared, tileset, coord, filter)
+        let rendered = self.tiles.get_or_insert_with(&key, || {
+            Ok::<_, std::convert::Infallible>(self.render(prepared, tileset, coord, filter))
         });
+        let identity = match rendered {
+            Ok(tile) => tile,
+            Err(never) => match never {},
+        };
         let Some(raw) = identity else {
             return Ok(None);
         };
@@ -362,7 +378,7 @@ impl TileService {
         }
         let key = TileKey { coding, ..key };
         self.tiles
-            .try_get_with(key, || coding.encode(&raw).map(Some))
+            .get_or_insert_with(&key, || coding.encode(&raw).map(Some))
             .map_err(|e| TileError::Encode(e.to_string()))
     }
 
@@ -441,8 +457,7 @@ impl TileService {
 
     /// Tiles and bytes held in the cache (for the benchmarks).
     pub fn cache_stats(&self) -> (u64, u64) {
-        self.tiles.run_pending_tasks();
-        (self.tiles.entry_count(), self.tiles.weighted_size())
+        (self.tiles.len() as u64, self.tiles.weight())
     }
 }
 

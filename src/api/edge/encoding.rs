@@ -10,6 +10,7 @@
 //! compression layer (tower-http), which answers 406 in the same cases.
 
 use axum::http::{HeaderMap, header};
+use smallvec::SmallVec;
 
 /// A response extension: the body is already in its final content coding (or
 /// deliberately identity); the compression layer must not encode it again.
@@ -19,7 +20,9 @@ pub struct PreEncoded;
 /// The offered coding to answer with (`offered` best first, `identity` included when the
 /// response can be sent uncompressed).
 pub fn negotiate_coding<'a>(headers: &HeaderMap, offered: &[&'a str]) -> Option<&'a str> {
-    let mut explicit: Vec<(&str, u16)> = Vec::new();
+    // At most one entry per offered coding: in place, not on the heap (this runs for
+    // every tile request).
+    let mut explicit: SmallVec<[(&str, u16); 4]> = SmallVec::new();
     let mut wildcard: Option<u16> = None;
     for value in headers.get_all(header::ACCEPT_ENCODING) {
         let Ok(value) = value.to_str() else { continue };

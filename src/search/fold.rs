@@ -43,20 +43,58 @@ pub fn fold_into(s: &str, out: &mut String) {
         let mut chars = rest.chars();
         let Some(c) = chars.next() else { break };
         rest = chars.as_str();
-        let mut kept_mark = false;
-        decompose_canonical(c, |d| match d {
-            '\u{0300}'..='\u{036F}' => {}
-            'đ' | 'Đ' => out.push('d'),
-            d if d.is_ascii() => out.push(d.to_ascii_lowercase()),
-            d if canonical_combining_class(d) != 0 => kept_mark = true,
-            d => out.extend(d.to_lowercase()),
-        });
-        if kept_mark {
+        if let Some(letter) = latin_letter(c) {
+            out.push(char::from(letter));
+            continue;
+        }
+        if fold_char(c, out) {
             out.truncate(from);
             fold_through_nfd(s, out);
             return;
         }
     }
+}
+
+/// Folds one character (decomposed on its own) onto `out`; whether it holds a mark that
+/// folding keeps, which only the full NFD puts in order.
+fn fold_char(c: char, out: &mut String) -> bool {
+    let mut kept_mark = false;
+    decompose_canonical(c, |d| match d {
+        '\u{0300}'..='\u{036F}' => {}
+        'đ' | 'Đ' => out.push('d'),
+        d if d.is_ascii() => out.push(d.to_ascii_lowercase()),
+        d if canonical_combining_class(d) != 0 => kept_mark = true,
+        d => out.extend(d.to_lowercase()),
+    });
+    kept_mark
+}
+
+/// The Latin blocks that hold every Vietnamese letter: Latin-1 Supplement to Latin
+/// Extended Additional (ắ, ệ, ữ... are U+1EA0–U+1EF9).
+const LATIN: std::ops::Range<u32> = 0x00C0..0x1F00;
+
+/// The ASCII letter a Latin letter folds to (`ệ` → `e`, `Đ` → `d`), if it folds to one;
+/// `None` for the rest (`æ`, `ß`, other scripts), which are decomposed as they come.
+/// Every Vietnamese letter but the 22 ASCII ones is here, and a national build folds
+/// tens of millions of them: decomposing each through Unicode's tables was a tenth of
+/// the build's samples (docs/BENCHMARKS.md, stop 35). The table is made from
+/// [`fold_char`] itself, so it folds exactly as that does.
+fn latin_letter(c: char) -> Option<u8> {
+    static TABLE: std::sync::LazyLock<Box<[u8]>> = std::sync::LazyLock::new(|| {
+        let mut folded = String::new();
+        LATIN
+            .map(|code| {
+                folded.clear();
+                let kept_mark = char::from_u32(code).is_some_and(|c| fold_char(c, &mut folded));
+                match folded.as_bytes() {
+                    [b] if b.is_ascii_alphabetic() && !kept_mark => *b,
+                    _ => 0,
+                }
+            })
+            .collect()
+    });
+    let at = (c as u32).checked_sub(LATIN.start)?;
+    TABLE.get(at as usize).copied().filter(|&b| b != 0)
 }
 
 /// [`fold`] by the book: the whole text's NFD, then the same mapping.
@@ -246,6 +284,26 @@ mod tests {
             let s = c.to_string();
             assert_eq!(fold(&s), by_nfd(&s), "U+{:04X}", c as u32);
         }
+    }
+
+    #[test]
+    fn every_vietnamese_letter_folds_from_the_table() {
+        let lower = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ";
+        let upper = lower.to_uppercase();
+        for c in lower.chars().chain(upper.chars()) {
+            let letter = latin_letter(c).map(char::from);
+            assert_eq!(
+                letter.map(String::from),
+                Some(by_nfd(&c.to_string())),
+                "{c}"
+            );
+        }
+        assert_eq!(latin_letter('æ'), None);
+        assert_eq!(
+            latin_letter('a'),
+            None,
+            "ASCII is copied in runs, not looked up"
+        );
     }
 
     #[test]

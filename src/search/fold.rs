@@ -76,8 +76,9 @@ const LATIN: std::ops::Range<u32> = 0x00C0..0x1F00;
 /// The ASCII letter a Latin letter folds to (`ệ` → `e`, `Đ` → `d`), if it folds to one;
 /// `None` for the rest (`æ`, `ß`, other scripts), which are decomposed as they come.
 /// Every Vietnamese letter but the 22 ASCII ones is here, and a national build folds
-/// tens of millions of them: decomposing each through Unicode's tables was a tenth of
-/// the build's samples (docs/BENCHMARKS.md, stop 35). The table is made from
+/// tens of millions of them: folding names and addresses, mostly decomposing these
+/// through Unicode's tables, was about 4 % of a start's samples from the rows
+/// (docs/BENCHMARKS.md, stop 35). The table is made from
 /// [`fold_char`] itself, so it folds exactly as that does.
 fn latin_letter(c: char) -> Option<u8> {
     static TABLE: std::sync::LazyLock<Box<[u8]>> = std::sync::LazyLock::new(|| {

@@ -226,6 +226,17 @@ async fn unusable_now(pool: &PgPool, meta: &SnapshotMeta) -> Result<Option<Strin
     Ok(None)
 }
 
+/// Runs `work` (file I/O, decoding, a build) on a blocking thread; its panic, a bug, is
+/// an error named by `what`.
+async fn off_the_runtime<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("{what} panicked: {e}")))
+}
+
 /// A first snapshot: the index, the change log's position it includes, how it was loaded.
 type Started = (ServingIndex, i64, FirstLoad);
 
@@ -346,9 +357,10 @@ async fn from_snapshot(
     // The head alone first: not checked yet (the checksum covers the whole file), so a
     // refusal from it does not count the file sound.
     let at = path.clone();
-    let early = tokio::task::spawn_blocking(move || snapshot_file::read_meta(&at))
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("reading the snapshot file panicked: {e}")))?;
+    let early = off_the_runtime("reading the snapshot file", move || {
+        snapshot_file::read_meta(&at)
+    })
+    .await?;
     let early = match early {
         Ok(meta) => meta,
         Err(e) => return Ok(Err(Unusable::damaged(e))),
@@ -356,9 +368,10 @@ async fn from_snapshot(
     if let Some(why) = unusable_now(pool, &early).await? {
         return Ok(Err(Unusable::damaged(why)));
     }
-    let read = tokio::task::spawn_blocking(move || snapshot_file::read(&path))
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("reading the snapshot file panicked: {e}")))?;
+    let read = off_the_runtime("reading the snapshot file", move || {
+        snapshot_file::read(&path)
+    })
+    .await?;
     let loaded = match read {
         Ok(l) => l,
         Err(e) => return Ok(Err(Unusable::damaged(e))),
@@ -371,15 +384,14 @@ async fn from_snapshot(
     }
     let (occupations, areas, mapping) = pg::load_catalogue(pool).await?;
     let count = meta.institutions as usize;
-    let decoded = tokio::task::spawn_blocking(move || {
+    let decoded = off_the_runtime("decoding the snapshot file", move || {
         let search = match loaded.search_section() {
             Some(bytes) => StoredBase::decode(bytes, count),
             None => Err("the file holds no search index".to_owned()),
         };
         loaded.institutions().map(|i| (i, search))
     })
-    .await
-    .map_err(|e| StoreError::Corrupt(format!("decoding the snapshot file panicked: {e}")))?;
+    .await?;
     let (institutions, search) = match decoded {
         Ok(d) => d,
         Err(e) => return Ok(Err(Unusable::damaged(e))),
@@ -407,15 +419,14 @@ async fn from_snapshot(
     // catalogue or areas since makes that delta index everything again, as it would on
     // a running server). Without it, the log is merged before the one build.
     let search_rebuilt = search.as_ref().err().cloned();
-    let index = tokio::task::spawn_blocking(move || match search {
+    let index = off_the_runtime("the index build", move || match search {
         Ok(stored) => ServingIndex::build_with_search(dataset, Some(stored)).apply(delta),
         Err(_) => {
             delta.merge_into(&mut dataset);
             ServingIndex::build(dataset)
         }
     })
-    .await
-    .map_err(|e| StoreError::Corrupt(format!("the index build panicked: {e}")))?;
+    .await?;
     tracing::info!(
         institutions = index.institutions().len(),
         version = index.version(),

@@ -197,8 +197,9 @@ impl TileService {
         Self {
             // quick_cache, not moka (the other caches here): a cached tile is the whole
             // answer, and moka's bookkeeping of each read (a queue of accesses drained
-            // into its LRU lists) was 2.5 % of the server's samples serving cached tiles,
-            // a tenth of what a tile costs more than `/health` (docs/BENCHMARKS.md).
+            // into its LRU lists) was 2.5 % of the server's samples serving cached tiles;
+            // the swap took 2,800 instructions off the 18,700 a tile cost over `/health`
+            // (docs/BENCHMARKS.md, stop 35).
             tiles: Cache::with_weighter(TILE_CACHE_TILES, TILE_CACHE_BYTES, TileWeight),
             current: ArcSwapOption::empty(),
             preparing: Mutex::new(()),
